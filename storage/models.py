@@ -1,0 +1,210 @@
+"""Frozen dataclasses shared by the parser, the store and every renderer.
+
+Data flows one way: digest text -> parser (``Parsed*``) -> store -> (``Paper``, ``Author``...)
+-> renderers. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
+
+T = TypeVar("T")
+
+MediaKind = Literal["image", "video"]
+SortOrder = Literal["relevance", "votes", "newest"]
+
+#: A real arXiv identifier (new style ``2406.06523``, optional version) or old style
+#: (``hep-th/9901001``). Ids we derive for non-arXiv links do not match this.
+ARXIV_ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An image or video attached to a paper in the digest."""
+
+    kind: MediaKind
+    url: str
+
+    @property
+    def is_embeddable_image(self) -> bool:
+        """True when Discord (or a terminal link) can show this as an image.
+
+        Relative URLs, avatar images and video files disguised as images are not.
+        """
+        if self.kind != "image":
+            return False
+        url = self.url.lower()
+        if not url.startswith(("https://", "http://")) or "/avatars/" in url:
+            return False
+        path = url.split("?", 1)[0].split("#", 1)[0]
+        return path.endswith(_IMAGE_SUFFIXES)
+
+
+@dataclass(frozen=True, slots=True)
+class Bullet:
+    """One summary bullet; ``label`` keeps sections such as ``What's New`` (without asterisks)."""
+
+    label: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPaper:
+    """One ``### [Title](link)`` block of a digest, as the parser read it."""
+
+    arxiv_id: str
+    title: str
+    url: str
+    authors: tuple[str, ...]
+    authors_truncated: bool
+    votes: int | None
+    media: Media | None
+    summary: tuple[Bullet, ...]
+    position: int  # 1-based position in the day, in file order
+    line: int  # 1-based line number of the ``### `` heading
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the parser or importer could not use, with where it is."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDigest:
+    """One digest file: its day, its papers in order, and what could not be read."""
+
+    date: dt.date
+    papers: tuple[ParsedPaper, ...]
+    problems: tuple[Problem, ...] = ()
+    source: str = ""  # file name or URL the text came from
+
+
+@dataclass(frozen=True, slots=True)
+class Appearance:
+    """A paper listed on one day, with that day's votes and position."""
+
+    date: dt.date
+    position: int
+    votes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A paper as stored: one row per arXiv id, however many days it appeared."""
+
+    arxiv_id: str
+    title: str
+    url: str
+    authors: tuple[str, ...]
+    authors_truncated: bool
+    votes: int | None  # latest known votes
+    media: Media | None
+    summary: tuple[Bullet, ...]
+    days: tuple[Appearance, ...] = ()  # oldest first
+
+    @property
+    def is_arxiv(self) -> bool:
+        return bool(ARXIV_ID_RE.match(self.arxiv_id))
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.is_arxiv else self.url
+
+    @property
+    def pdf_url(self) -> str | None:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.is_arxiv else None
+
+    @property
+    def hf_url(self) -> str | None:
+        return f"https://huggingface.co/papers/{self.arxiv_id}" if self.is_arxiv else None
+
+    @property
+    def first_day(self) -> dt.date | None:
+        return self.days[0].date if self.days else None
+
+    @property
+    def last_day(self) -> dt.date | None:
+        return self.days[-1].date if self.days else None
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary:
+    """A day that has a digest, and how many papers it lists."""
+
+    date: dt.date
+    paper_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A normalized author; ``name`` is the spelling shown to people."""
+
+    id: int
+    name: str
+    paper_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CoAuthor:
+    author: Author
+    shared_papers: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorProfile:
+    """An author card: totals, frequent co-authors and one page of papers (newest first)."""
+
+    author: Author
+    total_votes: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+    coauthors: tuple[CoAuthor, ...]
+    papers: Page[Paper]
+
+
+#: A snippet is a run of parts; the second item says whether that part matched the query.
+Snippet = tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    paper: Paper
+    snippet: Snippet
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a longer result: ``total`` counts every match, not just this page."""
+
+    items: tuple[T, ...]
+    total: int
+    offset: int = 0
+    limit: int = 10
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit > 0 else 1
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What importing one digest changed."""
+
+    source: str
+    date: dt.date | None
+    new_papers: int = 0
+    updated_papers: int = 0
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
