@@ -1,0 +1,168 @@
+"""Store benchmark: import throughput, search latency against a bare FTS5 floor, memory, size.
+
+Run:  .venv/bin/python -m bench.bench_store            (10k and 100k papers)
+      .venv/bin/python -m bench.bench_store --sizes 10000 --reps 50
+
+For each size it writes synthetic digests (bench/synth.py, recombined from the real samples) to
+a temporary directory, then measures, in one run:
+- import throughput end to end (read + parse + store + index), papers/s;
+- p50/p99 latency of English, Korean, mixed and author searches, author autocomplete, a day's
+  top and top-of-week through the real ``Store``;
+- the same searches on a bare sqlite3 FTS5 table over the same text (the floor) and the ratio;
+- peak memory (ru_maxrss) and database size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bench.synth import Pool, load_pool, write_corpus
+from storage.parser import parse_digest
+from storage.store import Store
+
+#: (name, query as a user types it, floor FTS5 query over the bare table)
+SEARCHES: list[tuple[str, str, str]] = [
+    ("en rare word", "{rare}", '"{rare}"'),
+    ("en common word", "model", '"model"*'),
+    ("en phrase", '"language models"', '"language models"'),
+    ("ko 2 syllables", "모델", '"모델"*'),
+    ("ko 3 syllables", "데이터", '"데이터"*'),
+    ("ko with particles", "성능", '"성능"*'),
+    ("ko compound", "데이터셋", '"데이터셋"*'),
+    ("mixed ko+en", "diffusion 모델", '"diffusion"* "모델"*'),
+]
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+async def timed(fn: Callable[[], Awaitable[object]], reps: int) -> tuple[float, float]:
+    await fn()  # warm-up
+    samples = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        await fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), percentile(samples, 99)
+
+
+def timed_sync(fn: Callable[[], object], reps: int) -> tuple[float, float]:
+    fn()
+    samples = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), percentile(samples, 99)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rare_word(pool: Pool) -> str:
+    counts = Counter(w.lower() for w in pool.title_words if len(w) >= 6)
+    return min(counts, key=lambda w: (counts[w], w))
+
+
+def build_floor(paths: list[Path], db: Path) -> sqlite3.Connection:
+    """A bare FTS5 table (default tokenizer) over the same title and summary text."""
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE VIRTUAL TABLE floor USING fts5(title, body)")
+    with conn:
+        for path in paths:
+            digest = parse_digest(path.read_text(encoding="utf-8"), str(path))
+            conn.executemany(
+                "INSERT INTO floor(title, body) VALUES (?, ?)",
+                [(p.title, "\n".join(b.text for b in p.summary)) for p in digest.papers],
+            )
+    return conn
+
+
+async def bench_size(size: int, reps: int, pool: Pool, workdir: Path) -> None:
+    corpus = workdir / f"corpus-{size}"
+    paths = write_corpus(corpus, size, pool=pool)
+    db_path = workdir / f"store-{size}.db"
+
+    store = await Store.open(db_path)
+    start = time.perf_counter()
+    imported = 0
+    for path in paths:
+        digest = parse_digest(path.read_text(encoding="utf-8"), str(path))
+        result = await store.import_digest(digest)
+        imported += result.new_papers + result.updated_papers
+    elapsed = time.perf_counter() - start
+    print(f"\n== {size:,} papers ({len(paths):,} digest files)")
+    print(f"import end to end: {imported:,} papers in {elapsed:.1f} s = {imported / elapsed:,.0f} papers/s")
+
+    floor = build_floor(paths, workdir / f"floor-{size}.db")
+    rare = rare_word(pool)
+    latest = await store.latest_day()
+    assert latest is not None
+    week_start = latest - dt.timedelta(days=6)
+
+    print(f"{'query':<22}{'p50 ms':>9}{'p99 ms':>9}{'floor p50':>11}{'floor p99':>11}{'p99 ratio':>11}{'hits':>9}")
+    for name, user_query, floor_query in SEARCHES:
+        q = user_query.format(rare=rare)
+        fq = floor_query.format(rare=rare)
+        page = await store.search(q, limit=10)
+        p50, p99 = await timed(lambda q=q: store.search(q, limit=10), reps)
+        f50, f99 = timed_sync(
+            lambda fq=fq: floor.execute(
+                "SELECT rowid FROM floor WHERE floor MATCH ? ORDER BY rank LIMIT 10", (fq,)
+            ).fetchall(),
+            reps,
+        )
+        print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}{f50:>11.2f}{f99:>11.2f}{p99 / f99:>10.2f}x{page.total:>9,}")
+
+    author = pool.authors[0]
+    others: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        ("author search", lambda: _author_search(store, author)),
+        ("author autocomplete", lambda: store.suggest_authors(author[:3].lower(), limit=25)),
+        ("day's top", lambda: store.day_papers(latest, limit=10)),
+        ("top of week", lambda: store.top_papers(week_start, latest, limit=10)),
+    ]
+    for name, fn in others:
+        p50, p99 = await timed(fn, reps)
+        print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}")
+
+    await store.close()
+    floor.close()
+    size_mb = sum(f.stat().st_size for f in workdir.glob(f"store-{size}.db*")) / 1e6
+    print(f"database size: {size_mb:,.1f} MB; peak memory so far: {peak_mb():,.0f} MB")
+
+
+async def _author_search(store: Store, name: str) -> object:
+    found = await store.find_authors(name)
+    return await store.author_profile(found[0].id) if found else None
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--reps", type=int, default=100)
+    args = parser.parse_args()
+    pool = load_pool()
+    print(f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cores, {args.reps} reps a query")
+    with tempfile.TemporaryDirectory(prefix="papers-bench-") as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            await bench_size(size, args.reps, pool, Path(tmp))
+    print(f"\npeak memory: {peak_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
