@@ -1,0 +1,131 @@
+"""Every paper out of the store as JSON Lines or CSV (``papers-bot export``).
+
+:func:`paper_record` is also the JSON shape of one paper elsewhere (``console --json paper``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
+
+from storage.models import Paper
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+ExportFormat = Literal["jsonl", "csv"]
+FORMATS: Final[tuple[str, ...]] = ("jsonl", "csv")
+
+#: The keys of one JSONL record, in order.
+RECORD_KEYS: Final = (
+    "arxiv_id",
+    "title",
+    "url",
+    "authors",
+    "authors_truncated",
+    "votes",
+    "media",
+    "summary",
+    "days",
+)
+
+CSV_FIELDS: Final = (
+    "arxiv_id",
+    "title",
+    "url",
+    "authors",
+    "authors_truncated",
+    "votes",
+    "media_kind",
+    "media_url",
+    "first_day",
+    "last_day",
+    "days",
+    "summary",
+)
+
+
+def _authors(paper: Paper) -> list[str]:
+    return [name for name in paper.authors if name.strip() and name.strip() != "+"]
+
+
+def paper_record(paper: Paper) -> dict[str, Any]:
+    """One paper as a JSON-ready dict with exactly :data:`RECORD_KEYS`."""
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "title": paper.title,
+        "url": paper.url,
+        "authors": _authors(paper),
+        "authors_truncated": bool(paper.authors_truncated),
+        "votes": paper.votes,
+        "media": (
+            None if paper.media is None else {"kind": paper.media.kind, "url": paper.media.url}
+        ),
+        "summary": [{"label": b.label, "text": b.text} for b in paper.summary],
+        "days": [
+            {"date": a.date.isoformat(), "position": a.position, "votes": a.votes}
+            for a in paper.days
+        ],
+    }
+
+
+def summary_text(paper: Paper) -> str:
+    """The summary bullets as plain text, one per line, ``Label: text`` when labelled."""
+    return "\n".join(f"{b.label}: {b.text}" if b.label else b.text for b in paper.summary)
+
+
+def csv_row(paper: Paper) -> dict[str, str]:
+    """One paper as a flat CSV row keyed by :data:`CSV_FIELDS`."""
+    days = "; ".join(
+        f"{a.date.isoformat()} #{a.position}" + (f" ({a.votes})" if a.votes is not None else "")
+        for a in paper.days
+    )
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "title": paper.title,
+        "url": paper.url,
+        "authors": "; ".join(_authors(paper)),
+        "authors_truncated": "true" if paper.authors_truncated else "false",
+        "votes": "" if paper.votes is None else str(paper.votes),
+        "media_kind": paper.media.kind if paper.media else "",
+        "media_url": paper.media.url if paper.media else "",
+        "first_day": paper.first_day.isoformat() if paper.first_day else "",
+        "last_day": paper.last_day.isoformat() if paper.last_day else "",
+        "days": days,
+        "summary": summary_text(paper),
+    }
+
+
+async def export(
+    store: Store,
+    out: TextIO,
+    *,
+    fmt: str = "jsonl",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> int:
+    """Write every paper (optionally only those listed within since..until) to ``out``.
+
+    Returns how many papers were written.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    count = 0
+    writer: csv.DictWriter[str] | None = None
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+        writer.writeheader()
+    async for paper in store.iter_papers(since=since, until=until):
+        if writer is not None:
+            writer.writerow(csv_row(paper))
+        else:
+            out.write(json.dumps(paper_record(paper), ensure_ascii=False) + "\n")
+        count += 1
+    out.flush()
+    log.info("Exported %d papers as %s", count, fmt)
+    return count
