@@ -1,0 +1,313 @@
+"""The Discord bot: :class:`PapersBot`, its global error handler, and the ``run``/``sync`` entries.
+
+Dependencies come in through the constructor (discord.py's advanced_startup example): the
+validated :class:`~bot.config.Config` and an open :class:`~storage.store.Store`. ``setup_hook``
+loads the cogs from an explicit tuple (a failing one is logged and skipped) and syncs the
+commands to ``DISCORD_GUILD_ID`` only when it is set; global sync is the explicit
+``papers-bot sync`` step (or the owner-only ``/sync``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import answers, embeds
+from bot.replies import NO_MENTIONS, reply_error
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+    from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F")
+
+#: Every cog, loaded in this order. A cog that fails to load is logged and skipped.
+EXTENSIONS: tuple[str, ...] = ("cogs.papers", "cogs.authors", "cogs.search", "cogs.meta")
+
+#: How long paging buttons and menus stay alive (seconds).
+VIEW_TIMEOUT = 180.0
+
+MISSING_TOKEN = (
+    "DISCORD_TOKEN is not set: put it in the environment or in .env "
+    "(see docs/discord-setup.md), or use `papers-bot console` without Discord."
+)
+REJECTED_TOKEN = (
+    "Discord rejected DISCORD_TOKEN (login failed): copy the token again from the Developer "
+    "Portal (Bot > Reset Token) into .env."
+)
+
+
+def everywhere(func: F) -> F:
+    """Allow a command in servers and as a user-installed app, in guilds, DMs and group DMs."""
+    func = app_commands.allowed_installs(guilds=True, users=True)(func)
+    return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(func)
+
+
+def make_intents() -> discord.Intents:
+    """Only what slash commands need: no privileged intents (members, presences, content)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+def interaction_options(interaction: discord.Interaction) -> dict[str, Any]:
+    """The options the user gave, flattened (``{"query": "llm", "sort": "votes"}``) for logs."""
+    data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]
+    found: dict[str, Any] = {}
+
+    def walk(options: Iterable[dict[str, Any]], prefix: str = "") -> None:
+        for option in options:
+            if "options" in option:
+                walk(option["options"], f"{prefix}{option['name']} ")
+            else:
+                found[f"{prefix}{option['name']}"] = option.get("value")
+
+    walk(data.get("options", []) or [])
+    return found
+
+
+def expected_error_message(error: BaseException) -> str | None:
+    """A message for the user when ``error`` is an expected failure, else ``None``."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, answers.UserError):
+        return error.message
+    if isinstance(error, app_commands.TransformerError):
+        if isinstance(error.__cause__, answers.UserError):
+            return error.__cause__.message
+        return f"Could not read {error.value!r} for this option."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} seconds."
+    if isinstance(error, NotOwner):
+        return "Only the bot's owner can use this command."
+    if isinstance(error, app_commands.MissingPermissions):
+        return "You need the Administrator permission for this command."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+class NotOwner(app_commands.CheckFailure):
+    """The command is for the bot's owner only."""
+
+
+def owner_only() -> Callable[[F], F]:
+    """A runtime owner check: ``default_permissions`` alone is only a UI default."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        client = interaction.client
+        if isinstance(client, commands.Bot) and await client.is_owner(interaction.user):
+            return True
+        raise NotOwner("owner only")
+
+    return app_commands.check(predicate)
+
+
+class PapersTree(app_commands.CommandTree["PapersBot"]):
+    """The command tree, with the one global error handler.
+
+    Expected failures (:class:`answers.UserError`, a bad option, a failed check) get a clear
+    ephemeral message; anything else is logged with the command name and its options, and the
+    user gets a short apology: never silence.
+    """
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        command = interaction.command
+        name = command.qualified_name if command is not None else "<unknown>"
+        message = expected_error_message(error)
+        if message is not None:
+            log.debug("/%s: expected failure %r", name, error)
+            embed = embeds.error_embed(message)
+        else:
+            original = getattr(error, "original", error)
+            log.error(
+                "Command /%s failed with options %r (user %s, guild %s)",
+                name,
+                interaction_options(interaction),
+                interaction.user.id if interaction.user else None,
+                interaction.guild_id,
+                exc_info=original,
+            )
+            embed = embeds.apology_embed()
+        try:
+            await reply_error(interaction, embed)
+        except discord.HTTPException:
+            log.exception("Could not tell the user that /%s failed", name)
+
+
+class PapersBot(commands.Bot):
+    """The bot. ``config`` and ``store`` come in through the constructor; nothing global."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        store: Store,
+        extensions: Iterable[str] = EXTENSIONS,
+        clock: Callable[[], dt.datetime] = discord.utils.utcnow,
+        view_timeout: float = VIEW_TIMEOUT,
+        sync_dev_guild: bool = True,
+        **options: Any,
+    ) -> None:
+        options.setdefault("intents", make_intents())
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=PapersTree,
+            **options,
+        )
+        self.config = config
+        self.store = store
+        self.extensions_to_load: tuple[str, ...] = tuple(extensions)
+        self.failed_extensions: dict[str, BaseException] = {}
+        #: Returns the current time (timezone-aware); tests pass a fixed clock.
+        self.clock = clock
+        self.view_timeout = view_timeout
+        self.sync_dev_guild = sync_dev_guild
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware (from :attr:`clock`)."""
+        return self.clock()
+
+    async def setup_hook(self) -> None:
+        await self.load_cogs()
+        guild_id = self.config.discord_guild_id
+        if guild_id is not None and self.sync_dev_guild:
+            await self.sync_to_guild(guild_id)
+
+    async def load_cogs(self) -> None:
+        """Load every extension; log each failure and keep going."""
+        for extension in self.extensions_to_load:
+            try:
+                await self.load_extension(extension)
+            except Exception as exc:
+                self.failed_extensions[extension] = exc
+                log.exception("Failed to load extension %s", extension)
+            else:
+                log.debug("Loaded extension %s", extension)
+
+    async def sync_to_guild(self, guild_id: int) -> list[app_commands.AppCommand]:
+        """Copy the global commands to one (development) guild and sync them there."""
+        guild = discord.Object(id=guild_id)
+        self.tree.copy_global_to(guild=guild)
+        try:
+            synced = await self.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            log.error(
+                "Could not sync commands to DISCORD_GUILD_ID %s (is the bot in that server, "
+                "invited with the applications.commands scope?): %s",
+                guild_id,
+                exc,
+            )
+            return []
+        log.info("Synced %d commands to guild %s", len(synced), guild_id)
+        return synced
+
+    async def on_ready(self) -> None:
+        log.info(
+            "Logged in as %s (id %s) in %d servers",
+            self.user,
+            getattr(self.user, "id", None),
+            len(self.guilds),
+        )
+
+    async def close(self) -> None:
+        # commands.Bot.close unloads every extension (each cog's cog_unload runs) before
+        # closing the connection; the store belongs to whoever opened it (run_bot).
+        log.debug("Closing the bot")
+        await super().close()
+
+
+def _fail(message: str, stream: TextIO | None = None) -> None:
+    print(f"papers-bot: {message}", file=stream or sys.stderr)
+
+
+async def _open_seeded_store(config: Config) -> Store:
+    from storage.store import Store
+
+    from storage.importer import ensure_seeded
+
+    store = await Store.open(config.database_path)
+    try:
+        summary = await ensure_seeded(store)
+    except BaseException:
+        await store.close()
+        raise
+    if summary is not None:
+        log.info("Seeded an empty database with the bundled sample digests: %s", summary)
+    return store
+
+
+async def run_bot(config: Config) -> int:
+    """``papers-bot run``: open (and seed) the store, log in and serve until stopped.
+
+    A missing or rejected token is one line on stderr and a non-zero exit, never a traceback.
+    The token itself is never logged or printed.
+    """
+    token = config.discord_token
+    if not token:
+        _fail(MISSING_TOKEN)
+        return 2
+    store = await _open_seeded_store(config)
+    try:
+        async with PapersBot(config=config, store=store) as bot:
+            try:
+                await bot.start(token)
+            except discord.LoginFailure:
+                _fail(REJECTED_TOKEN)
+                return 1
+            except discord.PrivilegedIntentsRequired:
+                _fail("Discord refused the gateway intents; this bot needs no privileged intents.")
+                return 1
+    finally:
+        await store.close()
+    return 0
+
+
+async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
+    """``papers-bot sync``: register the slash commands globally (or in one guild) and exit.
+
+    Logs in over HTTP only (no gateway). Global commands can take up to an hour to appear in
+    every client; guild commands appear at once.
+    """
+    token = config.discord_token
+    if not token:
+        _fail(MISSING_TOKEN)
+        return 2
+    from storage.store import Store
+
+    store = await Store.open(config.database_path)
+    try:
+        async with PapersBot(config=config, store=store, sync_dev_guild=False) as bot:
+            try:
+                await bot.login(token)
+            except discord.LoginFailure:
+                _fail(REJECTED_TOKEN)
+                return 1
+            try:
+                if guild_id is None:
+                    synced = await bot.tree.sync()
+                    where = "globally (may take up to an hour to show everywhere)"
+                else:
+                    synced = await bot.sync_to_guild(guild_id)
+                    where = f"to guild {guild_id}"
+            except discord.HTTPException as exc:
+                _fail(f"Discord refused the command sync: {exc}")
+                return 1
+    finally:
+        await store.close()
+    print(f"Synced {len(synced)} commands {where}: {', '.join('/' + c.name for c in synced)}")
+    return 0

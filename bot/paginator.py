@@ -1,0 +1,261 @@
+"""Pagination: pure page sources plus one generic button view.
+
+A page source knows how many pages there are and builds page ``n`` as an embed; it knows nothing
+about buttons and is tested without Discord. :class:`Paginator` is the view: first / previous /
+next / last buttons and a page indicator, usable only by the person who asked (anyone else gets
+an ephemeral "only X can page this"), and it removes its buttons when it times out by editing
+the message (RoboDanny's ``RoboPages`` pattern, without reactions).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
+
+import discord
+
+from bot import embeds
+from bot.replies import NO_MENTIONS, reply, reply_error
+from storage.models import Page
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 180.0
+
+
+class PageSource(Protocol):
+    """Anything that can say how many pages it has and build one of them."""
+
+    @property
+    def page_count(self) -> int: ...
+
+    async def get_page(self, index: int) -> discord.Embed: ...
+
+
+class ListPageSource(Generic[T]):
+    """Pages over an in-memory list: ``render(items_on_page, page)`` builds the embed.
+
+    ``page`` is a :class:`~storage.models.Page` so renderers print "Showing 11-20 of N".
+    """
+
+    def __init__(
+        self,
+        entries: Sequence[T],
+        render: Callable[[Page[T]], discord.Embed],
+        *,
+        per_page: int = 10,
+    ) -> None:
+        self.entries = tuple(entries)
+        self.render = render
+        self.per_page = max(1, per_page)
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-len(self.entries) // self.per_page))
+
+    def page(self, index: int) -> Page[T]:
+        index = clamp_page(index, self.page_count)
+        start = index * self.per_page
+        return Page(
+            items=self.entries[start : start + self.per_page],
+            total=len(self.entries),
+            offset=start,
+            limit=self.per_page,
+        )
+
+    async def get_page(self, index: int) -> discord.Embed:
+        return self.render(self.page(index))
+
+
+class QueryPageSource(Generic[T]):
+    """Pages fetched on demand: ``fetch(offset, limit)`` returns a :class:`Page`.
+
+    The first page is passed in (the command already has it, and it tells the total); the others
+    are fetched when asked for and cached. ``render(page)`` builds the embed.
+    """
+
+    def __init__(
+        self,
+        first: Page[T],
+        fetch: Callable[[int, int], Awaitable[Page[T]]],
+        render: Callable[[Page[T]], discord.Embed],
+    ) -> None:
+        self.per_page = max(1, first.limit)
+        self.total = first.total
+        self.fetch = fetch
+        self.render = render
+        self._cache: dict[int, Page[T]] = {first.offset // self.per_page: first}
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    async def page(self, index: int) -> Page[T]:
+        index = clamp_page(index, self.page_count)
+        cached = self._cache.get(index)
+        if cached is None:
+            cached = await self.fetch(index * self.per_page, self.per_page)
+            self._cache[index] = cached
+            # The data can change between pages (a new digest was imported): follow it.
+            self.total = cached.total
+        return cached
+
+    async def get_page(self, index: int) -> discord.Embed:
+        return self.render(await self.page(index))
+
+
+def clamp_page(index: int, page_count: int) -> int:
+    """Keep a page index within ``0 .. page_count - 1``."""
+    return max(0, min(index, max(1, page_count) - 1))
+
+
+class OwnedView(discord.ui.View):
+    """A view only its owner may use, which removes its components when it times out.
+
+    Remember where the message is with :meth:`attach` (the message returned by a followup, or the
+    interaction whose original response holds the view).
+    """
+
+    def __init__(
+        self, *, owner: discord.abc.User, command: str, timeout: float | None = DEFAULT_TIMEOUT
+    ):
+        super().__init__(timeout=timeout)
+        self.owner_id = owner.id
+        self.owner_name = owner.display_name
+        self.command = command
+        self.message: discord.Message | None = None
+        self.interaction: discord.Interaction | None = None
+
+    def attach(
+        self,
+        *,
+        message: discord.Message | None = None,
+        interaction: discord.Interaction | None = None,
+    ) -> None:
+        """Record where this view is shown, so the timeout can edit it."""
+        if message is not None:
+            self.message = message
+        if interaction is not None:
+            self.interaction = interaction
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        name = discord.utils.escape_markdown(self.owner_name)
+        await interaction.response.send_message(
+            embed=embeds.error_embed(
+                f"Only {discord.utils.escape_mentions(name)} can page this. "
+                f"Run `/{self.command}` to get your own.",
+                title="Not your menu",
+            ),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return False
+
+    async def on_timeout(self) -> None:
+        await self.remove_components()
+
+    async def remove_components(self) -> None:
+        """Edit the message so the (now dead) components go away; keep the embed."""
+        self.stop()
+        try:
+            if self.message is not None:
+                await self.message.edit(view=None, allowed_mentions=NO_MENTIONS)
+            elif self.interaction is not None:
+                await self.interaction.edit_original_response(
+                    view=None, allowed_mentions=NO_MENTIONS
+                )
+        except discord.HTTPException as exc:
+            # The message was deleted, or the interaction token expired: nothing to clean up.
+            log.debug("Could not remove the components of %r: %s", self, exc)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        log.error(
+            "Component %r of /%s failed (user %s)",
+            getattr(item, "custom_id", item),
+            self.command,
+            interaction.user.id,
+            exc_info=error,
+        )
+        await reply_error(interaction, embeds.apology_embed())
+
+
+class Paginator(OwnedView):
+    """First / previous / next / last buttons over a :class:`PageSource`."""
+
+    def __init__(
+        self,
+        source: PageSource,
+        *,
+        owner: discord.abc.User,
+        command: str,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(owner=owner, command=command, timeout=timeout)
+        self.source = source
+        self.index = 0
+        self._update_buttons()
+
+    @property
+    def page_count(self) -> int:
+        return self.source.page_count
+
+    def _update_buttons(self) -> None:
+        last = self.page_count - 1
+        self.first_page.disabled = self.previous_page.disabled = self.index <= 0
+        self.next_page.disabled = self.last_page.disabled = self.index >= last
+        self.indicator.label = f"{self.index + 1}/{self.page_count}"
+
+    async def start(self, interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
+        """Send page 1 (with buttons only when there is more than one page)."""
+        embed = await self.source.get_page(0)
+        if self.page_count <= 1:
+            self.stop()
+            await reply(interaction, embed, ephemeral=ephemeral)
+            return
+        self._update_buttons()
+        message = await reply(interaction, embed, view=self, ephemeral=ephemeral)
+        self.attach(message=message, interaction=interaction)
+
+    async def show_page(self, interaction: discord.Interaction, index: int) -> None:
+        self.index = clamp_page(index, self.page_count)
+        embed = await self.source.get_page(self.index)
+        self._update_buttons()
+        await interaction.response.edit_message(
+            embed=embed, view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    @discord.ui.button(label="≪", style=discord.ButtonStyle.secondary, custom_id="pager:first")
+    async def first_page(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Go to the first page."""
+        await self.show_page(interaction, 0)
+
+    @discord.ui.button(label="‹ Prev", style=discord.ButtonStyle.primary, custom_id="pager:prev")
+    async def previous_page(
+        self, interaction: discord.Interaction, button: discord.ui.Button
+    ) -> None:
+        """Go back one page."""
+        await self.show_page(interaction, self.index - 1)
+
+    @discord.ui.button(
+        label="1/1", style=discord.ButtonStyle.secondary, custom_id="pager:indicator", disabled=True
+    )
+    async def indicator(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Shows the page number (never enabled)."""
+        await interaction.response.defer()
+
+    @discord.ui.button(label="Next ›", style=discord.ButtonStyle.primary, custom_id="pager:next")
+    async def next_page(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Go forward one page."""
+        await self.show_page(interaction, self.index + 1)
+
+    @discord.ui.button(label="≫", style=discord.ButtonStyle.secondary, custom_id="pager:last")
+    async def last_page(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Go to the last page."""
+        await self.show_page(interaction, self.page_count - 1)
