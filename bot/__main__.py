@@ -1,0 +1,41 @@
+"""Process entry: ``papers-bot`` and ``python -m bot``.
+
+Parses the command line, loads and validates config once, sets up logging once, then runs the
+chosen subcommand. A bad setting is one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.cli import build_parser, error_line
+from bot.config import ConfigError, load_config, setup_logging
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``papers-bot`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # --help, or a usage error argparse already reported
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        config = load_config(overrides={"DATABASE_PATH": args.database})
+    except ConfigError as exc:
+        error_line(str(exc))
+        return 2
+    setup_logging(config)
+    log.debug("Starting with %r", config)
+    try:
+        return args.handler(args, config)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,471 @@
+"""The offline console: the bot's commands at a terminal prompt, answered by :mod:`bot.answers`.
+
+``Session.handle(line)`` parses one command line and returns a :class:`Reply`; the interactive
+loop renders replies with :mod:`bot.textrender`, ``-c`` answers one line (``--json`` as JSON).
+Commands carry the same names as the Discord commands: today, day, top, paper, author, search.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from rich.console import Console
+from rich.markup import escape
+
+from bot import answers, textrender
+from bot.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer, UserError
+from bot.export import paper_record
+from storage.models import Paper, SearchHit
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+PROMPT: Final = "papers> "
+HISTORY_FILE: Final = Path("~/.papers_bot_history")
+COMMANDS: Final = ("today", "day", "top", "paper", "author", "search", "next", "prev", "page")
+QUIT_WORDS: Final = frozenset({"quit", "exit", "q", ":q"})
+
+Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer
+
+
+class UnknownCommand(UserError):
+    """The first word is not a console command."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What one command line produced.
+
+    ``kind`` is the command (``today``, ``day``, ``top``, ``paper``, ``author``, ``search``),
+    ``help``, ``quit`` or ``message`` (``text`` only). ``answer`` is the answer object, or the
+    :class:`Paper` for ``paper`` (``None`` when unknown, with ``ok`` False).
+    """
+
+    kind: str
+    answer: Answer | Paper | None = None
+    text: str = ""
+    ok: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class _LastList:
+    kind: str
+    fetch: Callable[[int], Awaitable[Answer]]
+    offset: int
+    limit: int
+    total: int
+
+
+def _page_of(answer: Answer) -> Any:
+    if isinstance(answer, SearchAnswer):
+        return answer.hits
+    return answer.papers
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError:  # unbalanced quotes: take the words as they are
+        return line.split()
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UserError(f"{what} must be a whole number, got {text!r}") from None
+
+
+class Session:
+    """Answers command lines over one store and remembers the last list for paging."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        page_size: int = answers.DEFAULT_COUNT,
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.page_size = answers.clamp_count(page_size)
+        self._now = now or (lambda: dt.datetime.now(dt.UTC))
+        self._last: _LastList | None = None
+
+    async def handle(self, line: str) -> Reply:
+        """Answer one command line; raises UserError (or UnknownCommand) for bad input."""
+        words = _split(line.strip())
+        if not words:
+            return Reply("message", text="")
+        name, args = words[0].lower(), words[1:]
+        if name in QUIT_WORDS:
+            return Reply("quit")
+        if name in ("help", "?", "h"):
+            return Reply("help")
+        handler = getattr(self, f"_cmd_{name}", None) if name in COMMANDS else None
+        if handler is None:
+            raise UnknownCommand(f"Unknown command {words[0]!r}: type `help` for the commands")
+        return await handler(args)
+
+    # ---------------------------------------------------------------- lists
+
+    async def _list(self, kind: str, fetch: Callable[[int], Awaitable[Answer]]) -> Reply:
+        answer = await fetch(0)
+        page = _page_of(answer)
+        self._last = _LastList(kind, fetch, page.offset, page.limit, page.total)
+        return Reply(kind, answer)
+
+    async def _cmd_today(self, args: list[str]) -> Reply:
+        if len(args) > 1:
+            raise UserError("Usage: today [N]")
+        count = _int(args[0], "N") if args else self.page_size
+
+        def fetch(offset: int) -> Awaitable[Answer]:
+            return answers.today(self.store, count, now=self._now(), offset=offset)
+
+        return await self._list("today", fetch)
+
+    async def _cmd_day(self, args: list[str]) -> Reply:
+        if not args or len(args) > 2:
+            raise UserError("Usage: day DATE [N], e.g. day 2024-06-13")
+        date = answers.parse_date(args[0])
+        count = _int(args[1], "N") if len(args) > 1 else self.page_size
+
+        def fetch(offset: int) -> Awaitable[Answer]:
+            return answers.day(self.store, date, count, offset=offset)
+
+        return await self._list("day", fetch)
+
+    async def _cmd_top(self, args: list[str]) -> Reply:
+        period: str | None = None
+        since: dt.date | None = None
+        until: dt.date | None = None
+        count = self.page_size
+        rest = list(args)
+        while rest:
+            word = rest.pop(0).lower()
+            if word in ("since", "from", "until", "to"):
+                if not rest:
+                    raise UserError(f"Usage: top {word} DATE")
+                date = answers.parse_date(rest.pop(0))
+                if word in ("since", "from"):
+                    since = date
+                else:
+                    until = date
+            elif word.isdigit():
+                count = int(word)
+            else:
+                period = answers.parse_period(word)
+
+        def fetch(offset: int) -> Awaitable[Answer]:
+            return answers.top(
+                self.store, period, since, until, count, now=self._now(), offset=offset
+            )
+
+        return await self._list("top", fetch)
+
+    async def _cmd_author(self, args: list[str]) -> Reply:
+        name = " ".join(args)
+        limit = self.page_size
+
+        def fetch(offset: int) -> Awaitable[Answer]:
+            return answers.author(self.store, name, limit=limit, offset=offset)
+
+        return await self._list("author", fetch)
+
+    async def _cmd_search(self, args: list[str]) -> Reply:
+        words: list[str] = []
+        options: dict[str, str] = {}
+        rest = list(args)
+        while rest:
+            word = rest.pop(0)
+            if word in ("--since", "--until", "--sort"):
+                if not rest:
+                    raise UserError(f"Usage: search QUERY {word} VALUE")
+                options[word[2:]] = rest.pop(0)
+            else:
+                words.append(word)
+        query = " ".join(words)
+        since = answers.parse_date(options["since"]) if "since" in options else None
+        until = answers.parse_date(options["until"]) if "until" in options else None
+        sort = options.get("sort", "relevance").lower()
+        limit = self.page_size
+
+        def fetch(offset: int) -> Awaitable[Answer]:
+            return answers.search(
+                self.store,
+                query,
+                since=since,
+                until=until,
+                sort=sort,
+                limit=limit,
+                offset=offset,
+            )
+
+        reply = await self._list("search", fetch)
+        if isinstance(reply.answer, SearchAnswer) and reply.answer.paper is not None:
+            self._last = None  # one paper, nothing to page
+        return reply
+
+    async def _cmd_paper(self, args: list[str]) -> Reply:
+        ref = " ".join(args)
+        found = await answers.paper(self.store, ref)
+        if found is None:
+            return Reply("paper", None, text=f"No paper {ref!r} in the archive.", ok=False)
+        return Reply("paper", found)
+
+    # ---------------------------------------------------------------- paging
+
+    async def _goto(self, offset: int) -> Reply:
+        last = self._last
+        if last is None:
+            return Reply("message", text="Nothing to page: ask for a list first.", ok=False)
+        if offset < 0:
+            return Reply("message", text="Already on the first page.", ok=False)
+        if offset >= max(1, last.total):
+            return Reply("message", text="Already on the last page.", ok=False)
+        answer = await last.fetch(offset)
+        page = _page_of(answer)
+        self._last = _LastList(last.kind, last.fetch, page.offset, page.limit, page.total)
+        return Reply(last.kind, answer)
+
+    async def _cmd_next(self, args: list[str]) -> Reply:
+        last = self._last
+        return await self._goto(last.offset + last.limit if last else 0)
+
+    async def _cmd_prev(self, args: list[str]) -> Reply:
+        last = self._last
+        return await self._goto(last.offset - last.limit if last else 0)
+
+    async def _cmd_page(self, args: list[str]) -> Reply:
+        if len(args) != 1:
+            raise UserError("Usage: page N")
+        number = _int(args[0], "N")
+        if number < 1:
+            raise UserError("Pages start at 1")
+        last = self._last
+        return await self._goto((number - 1) * last.limit if last else 0)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(reply: Reply, console: Console) -> None:
+    """Print a reply with rich."""
+    answer = reply.answer
+    if reply.kind == "help":
+        console.print(textrender.render_help())
+    elif reply.kind in ("quit",) or (reply.kind == "message" and not reply.text):
+        return
+    elif reply.kind == "message" or (reply.kind == "paper" and answer is None):
+        console.print(escape(reply.text), style="yellow")
+    elif isinstance(answer, Paper):
+        console.print(textrender.render_paper(answer))
+    elif isinstance(answer, DayAnswer):
+        console.print(textrender.render_day(answer))
+    elif isinstance(answer, TopAnswer):
+        console.print(textrender.render_top(answer))
+    elif isinstance(answer, AuthorAnswer):
+        console.print(textrender.render_author(answer))
+    elif isinstance(answer, SearchAnswer):
+        console.print(textrender.render_search(answer))
+
+
+def _result(paper: Paper, snippet: str | None = None) -> dict[str, Any]:
+    record = paper_record(paper)
+    if snippet is None:
+        first = paper.summary[0].text if paper.summary else ""
+        snippet = textrender.shorten(first, textrender.SNIPPET_CHARS)
+    return {
+        "arxiv_id": record["arxiv_id"],
+        "title": record["title"],
+        "votes": record["votes"],
+        "url": record["url"],
+        "authors": record["authors"],
+        "days": record["days"],
+        "snippet": snippet,
+    }
+
+
+def _hit(hit: SearchHit) -> dict[str, Any]:
+    return _result(hit.paper, textrender.plain_snippet(hit.snippet) or None)
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def to_json(reply: Reply) -> dict[str, Any] | None:
+    """The JSON form of a reply: lists as ``total`` + ``results``; a paper as its export record."""
+    answer = reply.answer
+    if isinstance(answer, Paper):
+        return paper_record(answer)
+    if answer is None:
+        return None
+    data: dict[str, Any] = {"command": reply.kind}
+    if isinstance(answer, SearchAnswer):
+        page = answer.hits
+        results = [_hit(h) for h in page.items]
+        data.update(
+            query=answer.query,
+            sort=answer.sort,
+            since=_date(answer.since),
+            until=_date(answer.until),
+            suggestions=list(answer.suggestions),
+        )
+    else:
+        page = answer.papers
+        results = [_result(p) for p in page.items]
+        if isinstance(answer, DayAnswer):
+            data.update(
+                date=_date(answer.date),
+                requested=_date(answer.requested),
+                before=_date(answer.before),
+                after=_date(answer.after),
+            )
+        elif isinstance(answer, TopAnswer):
+            data.update(period=answer.period, since=_date(answer.since), until=_date(answer.until))
+        elif isinstance(answer, AuthorAnswer):
+            data.update(
+                query=answer.query,
+                author=answer.author.name if answer.author else None,
+                matches=[a.name for a in answer.other_matches],
+                suggestions=[a.name for a in answer.suggestions],
+            )
+            if answer.profile is not None:
+                data.update(
+                    author_papers=answer.author.paper_count if answer.author else 0,
+                    total_votes=answer.profile.total_votes,
+                    coauthors=[
+                        {"name": c.author.name, "shared_papers": c.shared_papers}
+                        for c in answer.profile.coauthors
+                    ],
+                )
+    data.update(
+        note=answer.note,
+        total=page.total,
+        offset=page.offset,
+        limit=page.limit,
+        results=results,
+    )
+    return data
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+async def run_once(
+    store: Store,
+    line: str,
+    *,
+    as_json: bool = False,
+    out: Console | None = None,
+    err: Console | None = None,
+) -> int:
+    """Answer one command line (``console -c``); returns the exit status.
+
+    0 answered (even with no results), 1 the paper asked for is unknown, 2 bad input.
+    """
+    out = out or Console(soft_wrap=as_json)
+    err = err or Console(stderr=True)
+    session = Session(store)
+    try:
+        reply = await session.handle(line)
+    except UserError as exc:
+        err.print(f"papers-bot: error: {escape(str(exc))}", style="red", highlight=False)
+        return 2
+    if as_json:
+        data = to_json(reply)
+        if data is None:
+            if reply.kind == "help":
+                data = {
+                    "commands": [c for c, _ in textrender.HELP_COMMANDS],
+                    "credit": textrender.credit_line(),
+                }
+            else:
+                if reply.text:
+                    err.print(escape(reply.text), style="yellow", highlight=False)
+                return 0 if reply.ok else 1
+        out.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        out.file.flush()
+    else:
+        render(reply, out)
+    return 0 if reply.ok else 1
+
+
+def _setup_readline() -> Callable[[], None]:
+    """Enable line editing and history when readline exists; returns a function that saves it."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline
+        return lambda: None
+    path = HISTORY_FILE.expanduser()
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        try:
+            readline.write_history_file(path)
+        except OSError as exc:
+            log.debug("Could not save history to %s: %s", path, exc)
+
+    return save
+
+
+def banner() -> str:
+    return (
+        "[bold]papers-bot console[/] · Hugging Face Daily Papers with Korean summaries\n"
+        f"[dim]{escape(textrender.credit_line())}\n"
+        "Type `help` for the commands, `quit` or Ctrl-D to leave.[/]"
+    )
+
+
+def interactive(
+    runner: asyncio.Runner,
+    store: Store,
+    *,
+    out: Console | None = None,
+    input_func: Callable[[str], str] = input,
+    history: bool = True,
+) -> int:
+    """The prompt loop. Input is read on the main thread (so Ctrl-C and readline behave);
+    each command runs on ``runner``'s event loop, where the store lives."""
+    out = out or Console()
+    save_history = _setup_readline() if history else (lambda: None)
+    session = Session(store)
+    out.print(banner())
+    try:
+        while True:
+            try:
+                line = input_func(PROMPT)
+            except EOFError:
+                out.print()
+                return 0
+            except KeyboardInterrupt:
+                out.print("^C")
+                continue
+            try:
+                reply = runner.run(session.handle(line))
+            except UserError as exc:
+                out.print(escape(str(exc)), style="red", highlight=False)
+                continue
+            except KeyboardInterrupt:
+                out.print("(interrupted)")
+                continue
+            if reply.kind == "quit":
+                return 0
+            render(reply, out)
+    finally:
+        save_history()
