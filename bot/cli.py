@@ -1,0 +1,330 @@
+"""The ``papers-bot`` command line: argparse subcommands, each a handler in :data:`COMMANDS`.
+
+To add a subcommand (e.g. ``sync``), register a :class:`Command` in :data:`COMMANDS` (or call
+:func:`register`) before :func:`build_parser` runs: a help line, a function adding its
+arguments, and a handler ``(args, config) -> exit status``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import inspect
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot import answers
+from bot.config import Config
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+PROG: Final = "papers-bot"
+#: Show a progress bar from this many files on.
+PROGRESS_FROM_FILES: Final = 2
+
+Handler = Callable[[argparse.Namespace, Config], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One subcommand: ``help`` for --help, ``add_arguments(parser)``, ``handler(args, config)``."""
+
+    help: str
+    handler: Handler
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    description: str | None = None
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def error_line(message: str) -> None:
+    """One ``papers-bot: error: ...`` line on stderr (never markup-interpreted)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- store
+
+
+@contextlib.asynccontextmanager
+async def open_store(config: Config, *, seed: bool = True) -> AsyncIterator[Store]:
+    """Open the configured database; on an empty one, load the bundled samples (said on stderr)."""
+    from storage.store import Store
+
+    from storage.importer import ensure_seeded, seeded_message
+
+    store = await Store.open(config.database_path)
+    try:
+        if seed:
+            summary = await ensure_seeded(store)
+            if summary is not None:
+                print(seeded_message(summary), file=sys.stderr)
+                for problem in summary.problems:
+                    log.debug("Sample problem: %s", problem)
+        yield store
+    finally:
+        await store.close()
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _load_run_bot() -> Callable[..., object] | None:
+    """``bot.bot.run_bot`` once the Discord side exists, else ``None``."""
+    try:
+        from bot import bot as discord_bot  # lazy: pulls in discord.py only when needed
+    except ModuleNotFoundError as exc:
+        if exc.name in ("bot.bot",):
+            return None
+        raise
+    return getattr(discord_bot, "run_bot", None)
+
+
+async def _run_bot(config: Config) -> int:
+    run_bot = _load_run_bot()
+    if run_bot is None:
+        error_line(
+            "the Discord bot is not ready yet (bot/bot.py has no run_bot); "
+            "use `papers-bot console` meanwhile"
+        )
+        return 1
+    params = inspect.signature(run_bot).parameters
+    if len(params) >= 2:
+        async with open_store(config) as store:
+            result = await run_bot(config, store)  # type: ignore[misc]
+    else:
+        result = await run_bot(config)  # type: ignore[misc]
+    return result if isinstance(result, int) else 0
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    if not config.has_token:
+        error_line("DISCORD_TOKEN is not set: put it in .env or the environment (see .env.example)")
+        return 2
+    return asyncio.run(_run_bot(config))
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _add_import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="digest files, directories (every *.md below) or globs such as 'logs/**/*.md'",
+    )
+
+
+async def _import(args: argparse.Namespace, config: Config) -> int:
+    from bot.textrender import render_import_summary
+    from storage.importer import discover, import_files
+
+    files, missing = discover(args.paths)
+    for text in missing:
+        error_line(f"no file matches {text!r}")
+    if not files:
+        error_line("nothing to import")
+        return 1
+    out = Console(highlight=False)
+    err = _stderr()
+    async with open_store(config, seed=False) as store:
+        if len(files) >= PROGRESS_FROM_FILES and err.is_terminal:
+            with Progress(
+                TextColumn("Importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}", markup=False),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("", total=len(files))
+
+                def progress(done: int, total: int, name: str) -> None:
+                    bar.update(task, completed=done, description=name.rsplit("/", 1)[-1])
+
+                summary = await import_files(store, files, progress=progress, missing=missing)
+        else:
+            summary = await import_files(store, files, missing=missing)
+    out.print(render_import_summary(summary))
+    if summary.problems:
+        out.print(f"[bold]Problems ({len(summary.problems)}):[/]")
+        for problem in summary.problems:
+            out.print(escape(str(problem)))
+    return 0 if summary.ok else 1
+
+
+def cmd_import(args: argparse.Namespace, config: Config) -> int:
+    return asyncio.run(_import(args, config))
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return answers.parse_date(text)
+    except answers.UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=("jsonl", "csv"), default="jsonl", help="default: jsonl"
+    )
+    parser.add_argument(
+        "--since", type=_date_arg, metavar="DATE", help="only papers listed on or after DATE"
+    )
+    parser.add_argument(
+        "--until", type=_date_arg, metavar="DATE", help="only papers listed on or before DATE"
+    )
+
+
+async def _export(args: argparse.Namespace, config: Config) -> int:
+    from bot.export import export
+
+    if args.since and args.until and args.since > args.until:
+        error_line(f"--since {args.since} is after --until {args.until}")
+        return 2
+    async with open_store(config) as store:
+        await export(store, sys.stdout, fmt=args.format, since=args.since, until=args.until)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    return asyncio.run(_export(args, config))
+
+
+# --------------------------------------------------------------------------- console
+
+
+def _add_console_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c",
+        "--command",
+        metavar="COMMAND",
+        help="answer one command and exit, e.g. -c 'search diffusion'",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="with -c: print the answer as JSON on stdout"
+    )
+
+
+async def _console_once(config: Config, line: str, as_json: bool) -> int:
+    from bot.console import run_once
+
+    async with open_store(config) as store:
+        return await run_once(store, line, as_json=as_json)
+
+
+def _console_interactive(config: Config) -> int:
+    from bot.console import interactive
+
+    with asyncio.Runner() as runner:
+        store_cm = open_store(config)
+        store = runner.run(store_cm.__aenter__())
+        try:
+            return interactive(runner, store, history=sys.stdin.isatty())
+        finally:
+            runner.run(store_cm.__aexit__(None, None, None))
+
+
+def cmd_console(args: argparse.Namespace, config: Config) -> int:
+    command = getattr(args, "command", None)
+    if getattr(args, "json", False) and command is None:
+        error_line("--json needs -c COMMAND")
+        return 2
+    if command is not None:
+        return asyncio.run(_console_once(config, command, args.json))
+    return _console_interactive(config)
+
+
+# --------------------------------------------------------------------------- default
+
+
+def cmd_default(args: argparse.Namespace, config: Config) -> int:
+    """No subcommand: the Discord bot with a token, else the local console."""
+    if config.has_token:
+        return cmd_run(args, config)
+    print(
+        "No DISCORD_TOKEN set: starting the local console (set it in .env to run the Discord bot).",
+        file=sys.stderr,
+    )
+    return cmd_console(args, config)
+
+
+#: Subcommand name -> Command, in --help order. Add entries (e.g. "sync") before build_parser().
+COMMANDS: dict[str, Command] = {
+    "run": Command(
+        "run the Discord bot (needs DISCORD_TOKEN)",
+        cmd_run,
+        description="Run the Discord bot until interrupted. Needs DISCORD_TOKEN.",
+    ),
+    "import": Command(
+        "import digest markdown files into the database",
+        cmd_import,
+        _add_import_arguments,
+        "Import digest files. Exits 1 if any file could not be imported.",
+    ),
+    "export": Command(
+        "write every paper to stdout as JSON Lines or CSV",
+        cmd_export,
+        _add_export_arguments,
+    ),
+    "console": Command(
+        "ask the bot's questions at a local prompt (no Discord needed)",
+        cmd_console,
+        _add_console_arguments,
+        "Interactive console: today, day, top, paper, author, search. "
+        "Sample digests: l-yohai/daily_papers_ko (CC BY-NC 4.0).",
+    ),
+}
+
+
+def register(name: str, command: Command) -> None:
+    """Add (or replace) a subcommand."""
+    COMMANDS[name] = command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Hugging Face Daily Papers with Korean summaries: a Discord bot and an offline "
+            "console. With no subcommand: the Discord bot when DISCORD_TOKEN is set, "
+            "otherwise the console."
+        ),
+        epilog=(
+            "Settings come from the environment and .env (see .env.example). Bundled sample "
+            "digests: l-yohai/daily_papers_ko, CC BY-NC 4.0."
+        ),
+    )
+    parser.add_argument(
+        "--database",
+        metavar="PATH",
+        help="SQLite database file (overrides DATABASE_PATH; default ./papers.db)",
+    )
+    parser.set_defaults(handler=cmd_default, command=None, json=False)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        child = sub.add_parser(
+            name, help=command.help, description=command.description or command.help
+        )
+        if command.add_arguments is not None:
+            command.add_arguments(child)
+        child.set_defaults(handler=command.handler)
+    return parser
