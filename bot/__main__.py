@@ -28,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         error_line(str(exc))
         return 2
-    setup_logging(config)
+    quiet = args.quiet if args.quiet is not None else not config.has_token
+    setup_logging(config, quiet=quiet)
     log.debug("Starting with %r", config)
     try:
         return args.handler(args, config)

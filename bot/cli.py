@@ -45,6 +45,8 @@ class Command:
     handler: Handler
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
     description: str | None = None
+    #: Local commands whose output is the point log only warnings unless LOG_LEVEL is set.
+    quiet: bool = False
 
 
 def _stderr() -> Console:
@@ -62,9 +64,8 @@ def error_line(message: str) -> None:
 @contextlib.asynccontextmanager
 async def open_store(config: Config, *, seed: bool = True) -> AsyncIterator[Store]:
     """Open the configured database; on an empty one, load the bundled samples (said on stderr)."""
-    from storage.store import Store
-
     from storage.importer import ensure_seeded, seeded_message
+    from storage.store import Store
 
     store = await Store.open(config.database_path)
     try:
@@ -279,11 +280,13 @@ COMMANDS: dict[str, Command] = {
         cmd_import,
         _add_import_arguments,
         "Import digest files. Exits 1 if any file could not be imported.",
+        quiet=True,
     ),
     "export": Command(
         "write every paper to stdout as JSON Lines or CSV",
         cmd_export,
         _add_export_arguments,
+        quiet=True,
     ),
     "console": Command(
         "ask the bot's questions at a local prompt (no Discord needed)",
@@ -291,6 +294,7 @@ COMMANDS: dict[str, Command] = {
         _add_console_arguments,
         "Interactive console: today, day, top, paper, author, search. "
         "Sample digests: l-yohai/daily_papers_ko (CC BY-NC 4.0).",
+        quiet=True,
     ),
 }
 
@@ -318,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="SQLite database file (overrides DATABASE_PATH; default ./papers.db)",
     )
-    parser.set_defaults(handler=cmd_default, command=None, json=False)
+    parser.set_defaults(handler=cmd_default, command=None, json=False, quiet=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, command in COMMANDS.items():
         child = sub.add_parser(
@@ -326,5 +330,5 @@ def build_parser() -> argparse.ArgumentParser:
         )
         if command.add_arguments is not None:
             command.add_arguments(child)
-        child.set_defaults(handler=command.handler)
+        child.set_defaults(handler=command.handler, quiet=command.quiet)
     return parser

@@ -52,6 +52,8 @@ class Config:
     default_timezone: dt.tzinfo = dt.UTC
     discord_guild_id: int | None = None
     discord_token: str | None = field(default=None, repr=False)
+    #: True when LOG_LEVEL was set (not the default): quiet commands then log at that level too.
+    log_level_explicit: bool = field(default=False, compare=False)
 
     @property
     def has_token(self) -> bool:
@@ -158,13 +160,21 @@ def load_config(
         default_timezone=_timezone(_clean(values, "DEFAULT_TIMEZONE")),
         discord_guild_id=_guild_id(_clean(values, "DISCORD_GUILD_ID")),
         discord_token=_token(_clean(values, "DISCORD_TOKEN")),
+        log_level_explicit=_clean(values, "LOG_LEVEL") is not None,
     )
     log.debug("Loaded %r", config)
     return config
 
 
-def setup_logging(config: Config) -> None:
-    """Configure the root logger once (stderr, the configured level)."""
+def setup_logging(config: Config, *, quiet: bool = False) -> None:
+    """Configure the root logger once: stderr, the configured level.
+
+    ``quiet`` (local commands whose output is the point) logs only warnings unless LOG_LEVEL
+    was set explicitly.
+    """
+    level = config.log_level_number
+    if quiet and not config.log_level_explicit:
+        level = max(level, logging.WARNING)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_papers_bot", False):
@@ -175,6 +185,6 @@ def setup_logging(config: Config) -> None:
     )
     handler._papers_bot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    root.setLevel(config.log_level_number)
+    root.setLevel(level)
     # discord.py's HTTP layer is chatty at DEBUG; keep it at INFO unless asked for everything.
-    logging.getLogger("discord.http").setLevel(max(config.log_level_number, logging.INFO))
+    logging.getLogger("discord.http").setLevel(max(level, logging.INFO))

@@ -219,7 +219,7 @@ def render_author(answer: AuthorAnswer) -> RenderableType:
 
 def render_paper(paper: Paper) -> RenderableType:
     """One paper in full: links, votes, days, authors, media and the Korean summary."""
-    lines: list[str] = []
+    lines: list[str] = [f"[bold]{escape(paper.title)}[/]"]
     links = [f"[link={escape(paper.abs_url)}]{escape(paper.abs_url)}[/link]"]
     if paper.pdf_url:
         links.append(escape(paper.pdf_url))
@@ -253,7 +253,7 @@ def render_paper(paper: Paper) -> RenderableType:
             lines.append(f"• {label}{text}")
     return Panel(
         Text.from_markup("\n".join(lines)),
-        title=f"[bold]{escape(shorten(paper.title, TITLE_CHARS))}[/]",
+        title=f"[dim]paper {escape(paper.arxiv_id)}[/]",
         title_align="left",
         box=box.ROUNDED,
     )
