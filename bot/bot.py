@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -23,9 +23,8 @@ from bot import answers, embeds
 from bot.replies import NO_MENTIONS, reply_error
 
 if TYPE_CHECKING:
-    from storage.store import Store
-
     from bot.config import Config
+    from storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -231,14 +230,14 @@ class PapersBot(commands.Bot):
         await super().close()
 
 
-def _fail(message: str, stream: TextIO | None = None) -> None:
-    print(f"papers-bot: {message}", file=stream or sys.stderr)
+def _fail(message: str) -> None:
+    """One ``papers-bot: error: ...`` line on stderr (the same shape as bot.cli's)."""
+    print(f"papers-bot: error: {message}", file=sys.stderr)
 
 
 async def _open_seeded_store(config: Config) -> Store:
-    from storage.store import Store
-
     from storage.importer import ensure_seeded
+    from storage.store import Store
 
     store = await Store.open(config.database_path)
     try:
@@ -251,17 +250,21 @@ async def _open_seeded_store(config: Config) -> Store:
     return store
 
 
-async def run_bot(config: Config) -> int:
-    """``papers-bot run``: open (and seed) the store, log in and serve until stopped.
+async def run_bot(config: Config, store: Store | None = None) -> int:
+    """``papers-bot run``: log in and serve until stopped; returns the exit status.
 
-    A missing or rejected token is one line on stderr and a non-zero exit, never a traceback.
-    The token itself is never logged or printed.
+    ``store`` is an open (already seeded) store, as ``bot.cli`` passes it; without one, the
+    configured database is opened, seeded with the bundled samples if empty, and closed at the
+    end. A missing or rejected token is one line on stderr and a non-zero exit, never a
+    traceback; the token itself is never logged or printed.
     """
     token = config.discord_token
     if not token:
         _fail(MISSING_TOKEN)
         return 2
-    store = await _open_seeded_store(config)
+    own_store = store is None
+    if store is None:
+        store = await _open_seeded_store(config)
     try:
         async with PapersBot(config=config, store=store) as bot:
             try:
@@ -270,10 +273,11 @@ async def run_bot(config: Config) -> int:
                 _fail(REJECTED_TOKEN)
                 return 1
             except discord.PrivilegedIntentsRequired:
-                _fail("Discord refused the gateway intents; this bot needs no privileged intents.")
+                _fail("Discord refused the gateway intents (this bot asks for no privileged ones).")
                 return 1
     finally:
-        await store.close()
+        if own_store:
+            await store.close()
     return 0
 
 

@@ -299,6 +299,36 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+# --------------------------------------------------------------------------- sync
+
+
+def _add_sync_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="sync to this server only (appears at once) instead of globally",
+    )
+
+
+def cmd_sync(args: argparse.Namespace, config: Config) -> int:
+    if not config.has_token:
+        error_line("DISCORD_TOKEN is not set: put it in .env or the environment (see .env.example)")
+        return 2
+    from bot.bot import sync_commands
+
+    return asyncio.run(sync_commands(config, guild_id=getattr(args, "guild", None)))
+
+
+COMMANDS["sync"] = Command(
+    "register the slash commands with Discord (globally, or --guild ID)",
+    cmd_sync,
+    _add_sync_arguments,
+    "Register the slash commands with Discord and exit. Global commands can take up to an "
+    "hour to appear; --guild ID registers them in one server at once. Needs DISCORD_TOKEN.",
+)
+
+
 def register(name: str, command: Command) -> None:
     """Add (or replace) a subcommand."""
     COMMANDS[name] = command

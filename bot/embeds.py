@@ -511,6 +511,11 @@ def error_embed(message: str, *, title: str = "Can't do that") -> discord.Embed:
     return fit(_embed(title=title, description=message, colour=ERROR_COLOUR))
 
 
+def note_embed(message: str, *, title: str) -> discord.Embed:
+    """A neutral message (nothing there, try something else); ``message`` is ours."""
+    return fit(_embed(title=title, description=message, colour=NOTE_COLOUR))
+
+
 def apology_embed() -> discord.Embed:
     """An unexpected failure: a short apology (the details are in the log)."""
     return fit(

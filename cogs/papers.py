@@ -1,0 +1,200 @@
+"""``/today``, ``/day``, ``/top`` and ``/paper``: a thin adapter over :mod:`bot.answers`.
+
+Each command clamps its options again (Discord's client enforces ``Range``, the library does
+not), defers anything that queries more than one row, asks :mod:`bot.answers` (the same code
+the console uses), and renders with :mod:`bot.embeds`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import answers, embeds
+from bot.bot import everywhere
+from bot.options import PERIOD_CHOICES, DateOption, paper_choices
+from bot.paginator import Paginator, QueryPageSource
+from bot.replies import reply, reply_error
+from storage.models import Page, Paper
+
+if TYPE_CHECKING:
+    from bot.bot import PapersBot
+
+log = logging.getLogger(__name__)
+
+Count = app_commands.Range[int, 1, answers.MAX_COUNT]
+
+
+def top_label(answer: answers.TopAnswer) -> str:
+    """``last 7 days (2024-06-07 to 2024-06-13)``, ``all time``, ``since 2024-01-01``."""
+    names = {"week": "last 7 days", "month": "last 30 days", "year": "last 365 days"}
+    if answer.period == "all":
+        return "all time"
+    span = ""
+    if answer.since and answer.until:
+        span = f"{answer.since.isoformat()} to {answer.until.isoformat()}"
+    elif answer.since:
+        span = f"since {answer.since.isoformat()}"
+    elif answer.until:
+        span = f"until {answer.until.isoformat()}"
+    if answer.period in names:
+        return f"{names[answer.period]} ({span})" if span else names[answer.period]
+    return span or "all time"
+
+
+class Papers(commands.Cog):
+    """Days, top papers and single papers."""
+
+    def __init__(self, bot: PapersBot) -> None:
+        self.bot = bot
+
+    async def _send_day(
+        self, interaction: discord.Interaction, answer: answers.DayAnswer, *, command: str
+    ) -> None:
+        store = self.bot.store
+        if answer.date is None:
+            if answer.requested is not None and (answer.before or answer.after):
+                await reply(
+                    interaction,
+                    embeds.missing_day_embed(answer.requested, answer.before, answer.after),
+                )
+            else:
+                await reply(interaction, embeds.note_embed(answer.note, title="Nothing yet"))
+            return
+        date = answer.date
+        note = answer.note or None
+
+        async def fetch(offset: int, limit: int) -> Page[Paper]:
+            return (await answers.day(store, date, limit, offset=offset)).papers
+
+        def render(page: Page[Paper]) -> discord.Embed:
+            return embeds.day_list_embed(date, page, note=note)
+
+        source = QueryPageSource(answer.papers, fetch, render)
+        view = Paginator(
+            source, owner=interaction.user, command=command, timeout=self.bot.view_timeout
+        )
+        await view.start(interaction)
+
+    @app_commands.command(name="today")
+    @app_commands.describe(count="How many papers per page (1-25, default 10)")
+    @everywhere
+    async def today(self, interaction: discord.Interaction, count: Count = 10) -> None:
+        """The newest day's Daily Papers, most voted first."""
+        count = answers.clamp_count(count)
+        await interaction.response.defer(thinking=True)
+        answer = await answers.today(self.bot.store, count, now=self.bot.now())
+        await self._send_day(interaction, answer, command="today")
+
+    @app_commands.command(name="day")
+    @app_commands.describe(
+        date="The day, YYYY-MM-DD (suggests the days that have a digest)",
+        count="How many papers per page (1-25, default 10)",
+    )
+    @everywhere
+    async def day(
+        self, interaction: discord.Interaction, date: DateOption, count: Count = 10
+    ) -> None:
+        """One day's Daily Papers, most voted first."""
+        count = answers.clamp_count(count)
+        await interaction.response.defer(thinking=True)
+        answer = await answers.day(self.bot.store, date, count)
+        await self._send_day(interaction, answer, command="day")
+
+    @app_commands.command(name="top")
+    @app_commands.describe(
+        period="week (last 7 days), month (last 30), year or all (default week)",
+        since="Start of an explicit range, YYYY-MM-DD (overrides period)",
+        until="End of an explicit range, YYYY-MM-DD, inclusive (overrides period)",
+        count="How many papers per page (1-25, default 10)",
+    )
+    @app_commands.choices(period=PERIOD_CHOICES)
+    @everywhere
+    async def top(
+        self,
+        interaction: discord.Interaction,
+        period: app_commands.Choice[str] | None = None,
+        since: DateOption | None = None,
+        until: DateOption | None = None,
+        count: Count = 10,
+    ) -> None:
+        """The most voted papers of a period or a date range."""
+        count = answers.clamp_count(count)
+        period_name = period.value if period is not None else None
+        if since is not None and until is not None and since > until:
+            raise answers.UserError(
+                f"`since` ({since}) is after `until` ({until}): swap them and try again."
+            )
+        await interaction.response.defer(thinking=True)
+        store = self.bot.store
+        now = self.bot.now()
+        answer = await answers.top(store, period_name, since, until, count, now=now)
+        if not answer.found:
+            await reply(interaction, embeds.note_embed(answer.note, title="No papers there"))
+            return
+        label = top_label(answer)
+        note = answer.note or None
+
+        async def fetch(offset: int, limit: int) -> Page[Paper]:
+            again = await answers.top(
+                store, period_name, since, until, limit, now=now, offset=offset
+            )
+            return again.papers
+
+        def render(page: Page[Paper]) -> discord.Embed:
+            return embeds.top_list_embed(label, page, note=note)
+
+        source = QueryPageSource(answer.papers, fetch, render)
+        view = Paginator(
+            source, owner=interaction.user, command="top", timeout=self.bot.view_timeout
+        )
+        await view.start(interaction)
+
+    @app_commands.command(name="paper")
+    @app_commands.describe(
+        ref="An arXiv id (2406.06523) or an arXiv / Hugging Face URL; or type a title"
+    )
+    @app_commands.rename(ref="id")
+    @everywhere
+    async def paper(self, interaction: discord.Interaction, ref: str) -> None:
+        """One paper: title, authors, votes, days, Korean summary and links."""
+        ref = ref.strip()
+        found = await answers.paper(self.bot.store, ref)
+        if found is None:
+            await reply_error(interaction, await self._unknown_paper(ref))
+            return
+        await reply(interaction, embeds.paper_embed(found))
+
+    async def _unknown_paper(self, ref: str) -> discord.Embed:
+        """Say the paper is unknown; when the text reads like a title, suggest close matches."""
+        message = f"No paper {embeds.escape(embeds.shorten(ref, 100))!s} in the archive."
+        if not answers.looks_like_paper_ref(ref):
+            try:
+                found = await answers.search(self.bot.store, ref, limit=5)
+            except answers.UserError:
+                found = None
+            if found is not None and found.found:
+                lines = [
+                    f"• {embeds.link(h.paper.title, h.paper.abs_url, limit=90)}"
+                    f" `{h.paper.arxiv_id}`"
+                    for h in found.hits.items
+                ]
+                message += "\nDid you mean:\n" + "\n".join(lines)
+                message += "\nUse `/paper` with one of those ids (or pick from the suggestions)."
+                return embeds.error_embed(message, title="Unknown paper")
+        message += " Check the id, or find it with `/search` (titles and summaries)."
+        return embeds.error_embed(message, title="Unknown paper")
+
+    @paper.autocomplete("ref")
+    async def paper_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await paper_choices(self.bot.store, current)
+
+
+async def setup(bot: PapersBot) -> None:
+    await bot.add_cog(Papers(bot))
