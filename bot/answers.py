@@ -427,7 +427,8 @@ async def author(
     if len(matches) > 1:
         others = ", ".join(a.name for a in matches[1:MAX_SUGGESTIONS])
         more = len(matches) - 1 - len(matches[1:MAX_SUGGESTIONS])
-        note = f"{len(matches)} authors match {query!r}; showing {best.name}. Others: {others}"
+        counted = f"At least {len(matches)}" if len(matches) >= MAX_COUNT else str(len(matches))
+        note = f"{counted} authors match {query!r}; showing {best.name}. Others: {others}"
         note += f" and {more} more." if more > 0 else "."
     return AuthorAnswer(query, best, profile, papers, matches=matches, note=note)
 

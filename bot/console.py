@@ -437,19 +437,20 @@ def interactive(
     store: Store,
     *,
     out: Console | None = None,
-    input_func: Callable[[str], str] = input,
+    input_func: Callable[[str], str] | None = None,
     history: bool = True,
 ) -> int:
     """The prompt loop. Input is read on the main thread (so Ctrl-C and readline behave);
     each command runs on ``runner``'s event loop, where the store lives."""
     out = out or Console()
+    read_line = input_func or input
     save_history = _setup_readline() if history else (lambda: None)
     session = Session(store)
     out.print(banner())
     try:
         while True:
             try:
-                line = input_func(PROMPT)
+                line = read_line(PROMPT)
             except EOFError:
                 out.print()
                 return 0

@@ -1,0 +1,59 @@
+"""Fixtures for the CLI/console/answers tests: a seeded SQLite database built once per session."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import VARIABLES
+from storage.importer import ensure_seeded
+from storage.store import Store
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the bundled samples, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+
+    async def build() -> None:
+        store = await Store.open(path)
+        try:
+            assert await ensure_seeded(store) is not None
+        finally:
+            await store.close()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def seeded_db(tmp_path: Path, seeded_template: Path) -> Path:
+    """A private copy of the seeded database at ``tmp_path/papers.db``."""
+    target = tmp_path / "papers.db"
+    shutil.copyfile(seeded_template, target)
+    return target
+
+
+@pytest.fixture
+async def store(seeded_db: Path) -> AsyncIterator[Store]:
+    """An open store over the bundled samples."""
+    opened = await Store.open(seeded_db)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A clean environment: none of the bot's variables set, cwd = tmp_path (so no .env)."""
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # rich: wide enough that ids and titles stay whole
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

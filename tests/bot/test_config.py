@@ -1,0 +1,153 @@
+"""Config: defaults, .env handling, validation errors as one line, the token kept secret."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.config import ConfigError, load_config
+
+SECRET = "MTIzNDU2Nzg5.secret-token-value.XYZ"
+
+
+def test_defaults_with_nothing_set(env: Path) -> None:
+    """With no variables and no .env every setting has its documented default."""
+    config = load_config({}, env_file=None)
+    assert config.database_path == Path("papers.db")
+    assert config.log_level == "INFO"
+    assert config.timezone_name == "UTC"
+    assert config.discord_guild_id is None
+    assert config.discord_token is None
+    assert not config.has_token
+
+
+def test_valid_values_are_converted(env: Path) -> None:
+    """Guild id becomes an int, the time zone a ZoneInfo, the level upper case."""
+    config = load_config(
+        {
+            "DISCORD_GUILD_ID": "123456789012345678",
+            "DEFAULT_TIMEZONE": "Asia/Seoul",
+            "LOG_LEVEL": "debug",
+        },
+        env_file=None,
+    )
+    assert config.discord_guild_id == 123456789012345678
+    assert config.timezone_name == "Asia/Seoul"
+    assert config.log_level == "DEBUG"
+
+
+def test_dotenv_is_read(env: Path) -> None:
+    """Values in .env are used when the environment does not set them."""
+    (env / ".env").write_text("LOG_LEVEL=WARNING\nDEFAULT_TIMEZONE=Asia/Seoul\n", encoding="utf-8")
+    config = load_config({}, env_file=env / ".env")
+    assert config.log_level == "WARNING"
+    assert config.timezone_name == "Asia/Seoul"
+
+
+def test_real_environment_wins_over_dotenv(env: Path) -> None:
+    """A real environment variable is not overridden by .env."""
+    (env / ".env").write_text("LOG_LEVEL=WARNING\n", encoding="utf-8")
+    config = load_config({"LOG_LEVEL": "ERROR"}, env_file=env / ".env")
+    assert config.log_level == "ERROR"
+
+
+def test_empty_value_counts_as_unset(env: Path) -> None:
+    """`DISCORD_TOKEN=` copied from .env.example means no token, not an empty token."""
+    config = load_config({"DISCORD_TOKEN": "", "DISCORD_GUILD_ID": "  "}, env_file=None)
+    assert config.discord_token is None
+    assert config.discord_guild_id is None
+
+
+def test_config_is_frozen(env: Path) -> None:
+    """Settings cannot change after validation."""
+    config = load_config({}, env_file=None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.log_level = "DEBUG"  # type: ignore[misc]
+
+
+def test_log_level_error_message(env: Path) -> None:
+    """The message names the variable, the allowed values and the bad value."""
+    with pytest.raises(ConfigError) as caught:
+        load_config({"LOG_LEVEL": "LOUD"}, env_file=None)
+    assert str(caught.value) == (
+        "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'LOUD'"
+    )
+    assert caught.value.variable == "LOG_LEVEL"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LOG_LEVEL", "LOUD"),
+        ("DISCORD_GUILD_ID", "my-server"),
+        ("DISCORD_GUILD_ID", "-5"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus_Mons"),
+        ("DEFAULT_TIMEZONE", "../etc/passwd"),
+        ("DATABASE_PATH", "{tmp}"),
+        ("DATABASE_PATH", "{tmp}/no/such/dir/papers.db"),
+        ("DISCORD_TOKEN", "two words"),
+    ],
+)
+def test_bad_value_is_one_line_and_exit_2(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+) -> None:
+    """Each bad setting: exit 2, one stderr line naming the variable, no traceback."""
+    monkeypatch.setenv(variable, value.format(tmp=env))
+    assert main(["export"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"papers-bot: error: {variable} ")
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_bad_value_in_dotenv_is_reported(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad value read from .env (not the environment) is reported the same way."""
+    (env / ".env").write_text("DEFAULT_TIMEZONE=Nowhere/Land\n", encoding="utf-8")
+    assert main(["export"]) == 2
+    assert capsys.readouterr().err.startswith("papers-bot: error: DEFAULT_TIMEZONE ")
+
+
+def test_token_not_in_repr_or_str(env: Path) -> None:
+    """The token never shows in repr() or str() of the config."""
+    config = load_config({"DISCORD_TOKEN": SECRET}, env_file=None)
+    assert config.discord_token == SECRET
+    assert SECRET not in repr(config)
+    assert SECRET not in str(config)
+    assert "discord_token" not in repr(config)
+
+
+def test_bad_token_error_does_not_echo_it(env: Path) -> None:
+    """A rejected token is described, never printed."""
+    with pytest.raises(ConfigError) as caught:
+        load_config({"DISCORD_TOKEN": "Bot " + SECRET}, env_file=None)
+    assert SECRET not in str(caught.value)
+    assert caught.value.variable == "DISCORD_TOKEN"
+
+
+def test_token_not_in_log_output(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    seeded_db: Path,
+) -> None:
+    """At DEBUG, main() logs the config; the token appears in no log record or stream."""
+    monkeypatch.setenv("DISCORD_TOKEN", SECRET)
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    caplog.set_level(logging.DEBUG)
+    assert main(["console", "-c", "today 1"]) == 0
+    captured = capsys.readouterr()
+    assert "Starting with Config(" in caplog.text
+    assert SECRET not in caplog.text
+    assert SECRET not in captured.err
+    assert SECRET not in captured.out
