@@ -90,7 +90,7 @@ _VOTE_NUMBER_RE = re.compile(r"\d{1,9}")
 _AUTHORS_RE = re.compile(r"Authors?[ \t]*:(.*)")
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\((.*)\)")
 _WATCH_RE = re.compile(r"\[Watch Video\][ \t]*(?:\(([^)\s]*)\)|(\S+))", re.IGNORECASE)
-_VIDEO_SRC_RE = re.compile(r"<(?:video|source)\b[^>]*?\bsrc[ \t]*=[ \t]*([\"'])(.*?)\1", re.I)
+_VIDEO_SRC_RE = re.compile(r"<(?:video|source)\b[^>]{0,400}?\bsrc[ \t]*=[ \t]*([\"'])(.*?)\1", re.I)
 _WRAPPER_RE = re.compile(r"(?:</?div[^>]*>|</video>|</source>)+[ \t]*", re.IGNORECASE)
 _RULE_RE = re.compile(r"(?:[-*_][ \t]*){3,}")
 _LABEL_RE = re.compile(
@@ -384,7 +384,7 @@ def _read_block_line(
                 block.media = Media("video", url)
             return
     elif first == "<":
-        match = _VIDEO_SRC_RE.search(line)
+        match = _VIDEO_SRC_RE.search(line) if "src" in line else None
         if match:
             url = match[2].strip()
             if block.media is None and url:
