@@ -168,18 +168,17 @@ def format_snippet(snippet: Snippet, *, limit: int = 300) -> str:
     used = 0
     budget = limit - len(ELLIPSIS)
     for raw, matched in snippet:
-        part = escape(one_line(raw)) if raw.strip() else (" " if raw else "")
-        if not part:
+        if not raw:
             continue
-        if matched and part.strip():
-            core = part.strip()
-            piece = f"**{core}**"
-            if part.startswith(" "):
-                piece = " " + piece
-            if part.endswith(" "):
-                piece += " "
+        core = one_line(raw)
+        lead = " " if raw[:1].isspace() else ""
+        trail = " " if raw[-1:].isspace() and core else ""
+        if not core:
+            piece = " "
+        elif matched:
+            piece = f"{lead}**{escape(core)}**{trail}"
         else:
-            piece = part
+            piece = f"{lead}{escape(core)}{trail}"
         if used + len(piece) > budget:
             room = budget - used
             if not matched and room > 0:

@@ -1,0 +1,90 @@
+"""``/search``: full-text search in English or Korean, paged with buttons only the searcher uses."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import answers, embeds
+from bot.bot import everywhere
+from bot.options import SORT_CHOICES, DateOption
+from bot.paginator import Paginator, QueryPageSource
+from bot.replies import reply
+from storage.models import Page, SearchHit
+
+if TYPE_CHECKING:
+    from bot.bot import PapersBot
+
+log = logging.getLogger(__name__)
+
+#: Results per page (each carries a snippet, so fewer than a plain list).
+PER_PAGE = 5
+QUERY_MAX = 200
+
+
+class Search(commands.Cog):
+    """Full-text search over titles, authors and the Korean summaries."""
+
+    def __init__(self, bot: PapersBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="search")
+    @app_commands.describe(
+        query="Words in English or Korean (e.g. diffusion, 확산 모델), or an arXiv id / URL",
+        since="Only papers listed on or after this day, YYYY-MM-DD",
+        until="Only papers listed on or before this day, YYYY-MM-DD",
+        sort="relevance (default), votes or newest",
+    )
+    @app_commands.choices(sort=SORT_CHOICES)
+    @everywhere
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, QUERY_MAX],
+        since: DateOption | None = None,
+        until: DateOption | None = None,
+        sort: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Search papers by title, author or Korean summary."""
+        text = " ".join(query.split())[:QUERY_MAX]
+        sort_name = sort.value if sort is not None else "relevance"
+        if not text:
+            raise answers.UserError("Search for what? e.g. `/search query:diffusion`.")
+        if since is not None and until is not None and since > until:
+            raise answers.UserError(
+                f"`since` ({since}) is after `until` ({until}): swap them and try again."
+            )
+        await interaction.response.defer(thinking=True)
+        store = self.bot.store
+        answer = await answers.search(
+            store, text, since=since, until=until, sort=sort_name, limit=PER_PAGE
+        )
+        if answer.paper is not None:
+            await reply(interaction, embeds.paper_embed(answer.paper))
+            return
+        if not answer.found:
+            await reply(interaction, embeds.nothing_found_embed(text, answer.suggestions))
+            return
+
+        async def fetch(offset: int, limit: int) -> Page[SearchHit]:
+            again = await answers.search(
+                store, text, since=since, until=until, sort=sort_name, limit=limit, offset=offset
+            )
+            return again.hits
+
+        def render(page: Page[SearchHit]) -> discord.Embed:
+            return embeds.search_embed(text, page, sort=sort_name, note=answer.note or None)
+
+        source = QueryPageSource(answer.hits, fetch, render)
+        view = Paginator(
+            source, owner=interaction.user, command="search", timeout=self.bot.view_timeout
+        )
+        await view.start(interaction)
+
+
+async def setup(bot: PapersBot) -> None:
+    await bot.add_cog(Search(bot))
