@@ -39,9 +39,13 @@ class Media:
         if self.kind != "image":
             return False
         url = self.url.lower()
-        if not url.startswith(("https://", "http://")) or "/avatars/" in url:
+        scheme, sep, rest = url.partition("://")
+        if scheme not in ("https", "http") or not sep:
             return False
-        path = url.split("?", 1)[0].split("#", 1)[0]
+        host, _, path = rest.partition("/")
+        if "avatars" in host or path.startswith("avatars/") or "/avatars/" in path:
+            return False
+        path = path.split("?", 1)[0].split("#", 1)[0]
         return path.endswith(_IMAGE_SUFFIXES)
 
 
