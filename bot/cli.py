@@ -165,7 +165,7 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
     if summary.problems:
         out.print(f"[bold]Problems ({len(summary.problems)}):[/]")
         for problem in summary.problems:
-            out.print(escape(str(problem)))
+            out.print(escape(str(problem)), soft_wrap=True)
     return 0 if summary.ok else 1
 
 

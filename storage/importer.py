@@ -175,8 +175,10 @@ async def import_text(store: Store, text: str, source: str) -> FileOutcome:
     except DigestError as exc:
         reason = getattr(exc, "reason", None) or str(exc)
         line = getattr(exc, "line", None) or 1
-        problem = Problem(source, int(line), f"not a digest: {reason}")
-        log.warning("%s", problem)
+        if not reason.lower().startswith("not a digest"):
+            reason = f"not a digest: {reason}"
+        problem = Problem(source, int(line), reason)
+        log.info("%s", problem)
         return FileOutcome(source, error=problem)
     try:
         result = await store.import_digest(digest)
@@ -201,11 +203,11 @@ async def import_file(store: Store, path: str | os.PathLike[str] | Traversable) 
         data = await asyncio.to_thread(_read_bytes, path)
         text = _decode(data, source)
     except _FileFailed as failed:
-        log.warning("%s", failed.problem)
+        log.info("%s", failed.problem)
         return FileOutcome(source, error=failed.problem)
     except OSError as exc:
         problem = Problem(source, 1, f"cannot read: {exc.strerror or exc}")
-        log.warning("%s", problem)
+        log.info("%s", problem)
         return FileOutcome(source, error=problem)
     return await import_text(store, text, source)
 
