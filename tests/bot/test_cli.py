@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot as bot_package
+import bot.__main__ as entry
 from bot import cli
 from bot.__main__ import main
 
@@ -224,3 +225,14 @@ def test_import_missing_path_beside_good_file(
     assert code == 1
     assert "no file matches" in err
     assert _row(out, "Files imported") == 1
+
+
+def test_closed_pipe_ends_quietly(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`papers-bot export | head`: a closed stdout ends with 141, not a traceback."""
+
+    def broken(args: object, config: object) -> int:
+        raise BrokenPipeError
+
+    monkeypatch.setattr(entry, "_silence_stdout", lambda: None)
+    monkeypatch.setitem(cli.COMMANDS, "export", cli.Command("export", broken))
+    assert main(["export"]) == 141

@@ -337,3 +337,11 @@ def test_markup_in_title_is_escaped() -> None:
     assert "A [i]B[/i]" in text
     assert "[b]Label[/b]" in text
     assert "<EOS> [red]x[/red]" in text
+
+
+def test_shorten_cuts_korean_by_characters() -> None:
+    """Korean text is cut by characters (never bytes) and marked with an ellipsis."""
+    from bot.textrender import shorten
+
+    assert shorten("가나다라마바", 4) == "가나다…"
+    assert shorten("가나다", 3) == "가나다"
