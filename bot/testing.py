@@ -517,6 +517,7 @@ class Harness:
     async def command(
         self,
         name: str,
+        /,
         *,
         user: dict[str, Any] = ALICE,
         context: str = "guild",
@@ -529,7 +530,7 @@ class Harness:
         return await self.dispatch(payload)
 
     async def autocomplete(
-        self, name: str, focused: str, *, user: dict[str, Any] = ALICE, **options: Any
+        self, name: str, focused: str, /, *, user: dict[str, Any] = ALICE, **options: Any
     ) -> list[dict[str, Any]]:
         """The choices offered while typing ``options[focused]`` in ``/name``."""
         options.setdefault(focused, "")
@@ -566,7 +567,7 @@ class Harness:
         return await self.dispatch(payload)
 
 
-async def run_command(harness: Harness, name: str, **options: Any) -> Result:
+async def run_command(harness: Harness, name: str, /, **options: Any) -> Result:
     """Dispatch one slash command through the real tree; return once the reply is sent.
 
     For ``bench/``: build a :class:`Harness` once (``await Harness.create(store)``), then time

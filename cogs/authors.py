@@ -87,8 +87,10 @@ class AuthorView(Paginator):
         *,
         owner: discord.abc.User,
         timeout: float | None,
+        per_page: int = PER_PAGE,
     ) -> None:
         self.store = store
+        self.per_page = per_page
         super().__init__(self._source(profile), owner=owner, command="author", timeout=timeout)
         self.select: AuthorSelect | None = None
         if len(matches) > 1:
@@ -141,7 +143,7 @@ class AuthorView(Paginator):
 
     async def show_author(self, interaction: discord.Interaction, author: Author) -> None:
         """Switch the card to ``author`` (from the menu), back on page 1."""
-        profile = await profile_page(self.store, author, limit=PER_PAGE, offset=0)
+        profile = await profile_page(self.store, author, limit=self.per_page, offset=0)
         if profile is None:
             await reply_error(
                 interaction, embeds.error_embed("That author is no longer in the database.")
@@ -178,6 +180,7 @@ class Authors(commands.Cog):
 
     def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
+        self.per_page = PER_PAGE
 
     @app_commands.command(name="author")
     @app_commands.describe(name="The author's name (suggestions as you type; accents optional)")
@@ -190,7 +193,7 @@ class Authors(commands.Cog):
         if not query:
             raise answers.UserError("Which author? Type a name and pick one of the suggestions.")
         await interaction.response.defer(thinking=True)
-        answer = await answers.author(self.bot.store, query, limit=PER_PAGE)
+        answer = await answers.author(self.bot.store, query, limit=self.per_page)
         if answer.profile is None:
             message = f"No author named **{embeds.escape(embeds.shorten(query, 100))}**."
             if answer.suggestions:
@@ -205,6 +208,7 @@ class Authors(commands.Cog):
             answer.matches,
             owner=interaction.user,
             timeout=self.bot.view_timeout,
+            per_page=self.per_page,
         )
         await view.start(interaction)
 
