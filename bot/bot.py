@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -275,6 +276,9 @@ async def run_bot(config: Config, store: Store | None = None) -> int:
             except discord.PrivilegedIntentsRequired:
                 _fail("Discord refused the gateway intents (this bot asks for no privileged ones).")
                 return 1
+            except (OSError, aiohttp.ClientError) as exc:
+                _fail(f"could not reach Discord ({exc.__class__.__name__}): check the network.")
+                return 1
     finally:
         if own_store:
             await store.close()
@@ -300,6 +304,9 @@ async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
                 await bot.login(token)
             except discord.LoginFailure:
                 _fail(REJECTED_TOKEN)
+                return 1
+            except (OSError, aiohttp.ClientError) as exc:
+                _fail(f"could not reach Discord ({exc.__class__.__name__}): check the network.")
                 return 1
             try:
                 if guild_id is None:

@@ -200,6 +200,21 @@ async def test_run_seeds_an_empty_database(
         await store.close()
 
 
+async def test_run_without_network_is_one_line(
+    empty_store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Discord unreachable: exit status 1 and one line, not a traceback."""
+
+    async def static_login(self: Any, token: str) -> Any:
+        raise OSError(101, "Network is unreachable")
+
+    monkeypatch.setattr(discord.http.HTTPClient, "static_login", static_login)
+    assert await run_bot(Config(discord_token=TOKEN), empty_store) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "could not reach Discord" in err
+
+
 def test_cli_run_without_token(clean_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`papers-bot run` with no token anywhere: exit 2, one clear line, no traceback."""
     assert main(["run"]) == 2

@@ -115,6 +115,14 @@ async def test_day_without_digest_names_nearest_days(harness: Harness) -> None:
     assert "2024-10-18" in text
 
 
+async def test_day_with_empty_digest_says_so(harness: Harness) -> None:
+    """A day whose digest lists no papers says so (and names the nearest days)."""
+    result = await harness.command("day", date="2023-11-22")
+    assert "2023-11-22" in result.embed["title"]
+    assert "lists no papers" in result.embed["description"]
+    assert "0 papers" in result.embed["footer"]["text"]
+
+
 async def test_day_bad_date_is_ephemeral_error(harness: Harness) -> None:
     """A date that is not a date is answered at once, ephemerally, saying the format to use."""
     result = await harness.command("day", date="June 13th")
