@@ -138,17 +138,16 @@ def format_authors(
     used = 0
     for index, name in enumerate(names):
         rest = len(names) - index - 1
-        suffix = f" ... +{len(names) - index} more"
         sep = ", " if shown else ""
         # Room for this name plus the suffix that would follow if we stopped after it.
         after = f" ... +{rest} more" if rest else tail_extra
         if used + len(sep) + len(name) + len(after) > limit:
-            if not shown:
-                return shorten(name, limit - len(suffix)) + suffix
-            return ", ".join(shown) + suffix
+            if not shown:  # a single name longer than the limit: cut the name itself
+                return shorten(name, limit - len(after)) + after
+            return ", ".join(shown) + f" ... +{len(names) - index} more"
         shown.append(name)
         used += len(sep) + len(name)
-    return ", ".join(shown)  # pragma: no cover - the full text fitted above
+    return ", ".join(shown) + tail_extra  # pragma: no cover - the full text fitted above
 
 
 def format_bullet(bullet: Bullet) -> str:

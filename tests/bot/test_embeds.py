@@ -106,6 +106,13 @@ def test_format_authors_fits_with_more_count() -> None:
     assert shown[-1] == f"Author Number{len(shown) - 1}"
 
 
+def test_format_authors_one_huge_name() -> None:
+    """A first name longer than the limit is itself shortened; the count is of the others."""
+    text = embeds.format_authors(["x" * 2000, "B", "C"], limit=100)
+    assert len(text) <= 100
+    assert text.endswith("… ... +2 more")
+
+
 def test_format_authors_short_list_whole() -> None:
     """A short list is shown whole, names escaped."""
     assert embeds.format_authors(["A_b", "C"]) == r"A\_b, C"
