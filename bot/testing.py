@@ -458,8 +458,20 @@ class Harness:
         await bot.setup_hook()
         return cls(bot, FakeDiscord())
 
+    def live_views(self) -> list[discord.ui.View]:
+        """Every view still listening for components (stored by message id)."""
+        store = self.bot._connection._view_store
+        views = {
+            id(item.view): item.view
+            for items in store._views.values()
+            for item in items.values()
+            if item.view is not None
+        }
+        return list(views.values())  # type: ignore[arg-type]
+
     async def close(self) -> None:
-        for view in list(self.bot._connection._view_store.persistent_views):
+        """Stop every live view (cancelling its timeout task) and close the bot."""
+        for view in self.live_views():
             view.stop()
         await self.bot.close()
 
