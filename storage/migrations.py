@@ -1,0 +1,101 @@
+"""Schema migrations: numbered lists of statements, recorded in ``PRAGMA user_version``.
+
+:meth:`storage.store.Store.open` applies every migration newer than the database's
+``user_version``, each in its own ``BEGIN IMMEDIATE`` transaction together with the new
+``user_version`` (SQLite keeps the header field transactional), so a migration is applied whole
+with its record or not at all. Never edit a released migration: append a new one.
+
+Full-text index
+---------------
+``paper_fts`` is a *contentless* FTS5 table (``content=''``) holding the index form of each
+paper's title and summary bullets (see :mod:`storage.search`: Hangul runs become character
+bigrams). The triggers on ``papers`` compute that form with two deterministic SQL functions that
+:class:`~storage.store.Store` registers on its connection (``papers_fts_title_v1`` and
+``papers_fts_summary_v1``), so the index can never drift from the rows. The update trigger fires
+only when the title or summary really changed; deletes hand FTS5 the same computed values, which
+is what a contentless table needs. Consequences: writing to ``papers`` from a connection without
+those functions (e.g. the ``sqlite3`` shell) fails loudly instead of corrupting the index; reading
+works everywhere. If the index form ever changes, add functions with a new suffix and a migration
+that runs ``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts every paper.
+"""
+
+from __future__ import annotations
+
+FTS_TITLE_FUNCTION = "papers_fts_title_v1"
+FTS_SUMMARY_FUNCTION = "papers_fts_summary_v1"
+
+_FTS_INSERT = f"""
+    INSERT INTO paper_fts(rowid, title, summary)
+    VALUES (new.id, {FTS_TITLE_FUNCTION}(new.title), {FTS_SUMMARY_FUNCTION}(new.summary));"""
+_FTS_DELETE = f"""
+    INSERT INTO paper_fts(paper_fts, rowid, title, summary)
+    VALUES ('delete', old.id, {FTS_TITLE_FUNCTION}(old.title),
+            {FTS_SUMMARY_FUNCTION}(old.summary));"""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: the initial schema.
+    (
+        """CREATE TABLE digests (
+            date        TEXT PRIMARY KEY,          -- YYYY-MM-DD, the digest's day
+            source      TEXT NOT NULL,             -- file name or URL last imported for it
+            paper_count INTEGER NOT NULL DEFAULT 0,
+            imported_at TEXT NOT NULL              -- UTC ISO timestamp
+        ) WITHOUT ROWID""",
+        """CREATE TABLE papers (
+            id                INTEGER PRIMARY KEY,
+            arxiv_id          TEXT NOT NULL UNIQUE,
+            title             TEXT NOT NULL,
+            url               TEXT NOT NULL,
+            authors_truncated INTEGER NOT NULL DEFAULT 0,
+            media_kind        TEXT,
+            media_url         TEXT,
+            summary           TEXT NOT NULL,       -- JSON [[label or null, text], ...]
+            content_date      TEXT NOT NULL,       -- day whose digest gave title/summary/authors
+            votes             INTEGER,             -- latest known votes (derived)
+            best_votes        INTEGER,             -- highest votes on any day (derived)
+            first_date        TEXT,                -- first appearance (derived)
+            last_date         TEXT                 -- last appearance (derived)
+        )""",
+        "CREATE INDEX papers_best ON papers(best_votes DESC, last_date DESC)",
+        "CREATE INDEX papers_last ON papers(last_date DESC, best_votes DESC)",
+        """CREATE TABLE appearances (
+            paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            date     TEXT NOT NULL REFERENCES digests(date) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            votes    INTEGER,
+            PRIMARY KEY (paper_id, date)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX appearances_day ON appearances(date, votes DESC, position)",
+        """CREATE TABLE authors (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL,             -- first spelling seen
+            norm_key    TEXT NOT NULL UNIQUE,      -- storage.search.name_key(name)
+            paper_count INTEGER NOT NULL DEFAULT 0 -- derived, kept by the importer
+        )""",
+        "CREATE INDEX authors_count ON authors(paper_count DESC)",
+        """CREATE TABLE author_terms (
+            term      TEXT NOT NULL,               -- the key and each word-suffix of it
+            author_id INTEGER NOT NULL REFERENCES authors(id) ON DELETE CASCADE,
+            PRIMARY KEY (term, author_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX author_terms_author ON author_terms(author_id, term)",
+        """CREATE TABLE paper_authors (
+            paper_id  INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            position  INTEGER NOT NULL,
+            author_id INTEGER NOT NULL REFERENCES authors(id),
+            PRIMARY KEY (paper_id, position)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX paper_authors_author ON paper_authors(author_id, paper_id)",
+        """CREATE VIRTUAL TABLE paper_fts USING fts5(
+            title, summary, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+        )""",
+        "INSERT INTO paper_fts(paper_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')",
+        f"CREATE TRIGGER papers_fts_ai AFTER INSERT ON papers BEGIN {_FTS_INSERT} END",
+        f"CREATE TRIGGER papers_fts_ad AFTER DELETE ON papers BEGIN {_FTS_DELETE} END",
+        f"""CREATE TRIGGER papers_fts_au AFTER UPDATE OF title, summary ON papers
+            WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary
+            BEGIN {_FTS_DELETE} {_FTS_INSERT} END""",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

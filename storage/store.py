@@ -1,0 +1,849 @@
+"""The store: every SQL statement of papers-bot, over one aiosqlite connection.
+
+Schema (see :mod:`storage.migrations`)::
+
+    digests(date PK, source, paper_count, imported_at)           one row per digest day
+    papers(id PK, arxiv_id UNIQUE, title, url, authors_truncated, media_kind, media_url,
+           summary JSON, content_date, votes, best_votes, first_date, last_date)
+    appearances(paper_id, date) PK, position, votes               a paper listed on a day
+    authors(id PK, name, norm_key UNIQUE, paper_count)            normalized authors
+    author_terms(term, author_id) PK                              key + word-suffixes, for prefixes
+    paper_authors(paper_id, position) PK, author_id               who wrote what, in order
+    paper_fts  contentless FTS5 over the index form of title and summary, kept by triggers
+
+A paper is keyed by its arXiv id and keeps one row however many days list it; each day is an
+appearance with that day's position and votes. Title, summary, media and authors come from the
+newest digest that lists the paper (``content_date``), so importing files in any order gives the
+same result; ``votes`` is the latest day's known votes, ``best_votes`` the highest.
+
+Each digest imports in one ``BEGIN IMMEDIATE`` transaction (whole or not at all) using
+``executemany`` and set-based statements (ids passed as one JSON array through ``json_each``), so
+the cost per file is a fixed dozen round trips to the database thread. Re-importing a digest is
+idempotent: same rows, votes refreshed, authors replaced.
+
+Search: see :mod:`storage.search` for the Korean bigram index form and query escaping. The top page
+comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with ``LIMIT``; the
+total from a separate ``count(*)`` over the same ``MATCH`` without ranking; paper rows and snippets
+only for the page.
+
+Concurrency: one connection, so an ``asyncio.Lock`` serializes every operation; a reader never sees
+half an import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from storage import search as textsearch
+from storage.migrations import FTS_SUMMARY_FUNCTION, FTS_TITLE_FUNCTION, MIGRATIONS
+from storage.models import (
+    Appearance,
+    Author,
+    AuthorProfile,
+    Bullet,
+    CoAuthor,
+    DaySummary,
+    ImportResult,
+    Media,
+    Page,
+    Paper,
+    ParsedDigest,
+    ParsedPaper,
+    Problem,
+    SearchHit,
+    SortOrder,
+)
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+#: Above this many matching name terms, author suggestions walk authors by paper count instead.
+_AUTHOR_DENSE_THRESHOLD = 2000
+_MIN_DATE = "0000-01-01"
+_MAX_DATE = "9999-12-31"
+
+_PAPER_COLUMNS = (
+    "id, arxiv_id, title, url, authors_truncated, media_kind, media_url, summary, votes"
+)
+
+_ARXIV_URL_RE = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>[^?#\s]+?)(?:\.pdf)?/*"
+    r"(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+_HF_URL_RE = re.compile(
+    r"^(?:(?:https?://)?(?:www\.)?huggingface\.co)?/papers/(?P<id>[^/?#\s]+)/*(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+_VERSION_RE = re.compile(r"v\d+$")
+
+
+def summary_text(summary_json: str | None) -> str:
+    """The searchable text of a stored summary: bullet texts only (labels are not content)."""
+    if not summary_json:
+        return ""
+    try:
+        bullets = json.loads(summary_json)
+        return "\n".join(str(b[1]) for b in bullets)
+    except (ValueError, TypeError, IndexError, KeyError):
+        return ""
+
+
+def _fts_title(title: str | None) -> str:
+    return textsearch.index_form(title)
+
+
+def _fts_summary(summary_json: str | None) -> str:
+    return textsearch.index_form(summary_text(summary_json))
+
+
+def _iso(day: dt.date | str | None) -> str | None:
+    if day is None:
+        return None
+    if isinstance(day, dt.datetime):
+        return day.date().isoformat()
+    if isinstance(day, dt.date):
+        return day.isoformat()
+    return dt.date.fromisoformat(str(day)).isoformat()
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _ids_json(ids: Iterable[Any]) -> str:
+    return json.dumps(list(ids), ensure_ascii=False)
+
+
+def _clamp(limit: int | None, offset: int) -> tuple[int, int]:
+    return max(0, int(limit if limit is not None else 10)), max(0, int(offset))
+
+
+def _ref_candidates(ref: str) -> list[str]:
+    """arXiv/HF URL or id -> ids to look up (as given, then without a version suffix)."""
+    ref = ref.strip().strip("<>").strip()
+    if not ref:
+        return []
+    m = _ARXIV_URL_RE.match(ref) or _HF_URL_RE.match(ref)
+    core = m.group("id") if m else ref
+    if core.lower().startswith("arxiv:"):
+        core = core[6:].strip()
+    out = [core]
+    bare = _VERSION_RE.sub("", core)
+    if bare != core and bare:
+        out.append(bare)
+    return out
+
+
+class Store:
+    """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._db = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str]) -> Store:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+        path_str = os.fspath(path)
+        conn = await aiosqlite.connect(path_str, isolation_level=None)
+        try:
+            await conn.create_function(FTS_TITLE_FUNCTION, 1, _fts_title, deterministic=True)
+            await conn.create_function(FTS_SUMMARY_FUNCTION, 1, _fts_summary, deterministic=True)
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA temp_store = MEMORY")
+            await conn.execute("PRAGMA cache_size = -32000")
+            store = cls(conn, path_str)
+            await store._migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def _migrate(self) -> None:
+        version = await self.schema_version()
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"{self.path}: database schema version {version} is newer than this program "
+                f"({len(MIGRATIONS)}); upgrade papers-bot"
+            )
+        for number, statements in enumerate(MIGRATIONS, start=1):
+            if number <= version:
+                continue
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                current = await self.schema_version()
+                if current >= number:  # another process got there first
+                    await self._db.execute("ROLLBACK")
+                    continue
+                for statement in statements:
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {number}")
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            log.info("%s: applied schema migration %d", self.path, number)
+
+    async def schema_version(self) -> int:
+        """The ``PRAGMA user_version`` of the database (number of applied migrations)."""
+        rows = await self._db.execute_fetchall("PRAGMA user_version")
+        return int(next(iter(rows))[0])
+
+    async def close(self) -> None:
+        """Close the connection (checkpointing the WAL). Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        async with self._lock:
+            try:
+                await self._db.execute("PRAGMA optimize")
+            except Exception:  # pragma: no cover - best effort
+                log.debug("PRAGMA optimize failed", exc_info=True)
+            await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(await self._db.execute_fetchall(sql, params))
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = await self._db.execute_fetchall(sql, params)
+        for row in rows:
+            return row
+        return None
+
+    @staticmethod
+    def _paper_from_row(
+        row: Sequence[Any], authors: tuple[str, ...], days: tuple[Appearance, ...]
+    ) -> Paper:
+        _id, arxiv_id, title, url, truncated, media_kind, media_url, summary, votes = row
+        try:
+            bullets = tuple(Bullet(b[0], b[1]) for b in json.loads(summary))
+        except (ValueError, TypeError, IndexError):
+            bullets = ()
+        return Paper(
+            arxiv_id=arxiv_id,
+            title=title,
+            url=url,
+            authors=authors,
+            authors_truncated=bool(truncated),
+            votes=votes,
+            media=Media(media_kind, media_url) if media_kind and media_url else None,
+            summary=bullets,
+            days=days,
+        )
+
+    async def _papers(self, ids: Sequence[int]) -> list[Paper]:
+        """Full :class:`Paper` objects for ``ids``, in the order given (unknown ids skipped)."""
+        if not ids:
+            return []
+        ids_json = _ids_json(ids)
+        rows = await self._all(
+            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN (SELECT value FROM json_each(?))",
+            (ids_json,),
+        )
+        author_rows = await self._all(
+            """SELECT pa.paper_id, a.name
+               FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
+               WHERE pa.paper_id IN (SELECT value FROM json_each(?))
+               ORDER BY pa.paper_id, pa.position""",
+            (ids_json,),
+        )
+        day_rows = await self._all(
+            """SELECT paper_id, date, position, votes FROM appearances
+               WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, date""",
+            (ids_json,),
+        )
+        authors: dict[int, list[str]] = {}
+        for pid, name in author_rows:
+            authors.setdefault(pid, []).append(name)
+        days: dict[int, list[Appearance]] = {}
+        for pid, date, position, votes in day_rows:
+            days.setdefault(pid, []).append(Appearance(_date(date), position, votes))  # type: ignore[arg-type]
+        by_id = {
+            row[0]: self._paper_from_row(
+                row, tuple(authors.get(row[0], ())), tuple(days.get(row[0], ()))
+            )
+            for row in rows
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    # ------------------------------------------------------------------ import
+
+    async def import_digest(self, digest: ParsedDigest) -> ImportResult:
+        """Store one parsed digest in a single transaction; re-importing it changes nothing new.
+
+        Papers already stored keep their row (votes and the day's appearance are updated; title,
+        summary, media and authors are replaced when this digest is at least as new as the one
+        they came from). Raises whatever SQLite raises, after rolling the whole digest back.
+        """
+        day = digest.date.isoformat()
+        source = digest.source or "<string>"
+        problems = list(digest.problems)
+        papers: dict[str, ParsedPaper] = {}
+        for p in digest.papers:
+            if p.arxiv_id in papers:
+                first = papers[p.arxiv_id]
+                problems.append(
+                    Problem(
+                        source,
+                        p.line,
+                        f"paper {p.arxiv_id} is listed again (first at line {first.line}); "
+                        "kept the first",
+                    )
+                )
+                continue
+            papers[p.arxiv_id] = p
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                new, updated = await self._import_locked(day, source, now, papers)
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+        log.debug("%s: imported %s (%d new, %d updated)", source, day, new, updated)
+        return ImportResult(
+            source=source,
+            date=digest.date,
+            new_papers=new,
+            updated_papers=updated,
+            problems=tuple(problems),
+        )
+
+    async def _import_locked(
+        self, day: str, source: str, now: str, papers: dict[str, ParsedPaper]
+    ) -> tuple[int, int]:
+        db = self._db
+        await db.execute(
+            """INSERT INTO digests(date, source, paper_count, imported_at) VALUES (?, ?, 0, ?)
+               ON CONFLICT(date) DO UPDATE SET source = excluded.source,
+                                               imported_at = excluded.imported_at""",
+            (day, source, now),
+        )
+        if not papers:
+            return 0, 0
+        arxiv_json = _ids_json(papers)
+        existing = {
+            arxiv_id: content_date
+            for arxiv_id, content_date in await self._all(
+                """SELECT arxiv_id, content_date FROM papers
+                   WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
+                (arxiv_json,),
+            )
+        }
+        await db.executemany(
+            """INSERT INTO papers(arxiv_id, title, url, authors_truncated, media_kind, media_url,
+                                  summary, content_date)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(arxiv_id) DO UPDATE SET
+                   title = excluded.title, url = excluded.url,
+                   authors_truncated = excluded.authors_truncated,
+                   media_kind = excluded.media_kind, media_url = excluded.media_url,
+                   summary = excluded.summary, content_date = excluded.content_date
+               WHERE excluded.content_date >= papers.content_date""",
+            [
+                (
+                    p.arxiv_id,
+                    p.title,
+                    p.url,
+                    int(p.authors_truncated),
+                    p.media.kind if p.media else None,
+                    p.media.url if p.media else None,
+                    json.dumps([[b.label, b.text] for b in p.summary], ensure_ascii=False),
+                    day,
+                )
+                for p in papers.values()
+            ],
+        )
+        ids = {
+            arxiv_id: pid
+            for pid, arxiv_id in await self._all(
+                """SELECT id, arxiv_id FROM papers
+                   WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
+                (arxiv_json,),
+            )
+        }
+        # Authors: replaced for every paper whose content this digest now provides.
+        owners = [a for a in papers if a not in existing or existing[a] <= day]
+        await self._replace_authors(
+            [(ids[a], papers[a].authors) for a in owners],
+            [ids[a] for a in owners if a in existing],
+        )
+        await db.executemany(
+            """INSERT INTO appearances(paper_id, date, position, votes) VALUES (?, ?, ?, ?)
+               ON CONFLICT(paper_id, date) DO UPDATE SET position = excluded.position,
+                                                         votes = excluded.votes""",
+            [(ids[a], day, p.position, p.votes) for a, p in papers.items()],
+        )
+        await db.execute(
+            """UPDATE papers SET
+                 votes = (SELECT a.votes FROM appearances a WHERE a.paper_id = papers.id
+                          AND a.votes IS NOT NULL ORDER BY a.date DESC LIMIT 1),
+                 best_votes = (SELECT max(a.votes) FROM appearances a WHERE a.paper_id = papers.id),
+                 first_date = (SELECT min(a.date) FROM appearances a WHERE a.paper_id = papers.id),
+                 last_date = (SELECT max(a.date) FROM appearances a WHERE a.paper_id = papers.id)
+               WHERE id IN (SELECT value FROM json_each(?))""",
+            (_ids_json(ids.values()),),
+        )
+        await db.execute(
+            """UPDATE digests SET paper_count = (SELECT count(*) FROM appearances WHERE date = ?)
+               WHERE date = ?""",
+            (day, day),
+        )
+        new = sum(1 for a in papers if a not in existing)
+        return new, len(papers) - new
+
+    async def _replace_authors(
+        self, papers: list[tuple[int, tuple[str, ...]]], existing_ids: list[int]
+    ) -> None:
+        db = self._db
+        names: dict[str, str] = {}  # key -> first spelling in this digest
+        links: list[tuple[int, int, str]] = []  # paper id, position, key
+        for pid, authors in papers:
+            seen: set[str] = set()
+            for name in authors:
+                name = " ".join(name.split())
+                key = textsearch.name_key(name)
+                if not key or key in seen:
+                    continue
+                seen.add(key)
+                names.setdefault(key, name)
+                links.append((pid, len(seen), key))
+        touched: set[int] = set()
+        if existing_ids:
+            old_json = _ids_json(existing_ids)
+            touched.update(
+                r[0]
+                for r in await self._all(
+                    """SELECT DISTINCT author_id FROM paper_authors
+                       WHERE paper_id IN (SELECT value FROM json_each(?))""",
+                    (old_json,),
+                )
+            )
+            await db.execute(
+                "DELETE FROM paper_authors WHERE paper_id IN (SELECT value FROM json_each(?))",
+                (old_json,),
+            )
+        if names:
+            keys_json = _ids_json(names)
+            sql_ids = """SELECT norm_key, id FROM authors
+                         WHERE norm_key IN (SELECT value FROM json_each(?))"""
+            author_ids = dict(await self._all(sql_ids, (keys_json,)))
+            fresh = [k for k in names if k not in author_ids]
+            if fresh:
+                await db.executemany(
+                    "INSERT INTO authors(name, norm_key) VALUES (?, ?)",
+                    [(names[k], k) for k in fresh],
+                )
+                author_ids.update(await self._all(sql_ids, (_ids_json(fresh),)))
+                await db.executemany(
+                    "INSERT OR IGNORE INTO author_terms(term, author_id) VALUES (?, ?)",
+                    [(t, author_ids[k]) for k in fresh for t in textsearch.name_terms(k)],
+                )
+            await db.executemany(
+                "INSERT INTO paper_authors(paper_id, position, author_id) VALUES (?, ?, ?)",
+                [(pid, pos, author_ids[key]) for pid, pos, key in links],
+            )
+            touched.update(author_ids.values())
+        if touched:
+            touched_json = _ids_json(sorted(touched))
+            await db.execute(
+                """UPDATE authors SET paper_count =
+                       (SELECT count(*) FROM paper_authors pa WHERE pa.author_id = authors.id)
+                   WHERE id IN (SELECT value FROM json_each(?))""",
+                (touched_json,),
+            )
+            await db.execute(
+                """DELETE FROM authors
+                   WHERE id IN (SELECT value FROM json_each(?)) AND paper_count = 0""",
+                (touched_json,),
+            )
+
+    # ------------------------------------------------------------------ days
+
+    async def is_empty(self) -> bool:
+        """True when no digest has been imported."""
+        async with self._lock:
+            row = await self._one("SELECT NOT EXISTS (SELECT 1 FROM digests)")
+        return bool(row[0])
+
+    async def paper_count(self) -> int:
+        async with self._lock:
+            row = await self._one("SELECT count(*) FROM papers")
+        return int(row[0])
+
+    async def latest_day(self) -> dt.date | None:
+        """The newest digest day that lists at least one paper."""
+        async with self._lock:
+            row = await self._one("SELECT max(date) FROM digests WHERE paper_count > 0")
+        return _date(row[0])
+
+    async def days(self, *, prefix: str = "", limit: int | None = None) -> list[DaySummary]:
+        """Digest days (empty ones too), newest first; ``prefix`` filters on ``YYYY-MM-DD``."""
+        prefix = prefix.strip()
+        lim = -1 if limit is None else max(0, int(limit))
+        async with self._lock:
+            rows = await self._all(
+                """SELECT date, paper_count FROM digests WHERE date >= ? AND date < ?
+                   ORDER BY date DESC LIMIT ?""",
+                (prefix, textsearch.prefix_upper_bound(prefix), lim),
+            )
+        return [DaySummary(dt.date.fromisoformat(d), n) for d, n in rows]
+
+    async def nearest_days(self, date: dt.date | str) -> tuple[dt.date | None, dt.date | None]:
+        """The nearest days with papers strictly before and strictly after ``date``."""
+        day = _iso(date)
+        async with self._lock:
+            row = await self._one(
+                """SELECT (SELECT max(date) FROM digests WHERE date < ?1 AND paper_count > 0),
+                          (SELECT min(date) FROM digests WHERE date > ?1 AND paper_count > 0)""",
+                (day,),
+            )
+        return _date(row[0]), _date(row[1])
+
+    async def day_papers(
+        self, date: dt.date | str, *, limit: int = 10, offset: int = 0
+    ) -> Page[Paper]:
+        """One day's papers by that day's votes (unknown last), then position in the digest."""
+        day = _iso(date)
+        limit, offset = _clamp(limit, offset)
+        async with self._lock:
+            rows = await self._all(
+                """SELECT paper_id FROM appearances WHERE date = ?
+                   ORDER BY votes DESC, position LIMIT ? OFFSET ?""",
+                (day, limit, offset),
+            )
+            total = await self._one("SELECT count(*) FROM appearances WHERE date = ?", (day,))
+            items = await self._papers([r[0] for r in rows])
+        return Page(tuple(items), int(total[0]), offset, limit)
+
+    async def top_papers(
+        self,
+        since: dt.date | str | None,
+        until: dt.date | str | None,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> Page[Paper]:
+        """Papers listed between ``since`` and ``until`` (inclusive, open ends allowed) by their
+        best votes in that range, then newest appearance, then first stored."""
+        limit, offset = _clamp(limit, offset)
+        lo, hi = _iso(since), _iso(until)
+        async with self._lock:
+            if lo is None and hi is None:
+                rows = await self._all(
+                    """SELECT id FROM papers WHERE last_date IS NOT NULL
+                       ORDER BY best_votes DESC, last_date DESC, id LIMIT ? OFFSET ?""",
+                    (limit, offset),
+                )
+                total_row = await self._one(
+                    "SELECT count(*) FROM papers WHERE last_date IS NOT NULL"
+                )
+                total = int(total_row[0])
+                ids = [r[0] for r in rows]
+            else:
+                rows = await self._all(
+                    """SELECT paper_id, count(*) OVER () FROM appearances
+                       WHERE date BETWEEN ? AND ?
+                       GROUP BY paper_id
+                       ORDER BY max(votes) DESC, max(date) DESC, paper_id LIMIT ? OFFSET ?""",
+                    (lo or _MIN_DATE, hi or _MAX_DATE, limit, offset),
+                )
+                ids = [r[0] for r in rows]
+                if rows:
+                    total = int(rows[0][1])
+                else:
+                    total_row = await self._one(
+                        """SELECT count(DISTINCT paper_id) FROM appearances
+                           WHERE date BETWEEN ? AND ?""",
+                        (lo or _MIN_DATE, hi or _MAX_DATE),
+                    )
+                    total = int(total_row[0])
+            items = await self._papers(ids)
+        return Page(tuple(items), total, offset, limit)
+
+    # ------------------------------------------------------------------ papers
+
+    async def paper(self, ref: str) -> Paper | None:
+        """A paper by arXiv id (with or without version), arXiv abs/pdf URL, HF papers URL,
+        derived id, or the exact link of the digest."""
+        candidates = _ref_candidates(ref or "")
+        if not candidates:
+            return None
+        async with self._lock:
+            row = await self._one(
+                """SELECT id FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(?))
+                   ORDER BY arxiv_id = ? DESC LIMIT 1""",
+                (_ids_json(candidates), candidates[0]),
+            )
+            if row is None:
+                row = await self._one("SELECT id FROM papers WHERE url = ?", (ref.strip(),))
+            if row is None:
+                return None
+            items = await self._papers([row[0]])
+        return items[0] if items else None
+
+    async def suggest_papers(self, text: str, *, limit: int = 25) -> list[Paper]:
+        """Autocomplete: arXiv-id prefix matches, then title word/prefix matches by relevance;
+        the newest papers for empty text."""
+        limit, _ = _clamp(limit, 0)
+        text = (text or "").strip()
+        async with self._lock:
+            if not text:
+                rows = await self._all(
+                    """SELECT id FROM papers WHERE last_date IS NOT NULL
+                       ORDER BY last_date DESC, best_votes DESC LIMIT ?""",
+                    (limit,),
+                )
+                return await self._papers([r[0] for r in rows])
+            ids: list[int] = []
+            if re.fullmatch(r"\d{4}\.?\d*", text):
+                rows = await self._all(
+                    """SELECT id FROM papers WHERE arxiv_id >= ? AND arxiv_id < ?
+                       ORDER BY arxiv_id DESC LIMIT ?""",
+                    (text, textsearch.prefix_upper_bound(text), limit),
+                )
+                ids.extend(r[0] for r in rows)
+            query = textsearch.parse_query(text)
+            if not query.is_empty and len(ids) < limit:
+                rows = await self._all(
+                    "SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? ORDER BY rank LIMIT ?",
+                    (textsearch.column_query(query, "title"), limit),
+                )
+                ids.extend(r[0] for r in rows if r[0] not in ids)
+            return await self._papers(ids[:limit])
+
+    async def iter_papers(
+        self, *, since: dt.date | str | None = None, until: dt.date | str | None = None
+    ) -> AsyncIterator[Paper]:
+        """Every paper listed in the range (all by default), by first day then position."""
+        lo, hi = _iso(since) or _MIN_DATE, _iso(until) or _MAX_DATE
+        async with self._lock:
+            rows = await self._all(
+                """SELECT p.id FROM papers p
+                   JOIN appearances a ON a.paper_id = p.id AND a.date = p.first_date
+                   WHERE EXISTS (SELECT 1 FROM appearances r
+                                 WHERE r.paper_id = p.id AND r.date BETWEEN ? AND ?)
+                   ORDER BY p.first_date, a.position, p.id""",
+                (lo, hi),
+            )
+        ids = [r[0] for r in rows]
+        for start in range(0, len(ids), 500):
+            async with self._lock:
+                batch = await self._papers(ids[start : start + 500])
+            for paper in batch:
+                yield paper
+
+    # ------------------------------------------------------------------ authors
+
+    @staticmethod
+    def _author(row: Sequence[Any]) -> Author:
+        return Author(id=row[0], name=row[1], paper_count=row[2])
+
+    async def _suggest_authors_locked(self, key: str, limit: int) -> list[Author]:
+        if not key:
+            rows = await self._all(
+                "SELECT id, name, paper_count FROM authors ORDER BY paper_count DESC, id LIMIT ?",
+                (limit,),
+            )
+            return [self._author(r) for r in rows]
+        hi = textsearch.prefix_upper_bound(key)
+        dense = await self._one(
+            """SELECT count(*) FROM (SELECT 1 FROM author_terms WHERE term >= ? AND term < ?
+               LIMIT ?)""",
+            (key, hi, _AUTHOR_DENSE_THRESHOLD),
+        )
+        if int(dense[0]) < _AUTHOR_DENSE_THRESHOLD:
+            # Few matches: collect them through the term index and sort.
+            sql = """SELECT id, name, paper_count FROM authors
+                     WHERE id IN (SELECT author_id FROM author_terms WHERE term >= ? AND term < ?)
+                     ORDER BY paper_count DESC, id LIMIT ?"""
+        else:
+            # Many matches: walk authors by paper count and stop after ``limit`` hits.
+            sql = """SELECT id, name, paper_count FROM authors INDEXED BY authors_count
+                     WHERE EXISTS (SELECT 1 FROM author_terms t WHERE t.author_id = authors.id
+                                   AND t.term >= ? AND t.term < ?)
+                     ORDER BY paper_count DESC, id LIMIT ?"""
+        rows = await self._all(sql, (key, hi, limit))
+        return [self._author(r) for r in rows]
+
+    async def suggest_authors(self, prefix: str, *, limit: int = 25) -> list[Author]:
+        """Authors whose name, or a part of it from any word on, starts with ``prefix`` (case and
+        diacritics ignored: ``niess`` finds ``Nießner``), most papers first."""
+        limit, _ = _clamp(limit, 0)
+        key = textsearch.name_key(prefix or "")
+        async with self._lock:
+            return await self._suggest_authors_locked(key, limit)
+
+    async def find_authors(self, name: str, *, limit: int = 25) -> list[Author]:
+        """Authors for a typed name: exact normalized matches first, then prefix matches."""
+        limit, _ = _clamp(limit, 0)
+        key = textsearch.name_key(name or "")
+        if not key:
+            return []
+        async with self._lock:
+            exact = [
+                self._author(r)
+                for r in await self._all(
+                    "SELECT id, name, paper_count FROM authors WHERE norm_key = ?", (key,)
+                )
+            ]
+            rest = await self._suggest_authors_locked(key, limit)
+        seen = {a.id for a in exact}
+        return (exact + [a for a in rest if a.id not in seen])[:limit]
+
+    async def author(self, author_id: int) -> Author | None:
+        """One author by id."""
+        async with self._lock:
+            row = await self._one(
+                "SELECT id, name, paper_count FROM authors WHERE id = ?", (author_id,)
+            )
+        return self._author(row) if row else None
+
+    async def author_profile(
+        self, author_id: int, *, limit: int = 10, offset: int = 0, coauthors: int = 10
+    ) -> AuthorProfile | None:
+        """An author's card: totals, frequent co-authors, and a page of papers newest first."""
+        limit, offset = _clamp(limit, offset)
+        co_limit, _ = _clamp(coauthors, 0)
+        async with self._lock:
+            row = await self._one(
+                "SELECT id, name, paper_count FROM authors WHERE id = ?", (author_id,)
+            )
+            if row is None:
+                return None
+            author = self._author(row)
+            stats = await self._one(
+                """SELECT coalesce(sum(p.votes), 0), min(p.first_date), max(p.last_date), count(*)
+                   FROM paper_authors pa JOIN papers p ON p.id = pa.paper_id
+                   WHERE pa.author_id = ?""",
+                (author_id,),
+            )
+            page_rows = await self._all(
+                """SELECT p.id FROM paper_authors pa JOIN papers p ON p.id = pa.paper_id
+                   WHERE pa.author_id = ?
+                   ORDER BY p.last_date DESC, p.best_votes DESC, p.id DESC LIMIT ? OFFSET ?""",
+                (author_id, limit, offset),
+            )
+            co_rows = await self._all(
+                """SELECT a.id, a.name, a.paper_count, count(*) AS shared
+                   FROM paper_authors mine
+                   JOIN paper_authors other ON other.paper_id = mine.paper_id
+                                           AND other.author_id != mine.author_id
+                   JOIN authors a ON a.id = other.author_id
+                   WHERE mine.author_id = ?
+                   GROUP BY a.id ORDER BY shared DESC, a.paper_count DESC, a.id LIMIT ?""",
+                (author_id, co_limit),
+            )
+            papers = await self._papers([r[0] for r in page_rows])
+        return AuthorProfile(
+            author=author,
+            total_votes=int(stats[0]),
+            first_day=_date(stats[1]),
+            last_day=_date(stats[2]),
+            coauthors=tuple(CoAuthor(self._author(r[:3]), r[3]) for r in co_rows),
+            papers=Page(tuple(papers), int(stats[3]), offset, limit),
+        )
+
+    # ------------------------------------------------------------------ search
+
+    async def search(
+        self,
+        query: str,
+        *,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        sort: SortOrder = "relevance",
+        limit: int = 10,
+        offset: int = 0,
+    ) -> Page[SearchHit]:
+        """Keyword search over titles and summaries; any text is safe (see :mod:`storage.search`).
+
+        ``sort``: ``relevance`` (bm25, title weighted), ``votes`` (latest votes) or ``newest``
+        (latest appearance). ``since``/``until`` keep papers listed on a day in that range.
+        """
+        limit, offset = _clamp(limit, offset)
+        parsed = textsearch.parse_query(query)
+        if parsed.is_empty:
+            return Page((), 0, offset, limit)
+        filtered = since is not None or until is not None
+        date_filter = (
+            """ AND EXISTS (SELECT 1 FROM appearances a WHERE a.paper_id = f.rowid
+                            AND a.date BETWEEN ? AND ?)"""
+            if filtered
+            else ""
+        )
+        date_params: tuple[str, ...] = (
+            (_iso(since) or _MIN_DATE, _iso(until) or _MAX_DATE) if filtered else ()
+        )
+        if sort == "votes":
+            sql = f"""SELECT p.id, f.rank FROM paper_fts f JOIN papers p ON p.id = f.rowid
+                      WHERE paper_fts MATCH ?{date_filter}
+                      ORDER BY p.votes DESC, p.last_date DESC, p.id DESC LIMIT ? OFFSET ?"""
+        elif sort == "newest":
+            sql = f"""SELECT p.id, f.rank FROM paper_fts f JOIN papers p ON p.id = f.rowid
+                      WHERE paper_fts MATCH ?{date_filter}
+                      ORDER BY p.last_date DESC, p.votes DESC, p.id DESC LIMIT ? OFFSET ?"""
+        else:
+            sql = f"""SELECT f.rowid, f.rank FROM paper_fts f
+                      WHERE paper_fts MATCH ?{date_filter}
+                      ORDER BY f.rank LIMIT ? OFFSET ?"""
+        params = (parsed.fts, *date_params)
+        async with self._lock:
+            rows = await self._all(sql, (*params, limit, offset))
+            if offset == 0 and len(rows) < limit:
+                total = len(rows)
+            else:
+                count_row = await self._one(
+                    f"SELECT count(*) FROM paper_fts f WHERE paper_fts MATCH ?{date_filter}",
+                    params,
+                )
+                total = int(count_row[0])
+            papers = await self._papers([r[0] for r in rows])
+        hits = tuple(
+            SearchHit(paper, self._snippet(paper, parsed), -float(rank))
+            for paper, rank in zip(papers, (r[1] for r in rows), strict=False)
+        )
+        return Page(hits, total, offset, limit)
+
+    @staticmethod
+    def _snippet(paper: Paper, query: textsearch.Query) -> tuple[tuple[str, bool], ...]:
+        body = " ".join(b.text for b in paper.summary)
+        snippet = textsearch.make_snippet(body, query.terms, fallback=False)
+        if not snippet:
+            snippet = textsearch.make_snippet(paper.title, query.terms, fallback=False)
+        if not snippet:
+            snippet = textsearch.make_snippet(body or paper.title, query.terms)
+        return snippet
