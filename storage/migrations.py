@@ -87,7 +87,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID""",
         "CREATE INDEX paper_authors_author ON paper_authors(author_id, paper_id)",
         """CREATE VIRTUAL TABLE paper_fts USING fts5(
-            title, summary, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+            title, summary, content='', tokenize='unicode61 remove_diacritics 2'
         )""",
         "INSERT INTO paper_fts(paper_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')",
         f"CREATE TRIGGER papers_fts_ai AFTER INSERT ON papers BEGIN {_FTS_INSERT} END",

@@ -5,21 +5,25 @@ Nothing here touches SQLite; :mod:`storage.store` calls these and binds the resu
 Korean strategy
 ---------------
 SQLite's ``unicode61`` tokenizer splits on spaces and punctuation only, so ``모델이`` is one token
-and a search for ``모델`` would miss it. Instead of indexing the raw text we index its *index form*
-(:func:`index_form`): every run of Hangul syllables becomes its overlapping character bigrams
-(``언어모델이`` -> ``언어 어모 모델 델이``; a lone syllable stays a unigram) and is separated from
-neighbouring Latin text (``LLM이`` -> ``LLM 이``). A Korean query word is turned into the same
-bigrams and searched as a *phrase*, which matches exactly when the word occurs as a substring of a
-Hangul run: particles (``모델이``, ``모델을``) and compounds (``언어모델``) are found, and recall on
-the bundled samples is 100% (``python -m bench.korean_recall``). A one-syllable word becomes a
-prefix query (``책`` finds ``책``, ``책을``; not the syllable at the end of a longer run).
+and a search for ``모델`` would miss it. Instead of the raw text we index its *index form*
+(:func:`index_form`): the text with Hangul blanked out, then the overlapping character bigrams of
+every Hangul run in order (``언어모델이`` -> ``언어 어모 모델 델이``), then the one-syllable runs.
+A Korean query word becomes the same bigrams searched as a *phrase*, which matches exactly when
+the word occurs as a substring of a Hangul run: particles (``모델이``, ``모델을``) and compounds
+(``언어모델``) are found, and recall on the bundled samples is 100%
+(``python -m bench.korean_recall``). A one-syllable word becomes a prefix query
+(``책`` finds ``책``, ``책을``, ``책이다``; not the syllable ending a longer run, as in ``정책``).
+The index form is built with C-level regex calls only, because it runs for every imported
+paper; the price is that phrase positions between Korean and Latin words are not kept (a mixed
+query is an AND of its Latin phrase and its Korean phrase).
 
 Query language
 --------------
 User text is never passed to FTS5 as syntax. It is split into words (whitespace) and ``"quoted
-phrases"``; every word/phrase is written as one FTS5 string with ``"`` doubled, so ``NOT``, ``OR``,
+phrases"``; every word/phrase is written as FTS5 strings with ``"`` doubled, so ``NOT``, ``OR``,
 ``NEAR``, ``*``, ``^``, ``:``, parentheses and the like are plain text. All words must match
-(implicit AND). The last bare word is also matched as a prefix (``diffu`` finds ``diffusion``).
+(implicit AND). The last bare word (2+ characters) is also matched as a prefix (``diffu`` finds
+``diffusion``).
 Words with nothing the tokenizer would index (emoji, punctuation) are dropped; a query left empty
 is reported as such so the store can answer with an empty page without asking SQLite.
 """
@@ -35,11 +39,15 @@ from storage.models import Snippet
 
 #: Hangul syllables block (가..힣): the characters turned into bigrams.
 _HANGUL_RUN_RE = re.compile(r"[\uac00-\ud7a3]+")
+_HANGUL_BIGRAM_RE = re.compile(r"(?=([\uac00-\ud7a3]{2}))")
+_HANGUL_SINGLE_RE = re.compile(r"(?<![\uac00-\ud7a3])[\uac00-\ud7a3](?![\uac00-\ud7a3])")
 #: Longest query accepted, in characters; anything longer is cut (10,000 characters of junk must
 #: not turn into a 5,000-phrase FTS query).
 MAX_QUERY_CHARS = 500
 #: At most this many words/phrases are used from one query.
 MAX_TERMS = 16
+#: A trailing word shorter than this is matched exactly, not as a prefix (``a*`` matches all).
+MIN_PREFIX_CHARS = 2
 SNIPPET_CHARS = 200
 
 
@@ -54,17 +62,26 @@ def _is_token_char(ch: str) -> bool:
     return cat[0] in "LN" or cat == "Co"
 
 
-def _hangul_bigrams(run: str) -> str:
-    if len(run) == 1:
-        return run
-    return " ".join(run[i : i + 2] for i in range(len(run) - 1))
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def index_form(text: str | None) -> str:
-    """The text SQLite indexes: Hangul runs replaced by their bigrams, set apart by spaces."""
+    """The text SQLite indexes for ``text``, in three lines.
+
+    1. the text with every Hangul run blanked out (Latin words, numbers...);
+    2. the overlapping bigrams of every Hangul run, in text order (``언어모델이`` -> ``언어 어모
+       모델 델이``), so a Korean word is a phrase of consecutive bigrams;
+    3. the one-syllable Hangul runs (``책``), for one-syllable queries.
+
+    Only C-level regex calls: this runs for every imported paper (see the module docstring).
+    """
     if not text:
         return ""
-    return _HANGUL_RUN_RE.sub(lambda m: " " + _hangul_bigrams(m.group()) + " ", text)
+    return (
+        f"{_HANGUL_RUN_RE.sub(' ', text)}\n{' '.join(_HANGUL_BIGRAM_RE.findall(text))}\n"
+        f"{' '.join(_HANGUL_SINGLE_RE.findall(text))}"
+    )
 
 
 def fold(text: str) -> str:
@@ -72,6 +89,8 @@ def fold(text: str) -> str:
 
     ``ß`` becomes ``ss`` through casefolding; Hangul is recomposed so syllables stay syllables.
     """
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped.casefold())
@@ -153,15 +172,29 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _fts_string(tokens: tuple[str, ...], prefix: bool) -> str:
-    """One FTS5 string for a run of tokens; Hangul tokens become bigram runs."""
-    pieces: list[str] = []
-    for tok in tokens:
-        pieces.append(_hangul_bigrams(tok) if is_hangul(tok[0]) else tok)
-    body = " ".join(pieces).replace('"', '""')
-    last = tokens[-1]
-    star = prefix or (is_hangul(last[0]) and len(last) == 1)
-    return f'"{body}"' + (" *" if star else "")
+def _quote(tokens: list[str], prefix: bool = False) -> str:
+    body = " ".join(tokens).replace('"', '""')
+    return f'"{body}"' + (" *" if prefix else "")
+
+
+def _fts_term(tokens: tuple[str, ...], prefix: bool) -> str:
+    """FTS5 text for one word or quoted phrase (tokens as split by :func:`_tokens`).
+
+    Non-Hangul tokens form one phrase (prefix on the last one when asked); the Hangul runs form
+    one phrase of their bigrams. One-syllable runs only count when nothing else is there: then
+    each is a prefix (``책`` matches the unigram ``책`` and bigrams such as ``책을``).
+    """
+    latin = [t for t in tokens if not is_hangul(t[0])]
+    runs = [t for t in tokens if is_hangul(t[0])]
+    parts: list[str] = []
+    if latin:
+        parts.append(_quote(latin, prefix and not is_hangul(tokens[-1][0])))
+    bigrams = [b for run in runs for b in _bigrams(run)]
+    if bigrams:
+        parts.append(_quote(bigrams))
+    elif runs and not latin:
+        parts.extend(_quote([run], prefix=True) for run in dict.fromkeys(runs))
+    return " ".join(parts)
 
 
 _QUOTED_RE = re.compile(r'"([^"]*)"?')
@@ -191,7 +224,9 @@ def parse_query(text: str | None) -> Query:
         if not raw_toks:
             continue
         toks = tuple(fold(t) for t in raw_toks)
-        prefix = i == prefix_index and not is_hangul(toks[-1][0])
+        prefix = (
+            i == prefix_index and not is_hangul(toks[-1][0]) and len(toks[-1]) >= MIN_PREFIX_CHARS
+        )
         key = (toks, prefix)
         if key in seen:
             continue
@@ -199,7 +234,7 @@ def parse_query(text: str | None) -> Query:
         terms.append(Term(word, quoted, prefix, toks, raw_toks))
         if len(terms) >= MAX_TERMS:
             break
-    fts = " ".join(_fts_string(t.raw, t.prefix) for t in terms)
+    fts = " ".join(_fts_term(t.raw, t.prefix) for t in terms)
     return Query(tuple(terms), fts)
 
 

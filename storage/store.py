@@ -26,21 +26,22 @@ comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) wit
 total from a separate ``count(*)`` over the same ``MATCH`` without ranking; paper rows and snippets
 only for the page.
 
-Concurrency: one connection, so an ``asyncio.Lock`` serializes every operation; a reader never sees
-half an import.
+Concurrency: every public method is a single function run in aiosqlite's worker thread (see
+:class:`Store`), so operations never interleave and a reader never sees half an import.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -65,6 +66,7 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
 #: Above this many matching name terms, author suggestions walk authors by paper count instead.
@@ -145,13 +147,50 @@ def _ref_candidates(ref: str) -> list[str]:
     return out
 
 
+class _Conn:
+    """The raw ``sqlite3`` connection, used only inside the aiosqlite worker thread."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self.raw.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.raw.execute(sql, params).fetchone()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.raw.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self.raw.executemany(sql, rows)
+
+    def transaction(self, work: Callable[[_Conn], T]) -> T:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction: committed whole or rolled back."""
+        self.raw.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(self)
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
+        return result
+
+
 class Store:
-    """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it."""
+    """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
+
+    Every public method is one call into aiosqlite's worker thread, where it runs its
+    statements back to back on the raw connection (through aiosqlite's ``_execute``/``_conn``,
+    present since aiosqlite 0.17): one thread hop per operation instead of one per statement,
+    and no other operation can interleave with an import's transaction.
+    """
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._db = conn
         self.path = path
-        self._lock = asyncio.Lock()
         self._closed = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -161,63 +200,62 @@ class Store:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
         path_str = os.fspath(path)
         conn = await aiosqlite.connect(path_str, isolation_level=None)
+        store = cls(conn, path_str)
         try:
-            await conn.create_function(FTS_TITLE_FUNCTION, 1, _fts_title, deterministic=True)
-            await conn.create_function(FTS_SUMMARY_FUNCTION, 1, _fts_summary, deterministic=True)
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA temp_store = MEMORY")
-            await conn.execute("PRAGMA cache_size = -32000")
-            store = cls(conn, path_str)
-            await store._migrate()
+            await store._run(store._setup)
         except BaseException:
             await conn.close()
             raise
         return store
 
-    async def _migrate(self) -> None:
-        version = await self.schema_version()
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` in the connection's worker thread."""
+        if self._closed:
+            raise RuntimeError(f"{self.path}: the store is closed")
+        conn = self._db
+        return await conn._execute(lambda: fn(_Conn(conn._conn), *args))
+
+    def _setup(self, c: _Conn) -> None:
+        c.raw.create_function(FTS_TITLE_FUNCTION, 1, _fts_title, deterministic=True)
+        c.raw.create_function(FTS_SUMMARY_FUNCTION, 1, _fts_summary, deterministic=True)
+        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = NORMAL")
+        c.execute("PRAGMA foreign_keys = ON")
+        c.execute("PRAGMA temp_store = MEMORY")
+        c.execute("PRAGMA cache_size = -32000")
+        version = int(c.one("PRAGMA user_version")[0])
         if version > len(MIGRATIONS):
             raise RuntimeError(
                 f"{self.path}: database schema version {version} is newer than this program "
                 f"({len(MIGRATIONS)}); upgrade papers-bot"
             )
         for number, statements in enumerate(MIGRATIONS, start=1):
-            if number <= version:
-                continue
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                current = await self.schema_version()
-                if current >= number:  # another process got there first
-                    await self._db.execute("ROLLBACK")
-                    continue
-                for statement in statements:
-                    await self._db.execute(statement)
-                await self._db.execute(f"PRAGMA user_version = {number}")
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            log.info("%s: applied schema migration %d", self.path, number)
+            if number > version:
+                c.transaction(lambda c, n=number, st=statements: self._migrate(c, n, st))
+
+    def _migrate(self, c: _Conn, number: int, statements: tuple[str, ...]) -> None:
+        if int(c.one("PRAGMA user_version")[0]) >= number:  # another process got there first
+            return
+        for statement in statements:
+            c.execute(statement)
+        c.execute(f"PRAGMA user_version = {int(number)}")
+        log.info("%s: applied schema migration %d", self.path, number)
 
     async def schema_version(self) -> int:
         """The ``PRAGMA user_version`` of the database (number of applied migrations)."""
-        rows = await self._db.execute_fetchall("PRAGMA user_version")
-        return int(next(iter(rows))[0])
+        return await self._run(lambda c: int(c.one("PRAGMA user_version")[0]))
 
     async def close(self) -> None:
         """Close the connection (checkpointing the WAL). Safe to call twice."""
         if self._closed:
             return
+        try:
+            await self._run(lambda c: c.execute("PRAGMA optimize"))
+        except Exception:  # pragma: no cover - best effort
+            log.debug("PRAGMA optimize failed", exc_info=True)
         self._closed = True
-        async with self._lock:
-            try:
-                await self._db.execute("PRAGMA optimize")
-            except Exception:  # pragma: no cover - best effort
-                log.debug("PRAGMA optimize failed", exc_info=True)
-            await self._db.close()
+        await self._db.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -231,15 +269,6 @@ class Store:
         await self.close()
 
     # ------------------------------------------------------------------ helpers
-
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return list(await self._db.execute_fetchall(sql, params))
-
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        rows = await self._db.execute_fetchall(sql, params)
-        for row in rows:
-            return row
-        return None
 
     @staticmethod
     def _paper_from_row(
@@ -262,23 +291,23 @@ class Store:
             days=days,
         )
 
-    async def _papers(self, ids: Sequence[int]) -> list[Paper]:
+    def _papers(self, c: _Conn, ids: Sequence[int]) -> list[Paper]:
         """Full :class:`Paper` objects for ``ids``, in the order given (unknown ids skipped)."""
         if not ids:
             return []
         ids_json = _ids_json(ids)
-        rows = await self._all(
+        rows = c.all(
             f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN (SELECT value FROM json_each(?))",
             (ids_json,),
         )
-        author_rows = await self._all(
+        author_rows = c.all(
             """SELECT pa.paper_id, a.name
                FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
                WHERE pa.paper_id IN (SELECT value FROM json_each(?))
                ORDER BY pa.paper_id, pa.position""",
             (ids_json,),
         )
-        day_rows = await self._all(
+        day_rows = c.all(
             """SELECT paper_id, date, position, votes FROM appearances
                WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, date""",
             (ids_json,),
@@ -325,14 +354,9 @@ class Store:
             papers[p.arxiv_id] = p
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                new, updated = await self._import_locked(day, source, now, papers)
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
+        new, updated = await self._run(
+            lambda c: c.transaction(lambda c: self._import_sync(c, day, source, now, papers))
+        )
         log.debug("%s: imported %s (%d new, %d updated)", source, day, new, updated)
         return ImportResult(
             source=source,
@@ -342,11 +366,13 @@ class Store:
             problems=tuple(problems),
         )
 
-    async def _import_locked(
-        self, day: str, source: str, now: str, papers: dict[str, ParsedPaper]
+    def _import_sync(
+        self, c: _Conn, day: str, source: str, now: str, papers: dict[str, ParsedPaper]
     ) -> tuple[int, int]:
-        db = self._db
-        await db.execute(
+        # Rows go in as one JSON array per statement (INSERT ... SELECT FROM json_each): one
+        # statement per table instead of one per row. This matters for FTS5: every statement
+        # that fires the index trigger makes FTS5 flush its pending terms to a new segment.
+        c.execute(
             """INSERT INTO digests(date, source, paper_count, imported_at) VALUES (?, ?, 0, ?)
                ON CONFLICT(date) DO UPDATE SET source = excluded.source,
                                                imported_at = excluded.imported_at""",
@@ -355,41 +381,42 @@ class Store:
         if not papers:
             return 0, 0
         arxiv_json = _ids_json(papers)
-        existing = {
-            arxiv_id: content_date
-            for arxiv_id, content_date in await self._all(
+        existing = dict(
+            c.all(
                 """SELECT arxiv_id, content_date FROM papers
                    WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
                 (arxiv_json,),
             )
-        }
-        await db.executemany(
+        )
+        rows = [
+            (
+                p.arxiv_id,
+                p.title,
+                p.url,
+                int(p.authors_truncated),
+                p.media.kind if p.media else None,
+                p.media.url if p.media else None,
+                json.dumps([[b.label, b.text] for b in p.summary], ensure_ascii=False),
+            )
+            for p in papers.values()
+        ]
+        c.execute(
             """INSERT INTO papers(arxiv_id, title, url, authors_truncated, media_kind, media_url,
                                   summary, content_date)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
+                      r.value ->> 5, r.value ->> 6, ?1
+               FROM json_each(?2) AS r WHERE true
                ON CONFLICT(arxiv_id) DO UPDATE SET
                    title = excluded.title, url = excluded.url,
                    authors_truncated = excluded.authors_truncated,
                    media_kind = excluded.media_kind, media_url = excluded.media_url,
                    summary = excluded.summary, content_date = excluded.content_date
                WHERE excluded.content_date >= papers.content_date""",
-            [
-                (
-                    p.arxiv_id,
-                    p.title,
-                    p.url,
-                    int(p.authors_truncated),
-                    p.media.kind if p.media else None,
-                    p.media.url if p.media else None,
-                    json.dumps([[b.label, b.text] for b in p.summary], ensure_ascii=False),
-                    day,
-                )
-                for p in papers.values()
-            ],
+            (day, _ids_json(rows)),
         )
         ids = {
             arxiv_id: pid
-            for pid, arxiv_id in await self._all(
+            for pid, arxiv_id in c.all(
                 """SELECT id, arxiv_id FROM papers
                    WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
                 (arxiv_json,),
@@ -397,17 +424,20 @@ class Store:
         }
         # Authors: replaced for every paper whose content this digest now provides.
         owners = [a for a in papers if a not in existing or existing[a] <= day]
-        await self._replace_authors(
+        self._replace_authors(
+            c,
             [(ids[a], papers[a].authors) for a in owners],
             [ids[a] for a in owners if a in existing],
         )
-        await db.executemany(
-            """INSERT INTO appearances(paper_id, date, position, votes) VALUES (?, ?, ?, ?)
+        c.execute(
+            """INSERT INTO appearances(paper_id, date, position, votes)
+               SELECT r.value ->> 0, ?1, r.value ->> 1, r.value ->> 2
+               FROM json_each(?2) AS r WHERE true
                ON CONFLICT(paper_id, date) DO UPDATE SET position = excluded.position,
                                                          votes = excluded.votes""",
-            [(ids[a], day, p.position, p.votes) for a, p in papers.items()],
+            (day, _ids_json([(ids[a], p.position, p.votes) for a, p in papers.items()])),
         )
-        await db.execute(
+        c.execute(
             """UPDATE papers SET
                  votes = (SELECT a.votes FROM appearances a WHERE a.paper_id = papers.id
                           AND a.votes IS NOT NULL ORDER BY a.date DESC LIMIT 1),
@@ -417,18 +447,22 @@ class Store:
                WHERE id IN (SELECT value FROM json_each(?))""",
             (_ids_json(ids.values()),),
         )
-        await db.execute(
-            """UPDATE digests SET paper_count = (SELECT count(*) FROM appearances WHERE date = ?)
-               WHERE date = ?""",
-            (day, day),
+        c.execute(
+            """UPDATE digests SET paper_count = (SELECT count(*) FROM appearances WHERE date = ?1)
+               WHERE date = ?1""",
+            (day,),
         )
         new = sum(1 for a in papers if a not in existing)
         return new, len(papers) - new
 
-    async def _replace_authors(
-        self, papers: list[tuple[int, tuple[str, ...]]], existing_ids: list[int]
+    def _replace_authors(
+        self, c: _Conn, papers: list[tuple[int, tuple[str, ...]]], existing_ids: list[int]
     ) -> None:
-        db = self._db
+        """Set the author lists of ``papers``; ``existing_ids`` are those that had one before.
+
+        ``authors.paper_count`` is adjusted by deltas (links added minus links removed), so the
+        cost does not grow with how prolific an author is; authors left with no paper go.
+        """
         names: dict[str, str] = {}  # key -> first spelling in this digest
         links: list[tuple[int, int, str]] = []  # paper id, position, key
         for pid, authors in papers:
@@ -441,96 +475,103 @@ class Store:
                 seen.add(key)
                 names.setdefault(key, name)
                 links.append((pid, len(seen), key))
-        touched: set[int] = set()
+        delta: Counter[int] = Counter()
         if existing_ids:
             old_json = _ids_json(existing_ids)
-            touched.update(
-                r[0]
-                for r in await self._all(
-                    """SELECT DISTINCT author_id FROM paper_authors
-                       WHERE paper_id IN (SELECT value FROM json_each(?))""",
-                    (old_json,),
-                )
-            )
-            await db.execute(
+            for (author_id,) in c.all(
+                """SELECT author_id FROM paper_authors
+                   WHERE paper_id IN (SELECT value FROM json_each(?))""",
+                (old_json,),
+            ):
+                delta[author_id] -= 1
+            c.execute(
                 "DELETE FROM paper_authors WHERE paper_id IN (SELECT value FROM json_each(?))",
                 (old_json,),
             )
         if names:
-            keys_json = _ids_json(names)
             sql_ids = """SELECT norm_key, id FROM authors
                          WHERE norm_key IN (SELECT value FROM json_each(?))"""
-            author_ids = dict(await self._all(sql_ids, (keys_json,)))
+            author_ids: dict[str, int] = dict(c.all(sql_ids, (_ids_json(names),)))
             fresh = [k for k in names if k not in author_ids]
             if fresh:
-                await db.executemany(
-                    "INSERT INTO authors(name, norm_key) VALUES (?, ?)",
-                    [(names[k], k) for k in fresh],
+                c.execute(
+                    """INSERT INTO authors(name, norm_key)
+                       SELECT r.value ->> 0, r.value ->> 1 FROM json_each(?) AS r""",
+                    (_ids_json([(names[k], k) for k in fresh]),),
                 )
-                author_ids.update(await self._all(sql_ids, (_ids_json(fresh),)))
-                await db.executemany(
-                    "INSERT OR IGNORE INTO author_terms(term, author_id) VALUES (?, ?)",
-                    [(t, author_ids[k]) for k in fresh for t in textsearch.name_terms(k)],
+                author_ids.update(c.all(sql_ids, (_ids_json(fresh),)))
+                c.execute(
+                    """INSERT OR IGNORE INTO author_terms(term, author_id)
+                       SELECT r.value ->> 0, r.value ->> 1 FROM json_each(?) AS r""",
+                    (
+                        _ids_json(
+                            [(t, author_ids[k]) for k in fresh for t in textsearch.name_terms(k)]
+                        ),
+                    ),
                 )
-            await db.executemany(
-                "INSERT INTO paper_authors(paper_id, position, author_id) VALUES (?, ?, ?)",
-                [(pid, pos, author_ids[key]) for pid, pos, key in links],
+            resolved = [(pid, pos, author_ids[key]) for pid, pos, key in links]
+            c.execute(
+                """INSERT INTO paper_authors(paper_id, position, author_id)
+                   SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
+                (_ids_json(resolved),),
             )
-            touched.update(author_ids.values())
-        if touched:
-            touched_json = _ids_json(sorted(touched))
-            await db.execute(
-                """UPDATE authors SET paper_count =
-                       (SELECT count(*) FROM paper_authors pa WHERE pa.author_id = authors.id)
-                   WHERE id IN (SELECT value FROM json_each(?))""",
-                (touched_json,),
+            for _pid, _pos, author_id in resolved:
+                delta[author_id] += 1
+        changes = [(author_id, n) for author_id, n in delta.items() if n]
+        if changes:
+            c.executemany(
+                "UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
+                [(n, author_id) for author_id, n in changes],
             )
-            await db.execute(
+        gone = [author_id for author_id, n in changes if n < 0]
+        if gone:
+            c.execute(
                 """DELETE FROM authors
-                   WHERE id IN (SELECT value FROM json_each(?)) AND paper_count = 0""",
-                (touched_json,),
+                   WHERE id IN (SELECT value FROM json_each(?)) AND paper_count <= 0""",
+                (_ids_json(gone),),
             )
 
     # ------------------------------------------------------------------ days
 
     async def is_empty(self) -> bool:
         """True when no digest has been imported."""
-        async with self._lock:
-            row = await self._one("SELECT NOT EXISTS (SELECT 1 FROM digests)")
-        return bool(row[0])
+        return await self._run(
+            lambda c: bool(c.one("SELECT NOT EXISTS (SELECT 1 FROM digests)")[0])
+        )
 
     async def paper_count(self) -> int:
-        async with self._lock:
-            row = await self._one("SELECT count(*) FROM papers")
-        return int(row[0])
+        return await self._run(lambda c: int(c.one("SELECT count(*) FROM papers")[0]))
 
     async def latest_day(self) -> dt.date | None:
         """The newest digest day that lists at least one paper."""
-        async with self._lock:
-            row = await self._one("SELECT max(date) FROM digests WHERE paper_count > 0")
+        row = await self._run(
+            lambda c: c.one("SELECT max(date) FROM digests WHERE paper_count > 0")
+        )
         return _date(row[0])
 
     async def days(self, *, prefix: str = "", limit: int | None = None) -> list[DaySummary]:
         """Digest days (empty ones too), newest first; ``prefix`` filters on ``YYYY-MM-DD``."""
-        prefix = prefix.strip()
+        prefix = (prefix or "").strip()
         lim = -1 if limit is None else max(0, int(limit))
-        async with self._lock:
-            rows = await self._all(
+        rows = await self._run(
+            lambda c: c.all(
                 """SELECT date, paper_count FROM digests WHERE date >= ? AND date < ?
                    ORDER BY date DESC LIMIT ?""",
                 (prefix, textsearch.prefix_upper_bound(prefix), lim),
             )
+        )
         return [DaySummary(dt.date.fromisoformat(d), n) for d, n in rows]
 
     async def nearest_days(self, date: dt.date | str) -> tuple[dt.date | None, dt.date | None]:
         """The nearest days with papers strictly before and strictly after ``date``."""
         day = _iso(date)
-        async with self._lock:
-            row = await self._one(
+        row = await self._run(
+            lambda c: c.one(
                 """SELECT (SELECT max(date) FROM digests WHERE date < ?1 AND paper_count > 0),
                           (SELECT min(date) FROM digests WHERE date > ?1 AND paper_count > 0)""",
                 (day,),
             )
+        )
         return _date(row[0]), _date(row[1])
 
     async def day_papers(
@@ -539,15 +580,17 @@ class Store:
         """One day's papers by that day's votes (unknown last), then position in the digest."""
         day = _iso(date)
         limit, offset = _clamp(limit, offset)
-        async with self._lock:
-            rows = await self._all(
+
+        def work(c: _Conn) -> Page[Paper]:
+            rows = c.all(
                 """SELECT paper_id FROM appearances WHERE date = ?
                    ORDER BY votes DESC, position LIMIT ? OFFSET ?""",
                 (day, limit, offset),
             )
-            total = await self._one("SELECT count(*) FROM appearances WHERE date = ?", (day,))
-            items = await self._papers([r[0] for r in rows])
-        return Page(tuple(items), int(total[0]), offset, limit)
+            total = c.one("SELECT count(*) FROM appearances WHERE date = ?", (day,))[0]
+            return Page(tuple(self._papers(c, [r[0] for r in rows])), total, offset, limit)
+
+        return await self._run(work)
 
     async def top_papers(
         self,
@@ -561,38 +604,30 @@ class Store:
         best votes in that range, then newest appearance, then first stored."""
         limit, offset = _clamp(limit, offset)
         lo, hi = _iso(since), _iso(until)
-        async with self._lock:
+
+        def work(c: _Conn) -> Page[Paper]:
             if lo is None and hi is None:
-                rows = await self._all(
+                rows = c.all(
                     """SELECT id FROM papers WHERE last_date IS NOT NULL
                        ORDER BY best_votes DESC, last_date DESC, id LIMIT ? OFFSET ?""",
                     (limit, offset),
                 )
-                total_row = await self._one(
-                    "SELECT count(*) FROM papers WHERE last_date IS NOT NULL"
-                )
-                total = int(total_row[0])
-                ids = [r[0] for r in rows]
+                total = c.one("SELECT count(*) FROM papers WHERE last_date IS NOT NULL")[0]
             else:
-                rows = await self._all(
-                    """SELECT paper_id, count(*) OVER () FROM appearances
-                       WHERE date BETWEEN ? AND ?
+                bounds = (lo or _MIN_DATE, hi or _MAX_DATE)
+                rows = c.all(
+                    """SELECT paper_id FROM appearances WHERE date BETWEEN ? AND ?
                        GROUP BY paper_id
                        ORDER BY max(votes) DESC, max(date) DESC, paper_id LIMIT ? OFFSET ?""",
-                    (lo or _MIN_DATE, hi or _MAX_DATE, limit, offset),
+                    (*bounds, limit, offset),
                 )
-                ids = [r[0] for r in rows]
-                if rows:
-                    total = int(rows[0][1])
-                else:
-                    total_row = await self._one(
-                        """SELECT count(DISTINCT paper_id) FROM appearances
-                           WHERE date BETWEEN ? AND ?""",
-                        (lo or _MIN_DATE, hi or _MAX_DATE),
-                    )
-                    total = int(total_row[0])
-            items = await self._papers(ids)
-        return Page(tuple(items), total, offset, limit)
+                total = c.one(
+                    "SELECT count(DISTINCT paper_id) FROM appearances WHERE date BETWEEN ? AND ?",
+                    bounds,
+                )[0]
+            return Page(tuple(self._papers(c, [r[0] for r in rows])), total, offset, limit)
+
+        return await self._run(work)
 
     # ------------------------------------------------------------------ papers
 
@@ -602,67 +637,71 @@ class Store:
         candidates = _ref_candidates(ref or "")
         if not candidates:
             return None
-        async with self._lock:
-            row = await self._one(
+
+        def work(c: _Conn) -> Paper | None:
+            row = c.one(
                 """SELECT id FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(?))
                    ORDER BY arxiv_id = ? DESC LIMIT 1""",
                 (_ids_json(candidates), candidates[0]),
             )
             if row is None:
-                row = await self._one("SELECT id FROM papers WHERE url = ?", (ref.strip(),))
-            if row is None:
-                return None
-            items = await self._papers([row[0]])
-        return items[0] if items else None
+                row = c.one("SELECT id FROM papers WHERE url = ?", (ref.strip(),))
+            items = self._papers(c, [row[0]]) if row else []
+            return items[0] if items else None
+
+        return await self._run(work)
 
     async def suggest_papers(self, text: str, *, limit: int = 25) -> list[Paper]:
         """Autocomplete: arXiv-id prefix matches, then title word/prefix matches by relevance;
         the newest papers for empty text."""
         limit, _ = _clamp(limit, 0)
         text = (text or "").strip()
-        async with self._lock:
+        query = textsearch.parse_query(text)
+
+        def work(c: _Conn) -> list[Paper]:
             if not text:
-                rows = await self._all(
+                rows = c.all(
                     """SELECT id FROM papers WHERE last_date IS NOT NULL
                        ORDER BY last_date DESC, best_votes DESC LIMIT ?""",
                     (limit,),
                 )
-                return await self._papers([r[0] for r in rows])
+                return self._papers(c, [r[0] for r in rows])
             ids: list[int] = []
             if re.fullmatch(r"\d{4}\.?\d*", text):
-                rows = await self._all(
+                rows = c.all(
                     """SELECT id FROM papers WHERE arxiv_id >= ? AND arxiv_id < ?
                        ORDER BY arxiv_id DESC LIMIT ?""",
                     (text, textsearch.prefix_upper_bound(text), limit),
                 )
                 ids.extend(r[0] for r in rows)
-            query = textsearch.parse_query(text)
             if not query.is_empty and len(ids) < limit:
-                rows = await self._all(
+                rows = c.all(
                     "SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? ORDER BY rank LIMIT ?",
                     (textsearch.column_query(query, "title"), limit),
                 )
                 ids.extend(r[0] for r in rows if r[0] not in ids)
-            return await self._papers(ids[:limit])
+            return self._papers(c, ids[:limit])
+
+        return await self._run(work)
 
     async def iter_papers(
         self, *, since: dt.date | str | None = None, until: dt.date | str | None = None
     ) -> AsyncIterator[Paper]:
         """Every paper listed in the range (all by default), by first day then position."""
-        lo, hi = _iso(since) or _MIN_DATE, _iso(until) or _MAX_DATE
-        async with self._lock:
-            rows = await self._all(
+        bounds = (_iso(since) or _MIN_DATE, _iso(until) or _MAX_DATE)
+        rows = await self._run(
+            lambda c: c.all(
                 """SELECT p.id FROM papers p
                    JOIN appearances a ON a.paper_id = p.id AND a.date = p.first_date
                    WHERE EXISTS (SELECT 1 FROM appearances r
                                  WHERE r.paper_id = p.id AND r.date BETWEEN ? AND ?)
                    ORDER BY p.first_date, a.position, p.id""",
-                (lo, hi),
+                bounds,
             )
+        )
         ids = [r[0] for r in rows]
         for start in range(0, len(ids), 500):
-            async with self._lock:
-                batch = await self._papers(ids[start : start + 500])
+            batch = await self._run(self._papers, ids[start : start + 500])
             for paper in batch:
                 yield paper
 
@@ -672,15 +711,15 @@ class Store:
     def _author(row: Sequence[Any]) -> Author:
         return Author(id=row[0], name=row[1], paper_count=row[2])
 
-    async def _suggest_authors_locked(self, key: str, limit: int) -> list[Author]:
+    def _suggest_authors_sync(self, c: _Conn, key: str, limit: int) -> list[Author]:
         if not key:
-            rows = await self._all(
+            rows = c.all(
                 "SELECT id, name, paper_count FROM authors ORDER BY paper_count DESC, id LIMIT ?",
                 (limit,),
             )
             return [self._author(r) for r in rows]
         hi = textsearch.prefix_upper_bound(key)
-        dense = await self._one(
+        dense = c.one(
             """SELECT count(*) FROM (SELECT 1 FROM author_terms WHERE term >= ? AND term < ?
                LIMIT ?)""",
             (key, hi, _AUTHOR_DENSE_THRESHOLD),
@@ -696,16 +735,14 @@ class Store:
                      WHERE EXISTS (SELECT 1 FROM author_terms t WHERE t.author_id = authors.id
                                    AND t.term >= ? AND t.term < ?)
                      ORDER BY paper_count DESC, id LIMIT ?"""
-        rows = await self._all(sql, (key, hi, limit))
-        return [self._author(r) for r in rows]
+        return [self._author(r) for r in c.all(sql, (key, hi, limit))]
 
     async def suggest_authors(self, prefix: str, *, limit: int = 25) -> list[Author]:
         """Authors whose name, or a part of it from any word on, starts with ``prefix`` (case and
         diacritics ignored: ``niess`` finds ``Nießner``), most papers first."""
         limit, _ = _clamp(limit, 0)
         key = textsearch.name_key(prefix or "")
-        async with self._lock:
-            return await self._suggest_authors_locked(key, limit)
+        return await self._run(self._suggest_authors_sync, key, limit)
 
     async def find_authors(self, name: str, *, limit: int = 25) -> list[Author]:
         """Authors for a typed name: exact normalized matches first, then prefix matches."""
@@ -713,23 +750,25 @@ class Store:
         key = textsearch.name_key(name or "")
         if not key:
             return []
-        async with self._lock:
+
+        def work(c: _Conn) -> list[Author]:
             exact = [
                 self._author(r)
-                for r in await self._all(
+                for r in c.all(
                     "SELECT id, name, paper_count FROM authors WHERE norm_key = ?", (key,)
                 )
             ]
-            rest = await self._suggest_authors_locked(key, limit)
-        seen = {a.id for a in exact}
-        return (exact + [a for a in rest if a.id not in seen])[:limit]
+            seen = {a.id for a in exact}
+            rest = self._suggest_authors_sync(c, key, limit)
+            return (exact + [a for a in rest if a.id not in seen])[:limit]
+
+        return await self._run(work)
 
     async def author(self, author_id: int) -> Author | None:
         """One author by id."""
-        async with self._lock:
-            row = await self._one(
-                "SELECT id, name, paper_count FROM authors WHERE id = ?", (author_id,)
-            )
+        row = await self._run(
+            lambda c: c.one("SELECT id, name, paper_count FROM authors WHERE id = ?", (author_id,))
+        )
         return self._author(row) if row else None
 
     async def author_profile(
@@ -738,26 +777,24 @@ class Store:
         """An author's card: totals, frequent co-authors, and a page of papers newest first."""
         limit, offset = _clamp(limit, offset)
         co_limit, _ = _clamp(coauthors, 0)
-        async with self._lock:
-            row = await self._one(
-                "SELECT id, name, paper_count FROM authors WHERE id = ?", (author_id,)
-            )
+
+        def work(c: _Conn) -> AuthorProfile | None:
+            row = c.one("SELECT id, name, paper_count FROM authors WHERE id = ?", (author_id,))
             if row is None:
                 return None
-            author = self._author(row)
-            stats = await self._one(
+            stats = c.one(
                 """SELECT coalesce(sum(p.votes), 0), min(p.first_date), max(p.last_date), count(*)
                    FROM paper_authors pa JOIN papers p ON p.id = pa.paper_id
                    WHERE pa.author_id = ?""",
                 (author_id,),
             )
-            page_rows = await self._all(
+            page_rows = c.all(
                 """SELECT p.id FROM paper_authors pa JOIN papers p ON p.id = pa.paper_id
                    WHERE pa.author_id = ?
                    ORDER BY p.last_date DESC, p.best_votes DESC, p.id DESC LIMIT ? OFFSET ?""",
                 (author_id, limit, offset),
             )
-            co_rows = await self._all(
+            co_rows = c.all(
                 """SELECT a.id, a.name, a.paper_count, count(*) AS shared
                    FROM paper_authors mine
                    JOIN paper_authors other ON other.paper_id = mine.paper_id
@@ -767,15 +804,17 @@ class Store:
                    GROUP BY a.id ORDER BY shared DESC, a.paper_count DESC, a.id LIMIT ?""",
                 (author_id, co_limit),
             )
-            papers = await self._papers([r[0] for r in page_rows])
-        return AuthorProfile(
-            author=author,
-            total_votes=int(stats[0]),
-            first_day=_date(stats[1]),
-            last_day=_date(stats[2]),
-            coauthors=tuple(CoAuthor(self._author(r[:3]), r[3]) for r in co_rows),
-            papers=Page(tuple(papers), int(stats[3]), offset, limit),
-        )
+            papers = self._papers(c, [r[0] for r in page_rows])
+            return AuthorProfile(
+                author=self._author(row),
+                total_votes=int(stats[0]),
+                first_day=_date(stats[1]),
+                last_day=_date(stats[2]),
+                coauthors=tuple(CoAuthor(self._author(r[:3]), r[3]) for r in co_rows),
+                papers=Page(tuple(papers), int(stats[3]), offset, limit),
+            )
+
+        return await self._run(work)
 
     # ------------------------------------------------------------------ search
 
@@ -821,17 +860,19 @@ class Store:
                       WHERE paper_fts MATCH ?{date_filter}
                       ORDER BY f.rank LIMIT ? OFFSET ?"""
         params = (parsed.fts, *date_params)
-        async with self._lock:
-            rows = await self._all(sql, (*params, limit, offset))
+
+        def work(c: _Conn) -> tuple[list[Any], int, list[Paper]]:
+            rows = c.all(sql, (*params, limit, offset))
             if offset == 0 and len(rows) < limit:
-                total = len(rows)
+                total = len(rows)  # the page holds every match: no need to count
             else:
-                count_row = await self._one(
+                total = c.one(
                     f"SELECT count(*) FROM paper_fts f WHERE paper_fts MATCH ?{date_filter}",
                     params,
-                )
-                total = int(count_row[0])
-            papers = await self._papers([r[0] for r in rows])
+                )[0]
+            return rows, total, self._papers(c, [r[0] for r in rows])
+
+        rows, total, papers = await self._run(work)
         hits = tuple(
             SearchHit(paper, self._snippet(paper, parsed), -float(rank))
             for paper, rank in zip(papers, (r[1] for r in rows), strict=False)
