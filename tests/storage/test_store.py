@@ -1,0 +1,687 @@
+"""storage.store: schema, imports, every query, search behaviour, hostile input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storage.migrations import SCHEMA_VERSION
+from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper
+from storage.parser import parse_digest
+from storage.store import Store
+
+D1, D2, D3 = dt.date(2024, 6, 11), dt.date(2024, 6, 12), dt.date(2024, 6, 13)
+
+
+def paper(
+    arxiv_id: str,
+    title: str = "A Paper",
+    *,
+    authors: tuple[str, ...] = ("Ada Lovelace",),
+    votes: int | None = 1,
+    summary: tuple[str, ...] = ("요약입니다.",),
+    media: Media | None = None,
+) -> ParsedPaper:
+    """A ParsedPaper as the parser would produce it (position is set by :func:`digest`)."""
+    return ParsedPaper(
+        arxiv_id=arxiv_id,
+        title=title,
+        url=f"https://arxiv.org/abs/{arxiv_id}",
+        authors=authors,
+        authors_truncated=False,
+        votes=votes,
+        media=media,
+        summary=tuple(Bullet(None, text) for text in summary),
+        position=0,
+        line=0,
+    )
+
+
+def digest(day: dt.date, *papers: ParsedPaper) -> ParsedDigest:
+    """A digest listing ``papers`` in order (positions 1..n)."""
+    numbered = tuple(
+        ParsedPaper(**{**{f: getattr(p, f) for f in p.__slots__}, "position": i, "line": i * 10})
+        for i, p in enumerate(papers, start=1)
+    )
+    return ParsedDigest(date=day, papers=numbered, source=f"{day}.md")
+
+
+async def ids(page: Page) -> list[str]:
+    return [getattr(item, "paper", item).arxiv_id for item in page.items]
+
+
+def raw(db_path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+# --------------------------------------------------------------------------- schema
+
+
+async def test_fresh_database_gets_current_schema(store: Store, db_path: Path) -> None:
+    """Opening a new file applies every migration and records it in user_version."""
+    assert await store.schema_version() == SCHEMA_VERSION
+    assert raw(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    tables = {r[0] for r in raw(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"papers", "authors", "paper_authors", "appearances", "digests", "paper_fts"} <= tables
+
+
+async def test_reopen_keeps_data_and_version(db_path: Path) -> None:
+    """Reopening an existing database neither re-runs migrations nor loses rows."""
+    s = await Store.open(db_path)
+    await s.import_digest(digest(D1, paper("2406.00001")))
+    await s.close()
+    async with await Store.open(db_path) as s2:
+        assert await s2.schema_version() == SCHEMA_VERSION
+        assert await s2.paper_count() == 1
+
+
+async def test_connection_pragmas(db_path: Path, store: Store) -> None:
+    """The database runs in WAL mode with foreign keys enforced."""
+    assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
+    fk = await store._run(lambda c: c.one("PRAGMA foreign_keys")[0])
+    assert fk == 1
+
+
+async def test_newer_schema_is_refused(db_path: Path) -> None:
+    """A database from a newer program version is not silently used."""
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    with pytest.raises(RuntimeError, match="newer"):
+        await Store.open(db_path)
+
+
+async def test_close_twice_is_harmless(db_path: Path) -> None:
+    """close() can be called again (e.g. by a context manager after an explicit close)."""
+    s = await Store.open(db_path)
+    await s.close()
+    await s.close()
+
+
+# --------------------------------------------------------------------------- import
+
+
+async def test_import_counts_new_papers(store: Store) -> None:
+    """A first import reports every paper as new."""
+    result = await store.import_digest(digest(D1, paper("2406.00001"), paper("2406.00002")))
+    assert (result.new_papers, result.updated_papers, result.date) == (2, 0, D1)
+    assert await store.paper_count() == 2
+
+
+async def test_reimport_is_idempotent(store: Store, db_path: Path) -> None:
+    """Importing the same digest twice leaves the same rows and reports updates, not news."""
+    d = digest(D1, paper("2406.00001", authors=("A B", "C D")), paper("2406.00002"))
+    await store.import_digest(d)
+    counts = (
+        "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM authors), "
+        "(SELECT count(*) FROM paper_authors), (SELECT count(*) FROM appearances)"
+    )
+    before = raw(db_path, counts)
+    result = await store.import_digest(d)
+    assert (result.new_papers, result.updated_papers) == (0, 2)
+    assert raw(db_path, counts) == before
+    assert (await store.search("요약")).total == 2  # the index did not double either
+
+
+async def test_reimport_updates_votes(store: Store) -> None:
+    """Re-importing a day with new vote counts updates that day and the latest votes."""
+    await store.import_digest(digest(D1, paper("2406.00001", votes=3)))
+    await store.import_digest(digest(D1, paper("2406.00001", votes=30)))
+    p = await store.paper("2406.00001")
+    assert p is not None and p.votes == 30 and p.days[0].votes == 30
+
+
+async def test_reimport_replaces_authors(store: Store) -> None:
+    """A corrected author list replaces the old one; nobody is duplicated or left behind."""
+    await store.import_digest(digest(D1, paper("2406.00001", authors=("Old Name", "Kept One"))))
+    await store.import_digest(digest(D1, paper("2406.00001", authors=("Kept One", "New Name"))))
+    p = await store.paper("2406.00001")
+    assert p is not None and p.authors == ("Kept One", "New Name")
+    assert await store.suggest_authors("old") == []
+    kept = await store.suggest_authors("kept")
+    assert [(a.name, a.paper_count) for a in kept] == [("Kept One", 1)]
+
+
+async def test_paper_on_two_days_keeps_one_row(store: Store) -> None:
+    """A paper listed on two days is one paper with two appearances, oldest first."""
+    await store.import_digest(digest(D2, paper("2406.00001", votes=5)))
+    await store.import_digest(digest(D1, paper("2406.00009"), paper("2406.00001", votes=2)))
+    assert await store.paper_count() == 2
+    p = await store.paper("2406.00001")
+    assert p is not None
+    assert [(a.date, a.position, a.votes) for a in p.days] == [(D1, 2, 2), (D2, 1, 5)]
+    assert p.votes == 5  # latest day's votes, whatever the import order
+
+
+async def test_newest_digest_wins_title(store: Store) -> None:
+    """Title and summary come from the newest day listing the paper, whatever the order."""
+    await store.import_digest(digest(D2, paper("2406.00001", title="New Spelling")))
+    await store.import_digest(digest(D1, paper("2406.00001", title="Old spelling")))
+    p = await store.paper("2406.00001")
+    assert p is not None and p.title == "New Spelling"
+    assert (await store.search("spelling")).total == 1
+
+
+async def test_changed_title_reindexed(store: Store) -> None:
+    """When a newer digest retitles a paper, search finds the new title, not the old."""
+    await store.import_digest(digest(D1, paper("2406.00001", title="Quokka networks")))
+    await store.import_digest(digest(D2, paper("2406.00001", title="Wombat networks")))
+    assert (await store.search("wombat")).total == 1
+    assert (await store.search("quokka")).total == 0
+
+
+async def test_import_is_atomic(store: Store) -> None:
+    """If the second half of a digest fails, nothing of that file is stored."""
+    await store.import_digest(digest(D1, paper("2406.00001")))
+    good = paper("2406.00002", title="Fine", authors=("Zed Zulu",))
+    bad = paper("2406.00003", title=None)  # type: ignore[arg-type]  # NOT NULL violation
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.import_digest(digest(D2, good, bad))
+    assert await store.paper_count() == 1
+    assert [d.date for d in await store.days()] == [D1]
+    assert await store.suggest_authors("zed") == []
+    assert (await store.search("fine")).total == 0
+
+
+async def test_import_atomic_when_late_step_fails(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after papers and authors were written still rolls the whole file back."""
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Store, "_replace_authors", boom)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        await store.import_digest(digest(D1, paper("2406.00001"), paper("2406.00002")))
+    monkeypatch.undo()
+    assert await store.paper_count() == 0
+    assert await store.is_empty()
+    result = await store.import_digest(digest(D1, paper("2406.00001")))
+    assert result.new_papers == 1
+
+
+async def test_problems_pass_through(store: Store) -> None:
+    """Parser problems reach the ImportResult; a repeated paper in one file is reported too."""
+    from storage.models import Problem
+
+    d = digest(D1, paper("2406.00001"), paper("2406.00001", title="again"))
+    d = ParsedDigest(d.date, d.papers, (Problem("x.md", 3, "bad heading"),), "x.md")
+    result = await store.import_digest(d)
+    assert result.problems[0] == Problem("x.md", 3, "bad heading")
+    assert "2406.00001" in result.problems[1].reason
+    assert result.new_papers == 1
+
+
+async def test_empty_day_is_recorded(store: Store) -> None:
+    """A header-only digest records the day with zero papers but is not the latest day."""
+    await store.import_digest(digest(D1, paper("2406.00001")))
+    await store.import_digest(digest(D2))
+    assert [(d.date, d.paper_count) for d in await store.days()] == [(D2, 0), (D1, 1)]
+    assert await store.latest_day() == D1
+    assert not await store.is_empty()
+
+
+async def test_media_and_bullets_round_trip(store: Store) -> None:
+    """Media and labelled bullets come back exactly as imported."""
+    p = ParsedPaper(
+        "2406.00001",
+        "T",
+        "https://arxiv.org/abs/2406.00001",
+        ("A",),
+        True,
+        None,
+        Media("video", "https://x/v.mp4"),
+        (Bullet("What's New", "새 <bbox> 내용"), Bullet(None, "둘째")),
+        1,
+        5,
+    )
+    await store.import_digest(ParsedDigest(D1, (p,), (), "x.md"))
+    got = await store.paper("2406.00001")
+    assert got is not None
+    assert got.media == Media("video", "https://x/v.mp4")
+    assert got.summary == p.summary
+    assert got.authors_truncated is True and got.votes is None
+
+
+# --------------------------------------------------------------------------- days and tops
+
+
+@pytest.fixture
+async def three_days(store: Store) -> Store:
+    await store.import_digest(
+        digest(D1, paper("2406.00011", votes=5), paper("2406.00012", votes=50))
+    )
+    await store.import_digest(
+        digest(
+            D2,
+            paper("2406.00021", votes=None),
+            paper("2406.00022", votes=7),
+            paper("2406.00023", votes=7),
+            paper("2406.00011", votes=9),
+        )
+    )
+    await store.import_digest(digest(D3, paper("2406.00031", votes=1)))
+    return store
+
+
+async def test_latest_day(three_days: Store) -> None:
+    """latest_day is the newest digest day."""
+    assert await three_days.latest_day() == D3
+
+
+async def test_latest_day_empty_store(store: Store) -> None:
+    """An empty store has no latest day and says it is empty."""
+    assert await store.latest_day() is None
+    assert await store.is_empty()
+
+
+async def test_day_papers_order(three_days: Store) -> None:
+    """A day lists by that day's votes desc, ties by position, unknown votes last."""
+    page = await three_days.day_papers(D2)
+    assert await ids(page) == ["2406.00011", "2406.00022", "2406.00023", "2406.00021"]
+    assert page.total == 4
+
+
+async def test_day_papers_pagination(three_days: Store) -> None:
+    """limit/offset page through a day while total stays the day's count."""
+    page = await three_days.day_papers(D2, limit=2, offset=2)
+    assert await ids(page) == ["2406.00023", "2406.00021"]
+    assert (page.total, page.offset, page.limit, page.page_count) == (4, 2, 2, 2)
+
+
+async def test_day_without_digest(three_days: Store) -> None:
+    """A day with no digest gives an empty page, not an error."""
+    page = await three_days.day_papers(dt.date(2030, 1, 1))
+    assert page.items == () and page.total == 0
+
+
+async def test_days_prefix_and_limit(three_days: Store) -> None:
+    """days() is newest first and filters on a YYYY-MM-DD prefix."""
+    assert [d.date for d in await three_days.days(prefix="2024-06-1", limit=2)] == [D3, D2]
+    assert await three_days.days(prefix="2023") == []
+
+
+async def test_nearest_days(three_days: Store) -> None:
+    """nearest_days gives the closest digest days before and after a date."""
+    assert await three_days.nearest_days(D2) == (D1, D3)
+    assert await three_days.nearest_days(dt.date(2024, 1, 1)) == (None, D1)
+
+
+async def test_top_papers_range(three_days: Store) -> None:
+    """Top over a range ranks by the best votes inside the range (inclusive)."""
+    page = await three_days.top_papers(D2, D3, limit=3)
+    assert await ids(page) == ["2406.00011", "2406.00022", "2406.00023"]
+    assert page.total == 5
+
+
+async def test_top_papers_all_time(three_days: Store) -> None:
+    """With no range, the best votes ever decide."""
+    page = await three_days.top_papers(None, None, limit=2)
+    assert await ids(page) == ["2406.00012", "2406.00011"]
+    assert page.total == 6
+
+
+async def test_top_papers_open_start(three_days: Store) -> None:
+    """An open start with an end date keeps only days up to the end."""
+    page = await three_days.top_papers(None, D1)
+    assert await ids(page) == ["2406.00012", "2406.00011"]
+
+
+# --------------------------------------------------------------------------- papers
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "2406.00011",
+        "2406.00011v3",
+        "https://arxiv.org/abs/2406.00011",
+        "https://arxiv.org/abs/2406.00011v2",
+        "https://arxiv.org/pdf/2406.00011v1.pdf",
+        "http://www.arxiv.org/pdf/2406.00011",
+        "https://huggingface.co/papers/2406.00011",
+        "/papers/2406.00011",
+        " arXiv:2406.00011 ",
+    ],
+)
+async def test_paper_by_reference(three_days: Store, ref: str) -> None:
+    """A paper is found by id, versioned id, arXiv abs/pdf URL or HF URL."""
+    p = await three_days.paper(ref)
+    assert p is not None and p.arxiv_id == "2406.00011"
+
+
+async def test_paper_unknown(three_days: Store) -> None:
+    """Unknown or junk references return None."""
+    assert await three_days.paper("9999.99999") is None
+    assert await three_days.paper("") is None
+    assert await three_days.paper("'; DROP TABLE papers; --") is None
+
+
+async def test_suggest_papers(store: Store) -> None:
+    """Paper autocomplete matches title word prefixes; empty text gives the newest papers."""
+    await store.import_digest(digest(D1, paper("2406.00001", title="Magpie alignment data")))
+    await store.import_digest(digest(D2, paper("2406.00002", title="Video generation")))
+    assert [p.arxiv_id for p in await store.suggest_papers("magp")] == ["2406.00001"]
+    assert [p.arxiv_id for p in await store.suggest_papers("")] == ["2406.00002", "2406.00001"]
+    assert [p.arxiv_id for p in await store.suggest_papers("2406.0000")] == [
+        "2406.00002",
+        "2406.00001",
+    ]
+
+
+async def test_iter_papers(three_days: Store) -> None:
+    """iter_papers yields every paper once, by first day then position, within a range."""
+    got = [p.arxiv_id async for p in three_days.iter_papers()]
+    assert got == [
+        "2406.00011",
+        "2406.00012",
+        "2406.00021",
+        "2406.00022",
+        "2406.00023",
+        "2406.00031",
+    ]
+    assert [p.arxiv_id async for p in three_days.iter_papers(since=D3)] == ["2406.00031"]
+
+
+# --------------------------------------------------------------------------- authors
+
+
+@pytest.fixture
+async def authored(store: Store) -> Store:
+    await store.import_digest(
+        digest(
+            D1,
+            paper("2406.00001", authors=("Matthias Nießner", "José Ávila", "Bill Yuchen Lin")),
+            paper("2406.00002", authors=("José Ávila", "Bill Yuchen Lin"), votes=10),
+        )
+    )
+    await store.import_digest(
+        digest(D2, paper("2406.00003", authors=("Jose Avila", "Yejin Choi"), votes=4))
+    )
+    return store
+
+
+async def test_author_diacritics_and_case(authored: Store) -> None:
+    """niessner finds Nießner, avila finds Ávila; spellings differing only so are one author."""
+    assert [a.name for a in await authored.suggest_authors("niessner")] == ["Matthias Nießner"]
+    assert [a.name for a in await authored.suggest_authors("NIEß")] == ["Matthias Nießner"]
+    found = await authored.suggest_authors("avila")
+    assert [(a.name, a.paper_count) for a in found] == [("José Ávila", 3)]
+
+
+async def test_author_prefix_of_any_part(authored: Store) -> None:
+    """Autocomplete matches the start of the full name or of any later name part."""
+    assert [a.name for a in await authored.suggest_authors("yuchen l")] == ["Bill Yuchen Lin"]
+    assert [a.name for a in await authored.suggest_authors("bill y")] == ["Bill Yuchen Lin"]
+    assert await authored.suggest_authors("uchen") == []
+
+
+async def test_author_suggestions_most_papers_first(authored: Store) -> None:
+    """Suggestions are ordered by paper count; empty input lists the most prolific."""
+    top = await authored.suggest_authors("", limit=2)
+    assert [a.name for a in top] == ["José Ávila", "Bill Yuchen Lin"]
+
+
+async def test_find_authors_exact_first(authored: Store) -> None:
+    """find_authors puts the exact normalized name before mere prefix matches."""
+    await authored.import_digest(digest(D3, paper("2406.00009", authors=("Bill Yuchen Linden",))))
+    await authored.import_digest(
+        digest(dt.date(2024, 6, 14), paper("2406.00010", authors=("Bill Yuchen Linden",)))
+    )
+    found = await authored.find_authors("bill yuchen lin")
+    assert [a.name for a in found] == ["Bill Yuchen Lin", "Bill Yuchen Linden"]
+
+
+async def test_author_profile(authored: Store) -> None:
+    """A profile has totals, first/last day, co-authors by shared papers, papers newest first."""
+    avila = (await authored.find_authors("avila"))[0]
+    prof = await authored.author_profile(avila.id)
+    assert prof is not None
+    assert prof.total_votes == 1 + 10 + 4
+    assert (prof.first_day, prof.last_day) == (D1, D2)
+    assert (prof.coauthors[0].author.name, prof.coauthors[0].shared_papers) == (
+        "Bill Yuchen Lin",
+        2,
+    )
+    assert prof.papers.items[0].arxiv_id == "2406.00003"
+    assert prof.papers.total == 3
+
+
+async def test_author_profile_unknown(store: Store) -> None:
+    """An unknown author id gives None."""
+    assert await store.author_profile(12345) is None
+
+
+# --------------------------------------------------------------------------- search
+
+
+@pytest.fixture
+async def searchable(store: Store) -> Store:
+    await store.import_digest(
+        digest(
+            D1,
+            paper(
+                "2406.00001",
+                title="Diffusion Models for Video Editing",
+                summary=("이 모델은 비디오 편집을 위한 확산 모델입니다.",),
+                votes=3,
+            ),
+            paper(
+                "2406.00002",
+                title="Scaling language models",
+                summary=("대규모 언어모델의 학습 데이터를 분석합니다. diffusion is mentioned.",),
+                votes=30,
+            ),
+            paper(
+                "2406.00003",
+                title="Robot hands",
+                summary=("로봇 손의 성능이 향상되었다. 책을 읽는다.",),
+                votes=None,
+            ),
+        )
+    )
+    await store.import_digest(
+        digest(
+            D2,
+            paper(
+                "2406.00004",
+                title="Video understanding with LLMs",
+                summary=("LLM이 영상을 이해하는 방법. The model edits nothing.",),
+                votes=8,
+            ),
+        )
+    )
+    return store
+
+
+async def test_search_english_any_case(searchable: Store) -> None:
+    """English words match whatever the case."""
+    assert sorted(await ids(await searchable.search("VIDEO "))) == ["2406.00001", "2406.00004"]
+
+
+async def test_search_title_weighs_more(searchable: Store) -> None:
+    """A word in the title ranks above the same word only in a summary."""
+    assert (await ids(await searchable.search("diffusion ")))[0] == "2406.00001"
+
+
+async def test_search_phrase(searchable: Store) -> None:
+    """A quoted phrase needs the words together and in order."""
+    assert await ids(await searchable.search('"video editing"')) == ["2406.00001"]
+    assert await ids(await searchable.search('"editing video"')) == []
+
+
+async def test_search_trailing_prefix(searchable: Store) -> None:
+    """The last word typed is also a prefix; earlier words are whole words."""
+    assert await ids(await searchable.search("scal")) == ["2406.00002"]
+    assert await ids(await searchable.search("scal models")) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("모델", {"2406.00001", "2406.00002"}),  # 모델은, 모델입니다, 언어모델의
+        ("언어모델", {"2406.00002"}),
+        ("성능", {"2406.00003"}),  # 성능이
+        ("책", {"2406.00003"}),  # one syllable: 책을
+        ("학습 데이터", {"2406.00002"}),
+        ("LLM이", {"2406.00004"}),
+        ("diffusion 모델", {"2406.00001", "2406.00002"}),
+    ],
+)
+async def test_search_korean(searchable: Store, query: str, expected: set[str]) -> None:
+    """Korean words are found with particles attached, inside compounds, mixed with English."""
+    assert set(await ids(await searchable.search(query))) == expected
+
+
+async def test_search_snippet_highlights(searchable: Store) -> None:
+    """The snippet comes from the summary with the matched text marked."""
+    page = await searchable.search("모델")
+    hit = next(h for h in page.items if h.paper.arxiv_id == "2406.00002")
+    marked = [text for text, matched in hit.snippet if matched]
+    assert marked == ["모델"]
+    assert "".join(text for text, _ in hit.snippet) == hit.paper.summary[0].text
+
+
+async def test_search_sort_votes_and_newest(searchable: Store) -> None:
+    """sort=votes orders by latest votes; sort=newest by latest appearance."""
+    by_votes = await ids(await searchable.search("video", sort="votes"))
+    assert by_votes == ["2406.00004", "2406.00001"]
+    newest = await ids(await searchable.search("model", sort="newest"))
+    assert newest[0] == "2406.00004"
+
+
+async def test_search_date_range(searchable: Store) -> None:
+    """since/until keep only papers listed in the range."""
+    assert await ids(await searchable.search("video", since=D2)) == ["2406.00004"]
+    assert await ids(await searchable.search("video", until=D1)) == ["2406.00001"]
+
+
+async def test_search_pagination_total(store: Store) -> None:
+    """Pages of a search cover all matches once, and total counts them all."""
+    await store.import_digest(
+        digest(D1, *(paper(f"2406.{i:05d}", title=f"Common word {i}") for i in range(25)))
+    )
+    seen: list[str] = []
+    for offset in (0, 10, 20):
+        page = await store.search("common", limit=10, offset=offset)
+        assert page.total == 25
+        seen += await ids(page)
+    assert sorted(seen) == sorted(f"2406.{i:05d}" for i in range(25))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "***", '"', '""', "()", "🙂🙂", "-", "^", ":", "NOT", "AND OR NEAR"],
+)
+async def test_search_junk_is_empty_or_safe(searchable: Store, query: str) -> None:
+    """Operator words and punctuation never raise; pure punctuation gives an empty page."""
+    page = await searchable.search(query)
+    assert isinstance(page, Page)
+
+
+async def test_search_empty_query_total_zero(searchable: Store) -> None:
+    """An empty or punctuation-only query is an empty page with total 0."""
+    for q in ("", "  ", "?!*", "🙂"):
+        page = await searchable.search(q)
+        assert (page.items, page.total) == ((), 0)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.lists(
+            st.sampled_from(
+                [
+                    '"',
+                    "*",
+                    "-",
+                    "NOT",
+                    "OR",
+                    "AND",
+                    "NEAR",
+                    "(",
+                    ")",
+                    ":",
+                    "^",
+                    "+",
+                    "{",
+                    "}",
+                    "title:",
+                    "모델",
+                    "video",
+                    "🙂",
+                    "\x00",
+                    "'",
+                    "\\",
+                    "NEAR(",
+                    ",",
+                    " ",
+                ]
+            ),
+            max_size=12,
+        ).map(" ".join),
+    )
+)
+async def test_search_hostile_input_property(searchable: Store, text: str) -> None:
+    """Any text at all gives a Page (never an FTS syntax error or a crash)."""
+    for sort in ("relevance", "votes"):
+        page = await searchable.search(text, sort=sort)  # type: ignore[arg-type]
+        assert isinstance(page, Page) and page.total >= len(page.items)
+    assert isinstance(await searchable.suggest_papers(text), list)
+    assert isinstance(await searchable.suggest_authors(text), list)
+    assert await searchable.paper(text) is None or True
+
+
+async def test_search_huge_query(searchable: Store) -> None:
+    """10,000 characters of query are answered quickly and safely."""
+    page = await searchable.search("video " * 1666 + "x" * 4)
+    assert isinstance(page, Page)
+    page = await searchable.search('"(' * 5000)
+    assert page.total == 0
+
+
+# --------------------------------------------------------------------------- real samples
+
+
+async def test_samples_import(sample_store: Store, sample_paths: list[Path]) -> None:
+    """Every bundled sample imports; days match the files."""
+    days = {d.date for d in await sample_store.days()}
+    expected = {parse_digest(p.read_text(encoding="utf-8"), str(p)).date for p in sample_paths}
+    assert days == expected
+    assert await sample_store.paper_count() > 100
+
+
+@pytest.mark.parametrize("word", ["모델", "학습", "데이터", "성능", "언어", "이미지", "생성"])
+async def test_samples_korean_recall(sample_store: Store, word: str) -> None:
+    """Korean recall on the samples is 100%: every paper containing the word is found."""
+    expected: set[str] = set()
+    async for p in sample_store.iter_papers():
+        text = p.title + " ".join(b.text for b in p.summary)
+        if word in text:
+            expected.add(p.arxiv_id)
+    page = await sample_store.search(word, limit=1000)
+    assert expected and {h.paper.arxiv_id for h in page.items} == expected
+    assert page.total == len(expected)
+
+
+async def test_samples_particles_found(sample_store: Store) -> None:
+    """A word that the samples only show with particles attached is still found."""
+    page = await sample_store.search("모델", limit=1000)
+    summaries = [" ".join(b.text for b in h.paper.summary) for h in page.items]
+    assert any("모델이" in s or "모델을" in s or "모델의" in s for s in summaries)
+
+
+async def test_samples_unicode_author(sample_store: Store) -> None:
+    """An author with a ß in the samples is found by its plain-ASCII spelling."""
+    assert any("Nießner" in a.name for a in await sample_store.suggest_authors("niessner"))
