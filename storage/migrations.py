@@ -58,6 +58,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX papers_best ON papers(best_votes DESC, last_date DESC)",
         "CREATE INDEX papers_last ON papers(last_date DESC, best_votes DESC)",
+        # Covering index for joins that need only these columns (author cards), so they do not
+        # read the wide rows that hold the summaries.
+        "CREATE INDEX papers_card ON papers(id, last_date, best_votes, votes, first_date)",
         """CREATE TABLE appearances (
             paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
             date     TEXT NOT NULL REFERENCES digests(date) ON DELETE CASCADE,

@@ -251,14 +251,26 @@ def _fold_char(ch: str) -> str:
     return ch.lower() if ch.isascii() else fold(ch)
 
 
+#: Characters whose folded form is themselves lowercased, one for one (ASCII and Hangul).
+_SIMPLE_OR_OTHER_RE = re.compile(r"([\x00-\x7f\uac00-\ud7a3]+)|.", re.DOTALL)
+
+
 def _folded_with_map(text: str) -> tuple[str, list[int]]:
-    """Fold ``text`` character by character, keeping each folded char's source index."""
+    """Fold ``text``, keeping each folded character's source index.
+
+    ASCII and Hangul runs fold by ``lower()`` one for one; other characters one at a time.
+    """
     chars: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(text):
-        for c in _fold_char(ch):
-            chars.append(c)
-            index.append(i)
+    for m in _SIMPLE_OR_OTHER_RE.finditer(text):
+        start = m.start()
+        if m.group(1) is not None:
+            chars.append(m.group(1).lower())
+            index.extend(range(start, m.end()))
+        else:
+            folded = _fold_char(m.group())
+            chars.append(folded)
+            index.extend([start] * len(folded))
     return "".join(chars), index
 
 

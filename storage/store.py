@@ -71,6 +71,8 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 #: Above this many matching name terms, author suggestions walk authors by paper count instead.
 _AUTHOR_DENSE_THRESHOLD = 2000
+#: Co-authors are counted over an author's most recently stored papers, at most this many.
+_COAUTHOR_WINDOW = 1000
 _MIN_DATE = "0000-01-01"
 _MAX_DATE = "9999-12-31"
 
@@ -774,7 +776,11 @@ class Store:
     async def author_profile(
         self, author_id: int, *, limit: int = 10, offset: int = 0, coauthors: int = 10
     ) -> AuthorProfile | None:
-        """An author's card: totals, frequent co-authors, and a page of papers newest first."""
+        """An author's card: totals, frequent co-authors, and a page of papers newest first.
+
+        Co-authors are counted over the author's latest 1,000 stored papers (all of them for
+        anyone real; it bounds the cost for a synthetic super-author).
+        """
         limit, offset = _clamp(limit, offset)
         co_limit, _ = _clamp(coauthors, 0)
 
@@ -796,13 +802,13 @@ class Store:
             )
             co_rows = c.all(
                 """SELECT a.id, a.name, a.paper_count, count(*) AS shared
-                   FROM paper_authors mine
+                   FROM (SELECT paper_id FROM paper_authors WHERE author_id = ?1
+                         ORDER BY paper_id DESC LIMIT ?3) AS mine
                    JOIN paper_authors other ON other.paper_id = mine.paper_id
-                                           AND other.author_id != mine.author_id
+                                           AND other.author_id != ?1
                    JOIN authors a ON a.id = other.author_id
-                   WHERE mine.author_id = ?
-                   GROUP BY a.id ORDER BY shared DESC, a.paper_count DESC, a.id LIMIT ?""",
-                (author_id, co_limit),
+                   GROUP BY a.id ORDER BY shared DESC, a.paper_count DESC, a.id LIMIT ?2""",
+                (author_id, co_limit, _COAUTHOR_WINDOW),
             )
             papers = self._papers(c, [r[0] for r in page_rows])
             return AuthorProfile(
