@@ -39,7 +39,7 @@ VIEW_TIMEOUT = 180.0
 
 MISSING_TOKEN = (
     "DISCORD_TOKEN is not set: put it in the environment or in .env "
-    "(see docs/discord-setup.md), or use `papers-bot console` without Discord."
+    "(see 'Setting it up' in README.md), or use `papers-bot console` without Discord."
 )
 REJECTED_TOKEN = (
     "Discord rejected DISCORD_TOKEN (login failed): copy the token again from the Developer "
