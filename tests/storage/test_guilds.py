@@ -1,0 +1,149 @@
+"""Per-server digest state in the store: settings, runs, posts, watched files (real SQLite)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from storage.guilds import WatchedFile
+from storage.parser import parse_digest
+from storage.store import Store
+
+NOW = dt.datetime(2024, 6, 14, 9, 0, tzinfo=dt.UTC)
+GUILD = 111
+OTHER = 222
+
+
+def digest(day: str, *ids: str) -> str:
+    papers = "\n".join(
+        f"### [Paper {i}](https://arxiv.org/abs/{i})\n\nVote: {n}\n\n- text {i}\n"
+        for n, i in enumerate(ids, start=1)
+    )
+    return f"## Daily Papers ({day})\n\n{papers}"
+
+
+async def configure(store: Store, guild: int = GUILD, **changes: object) -> None:
+    options: dict[str, object] = {
+        "channel_id": 5,
+        "post_time": dt.time(9, 30),
+        "timezone": "Asia/Seoul",
+        "count": 10,
+        "now": NOW,
+    }
+    options.update(changes)
+    await store.set_digest_settings(guild, **options)  # type: ignore[arg-type]
+
+
+async def test_settings_round_trip_and_survive_reopen(store: Store, db_path: Path) -> None:
+    """Saved settings come back the same after closing and reopening the database."""
+    await configure(store, count=7)
+    await store.close()
+    again = await Store.open(db_path)
+    try:
+        settings = await again.digest_settings(GUILD)
+    finally:
+        await again.close()
+    assert settings is not None
+    assert (settings.channel_id, settings.post_time, settings.timezone, settings.count) == (
+        5,
+        dt.time(9, 30),
+        "Asia/Seoul",
+        7,
+    )
+    assert settings.enabled and settings.updated_at == NOW
+
+
+async def test_set_replaces_and_clears_error(store: Store) -> None:
+    """Saving again replaces every setting, re-enables, and clears the last error."""
+    await configure(store)
+    await store.record_digest_error(GUILD, "channel deleted", at=NOW)
+    await store.disable_digest(GUILD, now=NOW)
+    await configure(store, channel_id=6, post_time=dt.time(7, 5), timezone="UTC")
+    settings = await store.digest_settings(GUILD)
+    assert settings is not None
+    assert (settings.channel_id, settings.post_time, settings.timezone) == (6, dt.time(7, 5), "UTC")
+    assert settings.enabled and settings.last_error is None
+
+
+async def test_disable_keeps_settings_but_hides_from_enabled(store: Store) -> None:
+    """/digest off keeps the row (for show) but the scheduler's list no longer has it."""
+    await configure(store)
+    await configure(store, OTHER)
+    assert await store.disable_digest(GUILD, now=NOW)
+    assert not await store.disable_digest(GUILD, now=NOW)
+    assert [s.guild_id for s in await store.all_digest_settings()] == [OTHER]
+    assert len(await store.all_digest_settings(enabled_only=False)) == 2
+    settings = await store.digest_settings(GUILD)
+    assert settings is not None and not settings.enabled
+
+
+async def test_error_is_recorded_per_guild(store: Store) -> None:
+    """An error is kept on the one server it happened to."""
+    await configure(store)
+    await configure(store, OTHER)
+    await store.record_digest_error(GUILD, "Missing Access", at=NOW)
+    mine, other = await store.digest_settings(GUILD), await store.digest_settings(OTHER)
+    assert mine is not None and mine.last_error == "Missing Access" and mine.last_error_at == NOW
+    assert other is not None and other.last_error is None
+
+
+async def test_post_recorded_once_per_day(store: Store) -> None:
+    """A digest day is recorded as posted once; a second record changes nothing."""
+    await configure(store)
+    slot = dt.date(2024, 6, 14)
+    day = dt.date(2024, 6, 13)
+    assert await store.record_digest_post(
+        GUILD, day, channel_id=5, message_ids=[1, 2], at=NOW, slot=slot
+    )
+    assert not await store.record_digest_post(
+        GUILD, day, channel_id=9, message_ids=[3], at=NOW, slot=slot
+    )
+    post = await store.last_digest_post(GUILD)
+    assert post is not None and post.message_ids == (1, 2) and post.channel_id == 5
+    run = await store.digest_run(GUILD, slot)
+    assert run is not None and run.outcome == "posted" and run.digest_date == day
+
+
+async def test_post_clears_last_error(store: Store) -> None:
+    """A successful post clears the error shown to admins."""
+    await configure(store)
+    await store.record_digest_error(GUILD, "boom", at=NOW)
+    await store.record_digest_post(
+        GUILD, dt.date(2024, 6, 13), channel_id=5, message_ids=[1], at=NOW
+    )
+    settings = await store.digest_settings(GUILD)
+    assert settings is not None and settings.last_error is None
+
+
+async def test_failed_run_is_retryable_final_is_not(store: Store) -> None:
+    """A failed slot can become skipped or posted later; a skipped one stays skipped."""
+    slot = dt.date(2024, 6, 14)
+    assert await store.record_digest_run(GUILD, slot, "failed", at=NOW, detail="403")
+    assert await store.record_digest_run(GUILD, slot, "skipped", at=NOW, detail="no new day")
+    assert not await store.record_digest_run(GUILD, slot, "failed", at=NOW, detail="again")
+    run = await store.digest_run(GUILD, slot)
+    assert run is not None and run.outcome == "skipped" and run.detail == "no new day"
+    last = await store.last_digest_run(GUILD)
+    assert last == run
+
+
+async def test_next_day_is_newest_unposted(store: Store) -> None:
+    """The next day to post is the newest day, only while it is newer than any posted one."""
+    assert await store.next_digest_day(GUILD) is None
+    await store.import_digest(parse_digest(digest("2024-06-12", "2406.00001"), "a"))
+    await store.import_digest(parse_digest(digest("2024-06-13", "2406.00002"), "b"))
+    assert await store.next_digest_day(GUILD) == dt.date(2024, 6, 13)
+    await store.record_digest_post(
+        GUILD, dt.date(2024, 6, 13), channel_id=5, message_ids=[1], at=NOW
+    )
+    assert await store.next_digest_day(GUILD) is None
+    assert await store.next_digest_day(OTHER) == dt.date(2024, 6, 13)
+    await store.import_digest(parse_digest(digest("2024-06-14", "2406.00003"), "c"))
+    assert await store.next_digest_day(GUILD) == dt.date(2024, 6, 14)
+
+
+async def test_watched_files_upsert(store: Store) -> None:
+    """A watched file's mtime, size and hash are remembered and replaced on change."""
+    await store.record_watched_file(WatchedFile("/d/a.md", 1, 10, "aa"), at=NOW)
+    await store.record_watched_file(WatchedFile("/d/a.md", 2, 11, "bb"), at=NOW)
+    assert await store.watched_files() == {"/d/a.md": WatchedFile("/d/a.md", 2, 11, "bb")}
