@@ -27,6 +27,7 @@ import asyncio
 import copy
 import datetime as dt
 import itertools
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,8 @@ class Request:
     path: str  # e.g. /interactions/{id}/{token}/callback
     payload: dict[str, Any] | None
     params: dict[str, Any] | None
+    #: ``time.perf_counter()`` when discord.py made the request (what ``bench/`` times to).
+    at: float = 0.0
 
     @property
     def kind(self) -> str:
@@ -192,9 +195,10 @@ class FakeDiscord(AsyncWebhookAdapter):
         params: dict[str, Any] | None = None,
         **_: Any,
     ) -> Any:
+        at = time.perf_counter()
         await asyncio.sleep(0)  # a real request always yields to the loop
         path = route.url.removeprefix(route.BASE)
-        self.requests.append(Request(route.method, path, copy.deepcopy(payload), params))
+        self.requests.append(Request(route.method, path, copy.deepcopy(payload), params, at))
         token = route.webhook_token
         if path.endswith("/callback"):
             return self._callback(route, token, payload or {})
