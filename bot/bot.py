@@ -25,6 +25,7 @@ from bot.replies import NO_MENTIONS, reply_error
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.scheduler import DigestScheduler
     from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,8 @@ class PapersBot(commands.Bot):
         self.clock = clock
         self.view_timeout = view_timeout
         self.sync_dev_guild = sync_dev_guild
+        #: The daily digest scheduler, started in :meth:`setup_hook`, stopped in :meth:`close`.
+        self.digests: DigestScheduler | None = None
 
     def now(self) -> dt.datetime:
         """The current time, timezone-aware (from :attr:`clock`)."""
@@ -184,9 +187,28 @@ class PapersBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.load_cogs()
+        await self.start_scheduler()
         guild_id = self.config.discord_guild_id
         if guild_id is not None and self.sync_dev_guild:
             await self.sync_to_guild(guild_id)
+
+    async def start_scheduler(self) -> None:
+        """Start the daily digest scheduler (and the fetch job when sources are configured)."""
+        from bot.scheduler import ChannelPoster, DigestScheduler
+
+        fetch = None
+        interval = None
+        if fetch is not None and self.config.fetch_interval_minutes > 0:
+            interval = dt.timedelta(minutes=self.config.fetch_interval_minutes)
+        self.digests = DigestScheduler(
+            store=self.store,
+            poster=ChannelPoster.for_client(self),
+            clock=self.now,
+            grace=dt.timedelta(hours=self.config.digest_grace_hours),
+            fetch=fetch,
+            fetch_interval=interval,
+        )
+        await self.digests.start()
 
     async def load_cogs(self) -> None:
         """Load every extension; log each failure and keep going."""
@@ -228,6 +250,8 @@ class PapersBot(commands.Bot):
         # commands.Bot.close unloads every extension (each cog's cog_unload runs) before
         # closing the connection; the store belongs to whoever opened it (run_bot).
         log.debug("Closing the bot")
+        if self.digests is not None:
+            await self.digests.stop()
         await super().close()
 
 

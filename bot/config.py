@@ -24,6 +24,11 @@ LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE_PATH: Final = "./papers.db"
 DEFAULT_LOG_LEVEL: Final = "INFO"
 DEFAULT_TIMEZONE: Final = "UTC"
+DEFAULT_DIGEST_GRACE_HOURS: Final = 6.0
+DEFAULT_FETCH_INTERVAL_MINUTES: Final = 60
+DEFAULT_HF_API_BASE: Final = "https://huggingface.co"
+#: HF_API_BASE values that turn the Hugging Face source off.
+OFF_VALUES: Final = ("off", "none", "false", "0", "no")
 
 #: Every variable the bot reads, for docs and tests.
 VARIABLES: Final = (
@@ -32,6 +37,11 @@ VARIABLES: Final = (
     "LOG_LEVEL",
     "DISCORD_GUILD_ID",
     "DEFAULT_TIMEZONE",
+    "DIGEST_GRACE_HOURS",
+    "FETCH_INTERVAL_MINUTES",
+    "WATCH_DIR",
+    "HF_API_BASE",
+    "DIGEST_URL_TEMPLATE",
 )
 
 
@@ -54,6 +64,17 @@ class Config:
     discord_token: str | None = field(default=None, repr=False)
     #: True when LOG_LEVEL was set (not the default): quiet commands then log at that level too.
     log_level_explicit: bool = field(default=False, compare=False)
+    #: A server's digest missed while the bot was down is still posted this long after its time.
+    digest_grace_hours: float = DEFAULT_DIGEST_GRACE_HOURS
+    #: How often new digests are fetched from the sources below (0: never on a schedule).
+    fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES
+    #: A directory of digest files, imported when new or changed.
+    watch_dir: Path | None = None
+    #: The Hugging Face daily papers API base URL; ``None``: not a source. ``load_config``
+    #: defaults it to https://huggingface.co (HF_API_BASE=off turns it off).
+    hf_api_base: str | None = None
+    #: A URL of markdown digests with ``{date}``, ``{year}``, ``{month}``, ``{day}``.
+    digest_url_template: str | None = None
 
     @property
     def has_token(self) -> bool:
@@ -139,6 +160,55 @@ def _timezone(value: str | None) -> dt.tzinfo:
         ) from None
 
 
+def _positive_number(name: str, value: str | None, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number < 0 or number != number:  # negative or NaN
+        raise ConfigError(name, f"must be a number of 0 or more, got {value!r}")
+    return number
+
+
+def _watch_dir(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise ConfigError("WATCH_DIR", f"must be an existing directory, got {value!r}")
+    return path
+
+
+def _url(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.lower().startswith(("http://", "https://")):
+        raise ConfigError(name, f"must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _hf_api_base(value: str | None) -> str | None:
+    if value is not None and value.lower() in OFF_VALUES:
+        return None
+    return (_url("HF_API_BASE", value) or DEFAULT_HF_API_BASE).rstrip("/")
+
+
+def _url_template(value: str | None) -> str | None:
+    url = _url("DIGEST_URL_TEMPLATE", value)
+    if url is None:
+        return None
+    try:
+        url.format(date="2024-01-02", year="2024", month="01", day="02")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            "DIGEST_URL_TEMPLATE",
+            f"may only use {{date}}, {{year}}, {{month}} and {{day}}, got {value!r} ({exc})",
+        ) from None
+    return url
+
+
 def load_config(
     environ: Mapping[str, str] | None = None,
     *,
@@ -161,6 +231,19 @@ def load_config(
         discord_guild_id=_guild_id(_clean(values, "DISCORD_GUILD_ID")),
         discord_token=_token(_clean(values, "DISCORD_TOKEN")),
         log_level_explicit=_clean(values, "LOG_LEVEL") is not None,
+        digest_grace_hours=_positive_number(
+            "DIGEST_GRACE_HOURS", _clean(values, "DIGEST_GRACE_HOURS"), DEFAULT_DIGEST_GRACE_HOURS
+        ),
+        fetch_interval_minutes=int(
+            _positive_number(
+                "FETCH_INTERVAL_MINUTES",
+                _clean(values, "FETCH_INTERVAL_MINUTES"),
+                DEFAULT_FETCH_INTERVAL_MINUTES,
+            )
+        ),
+        watch_dir=_watch_dir(_clean(values, "WATCH_DIR")),
+        hf_api_base=_hf_api_base(_clean(values, "HF_API_BASE")),
+        digest_url_template=_url_template(_clean(values, "DIGEST_URL_TEMPLATE")),
     )
     log.debug("Loaded %r", config)
     return config

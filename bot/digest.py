@@ -1,0 +1,165 @@
+"""What a server's daily digest post looks like, and the ``/digest show`` card: pure functions.
+
+A digest post is one or more messages, each a list of embeds within Discord's limits (at most
+10 embeds and 6,000 characters per message, 4,096 per description). Every paper is one block:
+rank, linked title, votes, one or two lines of summary, and links. Blocks are never split.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import discord
+
+from bot import embeds
+from bot.embeds import ELLIPSIS, escape, format_votes, link, one_line, shorten
+from storage.guilds import DigestPost, DigestRun, DigestSettings
+from storage.models import Paper
+
+EMBEDS_PER_MESSAGE = 10
+#: Room kept under the 6,000 total for the title and footer of each embed.
+MESSAGE_BUDGET = embeds.TOTAL_LIMIT - 400
+DESCRIPTION_BUDGET = embeds.DESCRIPTION_LIMIT - 96
+SUMMARY_CHARS = 220
+TITLE_CHARS = 150
+
+
+def summary_line(paper: Paper, *, limit: int = SUMMARY_CHARS) -> str:
+    """One or two lines of summary: the first bullet (the "What's New" one), shortened."""
+    extra = getattr(paper, "ai_summary", None)
+    text = extra or (paper.summary[0].text if paper.summary else "")
+    return escape(shorten(one_line(text), limit)) if text else ""
+
+
+def paper_block(paper: Paper, rank: int, day: dt.date) -> str:
+    """One paper of the digest: ``1. [Title](abs) ▲ 47``, its summary line, and links."""
+    votes = next((a.votes for a in paper.days if a.date == day), paper.votes)
+    lines = [
+        f"**{rank}.** {link(paper.title, paper.abs_url, limit=TITLE_CHARS)} {format_votes(votes)}"
+    ]
+    summary = summary_line(paper)
+    if summary:
+        lines.append(summary)
+    links = []
+    if paper.pdf_url:
+        links.append(f"[PDF]({paper.pdf_url})")
+    if paper.hf_url:
+        links.append(f"[Hugging Face]({paper.hf_url})")
+    if links:
+        lines.append(" · ".join(links))
+    return "\n".join(lines)
+
+
+def digest_title(day: dt.date) -> str:
+    return f"Daily Papers · {embeds.format_date(day)}"
+
+
+def digest_messages(
+    day: dt.date, papers: Sequence[Paper], *, total: int | None = None
+) -> list[list[discord.Embed]]:
+    """The messages of one digest post: the day's ``papers`` (already in order) as blocks.
+
+    The first embed carries the title (linked to the day on Hugging Face); later embeds
+    continue the list. Each message holds at most 10 embeds and stays under 6,000 characters.
+    """
+    total = len(papers) if total is None else total
+    blocks = [paper_block(p, rank, day) for rank, p in enumerate(papers, start=1)]
+    if not blocks:
+        blocks = ["*No papers that day.*"]
+    descriptions: list[str] = []
+    current = ""
+    for block in blocks:
+        block = shorten(block, DESCRIPTION_BUDGET)
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) > DESCRIPTION_BUDGET or (
+            current and len(candidate) > MESSAGE_BUDGET // 2
+        ):
+            descriptions.append(current)
+            current = block
+        else:
+            current = candidate
+    descriptions.append(current)
+
+    shown = len(papers)
+    footer = f"Top {shown} of {embeds.plural(total, 'paper')} by votes · {embeds.CREDIT}"
+    messages: list[list[discord.Embed]] = [[]]
+    used = 0
+    for index, description in enumerate(descriptions):
+        embed = discord.Embed(description=description, colour=embeds.COLOUR)
+        if index == 0:
+            embed.title = digest_title(day)
+            embed.url = f"https://huggingface.co/papers?date={day.isoformat()}"
+        if index == len(descriptions) - 1:
+            embed.set_footer(text=footer)
+        embeds.fit(embed)
+        size = len(embed)
+        if messages[-1] and (
+            used + size > MESSAGE_BUDGET or len(messages[-1]) >= EMBEDS_PER_MESSAGE
+        ):
+            messages.append([])
+            used = 0
+        messages[-1].append(embed)
+        used += size
+    return messages
+
+
+def _when(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M} ({local.tzname()}) · <t:{int(moment.timestamp())}:R>"
+
+
+def settings_embed(
+    settings: DigestSettings | None,
+    *,
+    tz: dt.tzinfo,
+    next_run: dt.datetime | None,
+    last_post: DigestPost | None,
+    last_run: DigestRun | None,
+) -> discord.Embed:
+    """``/digest show``: the settings, the next post time, the last post, the last error."""
+    if settings is None:
+        return embeds.note_embed(
+            "No daily digest is set up in this server. Use `/digest set` to choose a channel "
+            "and a time.",
+            title="Daily digest: off",
+        )
+    state = "on" if settings.enabled else "off"
+    embed = discord.Embed(title=f"Daily digest: {state}", colour=embeds.COLOUR)
+    embed.add_field(name="Channel", value=f"<#{settings.channel_id}>", inline=True)
+    embed.add_field(
+        name="Time",
+        value=f"{settings.post_time:%H:%M} {escape(settings.timezone)}",
+        inline=True,
+    )
+    embed.add_field(name="Papers", value=str(settings.count), inline=True)
+    embed.add_field(
+        name="Next post",
+        value=_when(next_run, tz) if settings.enabled else "— (turned off)",
+        inline=False,
+    )
+    if last_post is not None:
+        embed.add_field(
+            name="Last post",
+            value=f"{embeds.format_date(last_post.digest_date)} in <#{last_post.channel_id}>, "
+            f"{_when(last_post.posted_at, tz)}",
+            inline=False,
+        )
+    if last_run is not None and last_run.outcome != "posted":
+        detail = escape(shorten(one_line(last_run.detail or ""), 300)) or ELLIPSIS
+        embed.add_field(
+            name=f"Last run ({last_run.slot.isoformat()}): {last_run.outcome}",
+            value=detail,
+            inline=False,
+        )
+    if settings.last_error:
+        embed.add_field(
+            name="Last error",
+            value=f"{escape(shorten(one_line(settings.last_error), 600))}\n"
+            f"{_when(settings.last_error_at, tz)}",
+            inline=False,
+        )
+        embed.colour = embeds.ERROR_COLOUR
+    return embeds.fit(embed)

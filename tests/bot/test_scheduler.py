@@ -1,0 +1,413 @@
+"""The digest scheduler: local times across DST, exactly once, grace window, broken channels.
+
+Time is injected (a mutable clock); nothing sleeps. Posts go to fake channel objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import discord
+import pytest
+
+from bot.digest import digest_messages
+from bot.scheduler import (
+    ChannelPoster,
+    DigestScheduler,
+    cron_trigger,
+    job_id,
+    last_fire_time,
+)
+from storage.guilds import DigestSettings
+from storage.parser import parse_digest
+from storage.store import Store
+
+SEOUL = "Asia/Seoul"
+GUILD_A = 1001
+GUILD_B = 1002
+SAVED = dt.datetime(2024, 6, 1, 0, 0, tzinfo=dt.UTC)
+
+
+def digest_text(day: str, count: int = 3, *, summary: str = "요약") -> str:
+    blocks = []
+    for n in range(1, count + 1):
+        arxiv = f"2406.{int(day[-2:]):02d}{n:03d}"
+        blocks.append(
+            f"### [Paper {n} of {day} @everyone](https://arxiv.org/abs/{arxiv})\n\n"
+            f"Vote: {n * 10}\n\nAuthors: A {n}, B {n}\n\n- ***What's New***: {summary} {n}\n"
+        )
+    return f"## Daily Papers ({day})\n\n" + "\n".join(blocks)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class FakeMessage:
+    def __init__(self, message_id: int) -> None:
+        self.id = message_id
+        self.deleted = False
+
+    async def delete(self) -> None:
+        self.deleted = True
+
+
+def http_error(cls: type[discord.HTTPException], status: int, text: str) -> Exception:
+    return cls(SimpleNamespace(status=status, reason=text), {"code": 0, "message": text})
+
+
+class FakeChannel:
+    """A text channel: records what was sent; can fail on the Nth message."""
+
+    def __init__(self, channel_id: int, *, fail: Exception | None = None, fail_at: int = 0):
+        self.id = channel_id
+        self.fail = fail
+        self.fail_at = fail_at
+        self.sent: list[dict[str, Any]] = []
+        self.messages: list[FakeMessage] = []
+
+    async def send(self, *, embeds: list[discord.Embed], allowed_mentions: Any) -> FakeMessage:
+        if self.fail is not None and len(self.sent) >= self.fail_at:
+            raise self.fail
+        self.sent.append({"embeds": embeds, "allowed_mentions": allowed_mentions})
+        message = FakeMessage(self.id * 100 + len(self.sent))
+        self.messages.append(message)
+        return message
+
+
+class Channels:
+    def __init__(self) -> None:
+        self.by_id: dict[int, FakeChannel] = {}
+        self.missing: set[int] = set()
+
+    def add(self, channel: FakeChannel) -> FakeChannel:
+        self.by_id[channel.id] = channel
+        return channel
+
+    async def resolve(self, channel_id: int) -> FakeChannel:
+        if channel_id in self.missing:
+            raise http_error(discord.NotFound, 404, "Unknown Channel")
+        return self.by_id[channel_id]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(tmp_path / "papers.db")
+    try:
+        for day in ("2024-06-12", "2024-06-13"):
+            await s.import_digest(parse_digest(digest_text(day), day))
+        yield s
+    finally:
+        await s.close()
+
+
+@pytest.fixture
+def channels() -> Channels:
+    return Channels()
+
+
+def make(store: Store, channels: Channels, clock: Clock, **kwargs: Any) -> DigestScheduler:
+    return DigestScheduler(
+        store=store, poster=ChannelPoster(channels.resolve), clock=clock, **kwargs
+    )
+
+
+async def configure(
+    store: Store,
+    guild: int = GUILD_A,
+    *,
+    channel: int = 7,
+    at: dt.time = dt.time(9, 0),
+    tz: str = SEOUL,
+    count: int = 10,
+    saved: dt.datetime = SAVED,
+) -> DigestSettings:
+    return await store.set_digest_settings(
+        guild, channel_id=channel, post_time=at, timezone=tz, count=count, now=saved
+    )
+
+
+def seoul(y: int, m: int, d: int, hh: int, mm: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=ZoneInfo(SEOUL))
+
+
+# -------------------------------------------------------------------------------- triggers
+
+
+def fire_times(settings: DigestSettings, start: dt.datetime, n: int) -> list[dt.datetime]:
+    trigger = cron_trigger(settings)
+    found: list[dt.datetime] = []
+    previous = None
+    now = start
+    for _ in range(n):
+        fire = trigger.get_next_fire_time(previous, now)
+        assert fire is not None
+        found.append(fire)
+        previous, now = fire, fire + dt.timedelta(seconds=1)
+    return found
+
+
+def test_trigger_keeps_local_time_across_dst_in_two_zones() -> None:
+    """09:00 London and 18:00 New York stay at that local time when clocks go forward."""
+    london = DigestSettings(1, 1, dt.time(9, 0), "Europe/London")
+    utc = [
+        f.astimezone(dt.UTC).hour
+        for f in fire_times(london, dt.datetime(2025, 3, 29, tzinfo=dt.UTC), 3)
+    ]
+    assert utc == [9, 8, 8]  # BST starts 2025-03-30
+    new_york = DigestSettings(2, 1, dt.time(18, 0), "America/New_York")
+    fires = fire_times(new_york, dt.datetime(2025, 3, 8, tzinfo=dt.UTC), 3)
+    assert [f.astimezone(ZoneInfo("America/New_York")).hour for f in fires] == [18, 18, 18]
+    assert [f.astimezone(dt.UTC).hour for f in fires] == [23, 22, 22]  # EDT from 2025-03-09
+
+
+def test_last_fire_time_is_today_or_yesterday() -> None:
+    """Before today's time, the latest fire is yesterday's; after it, today's."""
+    settings = DigestSettings(1, 1, dt.time(9, 0), SEOUL)
+    assert last_fire_time(settings, seoul(2024, 6, 14, 8, 59)) == seoul(2024, 6, 13, 9)
+    assert last_fire_time(settings, seoul(2024, 6, 14, 9, 0)) == seoul(2024, 6, 14, 9)
+
+
+# -------------------------------------------------------------------------------- posting
+
+
+async def test_due_run_posts_newest_day_once(store: Store, channels: Channels) -> None:
+    """At the post time the newest day is posted, without pings, and recorded; a second fire
+    the same day does nothing."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    scheduler = make(store, channels, clock)
+    result = await scheduler.run_due(GUILD_A)
+    assert (result.outcome, result.digest_date) == ("posted", dt.date(2024, 6, 13))
+    assert len(channel.sent) == 1
+    assert channel.sent[0]["allowed_mentions"].to_dict() == {"parse": []}
+    assert "2024-06-13" in channel.sent[0]["embeds"][0].title
+    clock.now += dt.timedelta(hours=1)
+    assert (await scheduler.run_due(GUILD_A)).outcome == "settled"
+    assert len(channel.sent) == 1
+    post = await store.last_digest_post(GUILD_A)
+    assert post is not None and post.slot == dt.date(2024, 6, 14)
+
+
+async def test_repeated_hour_when_clocks_go_back_posts_once(
+    store: Store, channels: Channels
+) -> None:
+    """01:30 New York happens twice on 2025-11-02; the trigger fires twice, one post."""
+    await configure(store, at=dt.time(1, 30), tz="America/New_York")
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(dt.datetime(2025, 11, 2, 5, 31, tzinfo=dt.UTC))  # first 01:30 (EDT)
+    scheduler = make(store, channels, clock)
+    assert (await scheduler.run_due(GUILD_A)).outcome == "posted"
+    clock.now = dt.datetime(2025, 11, 2, 6, 31, tzinfo=dt.UTC)  # second 01:30 (EST)
+    assert (await scheduler.run_due(GUILD_A)).outcome == "settled"
+    assert len(channel.sent) == 1
+
+
+async def test_restart_after_posting_never_posts_again(store: Store, channels: Channels) -> None:
+    """A new scheduler (a restart) later that day finds the slot posted and sends nothing."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 9, 1))
+    await make(store, channels, clock).run_due(GUILD_A)
+    clock.now = seoul(2024, 6, 14, 10, 0)
+    restarted = make(store, channels, clock)
+    results = await restarted.catch_up()
+    assert [r.outcome for r in results] == ["settled"]
+    assert len(channel.sent) == 1
+
+
+async def test_restart_within_grace_posts_on_start(store: Store, channels: Channels) -> None:
+    """Down at 09:00, up at 11:00 with a 6 h grace window: the digest is posted at start-up."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 11, 0))
+    scheduler = make(store, channels, clock, grace=dt.timedelta(hours=6))
+    await scheduler.start()
+    try:
+        await scheduler.wait_started()
+    finally:
+        await scheduler.stop()
+    assert len(channel.sent) == 1
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert run is not None and run.outcome == "posted"
+
+
+async def test_restart_after_grace_records_skip(store: Store, channels: Channels) -> None:
+    """Up at 16:00 (7 h late, grace 6 h): nothing is posted and the skip is recorded."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 16, 0))
+    results = await make(store, channels, clock, grace=dt.timedelta(hours=6)).catch_up()
+    assert [r.outcome for r in results] == ["skipped"]
+    assert channel.sent == []
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert run is not None and run.outcome == "skipped" and "Missed" in (run.detail or "")
+    # and a later restart the same day leaves it skipped
+    clock.now += dt.timedelta(hours=1)
+    assert [r.outcome for r in await make(store, channels, clock).catch_up()] == ["settled"]
+
+
+async def test_slot_before_settings_saved_is_ignored(store: Store, channels: Channels) -> None:
+    """Settings saved at 10:00 for 09:00: today's 09:00 is not caught up, nor skipped."""
+    await configure(store, saved=seoul(2024, 6, 14, 10, 0))
+    channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 10, 5))
+    assert [r.outcome for r in await make(store, channels, clock).catch_up()] == ["settled"]
+    assert await store.digest_run(GUILD_A, dt.date(2024, 6, 14)) is None
+
+
+async def test_no_new_day_posts_nothing_and_records_skip(store: Store, channels: Channels) -> None:
+    """The next day, with no new digest imported, nothing is posted; the skip is recorded."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    scheduler = make(store, channels, clock)
+    await scheduler.run_due(GUILD_A)
+    clock.now = seoul(2024, 6, 15, 9, 0)
+    result = await scheduler.run_due(GUILD_A)
+    assert result.outcome == "skipped"
+    assert len(channel.sent) == 1
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 15))
+    assert run is not None and run.outcome == "skipped"
+
+
+async def test_two_servers_one_lost_permission(store: Store, channels: Channels) -> None:
+    """Server A's channel answers 403: A's error is recorded, B still gets its digest."""
+    await configure(store, GUILD_A, channel=7)
+    await configure(store, GUILD_B, channel=8)
+    channels.add(FakeChannel(7, fail=http_error(discord.Forbidden, 403, "Missing Access")))
+    good = channels.add(FakeChannel(8))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    results = await make(store, channels, clock).catch_up()
+    assert [(r.guild_id, r.outcome) for r in results] == [(GUILD_A, "failed"), (GUILD_B, "posted")]
+    assert len(good.sent) == 1
+    settings = await store.digest_settings(GUILD_A)
+    assert settings is not None and "permission" in (settings.last_error or "")
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert run is not None and run.outcome == "failed"
+    assert await store.last_digest_post(GUILD_A) is None
+
+
+async def test_deleted_channel_is_recorded_then_retried(store: Store, channels: Channels) -> None:
+    """A deleted channel (404) is recorded; once fixed, a retry in the grace window posts."""
+    await configure(store, channel=7)
+    channels.missing.add(7)
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    scheduler = make(store, channels, clock)
+    assert (await scheduler.run_due(GUILD_A)).outcome == "failed"
+    settings = await store.digest_settings(GUILD_A)
+    assert settings is not None and "no longer exists" in (settings.last_error or "")
+    channels.missing.clear()
+    channel = channels.add(FakeChannel(7))
+    clock.now += dt.timedelta(minutes=30)
+    assert (await scheduler.run_due(GUILD_A)).outcome == "posted"
+    assert len(channel.sent) == 1
+    settings = await store.digest_settings(GUILD_A)
+    assert settings is not None and settings.last_error is None
+
+
+async def test_digest_failing_halfway_is_not_recorded(store: Store, channels: Channels) -> None:
+    """A two-message digest whose second message fails: not recorded, first one deleted."""
+    long = "긴 요약 " * 200
+    await store.import_digest(parse_digest(digest_text("2024-06-14", 25, summary=long), "x"))
+    await configure(store, count=25)
+    channel = channels.add(
+        FakeChannel(7, fail=http_error(discord.HTTPException, 500, "boom"), fail_at=1)
+    )
+    clock = Clock(seoul(2024, 6, 15, 9, 0))
+    result = await make(store, channels, clock).run_due(GUILD_A)
+    assert result.outcome == "failed"
+    assert len(channel.sent) == 1 and channel.messages[0].deleted
+    assert await store.last_digest_post(GUILD_A) is None
+    assert await store.next_digest_day(GUILD_A) == dt.date(2024, 6, 14)
+
+
+async def test_start_builds_one_job_per_server_and_reschedules(
+    store: Store, channels: Channels
+) -> None:
+    """start() adds a job per enabled server at its local time; reschedule() moves it at once;
+    stop() stops the scheduler."""
+    await configure(store, GUILD_A)
+    await configure(store, GUILD_B, tz="Europe/London", at=dt.time(7, 15))
+    await store.disable_digest(GUILD_B, now=SAVED)
+    clock = Clock(seoul(2024, 6, 14, 8, 0))
+    scheduler = make(store, channels, clock)
+    await scheduler.start(catch_up=False)
+    try:
+        assert scheduler.scheduler.get_job(job_id(GUILD_A)) is not None
+        assert scheduler.scheduler.get_job(job_id(GUILD_B)) is None
+        next_run = scheduler.next_run(GUILD_A)
+        assert next_run is not None
+        assert next_run.astimezone(ZoneInfo(SEOUL)).time() == dt.time(9, 0)
+        await configure(store, GUILD_A, at=dt.time(21, 45))
+        moved = await scheduler.reschedule(GUILD_A)
+        assert moved is not None and moved.astimezone(ZoneInfo(SEOUL)).time() == dt.time(21, 45)
+        await store.disable_digest(GUILD_A, now=SAVED)
+        assert await scheduler.reschedule(GUILD_A) is None
+        assert scheduler.scheduler.get_job(job_id(GUILD_A)) is None
+    finally:
+        await scheduler.stop()
+    assert not scheduler.running
+
+
+# -------------------------------------------------------------------------------- rendering
+
+
+def test_digest_messages_within_discord_limits() -> None:
+    """25 papers with long summaries: every message <= 10 embeds and <= 6000 characters, every
+    paper listed once, in order."""
+    parsed = parse_digest(digest_text("2024-06-14", 25, summary="아주 긴 요약 " * 300), "x")
+    from storage.models import Appearance, Paper
+
+    papers = [
+        Paper(
+            p.arxiv_id,
+            p.title,
+            p.url,
+            p.authors,
+            False,
+            p.votes,
+            None,
+            p.summary,
+            (Appearance(parsed.date, p.position, p.votes),),
+        )
+        for p in parsed.papers
+    ]
+    messages = digest_messages(parsed.date, papers, total=30)
+    text = ""
+    for message in messages:
+        assert 1 <= len(message) <= 10
+        assert sum(len(e) for e in message) <= 6000
+        for embed in message:
+            assert len(embed.description or "") <= 4096
+            text += embed.description or ""
+    ranks = [int(r) for r in __import__("re").findall(r"\*\*(\d+)\.\*\*", text)]
+    assert ranks == list(range(1, 26))
+    assert "@everyone" not in text  # mentions are broken up
+    assert "Top 25 of 30 papers" in (messages[-1][-1].footer.text or "")
+
+
+async def test_channel_poster_sends_without_mentions() -> None:
+    """ChannelPoster passes allowed_mentions=none and returns the message ids in order."""
+    channel = FakeChannel(3)
+
+    async def resolve(channel_id: int) -> FakeChannel:
+        return channel
+
+    messages: Sequence[Sequence[discord.Embed]] = [
+        [discord.Embed(title="a")],
+        [discord.Embed(title="b")],
+    ]
+    ids = await ChannelPoster(resolve).send(3, messages)
+    assert ids == [301, 302]
+    assert all(s["allowed_mentions"].to_dict() == {"parse": []} for s in channel.sent)
