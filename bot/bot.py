@@ -33,7 +33,13 @@ log = logging.getLogger(__name__)
 F = TypeVar("F")
 
 #: Every cog, loaded in this order. A cog that fails to load is logged and skipped.
-EXTENSIONS: tuple[str, ...] = ("cogs.papers", "cogs.authors", "cogs.search", "cogs.meta")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.papers",
+    "cogs.authors",
+    "cogs.search",
+    "cogs.meta",
+    "cogs.digest",
+)
 
 #: How long paging buttons and menus stay alive (seconds).
 VIEW_TIMEOUT = 180.0
@@ -92,7 +98,15 @@ def expected_error_message(error: BaseException) -> str | None:
     if isinstance(error, NotOwner):
         return "Only the bot's owner can use this command."
     if isinstance(error, app_commands.MissingPermissions):
+        missing = [p for p in error.missing_permissions if p != "administrator"]
+        if missing:
+            names = ", ".join(
+                p.replace("guild", "server").replace("_", " ").title() for p in missing
+            )
+            return f"You need the {names} permission for this command."
         return "You need the Administrator permission for this command."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works only in a server."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
     return None

@@ -15,7 +15,7 @@ from bot.testing import Harness
 ROOT = Path(__file__).resolve().parents[2]
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 PUBLIC = {"today", "day", "top", "paper", "author", "search", "help"}
-ADMIN = {"sync"}
+ADMIN = {"sync", "digest"}
 #: Discord's enums: integration types 0 guild install, 1 user install; contexts 0 guild,
 #: 1 bot DM, 2 private channel.
 EVERYWHERE_INSTALLS = [0, 1]
@@ -118,6 +118,7 @@ async def test_autocompleted_options(payloads: dict[str, dict[str, Any]]) -> Non
         ("author", "name"),
         ("search", "since"),
         ("search", "until"),
+        ("digest", "timezone"),
     }
     found = {
         (name, option["name"])
@@ -133,3 +134,14 @@ async def test_every_command_in_readme(payloads: dict[str, dict[str, Any]]) -> N
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in payloads if f"/{name}" not in readme]
     assert not missing, f"README.md does not mention: {', '.join('/' + m for m in missing)}"
+
+
+async def test_digest_is_guild_only_and_manage_server_default(
+    payloads: dict[str, dict[str, Any]],
+) -> None:
+    """/digest is a server-install, server-only group hidden from non-managers by default."""
+    digest = payloads["digest"]
+    assert digest["integration_types"] == [0]
+    assert digest["contexts"] == [0]
+    assert int(digest["default_member_permissions"]) == 1 << 5  # Manage Server
+    assert {o["name"] for o in digest["options"]} == {"set", "show", "off", "preview", "now"}

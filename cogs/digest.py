@@ -1,0 +1,280 @@
+"""``/digest``: a server's daily digest (set, show, off, preview, now), for server managers.
+
+A thin adapter over the store's digest settings and :class:`bot.scheduler.DigestScheduler`
+(``bot.digests``, started in ``setup_hook``). The group is guild-only with
+``default_permissions(manage_guild=True)``; since server owners can change that default,
+:meth:`Digest.interaction_check` checks Manage Server again at run time. Every reply is
+ephemeral except the digest that ``now`` posts in the configured channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+import zoneinfo
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import answers, embeds
+from bot.digest import digest_messages, settings_embed
+from bot.replies import NO_MENTIONS, reply
+from bot.scheduler import zone
+
+if TYPE_CHECKING:
+    from bot.bot import PapersBot
+    from bot.scheduler import DigestScheduler
+
+log = logging.getLogger(__name__)
+
+MAX_PAPERS = 25
+Count = app_commands.Range[int, 1, MAX_PAPERS]
+_TIME_RE = re.compile(r"^\s*(\d{1,2})(?:[:.h]?(\d{2}))?\s*$")
+#: Offered first when the time zone option is still empty.
+COMMON_ZONES = (
+    "UTC",
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Kolkata",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+)
+POSTABLE_CHANNELS = (
+    discord.ChannelType.text,
+    discord.ChannelType.news,
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.news_thread,
+)
+
+
+@functools.cache
+def all_zones() -> tuple[str, ...]:
+    """Every IANA zone name the tz database knows, sorted (read once)."""
+    return tuple(sorted(zoneinfo.available_timezones() | {"UTC"}))
+
+
+def parse_time(text: str) -> dt.time:
+    """``9:30``, ``09:30``, ``0930``, ``21`` -> a time of day; :class:`answers.UserError` else."""
+    match = _TIME_RE.match(text or "")
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if hour < 24 and minute < 60:
+            return dt.time(hour, minute)
+    raise answers.UserError(
+        f"{embeds.escape(embeds.shorten(text, 40))!s} is not a time of day: use HH:MM, 24-hour "
+        "(for example 09:00 or 18:30)."
+    )
+
+
+def parse_zone(name: str) -> str:
+    """The canonical IANA name for ``name`` (case-insensitive); :class:`answers.UserError` else."""
+    wanted = (name or "").strip()
+    by_lower = {z.lower(): z for z in all_zones()}
+    found = by_lower.get(wanted.lower())
+    if found is None:
+        raise answers.UserError(
+            f"{embeds.escape(embeds.shorten(wanted, 60))!s} is not a time zone: pick one from "
+            "the list, e.g. Asia/Seoul, Europe/London or UTC."
+        )
+    return found
+
+
+def zone_choices(current: str, default: str) -> list[app_commands.Choice[str]]:
+    """Up to 25 zones: names starting with ``current`` (or a part after ``/``), then containing
+    it; the default zone and common ones when empty."""
+    text = (current or "").strip().lower().replace(" ", "_")
+    if not text:
+        names = [default, *[z for z in COMMON_ZONES if z != default]]
+    else:
+        starts = [
+            z
+            for z in all_zones()
+            if z.lower().startswith(text) or z.lower().split("/")[-1].startswith(text)
+        ]
+        contains = [z for z in all_zones() if text in z.lower() and z not in starts]
+        names = starts + contains
+    return [app_commands.Choice(name=n, value=n) for n in names[:25]]
+
+
+@app_commands.allowed_installs(guilds=True, users=False)
+@app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+@app_commands.default_permissions(manage_guild=True)
+class Digest(commands.GroupCog, group_name="digest", group_description="The daily digest"):
+    """The server's daily digest of the top papers (Manage Server only)."""
+
+    def __init__(self, bot: PapersBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage()
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    @property
+    def scheduler(self) -> DigestScheduler:
+        if self.bot.digests is None:
+            raise answers.UserError("The digest scheduler is not running; try again shortly.")
+        return self.bot.digests
+
+    def _default_zone(self) -> str:
+        return self.bot.config.timezone_name
+
+    @app_commands.command(name="set")
+    @app_commands.describe(
+        channel="Where to post the digest",
+        time="Time of day to post, HH:MM 24-hour (e.g. 09:00)",
+        timezone="IANA time zone of that time (default: the bot's DEFAULT_TIMEZONE)",
+        count="How many papers to post (1-25, default 10)",
+    )
+    async def set_(
+        self,
+        interaction: discord.Interaction,
+        channel: app_commands.AppCommandChannel,
+        time: str,
+        timezone: str | None = None,
+        count: Count = 10,
+    ) -> None:
+        """Post the day's top papers in a channel every day at a time."""
+        assert interaction.guild_id is not None
+        post_time = parse_time(time)
+        zone_name = parse_zone(timezone or self._default_zone())
+        count = max(1, min(MAX_PAPERS, int(count)))
+        if channel.type not in POSTABLE_CHANNELS:
+            raise answers.UserError("Choose a text or announcement channel (or a thread).")
+        settings = await self.bot.store.set_digest_settings(
+            interaction.guild_id,
+            channel_id=channel.id,
+            post_time=post_time,
+            timezone=zone_name,
+            count=count,
+            now=self.bot.now(),
+        )
+        next_run = await self.scheduler.reschedule(interaction.guild_id)
+        log.info(
+            "Guild %s: digest set by %s to channel %s at %s %s, %d papers",
+            interaction.guild_id,
+            interaction.user.id,
+            channel.id,
+            post_time,
+            zone_name,
+            count,
+        )
+        embed = settings_embed(
+            settings,
+            tz=zone(zone_name),
+            next_run=next_run,
+            last_post=await self.bot.store.last_digest_post(interaction.guild_id),
+            last_run=None,
+        )
+        embed.title = "Daily digest saved"
+        await reply(interaction, embed, ephemeral=True)
+
+    @set_.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return zone_choices(current, self._default_zone())
+
+    @app_commands.command(name="show")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """The digest settings, the next post time, and the last post or error."""
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
+        store = self.bot.store
+        settings = await store.digest_settings(guild_id)
+        tz = zone(settings.timezone) if settings else self.bot.config.timezone
+        embed = settings_embed(
+            settings,
+            tz=tz,
+            next_run=self.scheduler.next_run(guild_id) if settings else None,
+            last_post=await store.last_digest_post(guild_id),
+            last_run=await store.last_digest_run(guild_id),
+        )
+        await reply(interaction, embed, ephemeral=True)
+
+    @app_commands.command(name="off")
+    async def off(self, interaction: discord.Interaction) -> None:
+        """Stop posting the daily digest in this server (settings are kept)."""
+        assert interaction.guild_id is not None
+        changed = await self.bot.store.disable_digest(interaction.guild_id, now=self.bot.now())
+        await self.scheduler.reschedule(interaction.guild_id)
+        text = (
+            "The daily digest is off. `/digest set` turns it on again."
+            if changed
+            else "The daily digest was not on in this server."
+        )
+        await reply(interaction, embeds.note_embed(text, title="Daily digest: off"), ephemeral=True)
+
+    @app_commands.command(name="preview")
+    async def preview(self, interaction: discord.Interaction) -> None:
+        """Show (only to you) what the next digest would post."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        store = self.bot.store
+        settings = await store.digest_settings(interaction.guild_id)
+        count = settings.count if settings else 10
+        day = await store.next_digest_day(interaction.guild_id)
+        note = None
+        if day is None:
+            day = await store.latest_day()
+            note = "No new day since the last post; this is the newest day, already posted."
+        if day is None:
+            await reply(
+                interaction,
+                embeds.note_embed("There are no digests yet.", title="Nothing to preview"),
+                ephemeral=True,
+            )
+            return
+        page = await store.day_papers(day, limit=count)
+        messages = digest_messages(day, page.items, total=page.total)
+        for index, message in enumerate(messages):
+            first = f"*Preview, only you can see it.* {note or ''}".strip()
+            await interaction.followup.send(
+                content=first if index == 0 else None,
+                embeds=list(message),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    @app_commands.command(name="now")
+    async def now(self, interaction: discord.Interaction) -> None:
+        """Post the newest day not yet posted in the digest channel, now."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        settings = await self.bot.store.digest_settings(interaction.guild_id)
+        if settings is None:
+            raise answers.UserError("Set the digest up first with `/digest set`.")
+        result = await self.scheduler.post(interaction.guild_id)
+        if result.outcome == "posted" and result.digest_date is not None:
+            embed = embeds.note_embed(
+                f"Posted the {embeds.format_date(result.digest_date)} digest in "
+                f"<#{settings.channel_id}>.",
+                title="Digest posted",
+            )
+        elif result.outcome == "failed":
+            embed = embeds.error_embed(result.detail or "Posting failed.", title="Not posted")
+        else:
+            embed = embeds.note_embed(
+                "Nothing new to post: the newest day was already posted here. "
+                "`/digest preview` shows it.",
+                title="Nothing new",
+            )
+        await reply(interaction, embed, ephemeral=True)
+
+
+async def setup(bot: PapersBot) -> None:
+    await bot.add_cog(Digest(bot))
