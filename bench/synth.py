@@ -9,6 +9,7 @@ so the benchmark measures the real parser as well as the store.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,7 +83,7 @@ def synth_days(
     people = _author_pool(pool, max(2000, total_papers // 3), rng)
     # Skewed reuse: a few prolific authors (the busiest on a few hundred papers per 100k, as on
     # the real Daily Papers), and a long tail.
-    weights = [1.0 / (i + 1) ** 0.3 for i in range(len(people))]
+    cum_weights = list(itertools.accumulate(1.0 / (i + 1) ** 0.3 for i in range(len(people))))
     day = dt.date(2016, 1, 1)
     made = 0
     serial = 0
@@ -94,7 +95,7 @@ def synth_days(
             yymm = f"{day.year % 100:02d}{day.month:02d}"
             words = rng.sample(pool.title_words, k=rng.randint(5, 11))
             title = " ".join(words).capitalize() + f" {serial}"
-            authors = list(dict.fromkeys(rng.choices(people, weights=weights, k=7)))
+            authors = list(dict.fromkeys(rng.choices(people, cum_weights=cum_weights, k=7)))
             papers.append(
                 {
                     "id": f"{yymm}.{serial % 100000:05d}",
