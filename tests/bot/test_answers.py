@@ -33,15 +33,6 @@ async def one_day_store(tmp_path: Path) -> AsyncIterator[Store]:
         await store.close()
 
 
-@pytest.fixture
-async def empty_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "empty.db")
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
 # --------------------------------------------------------------------------- input helpers
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,15 +19,6 @@ from storage.store import Store
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.SECRET.do-not-print-this-token"
 GUILD = 123_456_789_012_345_678
-
-
-@pytest.fixture
-async def empty_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "empty.db")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture

@@ -1,0 +1,23 @@
+"""Fixtures every test package shares: the bundled samples and a store on a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.store import Store
+
+#: The bundled sample digests (whole days and format variants), as shipped in the package.
+SAMPLES = Path(__file__).resolve().parents[1] / "storage" / "samples"
+
+
+@pytest.fixture
+async def empty_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """An open, empty store over a new SQLite file under ``tmp_path``."""
+    store = await Store.open(tmp_path / "empty.db")
+    try:
+        yield store
+    finally:
+        await store.close()
