@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
+from bot.formatting import plural
 from storage.models import (
     AuthorProfile,
     Bullet,
@@ -99,12 +100,6 @@ def link(text: str, url: str | None, *, limit: int = 200) -> str:
     if not url:
         return shown
     return f"[{shown}]({url.replace(')', '%29').replace(' ', '%20')})"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 paper``, ``3 papers``."""
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count:,} {word}"
 
 
 def format_date(day: dt.date | None) -> str:

@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from bot.formatting import plural
 from storage.importer import SAMPLE_CREDIT
 from storage.models import Page, Paper, SearchHit, Snippet
 
@@ -197,7 +198,7 @@ def render_author(answer: AuthorAnswer) -> RenderableType:
         return Group(*parts)
     author = answer.author
     profile = answer.profile
-    lines = [f"[bold]{escape(author.name)}[/] [dim]· {author.paper_count} papers[/]"]
+    lines = [f"[bold]{escape(author.name)}[/] [dim]· {plural(author.paper_count, 'paper')}[/]"]
     if profile is not None:
         span = ""
         if profile.first_day and profile.last_day:
