@@ -345,3 +345,13 @@ def test_shorten_cuts_korean_by_characters() -> None:
 
     assert shorten("가나다라마바", 4) == "가나다…"
     assert shorten("가나다", 3) == "가나다"
+
+
+def test_author_card_counts_one_paper_in_the_singular(
+    env: Path, seeded_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The author header reads "1 paper", not "1 papers"."""
+    code, out, _ = _run(capsys, "console", "-c", "author niessner")
+    assert code == 0
+    assert "Matthias Nießner · 1 paper" in out
+    assert "1 papers" not in out
