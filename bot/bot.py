@@ -208,12 +208,15 @@ class PapersBot(commands.Bot):
 
     async def start_scheduler(self) -> None:
         """Start the daily digest scheduler (and the fetch job when sources are configured)."""
+        from bot.fetch import fetch_job_for
         from bot.scheduler import ChannelPoster, DigestScheduler
 
-        fetch = None
+        fetch = fetch_job_for(self.config, self.store, clock=self.now)
         interval = None
-        if fetch is not None and self.config.fetch_interval_minutes > 0:
+        if self.config.fetch_interval_minutes > 0:
             interval = dt.timedelta(minutes=self.config.fetch_interval_minutes)
+        else:
+            fetch = None  # FETCH_INTERVAL_MINUTES=0: only `papers-bot fetch` fetches
         self.digests = DigestScheduler(
             store=self.store,
             poster=ChannelPoster.for_client(self),

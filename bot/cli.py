@@ -329,6 +329,87 @@ COMMANDS["sync"] = Command(
 )
 
 
+# --------------------------------------------------------------------------- fetch
+
+
+def _add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument("--date", type=_date_arg, metavar="DATE", help="fetch this one day")
+    when.add_argument(
+        "--since",
+        type=_date_arg,
+        metavar="DATE",
+        help="fetch every day from DATE to today (UTC), for backfills",
+    )
+
+
+async def _fetch(args: argparse.Namespace, config: Config) -> int:
+    from bot.fetch import Fetcher, days_between
+
+    def utcnow() -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    today = utcnow().date()
+    dates: list[dt.date] | None = None
+    if getattr(args, "date", None) is not None:
+        dates = [args.date]
+    elif getattr(args, "since", None) is not None:
+        if args.since > today:
+            error_line(f"--since {args.since} is in the future (today is {today} UTC)")
+            return 2
+        dates = days_between(args.since, today)
+    out = Console(highlight=False)
+    err = _stderr()
+    async with open_store(config, seed=False) as store:
+        fetcher = Fetcher.from_config(config, store, clock=utcnow)
+        if not fetcher.has_sources:
+            error_line("no source to fetch from: set HF_API_BASE, DIGEST_URL_TEMPLATE or WATCH_DIR")
+            return 2
+        if err.is_terminal:
+            with Progress(
+                TextColumn("Fetching"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}", markup=False),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("", total=None)
+
+                def progress(done: int, total: int, label: str) -> None:
+                    bar.update(task, completed=done, total=total, description=label)
+
+                outcomes = await fetcher.run(dates, progress=progress)
+        else:
+
+            def progress(done: int, total: int, label: str) -> None:
+                print(f"[{done}/{total}] {label}", file=sys.stderr)
+
+            outcomes = await fetcher.run(dates, progress=progress)
+    for outcome in outcomes:
+        out.print(escape(str(outcome)), soft_wrap=True)
+    bad = [o for o in outcomes if not o.ok]
+    imported = sum(1 for o in outcomes if o.ok and o.papers)
+    out.print(f"{imported} imported, {len(bad)} failed, {len(outcomes)} checked")
+    return 1 if bad else 0
+
+
+def cmd_fetch(args: argparse.Namespace, config: Config) -> int:
+    return asyncio.run(_fetch(args, config))
+
+
+COMMANDS["fetch"] = Command(
+    "fetch new digests from the configured sources once (backfills: --since)",
+    cmd_fetch,
+    _add_fetch_arguments,
+    "Fetch and import digests from WATCH_DIR, the Hugging Face daily papers API (HF_API_BASE) "
+    "and DIGEST_URL_TEMPLATE, as the bot does on a schedule. Without --date/--since: the last "
+    "few days (their votes are refreshed). Exits 1 if a day could not be fetched.",
+    quiet=True,
+)
+
+
 def register(name: str, command: Command) -> None:
     """Add (or replace) a subcommand."""
     COMMANDS[name] = command

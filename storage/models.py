@@ -71,6 +71,13 @@ class ParsedPaper:
     summary: tuple[Bullet, ...]
     position: int  # 1-based position in the day, in file order
     line: int  # 1-based line number of the ``### `` heading
+    # What the Hugging Face daily papers API adds (storage/hfapi.py); markdown digests leave
+    # these at their defaults.
+    ai_summary: str | None = None
+    keywords: tuple[str, ...] = ()
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +124,12 @@ class Paper:
     media: Media | None
     summary: tuple[Bullet, ...]
     days: tuple[Appearance, ...] = ()  # oldest first
+    # From the Hugging Face daily papers API, when the paper came from there (see ParsedPaper).
+    ai_summary: str | None = None
+    keywords: tuple[str, ...] = ()
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
 
     @property
     def is_arxiv(self) -> bool:

@@ -411,3 +411,26 @@ async def test_channel_poster_sends_without_mentions() -> None:
     ids = await ChannelPoster(resolve).send(3, messages)
     assert ids == [301, 302]
     assert all(s["allowed_mentions"].to_dict() == {"parse": []} for s in channel.sent)
+
+
+async def test_start_fetches_before_catching_up(store: Store, channels: Channels) -> None:
+    """At start-up the fetch runs first, so a day it brings in is the one posted; the fetch
+    job is scheduled on its interval."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    calls: list[str] = []
+
+    async def fetch() -> None:
+        calls.append("fetch")
+        await store.import_digest(parse_digest(digest_text("2024-06-14"), "fetched"))
+
+    clock = Clock(seoul(2024, 6, 14, 9, 30))
+    scheduler = make(store, channels, clock, fetch=fetch, fetch_interval=dt.timedelta(hours=1))
+    await scheduler.start()
+    try:
+        await scheduler.wait_started()
+        assert scheduler.scheduler.get_job("fetch") is not None
+    finally:
+        await scheduler.stop()
+    assert calls == ["fetch"]
+    assert "2024-06-14" in (channel.sent[0]["embeds"][0].title or "")

@@ -1,0 +1,368 @@
+"""New digest days from the configured sources, imported into the store.
+
+Sources (see :mod:`bot.config`):
+
+* ``WATCH_DIR``: every ``*.md`` below it, imported when new or changed (mtime and size, then a
+  SHA-256 of the content, recorded in the store after a successful import).
+* ``HF_API_BASE``: ``GET {base}/api/daily_papers?date=YYYY-MM-DD`` (JSON, read by
+  :func:`storage.hfapi.parse_daily_papers`).
+* ``DIGEST_URL_TEMPLATE``: a markdown digest per day, read by :func:`storage.parser.parse_digest`.
+
+The HTTP sources are asked for the last few days on every run (``days_back``), so each day's
+votes stay current (re-importing a day updates its votes). A day is parsed whole before it is
+imported, and imported in one transaction: nothing half-written reaches the store. Network
+errors, timeouts, 5xx/429 answers and undecodable bodies are logged and retried with exponential
+backoff, a bounded number of times; a 404 means there is no digest for that day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from storage.guilds import WatchedFile
+from storage.hfapi import ApiDataError, parse_daily_papers
+from storage.parser import DigestError, parse_digest
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from storage.models import ParsedDigest
+    from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+DAYS_BACK = 3
+ATTEMPTS = 3
+BACKOFF_SECONDS = 2.0
+TIMEOUT_SECONDS = 30.0
+USER_AGENT = "papers-bot (+https://github.com/l-yohai/daily_papers_ko)"
+
+#: ``progress(done, total, label)`` after each day and source.
+Progress = Callable[[int, int, str], None]
+
+
+class FetchError(Exception):
+    """A source could not be read after every attempt."""
+
+
+class _Retry(Exception):
+    """A failure worth another attempt."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOutcome:
+    """One source and day (or one watched file): what was imported, or why not."""
+
+    source: str
+    date: dt.date | None
+    ok: bool
+    papers: int = 0
+    new_papers: int = 0
+    detail: str = ""
+
+    def __str__(self) -> str:
+        day = self.date.isoformat() if self.date else "-"
+        if not self.ok:
+            return f"{day} {self.source}: failed: {self.detail}"
+        if self.papers == 0:
+            return f"{day} {self.source}: {self.detail or 'nothing'}"
+        return f"{day} {self.source}: {self.papers} papers ({self.new_papers} new)"
+
+
+def days_between(since: dt.date, until: dt.date) -> list[dt.date]:
+    """Every day from ``since`` to ``until``, inclusive, oldest first."""
+    count = (until - since).days + 1
+    return [since + dt.timedelta(days=i) for i in range(max(0, count))]
+
+
+class Fetcher:
+    """Fetches and imports new days from the configured sources (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], dt.datetime],
+        hf_api_base: str | None = None,
+        url_template: str | None = None,
+        watch_dir: Path | None = None,
+        days_back: int = DAYS_BACK,
+        attempts: int = ATTEMPTS,
+        backoff: float = BACKOFF_SECONDS,
+        timeout: float = TIMEOUT_SECONDS,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.hf_api_base = hf_api_base.rstrip("/") if hf_api_base else None
+        self.url_template = url_template
+        self.watch_dir = watch_dir
+        self.days_back = max(1, days_back)
+        self.attempts = max(1, attempts)
+        self.backoff = backoff
+        self.timeout = timeout
+        self.sleep = sleep
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_config(cls, config: Config, store: Store, **kwargs: Any) -> Fetcher:
+        return cls(
+            store,
+            hf_api_base=config.hf_api_base,
+            url_template=config.digest_url_template,
+            watch_dir=config.watch_dir,
+            **kwargs,
+        )
+
+    @property
+    def has_sources(self) -> bool:
+        return bool(self.hf_api_base or self.url_template or self.watch_dir)
+
+    def recent_days(self) -> list[dt.date]:
+        """The days asked for on a scheduled run: the last ``days_back`` (UTC), oldest first."""
+        today = self.clock().astimezone(dt.UTC).date()
+        return days_between(today - dt.timedelta(days=self.days_back - 1), today)
+
+    # ------------------------------------------------------------------ running
+
+    async def run(
+        self, dates: Sequence[dt.date] | None = None, *, progress: Progress | None = None
+    ) -> list[FetchOutcome]:
+        """Import the watched directory, then each day from each HTTP source."""
+        async with self._lock:  # the scheduled job and `fetch` never overlap in one process
+            days = list(dates) if dates is not None else self.recent_days()
+            outcomes: list[FetchOutcome] = []
+            if self.watch_dir is not None:
+                outcomes.extend(await self.scan_watch_dir())
+            sources: list[
+                tuple[str, Callable[[aiohttp.ClientSession, dt.date], Awaitable[FetchOutcome]]]
+            ] = []
+            if self.hf_api_base:
+                sources.append(("hf", self.fetch_hf_day))
+            if self.url_template:
+                sources.append(("url", self.fetch_template_day))
+            total = len(days) * len(sources)
+            if total:
+                timeout = aiohttp.ClientTimeout(total=self.timeout)
+                headers = {"User-Agent": USER_AGENT}
+                async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
+                    done = 0
+                    for day in days:
+                        for name, fetch in sources:
+                            outcome = await fetch(session, day)
+                            outcomes.append(outcome)
+                            done += 1
+                            if progress is not None:
+                                progress(done, total, f"{day.isoformat()} {name}")
+            failed = [o for o in outcomes if not o.ok]
+            log.info(
+                "Fetched %d days from %d sources: %d imported, %d failed",
+                len(days),
+                len(sources),
+                sum(1 for o in outcomes if o.ok and o.papers),
+                len(failed),
+            )
+            return outcomes
+
+    async def _get(self, session: aiohttp.ClientSession, url: str) -> bytes | None:
+        """The body of ``url`` (``None`` for 404), retrying transient failures with backoff."""
+        last: BaseException | None = None
+        for attempt in range(1, self.attempts + 1):
+            try:
+                async with session.get(url) as response:
+                    if response.status == 404:
+                        return None
+                    if response.status == 429 or response.status >= 500:
+                        raise _Retry(f"HTTP {response.status}")
+                    if response.status >= 400:
+                        raise FetchError(f"HTTP {response.status} from {url}")
+                    return await response.read()
+            except FetchError:
+                raise
+            except (aiohttp.ClientError, TimeoutError, _Retry) as exc:
+                last = exc
+                reason = str(exc) or exc.__class__.__name__
+                if attempt < self.attempts:
+                    delay = self.backoff * 2 ** (attempt - 1)
+                    log.warning(
+                        "%s: %s (attempt %d of %d); retrying in %.1fs",
+                        url,
+                        reason,
+                        attempt,
+                        self.attempts,
+                        delay,
+                    )
+                    await self.sleep(delay)
+                else:
+                    log.warning("%s: %s (attempt %d of %d)", url, reason, attempt, self.attempts)
+        reason = str(last) or (last.__class__.__name__ if last else "unknown error")
+        raise FetchError(f"{reason} after {self.attempts} attempts")
+
+    async def _import(self, digest: ParsedDigest, label: str) -> FetchOutcome:
+        if not digest.papers:
+            return FetchOutcome(label, digest.date, True, detail="no papers that day")
+        result = await self.store.import_digest(digest)
+        for problem in result.problems:
+            log.info("%s", problem)
+        return FetchOutcome(
+            label,
+            digest.date,
+            True,
+            papers=len(digest.papers),
+            new_papers=result.new_papers,
+        )
+
+    async def _fetch_parsed(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        label: str,
+        day: dt.date,
+        parse: Callable[[bytes], ParsedDigest],
+    ) -> FetchOutcome:
+        """GET, parse (malformed bodies retried like network errors), import; never raises
+        for a bad source."""
+        last = ""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                body = await self._get(session, url)
+            except FetchError as exc:
+                log.warning("%s %s: %s", label, day, exc)
+                return FetchOutcome(label, day, False, detail=str(exc))
+            if body is None:
+                return FetchOutcome(label, day, True, detail="no digest for that day (404)")
+            try:
+                digest = parse(body)
+            except (ValueError, UnicodeDecodeError) as exc:  # JSON, ApiDataError, DigestError
+                last = f"bad response: {exc}"
+                log.warning(
+                    "%s %s: %s (attempt %d of %d)", label, day, last, attempt, self.attempts
+                )
+                if attempt < self.attempts:
+                    await self.sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            try:
+                return await self._import(digest, label)
+            except Exception as exc:
+                log.exception("%s %s: could not store the day", label, day)
+                return FetchOutcome(label, day, False, detail=f"could not store: {exc}")
+        return FetchOutcome(label, day, False, detail=last)
+
+    async def fetch_hf_day(self, session: aiohttp.ClientSession, day: dt.date) -> FetchOutcome:
+        """One day of the Hugging Face daily papers API."""
+        assert self.hf_api_base is not None
+        url = f"{self.hf_api_base}/api/daily_papers?date={day.isoformat()}"
+
+        def parse(body: bytes) -> ParsedDigest:
+            return parse_daily_papers(json.loads(body.decode("utf-8")), day, source=url)
+
+        return await self._fetch_parsed(session, url, "hf", day, parse)
+
+    def template_url(self, day: dt.date) -> str:
+        assert self.url_template is not None
+        return self.url_template.format(
+            date=day.isoformat(),
+            year=f"{day.year:04d}",
+            month=f"{day.month:02d}",
+            day=f"{day.day:02d}",
+        )
+
+    async def fetch_template_day(
+        self, session: aiohttp.ClientSession, day: dt.date
+    ) -> FetchOutcome:
+        """One day's markdown digest from ``DIGEST_URL_TEMPLATE``."""
+        url = self.template_url(day)
+
+        def parse(body: bytes) -> ParsedDigest:
+            digest = parse_digest(body.decode("utf-8-sig"), url)
+            if digest.date != day:
+                raise DigestError(url, 1, f"the digest is for {digest.date}, not {day}")
+            return digest
+
+        return await self._fetch_parsed(session, url, "url", day, parse)
+
+    # ------------------------------------------------------------------ watched directory
+
+    async def scan_watch_dir(self) -> list[FetchOutcome]:
+        """Import every new or changed ``*.md`` file below ``WATCH_DIR``."""
+        assert self.watch_dir is not None
+        known = await self.store.watched_files()
+        files = await asyncio.to_thread(
+            lambda: sorted(p for p in self.watch_dir.rglob("*.md") if p.is_file())  # type: ignore[union-attr]
+        )
+        outcomes: list[FetchOutcome] = []
+        for path in files:
+            key = str(path.resolve())
+            try:
+                stat = path.stat()
+            except OSError as exc:
+                outcomes.append(FetchOutcome(key, None, False, detail=str(exc)))
+                continue
+            seen = known.get(key)
+            if seen is not None and (seen.mtime_ns, seen.size) == (stat.st_mtime_ns, stat.st_size):
+                continue
+            outcomes.append(
+                await self._import_watched(path, key, stat.st_mtime_ns, stat.st_size, seen)
+            )
+        return outcomes
+
+    async def _import_watched(
+        self, path: Path, key: str, mtime_ns: int, size: int, seen: WatchedFile | None
+    ) -> FetchOutcome:
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            return FetchOutcome(key, None, False, detail=f"cannot read: {exc}")
+        digest_hash = hashlib.sha256(data).hexdigest()
+        record = WatchedFile(key, mtime_ns, size, digest_hash)
+        if seen is not None and seen.sha256 == digest_hash:  # touched, not changed
+            await self.store.record_watched_file(record, at=self.clock())
+            return FetchOutcome(key, None, True, detail="unchanged")
+        try:
+            digest = parse_digest(data.decode("utf-8-sig"), key)
+        except (DigestError, UnicodeDecodeError) as exc:
+            log.warning("%s: not imported: %s", key, exc)
+            # Remembered, so it is read again only once it changes (not on every run).
+            await self.store.record_watched_file(record, at=self.clock())
+            return FetchOutcome(key, None, False, detail=str(exc))
+        outcome = await self._import(digest, key)
+        await self.store.record_watched_file(record, at=self.clock())
+        return outcome
+
+
+def fetch_job_for(
+    config: Config, store: Store, *, clock: Callable[[], dt.datetime]
+) -> Callable[[], Awaitable[list[FetchOutcome]]] | None:
+    """The scheduled fetch (recent days from every source), or ``None`` without sources."""
+    fetcher = Fetcher.from_config(config, store, clock=clock)
+    if not fetcher.has_sources:
+        return None
+
+    async def job() -> list[FetchOutcome]:
+        return await fetcher.run()
+
+    return job
+
+
+def failed(outcomes: Iterable[FetchOutcome]) -> list[FetchOutcome]:
+    return [o for o in outcomes if not o.ok]
+
+
+__all__ = [
+    "ApiDataError",
+    "FetchError",
+    "FetchOutcome",
+    "Fetcher",
+    "days_between",
+    "failed",
+    "fetch_job_for",
+]
