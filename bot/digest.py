@@ -27,8 +27,7 @@ TITLE_CHARS = 150
 
 def summary_line(paper: Paper, *, limit: int = SUMMARY_CHARS) -> str:
     """One or two lines of summary: the first bullet (the "What's New" one), shortened."""
-    extra = getattr(paper, "ai_summary", None)
-    text = extra or (paper.summary[0].text if paper.summary else "")
+    text = paper.ai_summary or (paper.summary[0].text if paper.summary else "")
     return escape(shorten(one_line(text), limit)) if text else ""
 
 

@@ -205,6 +205,11 @@ def choice_name(text: str) -> str:
     return shorten(one_line(text), CHOICE_LIMIT) or "?"
 
 
+def _safe_url(url: str) -> str:
+    """A URL that cannot end a markdown link early."""
+    return url.replace(")", "%29").replace(" ", "%20")
+
+
 # -- limits ----------------------------------------------------------------------------------
 
 
@@ -285,7 +290,24 @@ def paper_embed(paper: Paper, *, note: str | None = None) -> discord.Embed:
         links.append(f"[PDF]({paper.pdf_url})")
     if paper.hf_url:
         links.append(f"[Hugging Face]({paper.hf_url})")
+    if paper.github_repo:
+        stars = f" ★ {paper.github_stars:,}" if paper.github_stars is not None else ""
+        links.append(f"[GitHub{stars}]({_safe_url(paper.github_repo)})")
+    if paper.project_page:
+        links.append(f"[Project page]({_safe_url(paper.project_page)})")
     embed.add_field(name="Links", value=" · ".join(links), inline=True)
+    if paper.ai_summary:
+        embed.add_field(
+            name="AI summary (Hugging Face)",
+            value=escape(shorten(one_line(paper.ai_summary), FIELD_VALUE_LIMIT - 64)),
+            inline=False,
+        )
+    if paper.keywords:
+        embed.add_field(
+            name="Keywords",
+            value=shorten(", ".join(escape(one_line(k)) for k in paper.keywords), 512),
+            inline=False,
+        )
     if paper.media is not None and paper.media.is_embeddable_image:
         embed.set_image(url=paper.media.url)
     embed.set_footer(text=f"{paper.arxiv_id} · {CREDIT}")

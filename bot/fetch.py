@@ -207,10 +207,15 @@ class Fetcher:
         reason = str(last) or (last.__class__.__name__ if last else "unknown error")
         raise FetchError(f"{reason} after {self.attempts} attempts")
 
-    async def _import(self, digest: ParsedDigest, label: str) -> FetchOutcome:
+    async def _import(
+        self, digest: ParsedDigest, label: str, *, extras: bool = False
+    ) -> FetchOutcome:
         if not digest.papers:
             return FetchOutcome(label, digest.date, True, detail="no papers that day")
-        result = await self.store.import_digest(digest)
+        if extras:
+            result = await self.store.import_digest_with_extras(digest)
+        else:
+            result = await self.store.import_digest(digest)
         for problem in result.problems:
             log.info("%s", problem)
         return FetchOutcome(
@@ -228,6 +233,8 @@ class Fetcher:
         label: str,
         day: dt.date,
         parse: Callable[[bytes], ParsedDigest],
+        *,
+        extras: bool = False,
     ) -> FetchOutcome:
         """GET, parse (malformed bodies retried like network errors), import; never raises
         for a bad source."""
@@ -251,7 +258,7 @@ class Fetcher:
                     await self.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
             try:
-                return await self._import(digest, label)
+                return await self._import(digest, label, extras=extras)
             except Exception as exc:
                 log.exception("%s %s: could not store the day", label, day)
                 return FetchOutcome(label, day, False, detail=f"could not store: {exc}")
@@ -265,7 +272,7 @@ class Fetcher:
         def parse(body: bytes) -> ParsedDigest:
             return parse_daily_papers(json.loads(body.decode("utf-8")), day, source=url)
 
-        return await self._fetch_parsed(session, url, "hf", day, parse)
+        return await self._fetch_parsed(session, url, "hf", day, parse, extras=True)
 
     def template_url(self, day: dt.date) -> str:
         assert self.url_template is not None

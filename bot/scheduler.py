@@ -344,7 +344,8 @@ class DigestScheduler:
                 log.info("Guild %s: nothing new to post (%s)", guild_id, slot)
                 return RunResult(guild_id, "skipped", detail=detail)
             page = await self.store.day_papers(day, limit=settings.count)
-            messages = digest_messages(day, page.items, total=page.total)
+            papers = await self.store.with_extras(page.items)
+            messages = digest_messages(day, papers, total=page.total)
             try:
                 ids = await self.poster.send(settings.channel_id, messages)
             except (discord.HTTPException, discord.ClientException) as exc:

@@ -140,6 +140,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             imported_at TEXT NOT NULL
         ) WITHOUT ROWID""",
     ),
+    # 3: what the Hugging Face daily papers API adds to a paper (storage/extras.py).
+    (
+        "ALTER TABLE papers ADD COLUMN ai_summary TEXT",
+        "ALTER TABLE papers ADD COLUMN keywords TEXT",  # JSON list of strings
+        "ALTER TABLE papers ADD COLUMN github_repo TEXT",
+        "ALTER TABLE papers ADD COLUMN github_stars INTEGER",
+        "ALTER TABLE papers ADD COLUMN project_page TEXT",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -343,3 +343,14 @@ def test_cli_fetch_is_registered() -> None:
     assert args.handler is cli.cmd_fetch and args.since == dt.date(2026, 3, 1)
     with pytest.raises(SystemExit):
         parser.parse_args(["fetch", "--since", "2026-03-01", "--date", "2026-03-02"])
+
+
+async def test_api_extras_reach_the_store(api: tuple[Api, str], store: Store) -> None:
+    """A day fetched from the API keeps the GitHub repository, stars and project page."""
+    state, base = api
+    state.answers[GOOD_DAY] = good(sample())
+    await fetcher(store, base, Sleeps()).run([dt.date(2026, 3, 6)])
+    paper = await store.paper("2602.23229")
+    assert paper is not None
+    (full,) = await store.with_extras([paper])
+    assert full.github_stars == 9 and full.project_page == "https://circle-lmm.github.io/"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,9 +25,14 @@ from bot.testing import (
 from storage.store import Store
 
 MANAGE_SERVER = str(1 << 5)
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
 NONE = {"parse": []}
 #: Discord option types: 1 subcommand, 3 string, 4 integer, 7 channel.
 TYPES = {"channel": 7, "time": 3, "timezone": 3, "count": 4}
+
+
+def hf_sample() -> Any:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
 def digest_data(sub: str, options: dict[str, Any], *, focused: str | None = None) -> dict[str, Any]:
@@ -242,3 +249,13 @@ async def test_now_before_set_explains(harness: Harness) -> None:
     """/digest now before /digest set says to set it up first."""
     result = await digest(harness, "now")
     assert result.ephemeral and "/digest set" in result.embed["description"]
+
+
+async def test_paper_card_shows_api_extras(harness: Harness, store: Store) -> None:
+    """/paper on a paper fetched from the API shows its GitHub stars and project page."""
+    from storage.hfapi import parse_daily_papers
+
+    await store.import_digest_with_extras(parse_daily_papers(hf_sample(), dt.date(2026, 3, 6)))
+    result = await harness.command("paper", id="2602.23229")
+    assert "GitHub ★ 9" in result.text and "Project page" in result.text
+    assert "AI summary" in result.text

@@ -1,0 +1,117 @@
+"""What the Hugging Face daily papers API adds to a paper: stored, and merged into papers.
+
+A mixin that :class:`storage.store.Store` inherits (same ``_run``/``_Conn`` pattern as
+:mod:`storage.guilds`). Migration 3 added the columns ``ai_summary``, ``keywords`` (JSON list),
+``github_repo``, ``github_stars`` and ``project_page`` to ``papers``.
+
+:meth:`PaperExtrasStore.import_digest_with_extras` imports a digest exactly like
+``Store.import_digest`` (the same ``_import_sync``, in the same single transaction) and then
+writes the extras of the papers whose content that digest provides: a day imports whole, extras
+included, or not at all. :meth:`PaperExtrasStore.with_extras` fills them into
+:class:`~storage.models.Paper` objects for the renderers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from storage.models import ImportResult, Paper, ParsedDigest, ParsedPaper, Problem
+
+if TYPE_CHECKING:
+    from storage.store import _Conn
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class PaperExtrasStore:
+    """The API-extras half of :class:`~storage.store.Store` (mixed in; uses its ``_run``)."""
+
+    if TYPE_CHECKING:
+
+        async def _run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+        def _import_sync(
+            self, c: _Conn, day: str, source: str, now: str, papers: dict[str, ParsedPaper]
+        ) -> tuple[int, int]: ...
+
+    async def import_digest_with_extras(self, digest: ParsedDigest) -> ImportResult:
+        """``import_digest`` plus the API extras, in one transaction."""
+        day = digest.date.isoformat()
+        source = digest.source or "<string>"
+        problems = list(digest.problems)
+        papers: dict[str, ParsedPaper] = {}
+        for p in digest.papers:
+            if p.arxiv_id in papers:
+                problems.append(Problem(source, p.line, f"paper {p.arxiv_id} is listed again"))
+                continue
+            papers[p.arxiv_id] = p
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        rows = [
+            (
+                p.ai_summary,
+                json.dumps(list(p.keywords), ensure_ascii=False) if p.keywords else None,
+                p.github_repo,
+                p.github_stars,
+                p.project_page,
+                p.arxiv_id,
+                day,
+            )
+            for p in papers.values()
+        ]
+
+        def work(c: _Conn) -> tuple[int, int]:
+            counts = self._import_sync(c, day, source, now, papers)
+            # Only papers whose content this digest now provides (as for title and summary).
+            c.executemany(
+                """UPDATE papers SET ai_summary = ?, keywords = ?, github_repo = ?,
+                          github_stars = ?, project_page = ?
+                   WHERE arxiv_id = ? AND content_date = ?""",
+                rows,
+            )
+            return counts
+
+        new, updated = await self._run(lambda c: c.transaction(work))
+        log.debug("%s: imported %s with extras (%d new, %d updated)", source, day, new, updated)
+        return ImportResult(
+            source=source,
+            date=digest.date,
+            new_papers=new,
+            updated_papers=updated,
+            problems=tuple(problems),
+        )
+
+    async def with_extras(self, papers: Sequence[Paper]) -> list[Paper]:
+        """``papers`` with their stored API extras filled in (same order)."""
+        if not papers:
+            return []
+        ids = json.dumps([p.arxiv_id for p in papers])
+        rows = await self._run(
+            lambda c: c.all(
+                """SELECT arxiv_id, ai_summary, keywords, github_repo, github_stars, project_page
+                   FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
+                (ids,),
+            )
+        )
+        found: dict[str, dict[str, Any]] = {}
+        for arxiv_id, ai_summary, keywords, repo, stars, page in rows:
+            try:
+                words = tuple(str(k) for k in json.loads(keywords)) if keywords else ()
+            except (ValueError, TypeError):
+                words = ()
+            found[arxiv_id] = {
+                "ai_summary": ai_summary,
+                "keywords": words,
+                "github_repo": repo,
+                "github_stars": stars,
+                "project_page": page,
+            }
+        return [
+            dataclasses.replace(p, **found[p.arxiv_id]) if p.arxiv_id in found else p
+            for p in papers
+        ]

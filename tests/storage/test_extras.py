@@ -1,0 +1,55 @@
+"""The Hugging Face API extras: stored with the day in one transaction, merged into papers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from storage.hfapi import parse_daily_papers
+from storage.parser import parse_digest
+from storage.store import Store
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
+DAY = dt.date(2026, 3, 6)
+
+
+def api_digest() -> object:
+    return parse_daily_papers(json.loads(FIXTURE.read_text(encoding="utf-8")), DAY, source="hf")
+
+
+async def test_extras_stored_and_merged(store: Store) -> None:
+    """Importing an API day stores the AI summary, keywords, GitHub repo and stars, project page."""
+    result = await store.import_digest_with_extras(api_digest())  # type: ignore[arg-type]
+    assert result.new_papers == 1
+    paper = await store.paper("2602.23229")
+    assert paper is not None and paper.ai_summary is None  # plain reads are unchanged
+    (full,) = await store.with_extras([paper])
+    assert full.github_repo == "https://github.com/marco-garosi/CIRCLE"
+    assert full.github_stars == 9 and full.project_page == "https://circle-lmm.github.io/"
+    assert full.ai_summary and "in-context learning" in full.keywords
+    assert full.votes == 10 and full.summary[0].text.startswith("Which multimodal")
+
+
+async def test_older_markdown_day_keeps_extras(store: Store) -> None:
+    """An older markdown digest listing the same paper does not wipe the API's extras."""
+    await store.import_digest_with_extras(api_digest())  # type: ignore[arg-type]
+    older = (
+        "## Daily Papers (2026-03-05)\n\n"
+        "### [Same paper](https://arxiv.org/abs/2602.23229)\n\nVote: 3\n\n- 요약\n"
+    )
+    await store.import_digest(parse_digest(older, "old.md"))
+    paper = await store.paper("2602.23229")
+    assert paper is not None
+    (full,) = await store.with_extras([paper])
+    assert full.github_stars == 9 and len(full.days) == 2
+
+
+async def test_papers_without_extras_unchanged(store: Store) -> None:
+    """A markdown-only paper comes back from with_extras with the defaults."""
+    text = "## Daily Papers (2026-03-05)\n\n### [P](https://arxiv.org/abs/2603.00001)\n\n- x\n"
+    await store.import_digest(parse_digest(text, "a.md"))
+    paper = await store.paper("2603.00001")
+    assert paper is not None
+    assert await store.with_extras([paper]) == [paper]
+    assert await store.with_extras([]) == []
