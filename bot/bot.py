@@ -174,6 +174,7 @@ class PapersBot(commands.Bot):
         clock: Callable[[], dt.datetime] = discord.utils.utcnow,
         view_timeout: float = VIEW_TIMEOUT,
         sync_dev_guild: bool = True,
+        run_scheduler: bool = True,
         **options: Any,
     ) -> None:
         options.setdefault("intents", make_intents())
@@ -192,6 +193,8 @@ class PapersBot(commands.Bot):
         self.clock = clock
         self.view_timeout = view_timeout
         self.sync_dev_guild = sync_dev_guild
+        #: False for one-shot logins (``papers-bot sync``): no digests posted, nothing fetched.
+        self.run_scheduler = run_scheduler
         #: The daily digest scheduler, started in :meth:`setup_hook`, stopped in :meth:`close`.
         self.digests: DigestScheduler | None = None
 
@@ -201,7 +204,8 @@ class PapersBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.load_cogs()
-        await self.start_scheduler()
+        if self.run_scheduler:
+            await self.start_scheduler()
         guild_id = self.config.discord_guild_id
         if guild_id is not None and self.sync_dev_guild:
             await self.sync_to_guild(guild_id)
@@ -340,7 +344,9 @@ async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
 
     store = await Store.open(config.database_path)
     try:
-        async with PapersBot(config=config, store=store, sync_dev_guild=False) as bot:
+        async with PapersBot(
+            config=config, store=store, sync_dev_guild=False, run_scheduler=False
+        ) as bot:
             try:
                 await bot.login(token)
             except discord.LoginFailure:
