@@ -26,8 +26,13 @@ TITLE_CHARS = 150
 
 
 def summary_line(paper: Paper, *, limit: int = SUMMARY_CHARS) -> str:
-    """One or two lines of summary: the first bullet (the "What's New" one), shortened."""
-    text = paper.ai_summary or (paper.summary[0].text if paper.summary else "")
+    """One or two lines of summary, shortened: the digest's first bullet (the Korean "What's
+    New"); for a paper known only from the API (its abstract), the API's shorter AI summary."""
+    only_abstract = len(paper.summary) <= 1 and all(b.label is None for b in paper.summary)
+    if paper.ai_summary and only_abstract:
+        text = paper.ai_summary
+    else:
+        text = paper.summary[0].text if paper.summary else ""
     return escape(shorten(one_line(text), limit)) if text else ""
 
 

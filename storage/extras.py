@@ -9,6 +9,12 @@ A mixin that :class:`storage.store.Store` inherits (same ``_run``/``_Conn`` patt
 writes the extras of the papers whose content that digest provides: a day imports whole, extras
 included, or not at all. :meth:`PaperExtrasStore.with_extras` fills them into
 :class:`~storage.models.Paper` objects for the renderers.
+
+Which content wins: the API's title, abstract, authors and image are used only for papers not
+stored yet. A paper already stored (typically from a markdown digest with its Korean summary)
+keeps its content; the API refreshes its votes, its appearance that day, and the extras. The
+fetcher asks the API for the last few days every hour, so without this rule English abstracts
+would replace the Korean summaries of the same day.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ class PaperExtrasStore:
             self, c: _Conn, day: str, source: str, now: str, papers: dict[str, ParsedPaper]
         ) -> tuple[int, int]: ...
 
+        def _papers(self, c: _Conn, ids: Sequence[int]) -> list[Paper]: ...
+
     async def import_digest_with_extras(self, digest: ParsedDigest) -> ImportResult:
         """``import_digest`` plus the API extras, in one transaction."""
         day = digest.date.isoformat()
@@ -66,6 +74,23 @@ class PaperExtrasStore:
         ]
 
         def work(c: _Conn) -> tuple[int, int]:
+            stored_ids = [
+                row[0]
+                for row in c.all(
+                    "SELECT id FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(papers)),),
+                )
+            ]
+            for old in self._papers(c, stored_ids):  # keep the content already stored
+                papers[old.arxiv_id] = dataclasses.replace(
+                    papers[old.arxiv_id],
+                    title=old.title,
+                    url=old.url,
+                    authors=old.authors,
+                    authors_truncated=old.authors_truncated,
+                    media=old.media,
+                    summary=old.summary,
+                )
             counts = self._import_sync(c, day, source, now, papers)
             # Only papers whose content this digest now provides (as for title and summary).
             c.executemany(

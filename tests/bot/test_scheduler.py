@@ -434,3 +434,18 @@ async def test_start_fetches_before_catching_up(store: Store, channels: Channels
         await scheduler.stop()
     assert calls == ["fetch"]
     assert "2024-06-14" in (channel.sent[0]["embeds"][0].title or "")
+
+
+def test_summary_line_prefers_digest_bullet_then_ai_summary() -> None:
+    """A digest's labelled bullet wins over the API's AI summary; an abstract-only paper shows
+    the shorter AI summary."""
+    import dataclasses
+
+    from bot.digest import summary_line
+    from storage.models import Bullet, Paper
+
+    base = Paper("2406.00001", "T", "u", (), False, 1, None, (), ai_summary="Short AI text.")
+    korean = dataclasses.replace(base, summary=(Bullet("What's New", "한국어"),))
+    abstract = dataclasses.replace(base, summary=(Bullet(None, "Long abstract."),))
+    assert summary_line(korean) == "한국어"
+    assert summary_line(abstract) == "Short AI text."

@@ -53,3 +53,22 @@ async def test_papers_without_extras_unchanged(store: Store) -> None:
     assert paper is not None
     assert await store.with_extras([paper]) == [paper]
     assert await store.with_extras([]) == []
+
+
+async def test_api_never_replaces_stored_content(store: Store) -> None:
+    """A paper already stored from a markdown digest keeps its Korean summary, title and
+    authors when the API lists it the same day; votes and extras are refreshed."""
+    markdown = (
+        "## Daily Papers (2026-03-06)\n\n"
+        "### [한국어 제목](https://arxiv.org/abs/2602.23229)\n\nVote: 3\n\n"
+        "Authors: Kim Minsu\n\n- ***What's New***: 한국어 요약\n"
+    )
+    await store.import_digest(parse_digest(markdown, "md"))
+    await store.import_digest_with_extras(api_digest())  # type: ignore[arg-type]
+    paper = await store.paper("2602.23229")
+    assert paper is not None
+    assert paper.title == "한국어 제목" and paper.summary[0].text == "한국어 요약"
+    assert paper.authors == ("Kim Minsu",)
+    assert paper.votes == 10
+    (full,) = await store.with_extras([paper])
+    assert full.github_stars == 9
