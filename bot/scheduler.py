@@ -11,9 +11,11 @@ go back) or a restart after posting never posts again. The post is recorded only
 message was sent (a digest that fails halfway is ``failed``, which a later attempt within the
 grace window retries). A digest day is also posted at most once per server (``digest_posts``).
 
-Catch-up. On start, for each server, the latest fire time at or before now is checked: when its
-slot is unsettled and it is at most ``grace`` old, the digest is posted at once; older, the slot
-is recorded as skipped. Slots before the settings were saved are ignored.
+Catch-up. On start, and every 10 minutes after, for each server the latest fire time at or
+before now is checked: when its slot is unsettled (never tried, or failed) and it is at most
+``grace`` old, the digest is posted at once; older, the slot is recorded as skipped. Slots
+before the settings were saved are ignored. So a failed post is retried every 10 minutes until
+the grace window ends, never in a tight loop.
 
 Faults. A deleted channel or a lost permission (``discord.NotFound``/``Forbidden``) is logged and
 recorded on the server's settings (``/digest show``); other servers are not affected. Rate
@@ -47,6 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FETCH_JOB_ID = "fetch"
+CATCH_UP_JOB_ID = "catch-up"
+#: How often unsettled slots (a failed post) are tried again, within the grace window.
+CATCH_UP_EVERY = dt.timedelta(minutes=10)
 Outcome = Literal["posted", "skipped", "failed", "settled", "off"]
 
 
@@ -209,6 +214,14 @@ class DigestScheduler:
                 max_instances=1,
             )
         if catch_up:
+            self.scheduler.add_job(
+                self.catch_up,
+                IntervalTrigger(seconds=CATCH_UP_EVERY.total_seconds(), timezone=dt.UTC),
+                id=CATCH_UP_JOB_ID,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
             self._startup = asyncio.create_task(self._on_start(), name="digest-startup")
 
     async def _on_start(self) -> None:

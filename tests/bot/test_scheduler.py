@@ -430,6 +430,7 @@ async def test_start_fetches_before_catching_up(store: Store, channels: Channels
     try:
         await scheduler.wait_started()
         assert scheduler.scheduler.get_job("fetch") is not None
+        assert scheduler.scheduler.get_job("catch-up") is not None  # retries failed posts
     finally:
         await scheduler.stop()
     assert calls == ["fetch"]
