@@ -58,6 +58,24 @@ POSTABLE_CHANNELS = (
 )
 
 
+#: What the bot needs in the digest channel, as Discord names it.
+POST_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
+
+
+def missing_post_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
+    """The permissions ``me`` lacks to post a digest in ``channel`` (names as Discord shows)."""
+    perms = channel.permissions_for(me)
+    needed = dict(POST_PERMISSIONS)
+    if isinstance(channel, discord.Thread):
+        needed["send_messages_in_threads"] = "Send Messages in Threads"
+        del needed["send_messages"]
+    return [label for attr, label in needed.items() if not getattr(perms, attr)]
+
+
 @functools.cache
 def all_zones() -> tuple[str, ...]:
     """Every IANA zone name the tz database knows, sorted (read once)."""
@@ -155,6 +173,15 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
         count = max(1, min(MAX_PAPERS, int(count)))
         if channel.type not in POSTABLE_CHANNELS:
             raise answers.UserError("Choose a text or announcement channel (or a thread).")
+        cached = channel.resolve()  # the real channel when the guild is cached (gateway)
+        guild = interaction.guild
+        if cached is not None and guild is not None and guild.me is not None:
+            missing = missing_post_permissions(cached, guild.me)
+            if missing:
+                raise answers.UserError(
+                    f"I can't post in <#{channel.id}>: I need {', '.join(missing)} there. "
+                    "Give me those (or choose another channel) and try again."
+                )
         settings = await self.bot.store.set_digest_settings(
             interaction.guild_id,
             channel_id=channel.id,

@@ -259,3 +259,19 @@ async def test_paper_card_shows_api_extras(harness: Harness, store: Store) -> No
     result = await harness.command("paper", id="2602.23229")
     assert "GitHub ★ 9" in result.text and "Project page" in result.text
     assert "AI summary" in result.text
+
+
+def test_missing_post_permissions_names_what_is_missing() -> None:
+    """The bot's missing permissions in a channel are named as Discord shows them."""
+    from unittest.mock import create_autospec
+
+    from cogs.digest import missing_post_permissions
+
+    channel = create_autospec(discord.TextChannel, instance=True)
+    me = create_autospec(discord.Member, instance=True)
+    channel.permissions_for.return_value = discord.Permissions(view_channel=True)
+    assert missing_post_permissions(channel, me) == ["Send Messages", "Embed Links"]
+    channel.permissions_for.return_value = discord.Permissions(
+        view_channel=True, send_messages=True, embed_links=True
+    )
+    assert missing_post_permissions(channel, me) == []
