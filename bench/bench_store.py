@@ -60,14 +60,26 @@ async def timed(fn: Callable[[], Awaitable[object]], reps: int) -> tuple[float, 
     return statistics.median(samples), percentile(samples, 99)
 
 
-def timed_sync(fn: Callable[[], object], reps: int) -> tuple[float, float]:
-    fn()
-    samples = []
+async def timed_pair(
+    fn: Callable[[], Awaitable[object]], floor: Callable[[], object], reps: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(p50, p99) of ``fn`` and of ``floor``, sampled alternately so both see the same noise
+    (other processes on the machine, checkpoints) instead of one of them catching a burst."""
+    await fn()
+    floor()
+    ours: list[float] = []
+    bare: list[float] = []
     for _ in range(reps):
         start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), percentile(samples, 99)
+        await fn()
+        middle = time.perf_counter()
+        floor()
+        bare.append((time.perf_counter() - middle) * 1000)
+        ours.append((middle - start) * 1000)
+    return (
+        (statistics.median(ours), percentile(ours, 99)),
+        (statistics.median(bare), percentile(bare, 99)),
+    )
 
 
 def peak_mb() -> float:
@@ -107,7 +119,10 @@ async def bench_size(size: int, reps: int, pool: Pool, workdir: Path) -> None:
         imported += result.new_papers + result.updated_papers
     elapsed = time.perf_counter() - start
     print(f"\n== {size:,} papers ({len(paths):,} digest files)")
-    print(f"import end to end: {imported:,} papers in {elapsed:.1f} s = {imported / elapsed:,.0f} papers/s")
+    print(
+        f"import end to end: {imported:,} papers in {elapsed:.1f} s = "
+        f"{imported / elapsed:,.0f} papers/s"
+    )
 
     floor = build_floor(paths, workdir / f"floor-{size}.db")
     rare = rare_word(pool)
@@ -115,19 +130,25 @@ async def bench_size(size: int, reps: int, pool: Pool, workdir: Path) -> None:
     assert latest is not None
     week_start = latest - dt.timedelta(days=6)
 
-    print(f"{'query':<22}{'p50 ms':>9}{'p99 ms':>9}{'floor p50':>11}{'floor p99':>11}{'p99 ratio':>11}{'hits':>9}")
+    print(
+        f"{'query':<22}{'p50 ms':>9}{'p99 ms':>9}{'floor p50':>11}{'floor p99':>11}"
+        f"{'p99 ratio':>11}{'hits':>9}"
+    )
     for name, user_query, floor_query in SEARCHES:
         q = user_query.format(rare=rare)
         fq = floor_query.format(rare=rare)
         page = await store.search(q, limit=10)
-        p50, p99 = await timed(lambda q=q: store.search(q, limit=10), reps)
-        f50, f99 = timed_sync(
+        (p50, p99), (f50, f99) = await timed_pair(
+            lambda q=q: store.search(q, limit=10),
             lambda fq=fq: floor.execute(
                 "SELECT rowid FROM floor WHERE floor MATCH ? ORDER BY rank LIMIT 10", (fq,)
             ).fetchall(),
             reps,
         )
-        print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}{f50:>11.2f}{f99:>11.2f}{p99 / f99:>10.2f}x{page.total:>9,}")
+        print(
+            f"{name:<22}{p50:>9.2f}{p99:>9.2f}{f50:>11.2f}{f99:>11.2f}{p99 / f99:>10.2f}x"
+            f"{page.total:>9,}"
+        )
 
     author = pool.authors[0]
     others: list[tuple[str, Callable[[], Awaitable[object]]]] = [
@@ -142,8 +163,12 @@ async def bench_size(size: int, reps: int, pool: Pool, workdir: Path) -> None:
 
     await store.close()
     floor.close()
-    size_mb = sum(f.stat().st_size for f in workdir.glob(f"store-{size}.db*")) / 1e6
+    size_mb = _size_mb(workdir, f"store-{size}.db*")
     print(f"database size: {size_mb:,.1f} MB; peak memory so far: {peak_mb():,.0f} MB")
+
+
+def _size_mb(directory: Path, pattern: str) -> float:
+    return sum(f.stat().st_size for f in directory.glob(pattern)) / 1e6
 
 
 async def _author_search(store: Store, name: str) -> object:

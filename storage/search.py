@@ -293,13 +293,31 @@ def _term_pattern(term: Term) -> str:
     return r"[\W_]*".join(parts)
 
 
+#: Text made only of characters that fold one for one by ``lower()`` (see :func:`_folded_with_map`).
+_SIMPLE_TEXT_RE = re.compile(r"[\x00-\x7f\uac00-\ud7a3]*")
+
+
+@functools.lru_cache(maxsize=256)
+def _terms_regex(terms: tuple[Term, ...]) -> re.Pattern[str]:
+    """One compiled pattern for all of a query's terms (a search snippets every hit with it)."""
+    return re.compile("|".join(f"(?:{_term_pattern(t)})" for t in terms))
+
+
 def find_matches(text: str, terms: tuple[Term, ...]) -> list[tuple[int, int]]:
     """Non-overlapping (start, end) character spans of ``text`` that match any term."""
     if not text or not terms:
         return []
-    folded, index = _folded_with_map(text)
-    pattern = re.compile("|".join(f"(?:{_term_pattern(t)})" for t in terms))
+    pattern = _terms_regex(terms)
     spans: list[tuple[int, int]] = []
+    if _SIMPLE_TEXT_RE.fullmatch(text):
+        # ASCII and Hangul only (most titles and summaries): folding keeps every index.
+        for m in pattern.finditer(text.lower()):
+            start, end = m.span()
+            if end == start or (spans and start < spans[-1][1]):
+                continue
+            spans.append((start, end))
+        return spans
+    folded, index = _folded_with_map(text)
     for m in pattern.finditer(folded):
         if m.end() == m.start():
             continue

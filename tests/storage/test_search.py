@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from storage.search import (
     MAX_QUERY_CHARS,
     SNIPPET_CHARS,
+    find_matches,
     fold,
     index_form,
     make_snippet,
@@ -205,3 +206,20 @@ def test_snippet_without_match() -> None:
     """No match: the start of the text (or nothing when fallback is off)."""
     assert make_snippet("abc def", parse_query("zzz").terms) == (("abc def", False),)
     assert make_snippet("abc def", parse_query("zzz").terms, fallback=False) == ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("abc AB-.모델이가ÁéßĳK")), max_size=40),
+    st.sampled_from(["ab", "a", "모델", "abc ", "b-a", "ss", "ij", "k"]),
+)
+def test_find_matches_fast_path_agrees_with_general_fold(text: str, query: str) -> None:
+    """ASCII/Hangul-only text (fast path) gives the spans the character-by-character fold gives."""
+    terms = parse_query(query).terms
+    simple = text.encode("ascii", "ignore").decode() + "".join(
+        ch for ch in text if "\uac00" <= ch <= "\ud7a3"
+    )
+    # The same simple text with one non-ASCII, non-Hangul character appended takes the general
+    # path; its spans inside the simple part must be the same.
+    general = [s for s in find_matches(simple + " é", terms) if s[1] <= len(simple)]
+    assert find_matches(simple, terms) == general
