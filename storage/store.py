@@ -46,6 +46,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from storage import search as textsearch
+from storage.alerts import AlertStore
 from storage.extras import PaperExtrasStore
 from storage.guilds import GuildDigestStore
 from storage.migrations import FTS_SUMMARY_FUNCTION, FTS_TITLE_FUNCTION, MIGRATIONS
@@ -183,7 +184,7 @@ class _Conn:
         return result
 
 
-class Store(GuildDigestStore, PaperExtrasStore):
+class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 
     Every public method is one call into aiosqlite's worker thread, where it runs its

@@ -1,0 +1,367 @@
+"""Personal alerts: a keyword query or an author, and what was already sent for each.
+
+A mixin that :class:`storage.store.Store` inherits (same ``_run``/``_Conn`` pattern as
+:mod:`storage.guilds`). Tables (migration 4 in :mod:`storage.migrations`)::
+
+    alerts(id PK, user_id, kind, query, match_key, created_at, seen_seq, paused_at,
+           pause_noticed)                                       one row per alert
+    alert_deliveries(alert_id, paper_id) PK, sent_at            what was DMed, per alert
+    import_feed(seq PK AUTOINCREMENT, paper_id, date)           every new appearance
+
+The import feed. A trigger on ``appearances`` appends a row to ``import_feed`` for every
+appearance *inserted* (a paper listed on a day for the first time), inside the importing
+transaction, whoever imports: the bot's fetch job, ``papers-bot import`` in another process, the
+API importer. Re-importing a day updates its appearances, which adds nothing to the feed. The
+feed's ``seq`` is the import clock: AUTOINCREMENT never reuses a number, so the current
+position is ``sqlite_sequence``'s value for the table even after old rows are pruned.
+
+Each alert keeps ``seen_seq``, the feed position it has been matched up to: set to the current
+position when the alert is created (an alert never matches the archive imported before it), and
+moved forward together with the deliveries once its user's DM was sent, in one transaction. A
+DM that fails leaves both untouched, so it is tried again; ``alert_deliveries`` makes sure a
+paper is never sent twice for the same alert, even when it is listed again on a later day.
+Paused alerts (the user's DMs are closed) are skipped; resuming moves them to the current
+position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from storage.search import fold, name_key
+
+if TYPE_CHECKING:
+    from storage.models import Paper
+    from storage.store import _Conn
+
+T = TypeVar("T")
+
+AlertKind = Literal["keywords", "author"]
+#: At most this many alerts per user.
+MAX_ALERTS = 25
+#: The longest keyword query an alert keeps.
+MAX_QUERY_CHARS = 200
+
+_COLUMNS = "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed"
+_POSITION = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'import_feed'), 0)"
+
+
+class AlertError(ValueError):
+    """An alert could not be added; ``str()`` is a message for the user."""
+
+
+class AlertExists(AlertError):
+    """The user already has this alert (``existing``)."""
+
+    def __init__(self, existing: Alert) -> None:
+        super().__init__(f"You already have this alert (#{existing.id}).")
+        self.existing = existing
+
+
+class AlertLimitReached(AlertError):
+    """The user has ``limit`` alerts already."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"You have {limit} alerts, the most allowed: remove one first.")
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One user's alert: papers matching ``query`` (keywords) or by an author (``query`` is the
+    name, ``match_key`` its normalized key)."""
+
+    id: int
+    user_id: int
+    kind: AlertKind
+    query: str
+    match_key: str
+    created_at: dt.datetime
+    seen_seq: int
+    paused_at: dt.datetime | None = None
+    pause_noticed: bool = False
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedBatch:
+    """The papers that got a new appearance between two feed positions (``after``, ``upto``]."""
+
+    after: int
+    upto: int
+    #: arXiv id -> paper row id, for every paper with a new appearance.
+    papers: Mapping[str, int]
+    since: dt.date | None
+    until: dt.date | None
+
+
+def alert_key(kind: AlertKind, query: str) -> str:
+    """What makes two alerts the same: the folded query, or the author's normalized name."""
+    if kind == "author":
+        return name_key(query)
+    return fold(" ".join(query.split()))
+
+
+def _utc_iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("timezone-aware datetimes only")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _alert(row: Sequence[Any]) -> Alert:
+    alert_id, user_id, kind, query, key, created, seen, paused, noticed = row
+    return Alert(
+        id=int(alert_id),
+        user_id=int(user_id),
+        kind=kind,
+        query=query,
+        match_key=key,
+        created_at=dt.datetime.fromisoformat(created),
+        seen_seq=int(seen),
+        paused_at=dt.datetime.fromisoformat(paused) if paused else None,
+        pause_noticed=bool(noticed),
+    )
+
+
+class AlertStore:
+    """The alerts half of :class:`~storage.store.Store` (mixed in; uses its ``_run``)."""
+
+    if TYPE_CHECKING:
+
+        async def _run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+        def _papers(self, c: _Conn, ids: Sequence[int]) -> list[Paper]: ...
+
+    # ------------------------------------------------------------------ a user's alerts
+
+    async def add_alert(
+        self,
+        user_id: int,
+        kind: AlertKind,
+        query: str,
+        *,
+        now: dt.datetime,
+        limit: int = MAX_ALERTS,
+    ) -> Alert:
+        """Add an alert that matches papers imported from now on.
+
+        Raises :class:`AlertExists` for a duplicate (same kind and key), :class:`AlertLimitReached`
+        when the user has ``limit`` alerts, :class:`AlertError` for an empty query.
+        """
+        if kind not in ("keywords", "author"):
+            raise ValueError(f"unknown alert kind {kind!r}")
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        key = alert_key(kind, query)
+        if not key:
+            raise AlertError("Give some keywords or an author's name.")
+        when = _utc_iso(now)
+
+        def work(c: _Conn) -> Alert:
+            row = c.one(
+                f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? AND kind = ? AND match_key = ?",
+                (user_id, kind, key),
+            )
+            if row is not None:
+                raise AlertExists(_alert(row))
+            count = c.one("SELECT count(*) FROM alerts WHERE user_id = ?", (user_id,))[0]
+            if count >= limit:
+                raise AlertLimitReached(limit)
+            cursor = c.execute(
+                f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, seen_seq)
+                    VALUES (?, ?, ?, ?, ?, ({_POSITION}))""",
+                (user_id, kind, query, key, when),
+            )
+            return _alert(c.one(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (cursor.lastrowid,)))
+
+        return await self._run(lambda c: c.transaction(work))
+
+    async def alerts(self, user_id: int) -> list[Alert]:
+        """The user's alerts, oldest first."""
+        rows = await self._run(
+            lambda c: c.all(
+                f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? ORDER BY id", (user_id,)
+            )
+        )
+        return [_alert(r) for r in rows]
+
+    async def remove_alert(self, user_id: int, alert_id: int) -> Alert | None:
+        """Delete one of the user's alerts (and its delivery record); ``None`` if not theirs."""
+
+        def work(c: _Conn) -> Alert | None:
+            row = c.one(
+                f"SELECT {_COLUMNS} FROM alerts WHERE id = ? AND user_id = ?", (alert_id, user_id)
+            )
+            if row is None:
+                return None
+            c.execute("DELETE FROM alerts WHERE id = ?", (alert_id,))
+            return _alert(row)
+
+        return await self._run(lambda c: c.transaction(work))
+
+    # ------------------------------------------------------------------ pausing
+
+    async def pause_alerts(self, user_id: int, *, at: dt.datetime) -> int:
+        """Pause every alert of the user (their DMs are closed); returns how many were active."""
+        return await self._run(
+            lambda c: (
+                c.execute(
+                    """UPDATE alerts SET paused_at = ?, pause_noticed = 0
+                       WHERE user_id = ? AND paused_at IS NULL""",
+                    (_utc_iso(at), user_id),
+                ).rowcount
+            )
+        )
+
+    async def resume_alerts(self, user_id: int) -> int:
+        """Un-pause the user's alerts from the current feed position (what was imported while
+        they were paused is not sent); returns how many were paused."""
+        return await self._run(
+            lambda c: (
+                c.execute(
+                    f"""UPDATE alerts SET paused_at = NULL, pause_noticed = 0,
+                                          seen_seq = max(seen_seq, ({_POSITION}))
+                        WHERE user_id = ? AND paused_at IS NOT NULL""",
+                    (user_id,),
+                ).rowcount
+            )
+        )
+
+    async def take_pause_notice(self, user_id: int) -> int:
+        """How many of the user's alerts are paused and not yet told about; marks them told."""
+
+        def work(c: _Conn) -> int:
+            return c.execute(
+                """UPDATE alerts SET pause_noticed = 1
+                   WHERE user_id = ? AND paused_at IS NOT NULL AND NOT pause_noticed""",
+                (user_id,),
+            ).rowcount
+
+        return await self._run(lambda c: c.transaction(work))
+
+    # ------------------------------------------------------------------ matching
+
+    async def feed_position(self) -> int:
+        """The import clock: the newest ``import_feed`` sequence number (0 before any)."""
+        return await self._run(lambda c: int(c.one(_POSITION)[0]))
+
+    async def pending_alerts(self, upto: int) -> list[Alert]:
+        """Active alerts not yet matched up to feed position ``upto``, by user then id."""
+        rows = await self._run(
+            lambda c: c.all(
+                f"""SELECT {_COLUMNS} FROM alerts WHERE paused_at IS NULL AND seen_seq < ?
+                    ORDER BY user_id, id""",
+                (upto,),
+            )
+        )
+        return [_alert(r) for r in rows]
+
+    async def feed_batch(self, after: int, upto: int) -> FeedBatch:
+        """Papers with an appearance added between feed positions ``after`` and ``upto``."""
+
+        def work(c: _Conn) -> FeedBatch:
+            rows = c.all(
+                """SELECT p.arxiv_id, p.id FROM papers p
+                   WHERE p.id IN (SELECT paper_id FROM import_feed WHERE seq > ? AND seq <= ?)""",
+                (after, upto),
+            )
+            lo, hi = c.one(
+                "SELECT min(date), max(date) FROM import_feed WHERE seq > ? AND seq <= ?",
+                (after, upto),
+            )
+            return FeedBatch(
+                after,
+                upto,
+                dict(rows),
+                dt.date.fromisoformat(lo) if lo else None,
+                dt.date.fromisoformat(hi) if hi else None,
+            )
+
+        return await self._run(work)
+
+    async def author_matches(
+        self, keys: Iterable[str], paper_ids: Iterable[int]
+    ) -> dict[str, set[int]]:
+        """For each normalized author key, which of ``paper_ids`` that author wrote."""
+        keys_json = json.dumps(sorted(set(keys)), ensure_ascii=False)
+        ids_json = json.dumps(sorted(set(paper_ids)))
+        rows = await self._run(
+            lambda c: c.all(
+                """SELECT a.norm_key, pa.paper_id FROM authors a
+                   JOIN paper_authors pa ON pa.author_id = a.id
+                   WHERE a.norm_key IN (SELECT value FROM json_each(?1))
+                     AND pa.paper_id IN (SELECT value FROM json_each(?2))""",
+                (keys_json, ids_json),
+            )
+        )
+        found: dict[str, set[int]] = {}
+        for key, paper_id in rows:
+            found.setdefault(key, set()).add(int(paper_id))
+        return found
+
+    async def delivered(self, alert_ids: Iterable[int]) -> dict[int, set[int]]:
+        """For each alert, the paper ids already sent for it."""
+        ids_json = json.dumps(sorted(set(alert_ids)))
+        rows = await self._run(
+            lambda c: c.all(
+                """SELECT alert_id, paper_id FROM alert_deliveries
+                   WHERE alert_id IN (SELECT value FROM json_each(?))""",
+                (ids_json,),
+            )
+        )
+        found: dict[int, set[int]] = {}
+        for alert_id, paper_id in rows:
+            found.setdefault(int(alert_id), set()).add(int(paper_id))
+        return found
+
+    async def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
+        """Full papers for row ids, in the order given (unknown ids skipped)."""
+        return await self._run(self._papers, list(ids))
+
+    async def record_alert_run(
+        self,
+        alert_ids: Iterable[int],
+        deliveries: Mapping[int, Iterable[int]],
+        *,
+        upto: int,
+        at: dt.datetime,
+    ) -> None:
+        """After a user's DM was sent (or nothing matched): record what was sent per alert and
+        move the alerts to feed position ``upto``, in one transaction. Alerts deleted meanwhile
+        are skipped."""
+        when = _utc_iso(at)
+        ids = sorted(set(alert_ids))
+        rows = [(int(a), int(p), when) for a, papers in deliveries.items() for p in set(papers)]
+
+        def work(c: _Conn) -> None:
+            c.executemany(
+                """INSERT OR IGNORE INTO alert_deliveries(alert_id, paper_id, sent_at)
+                   SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1)""",
+                rows,
+            )
+            c.execute(
+                """UPDATE alerts SET seen_seq = max(seen_seq, ?)
+                   WHERE id IN (SELECT value FROM json_each(?))""",
+                (upto, json.dumps(ids)),
+            )
+
+        await self._run(lambda c: c.transaction(work))
+
+    async def prune_import_feed(self) -> int:
+        """Drop feed rows every alert has moved past (all of them when there are no alerts);
+        the position is kept by ``sqlite_sequence``. Returns how many rows went."""
+        return await self._run(
+            lambda c: (
+                c.execute(
+                    """DELETE FROM import_feed WHERE seq <= coalesce(
+                           (SELECT min(seen_seq) FROM alerts WHERE paused_at IS NULL),
+                           (SELECT max(seq) FROM import_feed))"""
+                ).rowcount
+            )
+        )
