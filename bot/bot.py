@@ -24,6 +24,7 @@ from bot import answers, embeds
 from bot.replies import NO_MENTIONS, reply_error
 
 if TYPE_CHECKING:
+    from bot.alerts import AlertService
     from bot.config import Config
     from bot.scheduler import DigestScheduler
     from storage.store import Store
@@ -39,6 +40,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.search",
     "cogs.meta",
     "cogs.digest",
+    "cogs.alerts",
 )
 
 #: How long paging buttons and menus stay alive (seconds).
@@ -197,6 +199,9 @@ class PapersBot(commands.Bot):
         self.run_scheduler = run_scheduler
         #: The daily digest scheduler, started in :meth:`setup_hook`, stopped in :meth:`close`.
         self.digests: DigestScheduler | None = None
+        #: The alerts watcher (DMs new matches), started in :meth:`setup_hook`, stopped in
+        #: :meth:`close`.
+        self.alerts: AlertService | None = None
 
     def now(self) -> dt.datetime:
         """The current time, timezone-aware (from :attr:`clock`)."""
@@ -206,6 +211,7 @@ class PapersBot(commands.Bot):
         await self.load_cogs()
         if self.run_scheduler:
             await self.start_scheduler()
+            await self.start_alerts()
         guild_id = self.config.discord_guild_id
         if guild_id is not None and self.sync_dev_guild:
             await self.sync_to_guild(guild_id)
@@ -230,6 +236,34 @@ class PapersBot(commands.Bot):
             fetch_interval=interval,
         )
         await self.digests.start()
+
+    async def start_alerts(self) -> None:
+        """Start the alerts watcher: new imports are matched and DMed within a tick."""
+        from bot.alerts import AlertService, ClientMessenger
+
+        self.alerts = AlertService(
+            store=self.store, messenger=ClientMessenger(self), clock=self.now
+        )
+        await self.alerts.start()
+
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction,
+        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu,
+    ) -> None:
+        """After any command: tell the user, once and privately, that their alerts were paused
+        because a DM to them bounced (``/alerts`` itself turns them back on)."""
+        try:
+            count = await self.store.take_pause_notice(interaction.user.id)
+            if not count:
+                return
+            from bot.alerts import paused_notice_embed
+
+            await reply_error(interaction, paused_notice_embed(count))
+        except Exception:
+            log.exception(
+                "Could not tell user %s that their alerts are paused", interaction.user.id
+            )
 
     async def load_cogs(self) -> None:
         """Load every extension; log each failure and keep going."""
@@ -273,6 +307,8 @@ class PapersBot(commands.Bot):
         log.debug("Closing the bot")
         if self.digests is not None:
             await self.digests.stop()
+        if self.alerts is not None:
+            await self.alerts.stop()
         await super().close()
 
 

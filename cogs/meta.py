@@ -26,6 +26,7 @@ EXAMPLES: dict[str, str] = {
     "paper": "/paper id:2406.06523",
     "author": "/author name:Yejin Choi",
     "search": "/search query:확산 모델 sort:votes",
+    "alerts": "/alerts add keywords:확산 모델",
     "help": "/help",
 }
 

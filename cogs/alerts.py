@@ -1,0 +1,151 @@
+"""``/alerts``: personal alerts (add, list, remove), DMed by :mod:`bot.alerts` on new imports.
+
+A thin adapter over the store's alerts (:mod:`storage.alerts`). Works everywhere (servers, DMs,
+group DMs; user-installable); every reply is private. Using any ``/alerts`` command turns alerts
+that were paused (a DM to the user bounced) back on, and the reply says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import answers, embeds
+from bot.alerts import alert_choice_name, alert_label, alert_list_embed, check_keywords
+from bot.bot import everywhere
+from bot.options import author_choices, safe_choices
+from bot.replies import reply
+from storage.alerts import MAX_ALERTS, MAX_QUERY_CHARS, AlertError
+from storage.search import name_key
+
+if TYPE_CHECKING:
+    from bot.bot import PapersBot
+
+log = logging.getLogger(__name__)
+
+#: ``interaction.extras`` key: how many paused alerts this interaction turned back on.
+RESUMED = "papers_bot_alerts_resumed"
+
+
+def resumed_note(interaction: discord.Interaction) -> str | None:
+    count = int(interaction.extras.get(RESUMED) or 0)
+    if not count:
+        return None
+    return (
+        f"Your {embeds.plural(count, 'paused alert')} {'is' if count == 1 else 'are'} on again "
+        "(papers imported while paused are not sent)."
+    )
+
+
+@everywhere
+class Alerts(commands.GroupCog, group_name="alerts", group_description="Your paper alerts"):
+    """DMs when new papers match your keywords or an author."""
+
+    def __init__(self, bot: PapersBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        resumed = await self.bot.store.resume_alerts(interaction.user.id)
+        if resumed:
+            log.info("User %s: %d paused alerts resumed", interaction.user.id, resumed)
+        interaction.extras[RESUMED] = resumed
+        return True
+
+    @app_commands.command(name="add")
+    @app_commands.describe(
+        keywords="Words in English or Korean to watch for (e.g. diffusion, 확산 모델)",
+        author="An author to watch for (suggested as you type)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        keywords: app_commands.Range[str, 1, MAX_QUERY_CHARS] | None = None,
+        author: app_commands.Range[str, 1, MAX_QUERY_CHARS] | None = None,
+    ) -> None:
+        """Get a DM when newly imported papers match keywords or an author."""
+        if (keywords is None) == (author is None):
+            raise answers.UserError("Give exactly one of `keywords` or `author`.")
+        store = self.bot.store
+        note = None
+        if keywords is not None:
+            kind, query = "keywords", check_keywords(keywords[:MAX_QUERY_CHARS])
+        else:
+            kind, query = "author", " ".join((author or "").split())[:MAX_QUERY_CHARS]
+            found = await store.find_authors(query, limit=1)
+            if found and name_key(found[0].name) == name_key(query):
+                query = found[0].name  # the stored spelling
+            else:
+                note = "No stored papers by this name yet; I'll watch for it as typed."
+        try:
+            alert = await store.add_alert(
+                interaction.user.id, kind, query, now=self.bot.now(), limit=MAX_ALERTS
+            )
+        except AlertError as exc:
+            raise answers.UserError(str(exc)) from exc
+        count = len(await store.alerts(interaction.user.id))
+        lines = [
+            f"Alert `#{alert.id}` added: {alert_label(alert)}. When new days are imported, "
+            "I'll send you a DM with the papers that match (only papers imported from now on).",
+            f"You have {count}/{MAX_ALERTS} alerts.",
+        ]
+        lines += [text for text in (note, resumed_note(interaction)) if text]
+        await reply(
+            interaction,
+            embeds.note_embed("\n".join(lines), title="Alert added"),
+            ephemeral=True,
+        )
+
+    @add.autocomplete("author")
+    async def author_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await author_choices(self.bot.store, current)
+
+    @app_commands.command(name="list")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        """Your alerts (and turn paused ones back on)."""
+        alerts = await self.bot.store.alerts(interaction.user.id)
+        embed = alert_list_embed(alerts, limit=MAX_ALERTS, note=resumed_note(interaction))
+        await reply(interaction, embed, ephemeral=True)
+
+    @app_commands.command(name="remove")
+    @app_commands.describe(alert="The alert to remove (pick from your alerts)")
+    async def remove(self, interaction: discord.Interaction, alert: str) -> None:
+        """Stop an alert."""
+        text = alert.strip().lstrip("#").split(" ", 1)[0]
+        removed = None
+        if text.isdigit():
+            removed = await self.bot.store.remove_alert(interaction.user.id, int(text))
+        if removed is None:
+            raise answers.UserError(
+                "That is not one of your alerts: pick one from the list (`/alerts list`)."
+            )
+        message = f"Alert `#{removed.id}` removed: {alert_label(removed)}."
+        note = resumed_note(interaction)
+        if note:
+            message += f"\n{note}"
+        await reply(interaction, embeds.note_embed(message, title="Alert removed"), ephemeral=True)
+
+    @remove.autocomplete("alert")
+    async def alert_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        async def make() -> list[app_commands.Choice[str]]:
+            text = current.strip().lstrip("#").casefold()
+            alerts = await self.bot.store.alerts(interaction.user.id)
+            return [
+                app_commands.Choice(name=alert_choice_name(a), value=str(a.id))
+                for a in alerts
+                if not text or text in str(a.id) or text in a.query.casefold()
+            ]
+
+        return await safe_choices("alerts", make)
+
+
+async def setup(bot: PapersBot) -> None:
+    await bot.add_cog(Alerts(bot))

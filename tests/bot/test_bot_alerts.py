@@ -1,0 +1,467 @@
+"""bot/alerts.py end to end: imports -> matching -> one DM per user through discord.py's HTTP.
+
+The bot is the real :class:`PapersBot` (``bot.testing.Harness``: commands dispatched through the
+real CommandTree from payloads); direct messages go through discord.py's real ``create_dm`` and
+``DMChannel.send`` with only ``HTTPClient.request`` replaced by :class:`FakeRest`, which records
+each request and can answer an error. Nothing sleeps: the watcher's tick is called directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.alerts import MAX_LINES_PER_ALERT, AlertMatch, alert_dm_embed
+from bot.bot import PapersBot
+from bot.config import Config
+from bot.testing import ALICE, BOB, BOT_USER, Harness, interaction_payload, snowflake
+from storage.alerts import Alert
+from storage.importer import import_paths
+from storage.parser import parse_digest
+from storage.store import Store
+
+ALICE_ID = int(ALICE["id"])
+BOB_ID = int(ALICE["id"]) + 1
+assert int(BOB["id"]) == BOB_ID
+ARXIV_RE = re.compile(r"arxiv\.org/abs/(\d{4}\.\d{5})")
+
+#: (arXiv id, title, authors) per day. Day A is imported before any alert exists.
+DAY_A = [
+    ("2506.00001", "Diffusion Models for Video", "Ann Lee, Bo Kim"),
+    ("2506.00002", "확산 모델 기반 이미지 생성", "Chul Park"),
+]
+DAY_B = [
+    ("2506.00011", "Faster Diffusion Sampling", "Dana Cho"),
+    ("2506.00012", "Agents That Plan", "Ann Lee"),
+    ("2506.00013", "Speech Recognition at Scale", "Eun Seo"),
+]
+DAY_C = [
+    ("2506.00021", "확산 모델을 이용한 음성 합성", "Fay Wu"),
+    ("2506.00022", "Retrieval for Code", "Gil Han"),
+]
+
+
+def digest_text(day: str, papers: Sequence[tuple[str, str, str]]) -> str:
+    """A digest in the bundled format: (arXiv id, title, authors) per paper."""
+    parts = [f"## Daily Papers ({day})", ""]
+    for arxiv_id, title, authors in papers:
+        parts += [
+            f"### [{title}](https://arxiv.org/abs/{arxiv_id})",
+            "",
+            "Vote: 10",
+            "",
+            f"Authors: {authors}",
+            "",
+            f"- ***What's New***: {title}.",
+            "",
+        ]
+    return "\n".join(parts)
+
+
+async def import_day(store: Store, day: str, papers: Sequence[tuple[str, str, str]]) -> None:
+    await store.import_digest(parse_digest(digest_text(day, papers), f"{day}.md"))
+
+
+class _Response:
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+
+
+class FakeRest:
+    """Stands in for ``HTTPClient.request``: records (method, path, json) and answers like
+    Discord; ``fail[(method, path-pattern)] = (status, code)`` makes a route answer an error."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, Any] | None]] = []
+        self.fail: dict[tuple[str, str], tuple[int, int]] = {}
+        self._dm_of: dict[int, int] = {}
+
+    async def request(self, route: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0)
+        payload = kwargs.get("json")
+        self.requests.append((route.method, route.path, payload))
+        for (method, pattern), (status, code) in self.fail.items():
+            if method == route.method and pattern == route.path:
+                error = {"code": code, "message": "Cannot send messages to this user"}
+                response = _Response(status, "Forbidden" if status == 403 else "Error")
+                if status == 403:
+                    raise discord.Forbidden(response, error)  # type: ignore[arg-type]
+                if status == 404:
+                    raise discord.NotFound(response, error)  # type: ignore[arg-type]
+                raise discord.DiscordServerError(response, error)  # type: ignore[arg-type]
+        if route.path == "/users/@me/channels":
+            user_id = int(payload["recipient_id"])
+            channel_id = self._dm_of.setdefault(user_id, snowflake())
+            recipient = {
+                "id": str(user_id),
+                "username": f"user{user_id}",
+                "discriminator": "0",
+                "avatar": None,
+            }
+            return {"id": str(channel_id), "type": 1, "recipients": [recipient]}
+        if route.path == "/channels/{channel_id}/messages":
+            return {
+                "id": str(snowflake()),
+                "channel_id": str(route.channel_id),
+                "type": 0,
+                "content": "",
+                "embeds": (payload or {}).get("embeds") or [],
+                "author": BOT_USER,
+                "attachments": [],
+                "mentions": [],
+                "mention_roles": [],
+                "mention_everyone": False,
+                "pinned": False,
+                "tts": False,
+                "timestamp": "2025-05-10T12:00:00+00:00",
+                "edited_timestamp": None,
+            }
+        raise AssertionError(f"unexpected request {route.method} {route.path}")
+
+    def sent(self) -> list[dict[str, Any]]:
+        """Every message payload that was sent (in order)."""
+        return [
+            p or {}
+            for m, path, p in self.requests
+            if m == "POST" and path == "/channels/{channel_id}/messages"
+        ]
+
+    def opened_for(self) -> list[int]:
+        """The users a DM channel was opened for (in order)."""
+        return [
+            int(p["recipient_id"])
+            for m, path, p in self.requests
+            if m == "POST" and path == "/users/@me/channels" and p
+        ]
+
+
+def arxiv_ids(message: dict[str, Any]) -> set[str]:
+    text = " ".join(e.get("description", "") for e in message.get("embeds", []))
+    return set(ARXIV_RE.findall(text))
+
+
+def section_ids(message: dict[str, Any]) -> dict[str, set[str]]:
+    """arXiv ids per alert header (``**“diffusion”** · 2 new papers``) of a DM."""
+    description = message["embeds"][0]["description"]
+    out: dict[str, set[str]] = {}
+    for block in description.split("\n\n"):
+        header, _, rest = block.partition("\n")
+        out[header.split("**")[1]] = set(ARXIV_RE.findall(rest))
+    return out
+
+
+def alerts_payload(sub: str, user: dict[str, Any], context: str, **options: Any) -> dict[str, Any]:
+    data = {
+        "id": str(snowflake()),
+        "name": "alerts",
+        "type": 1,
+        "options": [
+            {
+                "name": sub,
+                "type": 1,
+                "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+            }
+        ],
+    }
+    return interaction_payload(2, data, user=user, context=context)
+
+
+async def alerts(
+    harness: Harness, sub: str, *, user: dict[str, Any] = ALICE, context: str = "guild", **o: Any
+) -> Any:
+    return await harness.dispatch(alerts_payload(sub, user, context, **o))
+
+
+async def completion_notes(harness: Harness) -> None:
+    """Wait for the bot's on_app_command_completion handlers (the paused-alerts notice)."""
+    pending = [
+        t
+        for t in asyncio.all_tasks()
+        if t.get_name() == "discord.py: on_app_command_completion" and not t.done()
+    ]
+    await asyncio.gather(*pending)
+
+
+def paused_notes(harness: Harness, start: int) -> list[Any]:
+    """The "Alerts paused" notes sent since request number ``start``."""
+    return [
+        r
+        for r in harness.discord.requests[start:]
+        if r.sends_message and r.embed.get("title") == "Alerts paused"
+    ]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "papers.db"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(db_path)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def rest() -> FakeRest:
+    return FakeRest()
+
+
+async def make_harness(store: Store, rest: FakeRest) -> Harness:
+    harness = await Harness.create(store)
+    harness.bot.http.request = rest.request  # type: ignore[method-assign]
+    return harness
+
+
+@pytest.fixture
+async def harness(store: Store, rest: FakeRest) -> AsyncIterator[Harness]:
+    made = await make_harness(store, rest)
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
+@pytest.fixture
+async def subscribed(harness: Harness, store: Store) -> Harness:
+    """Day A imported, then alerts added through the real tree (guild and DM contexts)."""
+    await import_day(store, "2025-06-02", DAY_A)
+    await alerts(harness, "add", keywords="diffusion")
+    await alerts(harness, "add", author="Ann Lee", context="dm")
+    await alerts(harness, "add", user=BOB, keywords="확산 모델")
+    assert len(await store.alerts(ALICE_ID)) == 2
+    return harness
+
+
+def service(harness: Harness) -> Any:
+    assert harness.bot.alerts is not None
+    return harness.bot.alerts
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+async def test_one_dm_per_user_grouped_by_alert_with_only_new_matches(
+    subscribed: Harness, store: Store, rest: FakeRest
+) -> None:
+    """Days B and C imported after the alerts: each user gets one DM, grouped by alert, listing
+    exactly the new matches (nothing from day A)."""
+    await import_day(store, "2025-06-03", DAY_B)
+    await import_day(store, "2025-06-04", DAY_C)
+    results = await service(subscribed).tick()
+    assert sorted((r.user_id, r.outcome) for r in results) == [
+        (ALICE_ID, "sent"),
+        (BOB_ID, "sent"),
+    ]
+    assert sorted(rest.opened_for()) == [ALICE_ID, BOB_ID]
+    messages = rest.sent()
+    assert len(messages) == 2
+    by_user = dict(zip(rest.opened_for(), messages, strict=True))
+    assert section_ids(by_user[ALICE_ID]) == {
+        "“diffusion”": {"2506.00011"},
+        "author Ann Lee": {"2506.00012"},
+    }
+    assert section_ids(by_user[BOB_ID]) == {"“확산 모델”": {"2506.00021"}}
+    assert all(m["allowed_mentions"] == {"parse": []} for m in messages)
+
+
+async def test_same_paper_never_sent_twice(
+    subscribed: Harness, store: Store, rest: FakeRest
+) -> None:
+    """Re-importing day C, or a sent paper listed again on a later day, sends nothing more."""
+    await import_day(store, "2025-06-03", DAY_B)
+    await import_day(store, "2025-06-04", DAY_C)
+    await service(subscribed).tick()
+    sent = len(rest.sent())
+    await import_day(store, "2025-06-04", DAY_C)
+    await import_day(store, "2025-06-05", [DAY_B[0], DAY_C[0]])  # listed again
+    await service(subscribed).tick()
+    assert len(rest.sent()) == sent
+
+
+async def test_no_dm_when_nothing_matched(
+    subscribed: Harness, store: Store, rest: FakeRest
+) -> None:
+    """A new day with no match for anyone sends no DM (and opens no DM channel)."""
+    await import_day(store, "2025-06-03", [("2506.00031", "Tabular Learning", "Han Yu")])
+    results = await service(subscribed).tick()
+    assert {r.outcome for r in results} == {"nothing"}
+    assert rest.requests == []
+
+
+async def test_new_papers_on_a_known_day_count(
+    subscribed: Harness, store: Store, rest: FakeRest
+) -> None:
+    """A day refreshed with more papers (the API's hourly fetch) alerts on the added ones."""
+    await import_day(store, "2025-06-02", [*DAY_A, ("2506.00041", "Diffusion Again", "Io Ra")])
+    await service(subscribed).tick()
+    (message,) = rest.sent()
+    assert arxiv_ids(message) == {"2506.00041"}
+
+
+async def test_failed_send_is_not_recorded_and_retried(
+    subscribed: Harness, store: Store, rest: FakeRest
+) -> None:
+    """A 500 from Discord records nothing: the next tick sends the same DM."""
+    await import_day(store, "2025-06-03", DAY_B)
+    rest.fail[("POST", "/channels/{channel_id}/messages")] = (500, 0)
+    results = await service(subscribed).tick()
+    assert {r.user_id: r.outcome for r in results} == {ALICE_ID: "failed", BOB_ID: "nothing"}
+    assert all(not a.paused for a in await store.alerts(ALICE_ID))
+    rest.fail.clear()
+    await service(subscribed).tick()
+    assert len(rest.sent()) == 2  # the failed attempt records its request too
+    assert arxiv_ids(rest.sent()[-1]) == {"2506.00011", "2506.00012"}
+
+
+# --------------------------------------------------------------------------- closed DMs
+
+
+@pytest.mark.parametrize(
+    "route", ["/users/@me/channels", "/channels/{channel_id}/messages"], ids=["open", "send"]
+)
+async def test_closed_dms_pause_and_the_next_command_says_so(
+    subscribed: Harness, store: Store, rest: FakeRest, route: str
+) -> None:
+    """403/50007 (open or send): alerts kept but paused; the next command adds a private note,
+    once; /alerts turns them back on."""
+    await import_day(store, "2025-06-03", DAY_B)
+    rest.fail[("POST", route)] = (403, 50007)
+    results = await service(subscribed).tick()
+    assert {r.outcome for r in results if r.user_id == ALICE_ID} == {"paused"}
+    kept = await store.alerts(ALICE_ID)
+    assert len(kept) == 2 and all(a.paused for a in kept)
+
+    before = len(subscribed.discord.requests)
+    result = await subscribed.command("today")
+    await completion_notes(subscribed)
+    notes = paused_notes(subscribed, before)
+    assert result.sent and result.sent[0].embed["title"] != "Alerts paused"  # answered first
+    assert len(notes) == 1 and notes[0].ephemeral and notes[0].kind == "followup"
+    assert "2 alerts" in notes[0].embed["description"]
+
+    before = len(subscribed.discord.requests)
+    await subscribed.command("today")
+    await completion_notes(subscribed)
+    assert paused_notes(subscribed, before) == []  # told once
+
+    listed = await alerts(subscribed, "list", context="dm")
+    assert "on again" in listed.embed["description"]
+    assert all(not a.paused for a in await store.alerts(ALICE_ID))
+
+
+async def test_paused_user_does_not_block_others(
+    subscribed: Harness, store: Store, rest: FakeRest
+) -> None:
+    """Alice's closed DMs do not stop Bob's DM."""
+    await import_day(store, "2025-06-04", [*DAY_C, ("2506.00051", "Diffusion X", "Jo Lim")])
+    rest.fail[("POST", "/users/@me/channels")] = (403, 50007)
+    results = {r.user_id: r.outcome for r in await service(subscribed).tick()}
+    assert results == {ALICE_ID: "paused", BOB_ID: "paused"}  # the route fails for everyone
+    rest.fail.clear()
+    await alerts(subscribed, "list", user=BOB)
+    await import_day(store, "2025-06-05", [("2506.00061", "확산 모델 요약", "Ko Min")])
+    results = {r.user_id: r.outcome for r in await service(subscribed).tick()}
+    assert results == {BOB_ID: "sent"}
+    assert all(a.paused for a in await store.alerts(ALICE_ID))
+
+
+# --------------------------------------------------------------------------- restarts, imports
+
+
+async def test_restart_sends_nothing_again(
+    subscribed: Harness, store: Store, rest: FakeRest, db_path: Path
+) -> None:
+    """A new Store and a new bot on the same file send nothing already sent."""
+    await import_day(store, "2025-06-03", DAY_B)
+    await service(subscribed).tick()
+    assert len(rest.sent()) == 1
+    again = await Store.open(db_path)
+    rest2 = FakeRest()
+    bot2 = await make_harness(again, rest2)
+    try:
+        assert await service(bot2).tick() == []
+        assert rest2.requests == []
+    finally:
+        await bot2.close()
+        await again.close()
+
+
+async def test_external_import_is_noticed(
+    subscribed: Harness, rest: FakeRest, db_path: Path, tmp_path: Path
+) -> None:
+    """`papers-bot import` in another process (another Store on the file) is seen by the tick."""
+    day_file = tmp_path / "2025-06-03.md"
+    day_file.write_text(digest_text("2025-06-03", DAY_B), encoding="utf-8")
+    other = await Store.open(db_path)
+    try:
+        summary = await import_paths(other, [day_file])
+        assert summary is not None
+    finally:
+        await other.close()
+    results = await service(subscribed).tick()
+    assert {r.user_id: r.outcome for r in results} == {ALICE_ID: "sent", BOB_ID: "nothing"}
+    assert arxiv_ids(rest.sent()[0]) == {"2506.00011", "2506.00012"}
+
+
+async def test_watcher_started_and_stopped_with_the_bot(store: Store) -> None:
+    """setup_hook starts the alerts watcher; close stops it; `sync` logins never start it."""
+    bot = PapersBot(config=Config(), store=store, extensions=())
+    await bot._async_setup_hook()
+    await bot.setup_hook()
+    assert bot.alerts is not None and bot.alerts.running
+    watcher = bot.alerts
+    await bot.close()
+    assert not watcher.running
+    quiet = PapersBot(config=Config(), store=store, extensions=(), run_scheduler=False)
+    await quiet._async_setup_hook()
+    await quiet.setup_hook()
+    assert quiet.alerts is None
+    await quiet.close()
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _paper(n: int) -> Any:
+    from storage.models import Appearance, Paper
+
+    return Paper(
+        arxiv_id=f"2506.{n:05d}",
+        title=f"Paper {n} " + "x" * 150,
+        url=f"https://arxiv.org/abs/2506.{n:05d}",
+        authors=("A",),
+        authors_truncated=False,
+        votes=n,
+        media=None,
+        summary=(),
+        days=(Appearance(dt.date(2025, 6, 3), n, n),),
+    )
+
+
+def test_dm_embed_stays_within_limits() -> None:
+    """Many alerts with many papers: one embed within Discord's limits, the rest counted."""
+    now = dt.datetime(2025, 6, 3, tzinfo=dt.UTC)
+    matches = [
+        AlertMatch(
+            Alert(i, ALICE_ID, "keywords", f"topic {i} @everyone", f"topic {i}", now, 0),
+            tuple(_paper(i * 100 + j) for j in range(30)),
+        )
+        for i in range(1, 26)
+    ]
+    embed = alert_dm_embed(matches)
+    assert len(embed) <= 6000 and len(embed.description or "") <= 4096
+    assert "… and" in (embed.description or "")
+    first = (embed.description or "").split("\n\n")[0]
+    assert first.count("arxiv.org/abs/") <= MAX_LINES_PER_ALERT
