@@ -175,6 +175,15 @@ async def test_changed_title_reindexed(store: Store) -> None:
     assert (await store.search("quokka")).total == 0
 
 
+async def test_changed_korean_summary_reindexed(store: Store) -> None:
+    """A newer digest's summary replaces the old one in the index (old words no longer match)."""
+    await store.import_digest(digest(D1, paper("2406.00001", summary=("강화학습 연구",))))
+    await store.import_digest(digest(D2, paper("2406.00001", summary=("그래프 신경망",))))
+    await store.import_digest(digest(D1, paper("2406.00001", summary=("강화학습 연구",))))
+    assert (await store.search("신경망")).total == 1
+    assert (await store.search("강화")).total == 0
+
+
 async def test_import_is_atomic(store: Store) -> None:
     """If the second half of a digest fails, nothing of that file is stored."""
     await store.import_digest(digest(D1, paper("2406.00001")))
