@@ -42,6 +42,7 @@ __all__ = [
     "SearchAnswer",
     "TopAnswer",
     "UserError",
+    "anchor_day",
     "author",
     "clamp_count",
     "clamp_offset",
@@ -241,6 +242,12 @@ def _utc_today(now: dt.datetime) -> dt.date:
     return now.astimezone(dt.UTC).date()
 
 
+def anchor_day(now: dt.datetime, latest: dt.date | None) -> dt.date:
+    """The day relative periods end on: min(today in UTC, the newest digest day)."""
+    today_ = _utc_today(now)
+    return min(today_, latest) if latest is not None else today_
+
+
 def _weekday(date: dt.date) -> str:
     return _WEEKDAYS[date.weekday()]
 
@@ -365,7 +372,7 @@ async def top(
         note = "Most voted papers of all time." if papers.total else _NO_DATA
         return TopAnswer(name, None, None, papers, note=note, anchor=latest)
 
-    anchor = min(today_, latest) if latest is not None else today_
+    anchor = anchor_day(now, latest)
     start = anchor - dt.timedelta(days=days - 1)
     papers = await store.top_papers(start, anchor, limit=limit, offset=offset)
     note = f"Most voted papers of the last {days} days, {start.isoformat()} to {anchor.isoformat()}"
