@@ -38,6 +38,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.papers",
     "cogs.authors",
     "cogs.search",
+    "cogs.ask",
     "cogs.meta",
     "cogs.digest",
     "cogs.alerts",
@@ -63,9 +64,11 @@ def everywhere(func: F) -> F:
 
 
 def make_intents() -> discord.Intents:
-    """Only what slash commands need: no privileged intents (members, presences, content)."""
+    """No privileged intents (members, presences, content): slash commands need only guilds;
+    the messages intents bring DMs and messages that mention the bot, with their content."""
     intents = discord.Intents.none()
     intents.guilds = True
+    intents.dm_messages = intents.guild_messages = True  # cogs.ask: questions in plain text
     return intents
 
 

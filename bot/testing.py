@@ -27,6 +27,7 @@ import asyncio
 import copy
 import datetime as dt
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -112,6 +113,8 @@ class Request:
             )
         if "/messages/" in self.path:
             return "edit_message" if self.method == "PATCH" else "message"
+        if self.path.startswith("/channels/"):
+            return "send"  # a message the bot sends as itself (``channel.send``)
         return "followup"
 
     @property
@@ -148,6 +151,10 @@ class Request:
         return self.body.get("components")
 
     @property
+    def content(self) -> str:
+        return self.body.get("content") or ""
+
+    @property
     def custom_ids(self) -> list[str]:
         return [c["custom_id"] for row in self.components or [] for c in row.get("components", [])]
 
@@ -160,7 +167,7 @@ class Request:
         """A request that shows the user something (not a deferral, delete or fetch)."""
         if self.kind == "callback":
             return self.callback_type in (4, 7)
-        return self.kind in ("followup", "edit_original", "edit_message")
+        return self.kind in ("followup", "edit_original", "edit_message", "send")
 
 
 class FakeDiscord(AsyncWebhookAdapter):
@@ -223,6 +230,46 @@ class FakeDiscord(AsyncWebhookAdapter):
             return copy.deepcopy(self.messages[message_id])
         # Followup: a new message.
         return self._create(token, payload or {})
+
+    async def http_request(self, route: Any, **kwargs: Any) -> Any:
+        """Stand-in for ``HTTPClient.request``: messages the bot sends, edits and deletes as
+        itself (``channel.send``, ``message.edit``), recorded like the webhook requests."""
+        at = time.perf_counter()
+        await asyncio.sleep(0)
+        path = route.url.removeprefix(route.BASE)
+        payload = kwargs.get("json")
+        if payload is None and kwargs.get("form"):
+            payload = next(
+                (json.loads(f["value"]) for f in kwargs["form"] if f.get("name") == "payload_json"),
+                None,
+            )
+        self.requests.append(
+            Request(route.method, path, copy.deepcopy(payload), kwargs.get("params"), at)
+        )
+        parts = path.strip("/").split("/")
+        if parts[:1] != ["channels"] or len(parts) < 3 or parts[2] != "messages":
+            return None  # typing, reactions, ...: nothing to answer
+        channel_id = int(parts[1])
+        if len(parts) == 3 and route.method == "POST":
+            message_id = snowflake()
+            data = payload or {}
+            message = self._message("", message_id, data)
+            message.update(
+                channel_id=str(channel_id), type=19 if data.get("message_reference") else 0
+            )
+            message.pop("application_id")
+            message.pop("webhook_id")
+            if data.get("message_reference"):
+                message["message_reference"] = data["message_reference"]
+            self.messages[message_id] = message
+            return copy.deepcopy(message)
+        message_id = int(parts[3])
+        if route.method == "PATCH":
+            return self._update(message_id, payload or {})
+        if route.method == "DELETE":
+            self.deleted.add(message_id)
+            return None
+        return copy.deepcopy(self.messages[message_id])
 
     # Discord's side ----------------------------------------------------------------------
 
@@ -361,6 +408,50 @@ def interaction_payload(
     return payload
 
 
+def message_payload(
+    content: str,
+    *,
+    user: dict[str, Any] = ALICE,
+    context: str = "dm",
+    mentions: Iterable[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A gateway MESSAGE_CREATE payload: in the bot's DM (channel type 1, no ``guild_id``) or
+    in a server channel (``context="guild"``, with the author's member and ``mentions``)."""
+    payload: dict[str, Any] = {
+        "id": str(snowflake()),
+        "channel_id": str(DM_CHANNEL_ID if context == "dm" else CHANNEL_ID),
+        "author": user,
+        "content": content,
+        "timestamp": discord.utils.utcnow().isoformat(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "components": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+    }
+    member = {"roles": [], "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False, "mute": False}
+    if context == "dm":
+        payload["channel_type"] = 1
+        payload["mentions"] = list(mentions)
+    else:
+        payload["guild_id"] = str(GUILD_ID)
+        payload["channel_type"] = 0
+        payload["member"] = dict(member)
+        payload["mentions"] = [{**m, "member": dict(member)} for m in mentions]
+    return payload
+
+
+def mention(user: dict[str, Any]) -> str:
+    """How a mention of ``user`` looks in message content."""
+    return f"<@{user['id']}>"
+
+
 def command_data(
     tree: app_commands.CommandTree,
     name: str,
@@ -497,12 +588,49 @@ class Harness:
         requests = self.discord.requests[start:]
         return Result(requests, self._message_of(payload, requests), payload)
 
-    async def _settle(self, before: set[asyncio.Task[Any]]) -> None:
+    async def message(
+        self,
+        content: str,
+        /,
+        *,
+        user: dict[str, Any] = ALICE,
+        context: str = "dm",
+        mentions: Iterable[dict[str, Any]] = (),
+    ) -> Result:
+        """Feed one MESSAGE_CREATE (a DM, or a server message with ``context="guild"``) through
+        the real ``ConnectionState`` and wait until every ``on_message`` listener is done.
+
+        ``result.message_id`` is the message the bot sent (to press its buttons), if any.
+        """
+        payload = message_payload(content, user=user, context=context, mentions=mentions)
+        return await self.dispatch_message(payload)
+
+    async def dispatch_message(self, payload: dict[str, Any]) -> Result:
+        """Feed a MESSAGE_CREATE payload to the client; the bot's REST calls go to the fake."""
+        self.bot.http.request = self.discord.http_request  # type: ignore[method-assign]
+        start = len(self.discord.requests)
+        before = asyncio.all_tasks()
+        self.bot._connection.parse_message_create(payload)  # type: ignore[arg-type]
+        await self._settle(before, names=(*WATCHED_TASKS, "discord.py: on_message"))
+        requests = self.discord.requests[start:]
+        sent = [r for r in requests if r.kind == "send"]
+        message_id = None
+        if sent:
+            message_id = max(
+                mid
+                for mid, msg in self.discord.messages.items()
+                if msg["channel_id"] == payload["channel_id"]
+            )
+        return Result(requests, message_id, payload)
+
+    async def _settle(
+        self, before: set[asyncio.Task[Any]], names: tuple[str, ...] = WATCHED_TASKS
+    ) -> None:
         for _ in range(50):
             pending = [
                 t
                 for t in asyncio.all_tasks() - before
-                if not t.done() and t.get_name().startswith(WATCHED_TASKS)
+                if not t.done() and t.get_name().startswith(names)
             ]
             if not pending:
                 return

@@ -27,6 +27,7 @@ EXAMPLES: dict[str, str] = {
     "author": "/author name:Yejin Choi",
     "search": "/search query:확산 모델 sort:votes",
     "alerts": "/alerts add keywords:확산 모델",
+    "ask": "/ask question:이번 주 에이전트 논문 top 5",
     "help": "/help",
 }
 
