@@ -3,6 +3,7 @@ and /ask through the real CommandTree, answered like the matching commands."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -209,3 +210,22 @@ async def test_intents_need_no_privilege(harness: Harness) -> None:
     assert intents.dm_messages and intents.guild_messages
     assert not intents.message_content
     assert not intents.members and not intents.presences
+
+
+async def test_dm_buttons_removed_on_timeout(store: Any) -> None:
+    """When the view times out, the bot edits its own DM message so the buttons go away."""
+    harness = await Harness.create(store, view_timeout=0.05)
+    try:
+        asked = await harness.message("model this week")
+        assert harness.discord.messages[asked.message_id]["components"]
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if not harness.discord.messages[asked.message_id]["components"]:
+                break
+        edit = harness.discord.requests[-1]
+        assert (edit.method, edit.kind) == ("PATCH", "edit_message")
+        assert edit.path == f"/channels/{DM_CHANNEL_ID}/messages/{asked.message_id}"
+        assert edit.payload["components"] == []
+        assert harness.discord.messages[asked.message_id]["embeds"]
+    finally:
+        await harness.close()
