@@ -32,6 +32,7 @@ Concurrency: every public method is a single function run in aiosqlite's worker 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -173,7 +174,22 @@ class _Conn:
         return self.raw.executemany(sql, rows)
 
     def transaction(self, work: Callable[[_Conn], T]) -> T:
-        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction: committed whole or rolled back."""
+        """Run ``work`` atomically: whole or not at all.
+
+        On its own it is one ``BEGIN IMMEDIATE`` transaction. Inside a transaction that is already
+        open (:meth:`Store.batch`) it is a savepoint of it: rolled back alone when it fails, and
+        committed with the batch.
+        """
+        if self.raw.in_transaction:
+            self.raw.execute("SAVEPOINT work")
+            try:
+                result = work(self)
+            except BaseException:
+                self.raw.execute("ROLLBACK TO work")
+                self.raw.execute("RELEASE work")
+                raise
+            self.raw.execute("RELEASE work")
+            return result
         self.raw.execute("BEGIN IMMEDIATE")
         try:
             result = work(self)
@@ -212,6 +228,25 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
             await conn.close()
             raise
         return store
+
+    @contextlib.asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Group the writes made inside into one commit (for bulk imports).
+
+        Every write inside stays atomic on its own (each ``import_digest`` is a savepoint: a file
+        that fails is rolled back alone and the others go on); the batch commits them together,
+        which saves rewriting the same index pages once per file. If the block itself raises,
+        everything since the batch began is rolled back. Only for a store that nothing else
+        writes to meanwhile (the import command); keep batches short, since a batch holds the
+        database's write lock.
+        """
+        await self._run(lambda c: c.execute("BEGIN IMMEDIATE"))
+        try:
+            yield
+        except BaseException:
+            await self._run(lambda c: c.execute("ROLLBACK"))
+            raise
+        await self._run(lambda c: c.execute("COMMIT"))
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` in the connection's worker thread."""

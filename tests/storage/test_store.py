@@ -215,6 +215,37 @@ async def test_import_atomic_when_late_step_fails(
     assert result.new_papers == 1
 
 
+async def test_batch_keeps_each_file_atomic(store: Store, db_path: Path) -> None:
+    """In a batch, a failing file is rolled back alone; the files around it are committed."""
+    async with store.batch():
+        await store.import_digest(digest(D1, paper("2406.00001")))
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.import_digest(
+                digest(D2, paper("2406.00002"), paper("2406.00003", title=None))  # type: ignore[arg-type]
+            )
+        await store.import_digest(digest(D3, paper("2406.00004")))
+    await store.close()
+    reopened = await Store.open(db_path)
+    try:
+        assert [d.date for d in await reopened.days()] == [D3, D1]
+        assert await reopened.paper("2406.00001") is not None
+        assert await reopened.paper("2406.00002") is None
+        assert await reopened.paper("2406.00004") is not None
+    finally:
+        await reopened.close()
+
+
+async def test_batch_that_raises_rolls_everything_back(store: Store) -> None:
+    """A batch whose block fails leaves nothing of it behind, not even its good files."""
+    with pytest.raises(RuntimeError, match="interrupted"):
+        async with store.batch():
+            await store.import_digest(digest(D1, paper("2406.00001")))
+            raise RuntimeError("interrupted")
+    assert await store.is_empty()
+    result = await store.import_digest(digest(D1, paper("2406.00001")))
+    assert result.new_papers == 1
+
+
 async def test_problems_pass_through(store: Store) -> None:
     """Parser problems reach the ImportResult; a repeated paper in one file is reported too."""
     from storage.models import Problem
