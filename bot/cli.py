@@ -14,7 +14,7 @@ import datetime as dt
 import inspect
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -130,6 +130,31 @@ def _add_import_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@contextlib.contextmanager
+def progress_bar(
+    verb: str, console: Console, *, basename: bool = False
+) -> Iterator[Callable[[int, int, str], None]]:
+    """A transient progress bar on ``console``; yields the ``progress(done, total, name)`` callback
+    that the importer and the fetcher call after each item (``basename``: show file names only).
+    """
+    with Progress(
+        TextColumn(verb),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            label = name.rsplit("/", 1)[-1] if basename else name
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield progress
+
+
 async def _import(args: argparse.Namespace, config: Config) -> int:
     from bot.textrender import render_import_summary
     from storage.importer import discover, import_files
@@ -144,20 +169,7 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
     err = _stderr()
     async with open_store(config, seed=False) as store:
         if len(files) >= PROGRESS_FROM_FILES and err.is_terminal:
-            with Progress(
-                TextColumn("Importing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("{task.description}", markup=False),
-                console=err,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("", total=len(files))
-
-                def progress(done: int, total: int, name: str) -> None:
-                    bar.update(task, completed=done, description=name.rsplit("/", 1)[-1])
-
+            with progress_bar("Importing", err, basename=True) as progress:
                 summary = await import_files(store, files, progress=progress, missing=missing)
         else:
             summary = await import_files(store, files, missing=missing)
@@ -366,20 +378,7 @@ async def _fetch(args: argparse.Namespace, config: Config) -> int:
             error_line("no source to fetch from: set HF_API_BASE, DIGEST_URL_TEMPLATE or WATCH_DIR")
             return 2
         if err.is_terminal:
-            with Progress(
-                TextColumn("Fetching"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("{task.description}", markup=False),
-                console=err,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("", total=None)
-
-                def progress(done: int, total: int, label: str) -> None:
-                    bar.update(task, completed=done, total=total, description=label)
-
+            with progress_bar("Fetching", err) as progress:
                 outcomes = await fetcher.run(dates, progress=progress)
         else:
 

@@ -236,3 +236,21 @@ def test_closed_pipe_ends_quietly(env: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(entry, "_silence_stdout", lambda: None)
     monkeypatch.setitem(cli.COMMANDS, "export", cli.Command("export", broken))
     assert main(["export"]) == 141
+
+
+def test_progress_bar_shows_the_item_being_worked_on() -> None:
+    """The import/fetch progress bar reports done/total and the current item's name."""
+    import io
+
+    from rich.console import Console
+
+    from bot.cli import progress_bar
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=100)
+    with progress_bar("Importing", console, basename=True) as progress:
+        progress(3, 12, "/digests/2024/06/13.md")
+    text = buffer.getvalue()
+    assert "Importing" in text
+    assert "3/12" in text
+    assert "13.md" in text and "/digests/" not in text
