@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
+from digests import digest_text, import_day
 
 from bot.alerts import MAX_LINES_PER_ALERT, AlertMatch, alert_dm_embed
 from bot.bot import PapersBot
@@ -24,7 +25,6 @@ from bot.config import Config
 from bot.testing import ALICE, BOB, BOT_USER, Harness, interaction_payload, snowflake
 from storage.alerts import Alert
 from storage.importer import import_paths
-from storage.parser import parse_digest
 from storage.store import Store
 
 ALICE_ID = int(ALICE["id"])
@@ -46,27 +46,6 @@ DAY_C = [
     ("2506.00021", "확산 모델을 이용한 음성 합성", "Fay Wu"),
     ("2506.00022", "Retrieval for Code", "Gil Han"),
 ]
-
-
-def digest_text(day: str, papers: Sequence[tuple[str, str, str]]) -> str:
-    """A digest in the bundled format: (arXiv id, title, authors) per paper."""
-    parts = [f"## Daily Papers ({day})", ""]
-    for arxiv_id, title, authors in papers:
-        parts += [
-            f"### [{title}](https://arxiv.org/abs/{arxiv_id})",
-            "",
-            "Vote: 10",
-            "",
-            f"Authors: {authors}",
-            "",
-            f"- ***What's New***: {title}.",
-            "",
-        ]
-    return "\n".join(parts)
-
-
-async def import_day(store: Store, day: str, papers: Sequence[tuple[str, str, str]]) -> None:
-    await store.import_digest(parse_digest(digest_text(day, papers), f"{day}.md"))
 
 
 class _Response:

@@ -3,38 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import pytest
+from digests import import_day
 
 from storage.alerts import MAX_ALERTS, AlertError, AlertExists, AlertLimitReached, alert_key
-from storage.parser import parse_digest
 from storage.store import Store
 
 NOW = dt.datetime(2025, 5, 10, 12, 0, tzinfo=dt.UTC)
 USER = 7001
 OTHER = 7002
-
-
-def digest_text(day: str, papers: Sequence[tuple[str, str, str]]) -> str:
-    """A digest in the bundled format: (arXiv id, title, authors) per paper."""
-    parts = [f"## Daily Papers ({day})", ""]
-    for arxiv_id, title, authors in papers:
-        parts += [
-            f"### [{title}](https://arxiv.org/abs/{arxiv_id})",
-            "",
-            "Vote: 10",
-            "",
-            f"Authors: {authors}",
-            "",
-            f"- ***What's New***: {title} 요약입니다.",
-            "",
-        ]
-    return "\n".join(parts)
-
-
-async def import_day(store: Store, day: str, papers: Sequence[tuple[str, str, str]]) -> None:
-    await store.import_digest(parse_digest(digest_text(day, papers), f"{day}.md"))
 
 
 async def test_add_alert_starts_at_the_current_feed_position(store: Store) -> None:
