@@ -16,7 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import discord
 
 from bot import embeds
-from bot.replies import NO_MENTIONS, reply, reply_error
+from bot.replies import NO_MENTIONS, reply_error
 from storage.models import Page
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,10 @@ class OwnedView(discord.ui.View):
 
 
 class Paginator(OwnedView):
-    """First / previous / next / last buttons over a :class:`PageSource`."""
+    """First / previous / next / last buttons over a :class:`PageSource`.
+
+    Page 1 and whether to send the view at all come from :func:`bot.presenters.first_page`.
+    """
 
     def __init__(
         self,
@@ -206,22 +209,15 @@ class Paginator(OwnedView):
     def page_count(self) -> int:
         return self.source.page_count
 
+    def has_controls(self) -> bool:
+        """Whether there is anything to click (more than one page, by default)."""
+        return self.page_count > 1
+
     def _update_buttons(self) -> None:
         last = self.page_count - 1
         self.first_page.disabled = self.previous_page.disabled = self.index <= 0
         self.next_page.disabled = self.last_page.disabled = self.index >= last
         self.indicator.label = f"{self.index + 1}/{self.page_count}"
-
-    async def start(self, interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
-        """Send page 1 (with buttons only when there is more than one page)."""
-        embed = await self.source.get_page(0)
-        if self.page_count <= 1:
-            self.stop()
-            await reply(interaction, embed, ephemeral=ephemeral)
-            return
-        self._update_buttons()
-        message = await reply(interaction, embed, view=self, ephemeral=ephemeral)
-        self.attach(message=message, interaction=interaction)
 
     async def show_page(self, interaction: discord.Interaction, index: int) -> None:
         self.index = clamp_page(index, self.page_count)

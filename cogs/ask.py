@@ -22,16 +22,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, embeds
+from bot import answers, embeds, presenters
 from bot import question as plain
 from bot.bot import everywhere
-from bot.paginator import Paginator, QueryPageSource
 from bot.replies import NO_MENTIONS, REPLIED
-from cogs.authors import AuthorView
-from cogs.papers import top_label
 from cogs.search import PER_PAGE as SEARCH_PER_PAGE
 from cogs.search import QUERY_MAX
-from storage.models import Page, Paper, SearchHit
 
 if TYPE_CHECKING:
     from bot.bot import PapersBot
@@ -89,105 +85,20 @@ class Ask(commands.Cog):
 
     async def render(
         self, answered: plain.Answered, *, owner: discord.abc.User, now: dt.datetime
-    ) -> tuple[discord.Embed, Paginator | None]:
+    ) -> presenters.Presented:
         """The embed (and paging view, if any) the matching command would send."""
         answer = answered.answer
-        store = self.bot.store
-        timeout = self.bot.view_timeout
         if answer is None:
             return embeds.note_embed(plain.GUIDE, title=GUIDE_TITLE), None
-
-        if isinstance(answer, answers.SearchAnswer):
-            text, since, until, sort = answer.query, answer.since, answer.until, answer.sort
-            if answer.paper is not None:
-                return embeds.paper_embed(answer.paper), None
-            if not answer.found:
-                return embeds.nothing_found_embed(text, answer.suggestions), None
-            note = answer.note or None
-
-            async def fetch_hits(offset: int, limit: int) -> Page[SearchHit]:
-                again = await answers.search(
-                    store, text, since=since, until=until, sort=sort, limit=limit, offset=offset
-                )
-                return again.hits
-
-            def render_hits(page: Page[SearchHit]) -> discord.Embed:
-                return embeds.search_embed(text, page, sort=sort, note=note)
-
-            source: Any = QueryPageSource(answer.hits, fetch_hits, render_hits)
-            return await self._paged(source, owner, "search", timeout)
-
-        if isinstance(answer, answers.TopAnswer):
-            if not answer.found:
-                return embeds.note_embed(answer.note, title="No papers there"), None
-            if answer.period == "custom":
-                period, since, until = None, answer.since, answer.until
-            else:
-                period, since, until = answer.period, None, None
-            label, note = top_label(answer), answer.note or None
-
-            async def fetch_top(offset: int, limit: int) -> Page[Paper]:
-                again = await answers.top(
-                    store, period, since, until, limit, now=now, offset=offset
-                )
-                return again.papers
-
-            def render_top(page: Page[Paper]) -> discord.Embed:
-                return embeds.top_list_embed(label, page, note=note)
-
-            source = QueryPageSource(answer.papers, fetch_top, render_top)
-            return await self._paged(source, owner, "top", timeout)
-
-        if isinstance(answer, answers.DayAnswer):
-            if answer.date is None:
-                if answer.requested is not None and (answer.before or answer.after):
-                    embed = embeds.missing_day_embed(answer.requested, answer.before, answer.after)
-                    return embed, None
-                return embeds.note_embed(answer.note, title="Nothing yet"), None
-            date, note = answer.date, answer.note or None
-
-            async def fetch_day(offset: int, limit: int) -> Page[Paper]:
-                return (await answers.day(store, date, limit, offset=offset)).papers
-
-            def render_day(page: Page[Paper]) -> discord.Embed:
-                return embeds.day_list_embed(date, page, note=note)
-
-            source = QueryPageSource(answer.papers, fetch_day, render_day)
-            command = "today" if answered.question.kind == "today" else "day"
-            return await self._paged(source, owner, command, timeout)
-
-        # An author card, as /author shows it.
-        if answer.profile is None:
-            query = answer.query
-            message = f"No author named **{embeds.escape(embeds.shorten(query, 100))}**."
-            if answer.suggestions:
-                names = ", ".join(embeds.escape(a.name) for a in answer.suggestions)
-                message += f"\nDid you mean: {names}?"
-            message += "\nTry `/author` and pick a name from the suggestions."
-            return embeds.error_embed(message, title="Unknown author"), None
-        view = AuthorView(
-            store,
-            answer.profile,
-            answer.matches,
+        is_today = isinstance(answer, answers.DayAnswer) and answered.question.kind == "today"
+        return await presenters.present(
+            answer,
+            store=self.bot.store,
             owner=owner,
-            timeout=timeout,
-            per_page=answer.papers.limit,
+            expires=self.bot.view_timeout,
+            now=now,
+            command="today" if is_today else None,
         )
-        embed = await view.source.get_page(0)
-        if not view.has_controls():
-            view.stop()
-            return embed, None
-        return embed, view
-
-    async def _paged(
-        self, source: Any, owner: discord.abc.User, command: str, expires: float | None
-    ) -> tuple[discord.Embed, Paginator | None]:
-        view = Paginator(source, owner=owner, command=command, timeout=expires)
-        embed = await source.get_page(0)
-        if view.page_count <= 1:
-            view.stop()
-            return embed, None
-        return embed, view
 
     async def answer(
         self, text: str, *, owner: discord.abc.User, send: Send

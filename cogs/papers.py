@@ -2,7 +2,7 @@
 
 Each command clamps its options again (Discord's client enforces ``Range``, the library does
 not), defers anything that queries more than one row, asks :mod:`bot.answers` (the same code
-the console uses), and renders with :mod:`bot.embeds`.
+the console uses), and shows the answer with :mod:`bot.presenters` (paging included).
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, embeds
+from bot import answers, embeds, presenters
 from bot.bot import everywhere
 from bot.options import PERIOD_CHOICES, DateOption, paper_choices
-from bot.paginator import Paginator, QueryPageSource
 from bot.replies import reply, reply_error
-from storage.models import Page, Paper
 
 if TYPE_CHECKING:
     from bot.bot import PapersBot
@@ -27,23 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Count = app_commands.Range[int, 1, answers.MAX_COUNT]
-
-
-def top_label(answer: answers.TopAnswer) -> str:
-    """``last 7 days (2024-06-07 to 2024-06-13)``, ``all time``, ``since 2024-01-01``."""
-    names = {"week": "last 7 days", "month": "last 30 days", "year": "last 365 days"}
-    if answer.period == "all":
-        return "all time"
-    span = ""
-    if answer.since and answer.until:
-        span = f"{answer.since.isoformat()} to {answer.until.isoformat()}"
-    elif answer.since:
-        span = f"since {answer.since.isoformat()}"
-    elif answer.until:
-        span = f"until {answer.until.isoformat()}"
-    if answer.period in names:
-        return f"{names[answer.period]} ({span})" if span else names[answer.period]
-    return span or "all time"
 
 
 class Papers(commands.Cog):
@@ -55,30 +36,14 @@ class Papers(commands.Cog):
     async def _send_day(
         self, interaction: discord.Interaction, answer: answers.DayAnswer, *, command: str
     ) -> None:
-        store = self.bot.store
-        if answer.date is None:
-            if answer.requested is not None and (answer.before or answer.after):
-                await reply(
-                    interaction,
-                    embeds.missing_day_embed(answer.requested, answer.before, answer.after),
-                )
-            else:
-                await reply(interaction, embeds.note_embed(answer.note, title="Nothing yet"))
-            return
-        date = answer.date
-        note = answer.note or None
-
-        async def fetch(offset: int, limit: int) -> Page[Paper]:
-            return (await answers.day(store, date, limit, offset=offset)).papers
-
-        def render(page: Page[Paper]) -> discord.Embed:
-            return embeds.day_list_embed(date, page, note=note)
-
-        source = QueryPageSource(answer.papers, fetch, render)
-        view = Paginator(
-            source, owner=interaction.user, command=command, timeout=self.bot.view_timeout
+        embed, view = await presenters.present_day(
+            answer,
+            store=self.bot.store,
+            owner=interaction.user,
+            expires=self.bot.view_timeout,
+            command=command,
         )
-        await view.start(interaction)
+        await presenters.respond(interaction, embed, view)
 
     @app_commands.command(name="today")
     @app_commands.describe(count="How many papers per page (1-25, default 10)")
@@ -130,29 +95,12 @@ class Papers(commands.Cog):
                 f"`since` ({since}) is after `until` ({until}): swap them and try again."
             )
         await interaction.response.defer(thinking=True)
-        store = self.bot.store
-        now = self.bot.now()
+        store, now = self.bot.store, self.bot.now()
         answer = await answers.top(store, period_name, since, until, count, now=now)
-        if not answer.found:
-            await reply(interaction, embeds.note_embed(answer.note, title="No papers there"))
-            return
-        label = top_label(answer)
-        note = answer.note or None
-
-        async def fetch(offset: int, limit: int) -> Page[Paper]:
-            again = await answers.top(
-                store, period_name, since, until, limit, now=now, offset=offset
-            )
-            return again.papers
-
-        def render(page: Page[Paper]) -> discord.Embed:
-            return embeds.top_list_embed(label, page, note=note)
-
-        source = QueryPageSource(answer.papers, fetch, render)
-        view = Paginator(
-            source, owner=interaction.user, command="top", timeout=self.bot.view_timeout
+        embed, view = await presenters.present_top(
+            answer, store=store, owner=interaction.user, expires=self.bot.view_timeout, now=now
         )
-        await view.start(interaction)
+        await presenters.respond(interaction, embed, view)
 
     @app_commands.command(name="paper")
     @app_commands.describe(

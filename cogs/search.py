@@ -9,12 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, embeds
+from bot import answers, presenters
 from bot.bot import everywhere
 from bot.options import SORT_CHOICES, DateOption
-from bot.paginator import Paginator, QueryPageSource
-from bot.replies import reply
-from storage.models import Page, SearchHit
 
 if TYPE_CHECKING:
     from bot.bot import PapersBot
@@ -59,31 +56,13 @@ class Search(commands.Cog):
                 f"`since` ({since}) is after `until` ({until}): swap them and try again."
             )
         await interaction.response.defer(thinking=True)
-        store = self.bot.store
         answer = await answers.search(
-            store, text, since=since, until=until, sort=sort_name, limit=PER_PAGE
+            self.bot.store, text, since=since, until=until, sort=sort_name, limit=PER_PAGE
         )
-        if answer.paper is not None:
-            await reply(interaction, embeds.paper_embed(answer.paper))
-            return
-        if not answer.found:
-            await reply(interaction, embeds.nothing_found_embed(text, answer.suggestions))
-            return
-
-        async def fetch(offset: int, limit: int) -> Page[SearchHit]:
-            again = await answers.search(
-                store, text, since=since, until=until, sort=sort_name, limit=limit, offset=offset
-            )
-            return again.hits
-
-        def render(page: Page[SearchHit]) -> discord.Embed:
-            return embeds.search_embed(text, page, sort=sort_name, note=answer.note or None)
-
-        source = QueryPageSource(answer.hits, fetch, render)
-        view = Paginator(
-            source, owner=interaction.user, command="search", timeout=self.bot.view_timeout
+        embed, view = await presenters.present_search(
+            answer, store=self.bot.store, owner=interaction.user, expires=self.bot.view_timeout
         )
-        await view.start(interaction)
+        await presenters.respond(interaction, embed, view)
 
 
 async def setup(bot: PapersBot) -> None:

@@ -1,0 +1,368 @@
+"""From an answer to a message: the first embed and the paging view, written once.
+
+Every place that shows a :mod:`bot.answers` answer in Discord (``/search``, ``/today``,
+``/day``, ``/top``, ``/author`` and plain-language questions) turns it into what to send here:
+``(embed, view)``, where ``view`` is ``None`` when there is only one page (and, for an author,
+no other matching author to switch to). Later pages are fetched on demand by asking
+:mod:`bot.answers` again with the page's offset, so paging shows exactly what the command would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+import discord
+
+from bot import answers, embeds
+from bot.paginator import Paginator, QueryPageSource
+from bot.replies import NO_MENTIONS, reply, reply_error
+from storage.models import Author, AuthorProfile, Page, Paper, SearchHit
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: What to send for an answer: the first page's embed, and the view to page it (or ``None``).
+Presented: TypeAlias = tuple[discord.Embed, Paginator | None]
+#: Any answer :func:`present` can show.
+Answer: TypeAlias = (
+    answers.SearchAnswer | answers.TopAnswer | answers.DayAnswer | answers.AuthorAnswer
+)
+
+#: A select menu holds at most 25 options.
+MAX_OPTIONS = 25
+#: What to do after an unknown author name, when the name came from a question.
+ASK_AUTHOR_HINT = "Try `/author` and pick a name from the suggestions."
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------- labels
+
+
+def top_label(answer: answers.TopAnswer) -> str:
+    """``last 7 days (2024-06-07 to 2024-06-13)``, ``all time``, ``since 2024-01-01``."""
+    names = {"week": "last 7 days", "month": "last 30 days", "year": "last 365 days"}
+    if answer.period == "all":
+        return "all time"
+    span = ""
+    if answer.since and answer.until:
+        span = f"{answer.since.isoformat()} to {answer.until.isoformat()}"
+    elif answer.since:
+        span = f"since {answer.since.isoformat()}"
+    elif answer.until:
+        span = f"until {answer.until.isoformat()}"
+    if answer.period in names:
+        return f"{names[answer.period]} ({span})" if span else names[answer.period]
+    return span or "all time"
+
+
+def unknown_author_embed(
+    answer: answers.AuthorAnswer, *, hint: str = ASK_AUTHOR_HINT
+) -> discord.Embed:
+    """No author by that name: the suggestions, if any, and ``hint`` on what to do next."""
+    message = f"No author named **{embeds.escape(embeds.shorten(answer.query, 100))}**."
+    if answer.suggestions:
+        names = ", ".join(embeds.escape(a.name) for a in answer.suggestions)
+        message += f"\nDid you mean: {names}?"
+    message += f"\n{hint}"
+    return embeds.error_embed(message, title="Unknown author")
+
+
+# ---------------------------------------------------------------------- one per answer type
+
+
+async def first_page(view: Paginator) -> Presented:
+    """Page 1 of ``view``, and the view itself only when it has something to click."""
+    embed = await view.source.get_page(0)
+    if not view.has_controls():
+        view.stop()
+        return embed, None
+    return embed, view
+
+
+async def _paged(
+    first: Page[T],
+    fetch: Callable[[int, int], Awaitable[Page[T]]],
+    render: Callable[[Page[T]], discord.Embed],
+    *,
+    owner: discord.abc.User,
+    command: str,
+    expires: float | None,
+) -> Presented:
+    source = QueryPageSource(first, fetch, render)
+    return await first_page(Paginator(source, owner=owner, command=command, timeout=expires))
+
+
+async def present_search(
+    answer: answers.SearchAnswer,
+    *,
+    store: Store,
+    owner: discord.abc.User,
+    expires: float | None,
+    command: str = "search",
+) -> Presented:
+    """A paper card for an id, "nothing found" with tips, or the hits paged."""
+    if answer.paper is not None:
+        return embeds.paper_embed(answer.paper), None
+    if not answer.found:
+        return embeds.nothing_found_embed(answer.query, answer.suggestions), None
+    text, since, until, sort = answer.query, answer.since, answer.until, answer.sort
+
+    async def fetch(offset: int, limit: int) -> Page[SearchHit]:
+        again = await answers.search(
+            store, text, since=since, until=until, sort=sort, limit=limit, offset=offset
+        )
+        return again.hits
+
+    render = partial(embeds.search_embed, text, sort=sort, note=answer.note or None)
+    return await _paged(answer.hits, fetch, render, owner=owner, command=command, expires=expires)
+
+
+async def present_top(
+    answer: answers.TopAnswer,
+    *,
+    store: Store,
+    owner: discord.abc.User,
+    expires: float | None,
+    now: dt.datetime,
+    command: str = "top",
+) -> Presented:
+    """The most voted papers of the answer's period or range, paged; or why there are none."""
+    if not answer.found:
+        return embeds.note_embed(answer.note, title="No papers there"), None
+    if answer.period == "custom":
+        period, since, until = None, answer.since, answer.until
+    else:
+        period, since, until = answer.period, None, None
+
+    async def fetch(offset: int, limit: int) -> Page[Paper]:
+        again = await answers.top(store, period, since, until, limit, now=now, offset=offset)
+        return again.papers
+
+    render = partial(embeds.top_list_embed, top_label(answer), note=answer.note or None)
+    return await _paged(answer.papers, fetch, render, owner=owner, command=command, expires=expires)
+
+
+async def present_day(
+    answer: answers.DayAnswer,
+    *,
+    store: Store,
+    owner: discord.abc.User,
+    expires: float | None,
+    command: str = "day",
+) -> Presented:
+    """A day's papers, paged; or the nearest days with a digest; or "nothing yet"."""
+    if answer.date is None:
+        if answer.requested is not None and (answer.before or answer.after):
+            return embeds.missing_day_embed(answer.requested, answer.before, answer.after), None
+        return embeds.note_embed(answer.note, title="Nothing yet"), None
+    date = answer.date
+
+    async def fetch(offset: int, limit: int) -> Page[Paper]:
+        return (await answers.day(store, date, limit, offset=offset)).papers
+
+    render = partial(embeds.day_list_embed, date, note=answer.note or None)
+    return await _paged(answer.papers, fetch, render, owner=owner, command=command, expires=expires)
+
+
+async def present_author(
+    answer: answers.AuthorAnswer,
+    *,
+    store: Store,
+    owner: discord.abc.User,
+    expires: float | None,
+    hint: str = ASK_AUTHOR_HINT,
+) -> Presented:
+    """The author card with its papers paged (and a menu of other matches), or "unknown"."""
+    if answer.profile is None:
+        return unknown_author_embed(answer, hint=hint), None
+    view = AuthorView(
+        store,
+        answer.profile,
+        answer.matches,
+        owner=owner,
+        timeout=expires,
+        per_page=answer.papers.limit,
+    )
+    return await first_page(view)
+
+
+async def present(
+    answer: Answer,
+    *,
+    store: Store,
+    owner: discord.abc.User,
+    expires: float | None,
+    now: dt.datetime,
+    command: str | None = None,
+) -> Presented:
+    """Any answer as the matching command shows it.
+
+    ``command`` names the command the paging buttons point others to ("run /today to get
+    your own"); it defaults to the command of the answer's type.
+    """
+    if isinstance(answer, answers.SearchAnswer):
+        return await present_search(
+            answer, store=store, owner=owner, expires=expires, command=command or "search"
+        )
+    if isinstance(answer, answers.TopAnswer):
+        return await present_top(
+            answer, store=store, owner=owner, expires=expires, now=now, command=command or "top"
+        )
+    if isinstance(answer, answers.DayAnswer):
+        return await present_day(
+            answer, store=store, owner=owner, expires=expires, command=command or "day"
+        )
+    return await present_author(answer, store=store, owner=owner, expires=expires)
+
+
+async def respond(
+    interaction: discord.Interaction, embed: discord.Embed, view: Paginator | None
+) -> None:
+    """Send what :func:`present` made as the interaction's reply; the view learns where it is."""
+    message = await reply(interaction, embed, view=view)
+    if view is not None:
+        view.attach(message=message, interaction=interaction)
+
+
+# ---------------------------------------------------------------------- the author card view
+
+
+async def profile_page(
+    store: Store, author: Author, *, limit: int, offset: int
+) -> AuthorProfile | None:
+    """One page of ``author``'s card, by way of :func:`answers.author` (the console's code).
+
+    Names are not unique keys (two people can share a spelling), so when the name resolves to
+    someone else the store is asked for this author's id directly.
+    """
+    answer = await answers.author(store, author.name, limit=limit, offset=offset)
+    if answer.author is not None and answer.author.id == author.id:
+        return answer.profile
+    return await store.author_profile(author.id, limit=limit, offset=offset)
+
+
+class AuthorSelect(discord.ui.Select["AuthorView"]):
+    """The other authors that matched the name; picking one shows their card."""
+
+    def __init__(self, matches: tuple[Author, ...], current: int) -> None:
+        options = [
+            discord.SelectOption(
+                label=embeds.shorten(embeds.one_line(a.name), 100),
+                value=str(a.id),
+                description=embeds.plural(a.paper_count, "paper"),
+                default=a.id == current,
+            )
+            for a in matches[:MAX_OPTIONS]
+        ]
+        super().__init__(
+            placeholder=f"{len(matches)} authors match: pick one",
+            options=options,
+            custom_id="author:pick",
+            row=1,
+        )
+        self.matches = {a.id: a for a in matches[:MAX_OPTIONS]}
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        assert self.view is not None
+        chosen = self.matches.get(int(self.values[0]))
+        if chosen is None:  # pragma: no cover - Discord only sends our own values
+            await interaction.response.defer()
+            return
+        await self.view.show_author(interaction, chosen)
+
+
+class AuthorView(Paginator):
+    """An author card with paging buttons and, when several matched, a menu to switch author."""
+
+    def __init__(
+        self,
+        store: Store,
+        profile: AuthorProfile,
+        matches: tuple[Author, ...],
+        *,
+        owner: discord.abc.User,
+        timeout: float | None,
+        per_page: int = answers.DEFAULT_COUNT,
+    ) -> None:
+        self.store = store
+        self.per_page = per_page
+        super().__init__(self._source(profile), owner=owner, command="author", timeout=timeout)
+        self.select: AuthorSelect | None = None
+        if len(matches) > 1:
+            self.select = AuthorSelect(matches, profile.author.id)
+            self.add_item(self.select)
+        self._toggle_pager()
+
+    def _source(self, profile: AuthorProfile) -> QueryPageSource[Paper]:
+        store = self.store
+        author = profile.author
+        cache: dict[int, AuthorProfile] = {profile.papers.offset: profile}
+
+        async def fetch(offset: int, limit: int) -> Page[Paper]:
+            found = await profile_page(store, author, limit=limit, offset=offset)
+            if found is None:
+                return Page(items=(), total=0, offset=offset, limit=limit)
+            cache[offset] = found
+            return found.papers
+
+        def render(page: Page[Paper]) -> discord.Embed:
+            card = cache.get(page.offset, profile)
+            return embeds.author_embed(_with_page(card, page))
+
+        return QueryPageSource(profile.papers, fetch, render)
+
+    @property
+    def pager_buttons(self) -> tuple[discord.ui.Button[Any], ...]:
+        return (self.first_page, self.previous_page, self.indicator, self.next_page, self.last_page)
+
+    def _toggle_pager(self) -> None:
+        """Show the paging buttons only when there is more than one page."""
+        for button in self.pager_buttons:
+            if button in self.children:
+                self.remove_item(button)
+        if self.page_count > 1:
+            for button in self.pager_buttons:
+                self.add_item(button)
+
+    def has_controls(self) -> bool:
+        return self.page_count > 1 or self.select is not None
+
+    async def show_author(self, interaction: discord.Interaction, author: Author) -> None:
+        """Switch the card to ``author`` (from the menu), back on page 1."""
+        profile = await profile_page(self.store, author, limit=self.per_page, offset=0)
+        if profile is None:
+            await reply_error(
+                interaction, embeds.error_embed("That author is no longer in the database.")
+            )
+            return
+        self.source = self._source(profile)
+        self.index = 0
+        if self.select is not None:
+            for option in self.select.options:
+                option.default = option.value == str(author.id)
+        self._toggle_pager()
+        self._update_buttons()
+        embed = await self.source.get_page(0)
+        await interaction.response.edit_message(
+            embed=embed, view=self, allowed_mentions=NO_MENTIONS
+        )
+
+
+def _with_page(profile: AuthorProfile, page: Page[Paper]) -> AuthorProfile:
+    if profile.papers is page:
+        return profile
+    return AuthorProfile(
+        author=profile.author,
+        total_votes=profile.total_votes,
+        first_day=profile.first_day,
+        last_day=profile.last_day,
+        coauthors=profile.coauthors,
+        papers=page,
+    )
