@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot.formatting import plural
 from storage.guilds import WatchedFile
 from storage.hfapi import ApiDataError, parse_daily_papers
 from storage.parser import DigestError, parse_digest
@@ -75,7 +76,7 @@ class FetchOutcome:
             return f"{day} {self.source}: failed: {self.detail}"
         if self.papers == 0:
             return f"{day} {self.source}: {self.detail or 'nothing'}"
-        return f"{day} {self.source}: {self.papers} papers ({self.new_papers} new)"
+        return f"{day} {self.source}: {plural(self.papers, 'paper')} ({self.new_papers} new)"
 
 
 def days_between(since: dt.date, until: dt.date) -> list[dt.date]:

@@ -246,6 +246,15 @@ def render_paper(paper: Paper) -> RenderableType:
         lines.append(f"Authors: {shown}")
     if paper.media is not None:
         lines.append(f"[dim]{paper.media.kind.capitalize()}: {escape(paper.media.url)}[/]")
+    if paper.github_repo:
+        stars = f" ({plural(paper.github_stars, 'star')})" if paper.github_stars is not None else ""
+        lines.append(f"GitHub: {escape(paper.github_repo)}{stars}")
+    if paper.project_page:
+        lines.append(f"Project page: {escape(paper.project_page)}")
+    if paper.keywords:
+        lines.append("Keywords: " + escape(", ".join(paper.keywords)))
+    if paper.ai_summary:
+        lines.append(f"[bold]AI summary[/]: {escape(shorten(paper.ai_summary, BULLET_CHARS))}")
     if paper.summary:
         lines.append("")
         for bullet in paper.summary:

@@ -355,3 +355,29 @@ def test_author_card_counts_one_paper_in_the_singular(
     assert code == 0
     assert "Matthias Nießner · 1 paper" in out
     assert "1 papers" not in out
+
+
+def test_paper_card_shows_what_the_api_adds() -> None:
+    """GitHub repository and stars, project page, keywords and AI summary reach the console too."""
+    paper = Paper(
+        "2602.23229",
+        "Large Multimodal Models as General In-Context Classifiers",
+        "https://arxiv.org/abs/2602.23229",
+        ("Marco Garosi",),
+        False,
+        10,
+        None,
+        (Bullet(None, "Which multimodal model should we use?"),),
+        ai_summary="LMMs match VLMs with in-context examples.",
+        keywords=("in-context learning", "CIRCLE"),
+        github_repo="https://github.com/marco-garosi/CIRCLE",
+        github_stars=9,
+        project_page="https://circle-lmm.github.io/",
+    )
+    console = Console(file=StringIO(), width=200, color_system=None)
+    console.print(render_paper(paper))
+    text = console.file.getvalue()
+    assert "GitHub: https://github.com/marco-garosi/CIRCLE (9 stars)" in text
+    assert "Project page: https://circle-lmm.github.io/" in text
+    assert "Keywords: in-context learning, CIRCLE" in text
+    assert "AI summary: LMMs match VLMs with in-context examples." in text

@@ -320,7 +320,7 @@ async def test_cli_fetch_date(
     args = argparse.Namespace(date=dt.date(2026, 3, 6), since=None)
     assert await cli._fetch(args, config) == 0
     out = capsys.readouterr().out
-    assert "2026-03-06 hf: 1 papers (1 new)" in out
+    assert "2026-03-06 hf: 1 paper (1 new)" in out
     assert state.requests == [GOOD_DAY]
 
 
