@@ -3,6 +3,11 @@
 A digest post is one or more messages, each a list of embeds within Discord's limits (at most
 10 embeds and 6,000 characters per message, 4,096 per description). Every paper is one block:
 rank, linked title, votes, one or two lines of summary, and links. Blocks are never split.
+
+A post can be recognised later in the channel's history (:meth:`bot.scheduler.ChannelPoster.
+find_sent`): its first embed links to the day on Hugging Face (:func:`day_url`) and its last
+embed's footer starts with :func:`digest_marker` (``Daily Papers digest · 2024-06-13``), so a
+post whose footer is there was sent whole.
 """
 
 from __future__ import annotations
@@ -55,8 +60,31 @@ def paper_block(paper: Paper, rank: int, day: dt.date) -> str:
     return "\n".join(lines)
 
 
+DIGEST_MARKER = "Daily Papers digest"
+
+
 def digest_title(day: dt.date) -> str:
     return f"Daily Papers · {embeds.format_date(day)}"
+
+
+def digest_marker(day: dt.date) -> str:
+    """The stable start of a digest post's last footer: ``Daily Papers digest · 2024-06-13``."""
+    return f"{DIGEST_MARKER} · {day.isoformat()}"
+
+
+def day_url(day: dt.date) -> str:
+    return f"https://huggingface.co/papers?date={day.isoformat()}"
+
+
+def opens_digest(message_embeds: Sequence[discord.Embed], day: dt.date) -> bool:
+    """Whether a message's embeds are the first message of the ``day`` digest post."""
+    return bool(message_embeds) and message_embeds[0].url == day_url(day)
+
+
+def closes_digest(message_embeds: Sequence[discord.Embed], day: dt.date) -> bool:
+    """Whether a message's embeds end the ``day`` digest post (the marker in the footer)."""
+    marker = digest_marker(day)
+    return any((e.footer.text or "").startswith(marker) for e in message_embeds)
 
 
 def digest_messages(
@@ -86,14 +114,17 @@ def digest_messages(
     descriptions.append(current)
 
     shown = len(papers)
-    footer = f"Top {shown} of {embeds.plural(total, 'paper')} by votes · {embeds.CREDIT}"
+    footer = (
+        f"{digest_marker(day)} · Top {shown} of {embeds.plural(total, 'paper')} by votes · "
+        f"{embeds.CREDIT}"
+    )
     messages: list[list[discord.Embed]] = [[]]
     used = 0
     for index, description in enumerate(descriptions):
         embed = discord.Embed(description=description, colour=embeds.COLOUR)
         if index == 0:
             embed.title = digest_title(day)
-            embed.url = f"https://huggingface.co/papers?date={day.isoformat()}"
+            embed.url = day_url(day)
         if index == len(descriptions) - 1:
             embed.set_footer(text=footer)
         embeds.fit(embed)

@@ -7,9 +7,18 @@ UTC time, not the local one); an optional interval job fetches new days (:mod:`b
 Exactly once. A scheduled post belongs to a *slot*: the server's local date of the trigger's
 fire time. Before posting, the slot is looked up in the store: a slot already ``posted`` or
 ``skipped`` does nothing, so a second fire on the same local day (the repeated hour when clocks
-go back) or a restart after posting never posts again. The post is recorded only after every
-message was sent (a digest that fails halfway is ``failed``, which a later attempt within the
-grace window retries). A digest day is also posted at most once per server (``digest_posts``).
+go back) or a restart after posting never posts again. Just before the first message is sent
+the slot is recorded as ``sending`` (with the day and the time); the post is recorded only
+after every message was sent (a digest that fails halfway is ``failed``, which a later attempt
+within the grace window retries). A digest day is also posted at most once per server
+(``digest_posts``).
+
+In flight. A slot found ``sending`` means an earlier process died after it began to send and
+before it recorded the post. The channel's history since then (less :data:`HISTORY_MARGIN`) is
+read for the bot's own post of that day (:func:`bot.digest.closes_digest`): when it is there,
+the post is recorded without sending anything; when it is not (or the history cannot be read:
+``Forbidden``, logged), the digest is posted (at least once beats never), or, past the grace
+window, the slot is skipped as any missed slot is.
 
 Catch-up. On start, and every 10 minutes after, for each server the latest fire time at or
 before now is checked: when its slot is unsettled (never tried, or failed) and it is at most
@@ -39,9 +48,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest import digest_messages
+from bot.digest import closes_digest, digest_messages, opens_digest
 from bot.replies import NO_MENTIONS
-from storage.guilds import FINAL_OUTCOMES, DigestSettings
+from storage.guilds import FINAL_OUTCOMES, DigestRun, DigestSettings
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -52,6 +61,11 @@ FETCH_JOB_ID = "fetch"
 CATCH_UP_JOB_ID = "catch-up"
 #: How often unsettled slots (a failed post) are tried again, within the grace window.
 CATCH_UP_EVERY = dt.timedelta(minutes=10)
+#: An in-flight post is looked for in the channel from this long before it was recorded
+#: (clock skew between this machine and Discord).
+HISTORY_MARGIN = dt.timedelta(minutes=5)
+#: How many messages after that moment are read when looking for it.
+HISTORY_LIMIT = 100
 Outcome = Literal["posted", "skipped", "failed", "settled", "off"]
 
 
@@ -128,19 +142,53 @@ class Poster(Protocol):
         """Send every message or raise; on failure, what was sent is deleted (best effort)."""
         ...
 
+    async def find_sent(self, channel_id: int, day: dt.date, *, after: dt.datetime) -> list[int]:
+        """The ids of the bot's own post of the ``day`` digest sent after ``after``, when it
+        was sent whole; ``[]`` when not. Raises ``discord.HTTPException`` (e.g. ``Forbidden``
+        without Read Message History) when the channel's history cannot be read."""
+        ...
+
 
 class ChannelPoster:
     """Posts through discord.py channel objects; ``resolve`` finds the channel by id."""
 
-    def __init__(self, resolve: Callable[[int], Awaitable[Any]]) -> None:
+    def __init__(
+        self,
+        resolve: Callable[[int], Awaitable[Any]],
+        *,
+        me: Callable[[], int | None] = lambda: None,
+    ) -> None:
         self.resolve = resolve
+        self.me = me  # the bot's user id (None: unknown, any author counts)
 
     @classmethod
     def for_client(cls, client: discord.Client) -> ChannelPoster:
         async def resolve(channel_id: int) -> Any:
             return client.get_channel(channel_id) or await client.fetch_channel(channel_id)
 
-        return cls(resolve)
+        return cls(resolve, me=lambda: client.user.id if client.user else None)
+
+    async def find_sent(self, channel_id: int, day: dt.date, *, after: dt.datetime) -> list[int]:
+        """Read the channel's history after ``after`` (oldest first) for the bot's own post
+        of ``day``: from its first message to the one carrying the footer marker."""
+        channel = await self.resolve(channel_id)
+        me = self.me()
+        ids: list[int] = []
+        collecting = False
+        async for message in channel.history(limit=HISTORY_LIMIT, after=after, oldest_first=True):
+            if me is not None and getattr(message.author, "id", None) != me:
+                continue
+            message_embeds = list(message.embeds)
+            message_id = int(message.id)
+            if opens_digest(message_embeds, day):
+                collecting, ids = True, [message_id]
+            elif collecting and message_embeds and not message_embeds[0].title:
+                ids.append(message_id)  # a continuation: no title
+            if closes_digest(message_embeds, day):
+                if not ids or ids[-1] != message_id:
+                    ids.append(message_id)
+                return ids
+        return []  # not there, or only partly (its last message never went out)
 
     async def send(self, channel_id: int, messages: Sequence[Sequence[discord.Embed]]) -> list[int]:
         channel = await self.resolve(channel_id)
@@ -325,6 +373,10 @@ class DigestScheduler:
                 run = await self.store.digest_run(guild_id, slot)
                 if run is not None and run.outcome in FINAL_OUTCOMES:
                     return RunResult(guild_id, "settled", run.digest_date, run.detail)
+                if run is not None and run.outcome == "sending":
+                    found = await self._recover(settings, slot, run)
+                    if found is not None:
+                        return found
                 local = fire.astimezone(zone(settings.timezone))
                 detail = (
                     f"Missed: the bot was not running at {local:%Y-%m-%d %H:%M %Z} "
@@ -347,6 +399,10 @@ class DigestScheduler:
             settings = await self.store.digest_settings(guild_id)
             if settings is None:
                 return RunResult(guild_id, "off")
+            if slot is not None and run is not None and run.outcome == "sending":
+                found = await self._recover(settings, slot, run)
+                if found is not None:
+                    return found
             day = await self.store.next_digest_day(guild_id)
             if day is None:
                 detail = "No new digest day since the last post"
@@ -359,6 +415,8 @@ class DigestScheduler:
             page = await self.store.day_papers(day, limit=settings.count)
             papers = await self.store.with_extras(page.items)
             messages = digest_messages(day, papers, total=page.total)
+            if slot is not None:
+                await self.store.record_digest_sending(guild_id, slot, day, at=self.clock())
             try:
                 ids = await self.poster.send(settings.channel_id, messages)
             except (discord.HTTPException, discord.ClientException) as exc:
@@ -386,3 +444,51 @@ class DigestScheduler:
             )
             log.info("Guild %s: posted the %s digest (%d messages)", guild_id, day, len(ids))
             return RunResult(guild_id, "posted", day)
+
+    async def _recover(
+        self, settings: DigestSettings, slot: dt.date, run: DigestRun
+    ) -> RunResult | None:
+        """A slot left ``sending`` by an earlier process: when its post is in the channel,
+        record it (nothing is sent) and return the result; otherwise ``None`` (post it)."""
+        guild_id, day = settings.guild_id, run.digest_date
+        assert day is not None
+        after = run.at - HISTORY_MARGIN
+        try:
+            ids = await self.poster.find_sent(settings.channel_id, day, after=after)
+        except (discord.HTTPException, discord.ClientException) as exc:
+            log.warning(
+                "Guild %s: cannot read channel %s to see whether the %s digest went out before "
+                "a restart (%s); posting it, perhaps a second time",
+                guild_id,
+                settings.channel_id,
+                day,
+                exc,
+            )
+            return None
+        if not ids:
+            log.info(
+                "Guild %s: the %s digest in flight since %s is not in channel %s; posting it",
+                guild_id,
+                day,
+                run.at,
+                settings.channel_id,
+            )
+            return None
+        recorded = await self.store.record_digest_post(
+            guild_id,
+            day,
+            channel_id=settings.channel_id,
+            message_ids=ids,
+            at=self.clock(),
+            slot=slot,
+        )
+        if not recorded:  # that day was recorded meanwhile (e.g. /digest now)
+            return None
+        log.info(
+            "Guild %s: the %s digest was already posted before a restart (found in channel %s); "
+            "recorded it without posting again",
+            guild_id,
+            day,
+            settings.channel_id,
+        )
+        return RunResult(guild_id, "posted", day, "found in the channel's history")

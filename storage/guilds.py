@@ -7,14 +7,21 @@ worker thread through ``Store._run`` (see :mod:`storage.store`), so SQL stays un
     guild_digests(guild_id PK, channel_id, post_time HH:MM, timezone, count, enabled,
                   updated_at, last_error, last_error_at)          one row per server
     digest_runs(guild_id, slot) PK, outcome, digest_date, detail, at
-                  one row per scheduled local day: posted, skipped or failed (retryable)
+                  one row per scheduled local day: sending, posted, skipped or failed
     digest_posts(guild_id, digest_date) PK, channel_id, message_ids, slot, posted_at
                   the exactly-once record: a digest day is posted at most once per server
     watched_files(path PK, mtime_ns, size, sha256, imported_at)   WATCH_DIR files imported
 
-A post is recorded (``digest_posts`` plus its ``digest_runs`` row) in one transaction after
-every message of it was sent; a run that failed stays retryable, ``posted`` and ``skipped``
-are final for their slot.
+Before the first message of a scheduled post is sent, its slot is recorded as ``sending``
+(:meth:`GuildDigestStore.record_digest_sending`: the digest day and the time); after every
+message was sent, the post is recorded (``digest_posts`` plus its ``digest_runs`` row) in one
+transaction. A process that dies in between leaves the slot ``sending``, which tells the next
+one to look in the channel before posting again (:mod:`bot.scheduler`). A run that failed or
+is still ``sending`` stays retryable; ``posted`` and ``skipped`` are final for their slot.
+
+``sending`` reuses migration 2's columns (its CHECK allows only posted, skipped and failed): it
+is stored as a retryable ``failed`` row that carries the digest day being sent, which a real
+failure never does, and read back as ``sending``.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-RunOutcome = Literal["posted", "skipped", "failed"]
+RunOutcome = Literal["posted", "skipped", "failed", "sending"]
 #: Outcomes that settle a slot: a later attempt for the same slot does nothing.
 FINAL_OUTCOMES: tuple[str, ...] = ("posted", "skipped")
 
@@ -120,6 +127,8 @@ def _settings(row: Sequence[Any]) -> DigestSettings:
 
 def _run_row(row: Sequence[Any]) -> DigestRun:
     guild_id, slot, outcome, digest_date, detail, at = row
+    if outcome == "failed" and digest_date:  # stored form of "sending" (see the module doc)
+        outcome = "sending"
     return DigestRun(int(guild_id), _day(slot), outcome, _day(digest_date), detail, _moment(at))  # type: ignore[arg-type]
 
 
@@ -253,8 +262,8 @@ class GuildDigestStore:
 
         Returns False when the slot was already settled (posted or skipped).
         """
-        if outcome == "posted":
-            raise ValueError("record posts with record_digest_post")
+        if outcome in ("posted", "sending"):
+            raise ValueError("record posts with record_digest_post or record_digest_sending")
         changed = await self._run(
             lambda c: (
                 c.execute(
@@ -264,6 +273,30 @@ class GuildDigestStore:
                        digest_date = NULL, detail = excluded.detail, at = excluded.at
                    WHERE digest_runs.outcome = 'failed'""",
                     (guild_id, slot.isoformat(), outcome, detail, _utc_iso(at)),
+                ).rowcount
+            )
+        )
+        return bool(changed)
+
+    async def record_digest_sending(
+        self, guild_id: int, slot: dt.date, digest_date: dt.date, *, at: dt.datetime
+    ) -> bool:
+        """Record that ``digest_date`` is about to be posted for ``slot`` (in flight since
+        ``at``); call before the first message is sent. A final outcome is never overwritten.
+
+        Returns False when the slot was already settled (posted or skipped).
+        """
+        detail = f"Sending the {digest_date.isoformat()} digest"
+        changed = await self._run(
+            lambda c: (
+                c.execute(
+                    """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
+                   VALUES (?, ?, 'failed', ?, ?, ?)
+                   ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = 'failed',
+                       digest_date = excluded.digest_date, detail = excluded.detail,
+                       at = excluded.at
+                   WHERE digest_runs.outcome = 'failed'""",
+                    (guild_id, slot.isoformat(), digest_date.isoformat(), detail, _utc_iso(at)),
                 ).rowcount
             )
         )

@@ -6,7 +6,7 @@ Time is injected (a mutable clock); nothing sleeps. Posts go to fake channel obj
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from bot.digest import digest_messages
+from bot.digest import closes_digest, digest_messages, opens_digest
 from bot.scheduler import (
     ChannelPoster,
     DigestScheduler,
@@ -52,9 +52,20 @@ class Clock:
         return self.now
 
 
+BOT_ID = 4242
+
+
+class Crash(BaseException):
+    """The process dying at that point (nothing after it runs)."""
+
+
 class FakeMessage:
-    def __init__(self, message_id: int) -> None:
+    def __init__(
+        self, message_id: int, embeds: Sequence[discord.Embed] = (), author: int = BOT_ID
+    ) -> None:
         self.id = message_id
+        self.embeds = list(embeds)
+        self.author = SimpleNamespace(id=author)
         self.deleted = False
 
     async def delete(self) -> None:
@@ -68,20 +79,37 @@ def http_error(cls: type[discord.HTTPException], status: int, text: str) -> Exce
 class FakeChannel:
     """A text channel: records what was sent; can fail on the Nth message."""
 
-    def __init__(self, channel_id: int, *, fail: Exception | None = None, fail_at: int = 0):
+    def __init__(
+        self, channel_id: int, *, fail: BaseException | None = None, fail_at: int = 0
+    ) -> None:
         self.id = channel_id
         self.fail = fail
         self.fail_at = fail_at
         self.sent: list[dict[str, Any]] = []
         self.messages: list[FakeMessage] = []
+        self.history_error: Exception | None = None
+        self.history_after: list[dt.datetime] = []
+        self.on_send: Callable[[], Awaitable[None]] | None = None
 
     async def send(self, *, embeds: list[discord.Embed], allowed_mentions: Any) -> FakeMessage:
+        if self.on_send is not None:
+            await self.on_send()
         if self.fail is not None and len(self.sent) >= self.fail_at:
             raise self.fail
         self.sent.append({"embeds": embeds, "allowed_mentions": allowed_mentions})
-        message = FakeMessage(self.id * 100 + len(self.sent))
+        message = FakeMessage(self.id * 100 + len(self.sent), embeds)
         self.messages.append(message)
         return message
+
+    async def history(
+        self, *, limit: int, after: dt.datetime, oldest_first: bool
+    ) -> AsyncIterator[FakeMessage]:
+        """Like ``TextChannel.history``: the messages still there, oldest first."""
+        self.history_after.append(after)
+        if self.history_error is not None:
+            raise self.history_error
+        for message in [m for m in self.messages if not m.deleted][:limit]:
+            yield message
 
 
 class Channels:
@@ -116,9 +144,8 @@ def channels() -> Channels:
 
 
 def make(store: Store, channels: Channels, clock: Clock, **kwargs: Any) -> DigestScheduler:
-    return DigestScheduler(
-        store=store, poster=ChannelPoster(channels.resolve), clock=clock, **kwargs
-    )
+    poster = ChannelPoster(channels.resolve, me=lambda: BOT_ID)
+    return DigestScheduler(store=store, poster=poster, clock=clock, **kwargs)
 
 
 async def configure(
@@ -330,6 +357,202 @@ async def test_digest_failing_halfway_is_not_recorded(store: Store, channels: Ch
     assert len(channel.sent) == 1 and channel.messages[0].deleted
     assert await store.last_digest_post(GUILD_A) is None
     assert await store.next_digest_day(GUILD_A) == dt.date(2024, 6, 14)
+
+
+# ------------------------------------------------------------------ in flight across restarts
+
+
+async def crash_after_send(store: Store, channels: Channels, clock: Clock) -> None:
+    """Run the 09:00 slot in a process that dies after sending, before recording the post."""
+
+    async def die(*args: Any, **kwargs: Any) -> bool:
+        raise Crash
+
+    first = make(store, channels, clock)
+    original = store.record_digest_post
+    store.record_digest_post = die  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Crash):
+            await first.run_due(GUILD_A)
+    finally:
+        store.record_digest_post = original  # type: ignore[method-assign]
+
+
+async def test_normal_post_records_sending_before_and_posted_after(
+    store: Store, channels: Channels
+) -> None:
+    """The slot is ``sending`` (day and time) while messages go out, then ``posted`` with the
+    message ids; the last footer carries the digest marker."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    seen: list[Any] = []
+
+    async def look() -> None:
+        seen.append(await store.digest_run(GUILD_A, dt.date(2024, 6, 14)))
+
+    channel.on_send = look
+    assert (await make(store, channels, clock).run_due(GUILD_A)).outcome == "posted"
+    assert [(r.outcome, r.digest_date, r.at) for r in seen] == [
+        ("sending", dt.date(2024, 6, 13), clock.now)
+    ]
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert run is not None and run.outcome == "posted"
+    post = await store.last_digest_post(GUILD_A)
+    assert post is not None and post.message_ids == (701,)
+    footer = channel.sent[-1]["embeds"][-1].footer.text or ""
+    assert footer.startswith("Daily Papers digest · 2024-06-13")
+    assert channel.history_after == []  # nothing in flight: the history is not read
+
+
+async def test_crash_after_send_restart_finds_post_and_does_not_repost(
+    store: Store, channels: Channels
+) -> None:
+    """Died between sending and recording: the restart finds the bot's post in the channel's
+    history (from shortly before the in-flight time), records it, and sends nothing."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    await crash_after_send(store, channels, clock)
+    assert len(channel.sent) == 1
+    in_flight = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert in_flight is not None and in_flight.outcome == "sending"
+
+    clock.now = seoul(2024, 6, 14, 9, 30)
+    results = await make(store, channels, clock).catch_up()
+    assert [(r.outcome, r.digest_date) for r in results] == [("posted", dt.date(2024, 6, 13))]
+    assert len(channel.sent) == 1
+    assert channel.history_after and channel.history_after[0] < seoul(2024, 6, 14, 9, 0)
+    post = await store.last_digest_post(GUILD_A)
+    assert post is not None and post.message_ids == (701,)
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert run is not None and run.outcome == "posted"
+    clock.now += dt.timedelta(minutes=10)
+    assert [r.outcome for r in await make(store, channels, clock).catch_up()] == ["settled"]
+    assert len(channel.sent) == 1
+
+
+async def test_crash_after_send_found_even_after_grace(store: Store, channels: Channels) -> None:
+    """A restart past the grace window still records the post it finds, not a skip."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    await crash_after_send(store, channels, clock)
+    clock.now = seoul(2024, 6, 14, 20, 0)
+    scheduler = make(store, channels, clock, grace=dt.timedelta(hours=6))
+    assert [r.outcome for r in await scheduler.catch_up()] == ["posted"]
+    assert len(channel.sent) == 1
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert run is not None and run.outcome == "posted"
+
+
+async def test_crash_before_any_send_restart_posts_once(store: Store, channels: Channels) -> None:
+    """Died after marking the slot in flight but before anything was sent: the restart finds
+    nothing in the channel and posts the digest once."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7, fail=Crash()))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    with pytest.raises(Crash):
+        await make(store, channels, clock).run_due(GUILD_A)
+    assert channel.sent == []
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert run is not None and run.outcome == "sending"
+
+    channel.fail = None
+    clock.now = seoul(2024, 6, 14, 9, 30)
+    results = await make(store, channels, clock).catch_up()
+    assert [r.outcome for r in results] == ["posted"]
+    assert len(channel.sent) == 1 and channel.history_after
+    run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
+    assert run is not None and run.outcome == "posted"
+
+
+async def test_someone_elses_copy_in_history_is_not_the_bots_post(
+    store: Store, channels: Channels
+) -> None:
+    """Only the bot's own messages count: a copy of the digest by another user is ignored."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7, fail=Crash()))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    with pytest.raises(Crash):
+        await make(store, channels, clock).run_due(GUILD_A)
+    copy = digest_messages(dt.date(2024, 6, 13), [])[0]
+    channel.messages.append(FakeMessage(999, copy, author=1))
+    channel.fail = None
+    clock.now = seoul(2024, 6, 14, 9, 30)
+    assert [r.outcome for r in await make(store, channels, clock).catch_up()] == ["posted"]
+    assert len(channel.sent) == 1
+
+
+async def test_history_forbidden_posts_once_and_logs(
+    store: Store, channels: Channels, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without Read Message History the in-flight slot is posted anyway (at least once beats
+    never), once, and the reason is logged."""
+    await configure(store)
+    channel = channels.add(FakeChannel(7, fail=Crash()))
+    clock = Clock(seoul(2024, 6, 14, 9, 0))
+    with pytest.raises(Crash):
+        await make(store, channels, clock).run_due(GUILD_A)
+    channel.fail = None
+    channel.history_error = http_error(discord.Forbidden, 403, "Missing Access")
+    clock.now = seoul(2024, 6, 14, 9, 30)
+    with caplog.at_level("WARNING", logger="bot.scheduler"):
+        results = await make(store, channels, clock).catch_up()
+    assert [r.outcome for r in results] == ["posted"]
+    assert len(channel.sent) == 1
+    assert any("cannot read channel 7" in r.getMessage() for r in caplog.records)
+    clock.now += dt.timedelta(minutes=10)
+    assert [r.outcome for r in await make(store, channels, clock).catch_up()] == ["settled"]
+    assert len(channel.sent) == 1
+
+
+def test_digest_post_is_recognised_by_day() -> None:
+    """The first message opens and the last closes the post of its own day only."""
+    day = dt.date(2024, 6, 13)
+    messages = digest_messages(day, [])
+    assert opens_digest(messages[0], day) and closes_digest(messages[-1], day)
+    other = dt.date(2024, 6, 12)
+    assert not opens_digest(messages[0], other) and not closes_digest(messages[-1], other)
+
+
+async def long_day(store: Store) -> None:
+    """A 2024-06-14 digest whose 25 papers need two messages, posted 25 at a time."""
+    long = "긴 요약 " * 200
+    await store.import_digest(parse_digest(digest_text("2024-06-14", 25, summary=long), "x"))
+    await configure(store, count=25)
+
+
+async def test_whole_multi_message_post_found_with_every_id(
+    store: Store, channels: Channels
+) -> None:
+    """A two-message post sent whole before the crash is recorded with both message ids."""
+    await long_day(store)
+    channel = channels.add(FakeChannel(7))
+    clock = Clock(seoul(2024, 6, 15, 9, 0))
+    await crash_after_send(store, channels, clock)
+    assert len(channel.sent) == 2
+    clock.now = seoul(2024, 6, 15, 9, 30)
+    assert [r.outcome for r in await make(store, channels, clock).catch_up()] == ["posted"]
+    assert len(channel.sent) == 2
+    post = await store.last_digest_post(GUILD_A)
+    assert post is not None and post.message_ids == (701, 702)
+
+
+async def test_partly_sent_post_is_posted_again(store: Store, channels: Channels) -> None:
+    """Died after the first of two messages: the post is not whole, so it is sent again."""
+    await long_day(store)
+    channel = channels.add(FakeChannel(7, fail=Crash(), fail_at=1))
+    clock = Clock(seoul(2024, 6, 15, 9, 0))
+    with pytest.raises(Crash):
+        await make(store, channels, clock).run_due(GUILD_A)
+    channel.messages[0].deleted = False  # a dead process deletes nothing
+    channel.fail = None
+    clock.now = seoul(2024, 6, 15, 9, 30)
+    assert [r.outcome for r in await make(store, channels, clock).catch_up()] == ["posted"]
+    assert len(channel.sent) == 3
+    post = await store.last_digest_post(GUILD_A)
+    assert post is not None and post.message_ids == (702, 703)
 
 
 async def test_start_builds_one_job_per_server_and_reschedules(

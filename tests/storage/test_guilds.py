@@ -127,6 +127,22 @@ async def test_failed_run_is_retryable_final_is_not(store: Store) -> None:
     assert last == run
 
 
+async def test_sending_run_round_trips_and_never_unsettles(store: Store) -> None:
+    """An in-flight slot reads back as sending (day, time), a failure replaces it, and a
+    settled slot is never put back in flight."""
+    slot, day = dt.date(2024, 6, 14), dt.date(2024, 6, 13)
+    assert await store.record_digest_sending(GUILD, slot, day, at=NOW)
+    run = await store.digest_run(GUILD, slot)
+    assert run is not None and (run.outcome, run.digest_date, run.at) == ("sending", day, NOW)
+    assert await store.record_digest_run(GUILD, slot, "failed", at=NOW, detail="403")
+    run = await store.digest_run(GUILD, slot)
+    assert run is not None and (run.outcome, run.digest_date) == ("failed", None)
+    await store.record_digest_post(GUILD, day, channel_id=5, message_ids=[1], at=NOW, slot=slot)
+    assert not await store.record_digest_sending(GUILD, slot, day, at=NOW)
+    run = await store.digest_run(GUILD, slot)
+    assert run is not None and run.outcome == "posted"
+
+
 async def test_next_day_is_newest_unposted(store: Store) -> None:
     """The next day to post is the newest day, only while it is newer than any posted one."""
     assert await store.next_digest_day(GUILD) is None
