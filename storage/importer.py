@@ -10,16 +10,23 @@ from __future__ import annotations
 import asyncio
 import glob
 import logging
+import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from storage.models import ImportResult, Problem
+from storage.models import ImportResult, ParsedDigest, Problem
+
+#: ``(title form, summary form)`` of a paper, as :func:`storage.store.fts_forms` builds it.
+FtsForms = tuple[str, str]
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -170,28 +177,40 @@ class _FileFailed(Exception):
         self.problem = problem
 
 
-async def import_text(store: Store, text: str, source: str) -> FileOutcome:
-    """Parse ``text`` and import it in one transaction."""
+def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
+    """The parsed digest of ``text``, or the problem saying why it is not a digest."""
     from storage.parser import DigestError, parse_digest
 
     try:
-        digest = parse_digest(text, source)
+        return parse_digest(text, source)
     except DigestError as exc:
         reason = getattr(exc, "reason", None) or str(exc)
         line = getattr(exc, "line", None) or 1
         if not reason.lower().startswith("not a digest"):
             reason = f"not a digest: {reason}"
-        problem = Problem(source, int(line), reason)
-        log.info("%s", problem)
-        return FileOutcome(source, error=problem)
+        return Problem(source, int(line), reason)
+
+
+async def _store_digest(
+    store: Store, digest: ParsedDigest, source: str, forms: dict[str, FtsForms] | None = None
+) -> FileOutcome:
     try:
-        result = await store.import_digest(digest)
+        result = await store.import_digest(digest, forms)
     except Exception as exc:  # one bad file must not stop the others
         log.exception("Could not store %s", source)
         return FileOutcome(source, error=Problem(source, 1, f"could not store: {exc}"))
     for problem in result.problems:
         log.info("%s", problem)
     return FileOutcome(source, result=result)
+
+
+async def import_text(store: Store, text: str, source: str) -> FileOutcome:
+    """Parse ``text`` and import it in one transaction."""
+    parsed = _parse_text(text, source)
+    if isinstance(parsed, Problem):
+        log.info("%s", parsed)
+        return FileOutcome(source, error=parsed)
+    return await _store_digest(store, parsed, source)
 
 
 def _read_bytes(path: str | os.PathLike[str] | Traversable) -> bytes:
@@ -216,6 +235,111 @@ async def import_file(store: Store, path: str | os.PathLike[str] | Traversable) 
     return await import_text(store, text, source)
 
 
+#: Imports of at least this many files parse in worker processes (below, the pool's start-up
+#: would cost more than it saves).
+POOL_MIN_FILES = 20
+#: Worker processes for large imports (the database thread keeps one core busy).
+POOL_WORKERS = 1
+#: Files read and parsed ahead of the one being written, per worker.
+POOL_AHEAD = 8
+
+#: What a worker hands back for one file: the digest and its index forms, or why it failed.
+Prepared = tuple[ParsedDigest, dict[str, FtsForms]] | Problem
+
+
+def prepare_file(source: str, path: str | None, data: bytes | None) -> Prepared:
+    """Read (``path``, else ``data``), decode, parse and build the index forms of one file.
+
+    A pure function of its arguments that runs in a worker process: everything an import does
+    to a file before the database.
+    """
+    from storage.store import fts_forms
+
+    try:
+        if data is None:
+            data = Path(path or source).read_bytes()
+        text = _decode(data, source)
+    except _FileFailed as failed:
+        return failed.problem
+    except OSError as exc:
+        return Problem(source, 1, f"cannot read: {exc.strerror or exc}")
+    parsed = _parse_text(text, source)
+    if isinstance(parsed, Problem):
+        return parsed
+    forms: dict[str, FtsForms] = {}
+    for paper in parsed.papers:
+        if paper.arxiv_id not in forms:
+            forms[paper.arxiv_id] = fts_forms(paper)
+    return parsed, forms
+
+
+def _task(path: str | os.PathLike[str] | Traversable) -> tuple[str, str | None, bytes | None]:
+    """The arguments of :func:`prepare_file` for ``path`` (resources are read here)."""
+    source = str(path)
+    if isinstance(path, (str, os.PathLike)):
+        return source, os.fspath(path), None
+    try:
+        return source, None, path.read_bytes()
+    except OSError:
+        return source, source, None  # the worker reports the failure
+
+
+async def _outcome(store: Store, source: str, prepared: Prepared) -> FileOutcome:
+    if isinstance(prepared, Problem):
+        log.info("%s", prepared)
+        return FileOutcome(source, error=prepared)
+    digest, forms = prepared
+    return await _store_digest(store, digest, source, forms)
+
+
+async def _prepared_in_pool(
+    files: Sequence[str | os.PathLike[str] | Traversable],
+) -> AsyncIterator[tuple[str, Prepared]]:
+    """``(source, prepared)`` for ``files`` in order, parsed ahead in worker processes."""
+    loop = asyncio.get_running_loop()
+    context = multiprocessing.get_context("spawn")  # safe beside aiosqlite's thread
+    workers = max(1, min(POOL_WORKERS, os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[tuple[str, str | None, bytes | None], asyncio.Future[Prepared] | None]]
+        pending = deque()
+        queue = iter(files)
+        broken = False
+
+        def submit() -> None:
+            nonlocal broken
+            for path in queue:
+                args = _task(path)
+                future = None
+                if not broken:
+                    try:
+                        future = loop.run_in_executor(pool, prepare_file, *args)
+                    except (BrokenProcessPool, RuntimeError):
+                        broken = True
+                pending.append((args, future))
+                return
+
+        for _ in range(workers * POOL_AHEAD):
+            submit()
+        try:
+            while pending:
+                args, future = pending.popleft()
+                submit()
+                prepared: Prepared | None = None
+                if future is not None:
+                    try:
+                        prepared = await future
+                    except BrokenProcessPool:
+                        if not broken:
+                            log.warning("The parser worker stopped; parsing the rest here")
+                        broken = True
+                if prepared is None:
+                    prepared = prepare_file(*args)
+                yield args[0], prepared
+        finally:
+            for _args, future in pending:
+                future.cancel()
+
+
 async def import_files(
     store: Store,
     files: Sequence[str | os.PathLike[str] | Traversable],
@@ -227,16 +351,36 @@ async def import_files(
 
     Each file is atomic: it is imported whole or, when it fails, not at all, and the next file
     goes on. Files are committed in groups of :data:`FILES_PER_COMMIT` (:meth:`Store.batch`),
-    which roughly doubles the throughput of large imports.
+    which roughly doubles the throughput of large imports. From :data:`POOL_MIN_FILES` files on,
+    reading, parsing and building the index forms (:func:`prepare_file`) run in worker processes
+    ahead of the writes, so they overlap the database work instead of waiting for it.
     """
     outcomes: list[FileOutcome] = []
     total = len(files)
-    for start in range(0, total, FILES_PER_COMMIT):
-        async with store.batch():
-            for path in files[start : start + FILES_PER_COMMIT]:
-                outcomes.append(await import_file(store, path))
-                if progress is not None:
-                    progress(len(outcomes), total, str(path))
+    if total >= POOL_MIN_FILES and POOL_WORKERS > 0:
+        prepared = _prepared_in_pool(files)
+        try:
+            done = False
+            while not done:
+                async with store.batch():
+                    for _ in range(FILES_PER_COMMIT):
+                        try:
+                            source, item = await anext(prepared)
+                        except StopAsyncIteration:
+                            done = True
+                            break
+                        outcomes.append(await _outcome(store, source, item))
+                        if progress is not None:
+                            progress(len(outcomes), total, source)
+        finally:
+            await prepared.aclose()
+    else:
+        for start in range(0, total, FILES_PER_COMMIT):
+            async with store.batch():
+                for path in files[start : start + FILES_PER_COMMIT]:
+                    outcomes.append(await import_file(store, path))
+                    if progress is not None:
+                        progress(len(outcomes), total, str(path))
     summary = ImportSummary(tuple(outcomes), tuple(missing))
     log.info(
         "Imported %d of %d files: %d days, %d new papers, %d updated, %d problems",

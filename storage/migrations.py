@@ -13,10 +13,15 @@ bigrams). The triggers on ``papers`` compute that form with two deterministic SQ
 :class:`~storage.store.Store` registers on its connection (``papers_fts_title_v1`` and
 ``papers_fts_summary_v1``), so the index can never drift from the rows. The update trigger fires
 only when the title or summary really changed; deletes hand FTS5 the same computed values, which
-is what a contentless table needs. Consequences: writing to ``papers`` from a connection without
-those functions (e.g. the ``sqlite3`` shell) fails loudly instead of corrupting the index; reading
-works everywhere. If the index form ever changes, add functions with a new suffix and a migration
-that runs ``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts every paper.
+is what a contentless table needs. Since migration 5 the index rows of *new* papers are written
+by :meth:`~storage.store.Store.import_digest` itself from forms computed in Python
+(:func:`storage.store.fts_forms`, the same text the functions give), so the per-row call back
+into Python no longer holds up the insert. Consequences: updating or deleting ``papers`` from a
+connection without those functions (e.g. the ``sqlite3`` shell) fails loudly instead of
+corrupting the index, and papers inserted elsewhere than ``import_digest`` are not indexed;
+reading works everywhere. If the index form ever changes, add functions with a new suffix and a
+migration that runs ``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts
+every paper.
 """
 
 from __future__ import annotations
@@ -179,6 +184,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             INSERT INTO import_feed(paper_id, date) VALUES (new.paper_id, new.date);
         END""",
     ),
+    # 5: the importer writes the index rows of new papers itself, from index forms it computes
+    # ahead (in worker processes for large imports): the insert trigger goes. The update and
+    # delete triggers stay, so changed or deleted papers are still re-indexed by SQL.
+    ("DROP TRIGGER papers_fts_ai",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

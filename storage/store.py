@@ -9,7 +9,7 @@ Schema (see :mod:`storage.migrations`)::
     authors(id PK, name, norm_key UNIQUE, paper_count)            normalized authors
     author_terms(term, author_id) PK                              key + word-suffixes, for prefixes
     paper_authors(paper_id, position) PK, author_id               who wrote what, in order
-    paper_fts  contentless FTS5 over the index form of title and summary, kept by triggers
+    paper_fts  contentless FTS5 over the index form of title and summary (import + triggers)
 
 A paper is keyed by its arXiv id and keeps one row however many days list it; each day is an
 appearance with that day's position and votes. Title, summary, media and authors come from the
@@ -115,6 +115,21 @@ def _fts_summary(summary_json: str | None) -> str:
     return textsearch.index_form(summary_text(summary_json))
 
 
+#: The index form of one paper: ``(title form, summary form)`` as ``paper_fts`` stores them.
+FtsForms = tuple[str, str]
+
+
+def fts_forms(paper: ParsedPaper) -> FtsForms:
+    """The ``paper_fts`` row of ``paper`` (the same text the SQL functions give for its row).
+
+    Pure and picklable, so importers can compute it in worker processes ahead of the writes.
+    """
+    return (
+        textsearch.index_form(paper.title),
+        textsearch.index_form("\n".join(str(b.text) for b in paper.summary)),
+    )
+
+
 def _iso(day: dt.date | str | None) -> str | None:
     if day is None:
         return None
@@ -213,6 +228,9 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
         self._db = conn
         self.path = path
         self._closed = False
+        # Inside :meth:`batch`: index rows of the papers the batch inserted, by arXiv id, written
+        # to ``paper_fts`` in one statement (see :meth:`_flush_fts`).
+        self._fts_pending: dict[str, tuple[int, str, str]] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -239,14 +257,40 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
         everything since the batch began is rolled back. Only for a store that nothing else
         writes to meanwhile (the import command); keep batches short, since a batch holds the
         database's write lock.
+
+        The full-text rows of the papers the batch inserts are written together just before the
+        commit (FTS5 writes a new index segment per file otherwise, and merging those small
+        segments was the largest cost of an import), so searches inside the batch do not see
+        them yet; a file that re-imports a paper still pending writes the pending rows first.
         """
         await self._run(lambda c: c.execute("BEGIN IMMEDIATE"))
+        self._fts_pending = {}
         try:
             yield
         except BaseException:
+            self._fts_pending = None
             await self._run(lambda c: c.execute("ROLLBACK"))
             raise
-        await self._run(lambda c: c.execute("COMMIT"))
+
+        def commit(c: _Conn) -> None:
+            self._flush_fts(c)
+            c.execute("COMMIT")
+
+        try:
+            await self._run(commit)
+        finally:
+            self._fts_pending = None
+
+    def _flush_fts(self, c: _Conn) -> None:
+        """Write the index rows :meth:`batch` holds back, in one statement."""
+        pending = self._fts_pending
+        if pending:
+            c.execute(
+                """INSERT INTO paper_fts(rowid, title, summary)
+                   SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
+                (_ids_json(pending.values()),),
+            )
+            pending.clear()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` in the connection's worker thread."""
@@ -371,12 +415,17 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
 
     # ------------------------------------------------------------------ import
 
-    async def import_digest(self, digest: ParsedDigest) -> ImportResult:
+    async def import_digest(
+        self, digest: ParsedDigest, forms: dict[str, FtsForms] | None = None
+    ) -> ImportResult:
         """Store one parsed digest in a single transaction; re-importing it changes nothing new.
 
         Papers already stored keep their row (votes and the day's appearance are updated; title,
         summary, media and authors are replaced when this digest is at least as new as the one
         they came from). Raises whatever SQLite raises, after rolling the whole digest back.
+
+        ``forms`` optionally gives the precomputed :func:`fts_forms` of the papers by arXiv id
+        (the importer builds them in worker processes); missing ones are computed here.
         """
         day = digest.date.isoformat()
         source = digest.source or "<string>"
@@ -397,9 +446,23 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
             papers[p.arxiv_id] = p
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
-        new, updated = await self._run(
-            lambda c: c.transaction(lambda c: self._import_sync(c, day, source, now, papers))
-        )
+        def work(c: _Conn) -> tuple[int, int]:
+            pending = self._fts_pending
+            if pending is None:
+                return c.transaction(
+                    lambda c: self._import_sync(c, day, source, now, papers, forms)
+                )
+            if not pending.keys().isdisjoint(papers):
+                # The update trigger must find the index rows of the papers it re-indexes.
+                self._flush_fts(c)
+            held: dict[str, tuple[int, str, str]] = {}
+            counts = c.transaction(
+                lambda c: self._import_sync(c, day, source, now, papers, forms, held)
+            )
+            pending.update(held)  # only once this file's savepoint is released
+            return counts
+
+        new, updated = await self._run(work)
         log.debug("%s: imported %s (%d new, %d updated)", source, day, new, updated)
         return ImportResult(
             source=source,
@@ -410,7 +473,14 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
         )
 
     def _import_sync(
-        self, c: _Conn, day: str, source: str, now: str, papers: dict[str, ParsedPaper]
+        self,
+        c: _Conn,
+        day: str,
+        source: str,
+        now: str,
+        papers: dict[str, ParsedPaper],
+        forms: dict[str, FtsForms] | None = None,
+        hold_fts: dict[str, tuple[int, str, str]] | None = None,
     ) -> tuple[int, int]:
         # Rows go in as one JSON array per statement (INSERT ... SELECT FROM json_each): one
         # statement per table instead of one per row. This matters for FTS5: every statement
@@ -465,6 +535,24 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
                 (arxiv_json,),
             )
         }
+        # The index rows of new papers, from Python values (migration 5 dropped the insert
+        # trigger that called back into Python per row), or into ``hold_fts`` for the batch to
+        # write later; changed content of stored papers is re-indexed by the update trigger.
+        fresh_ids = [a for a in papers if a not in existing]
+        fts_rows = []
+        if fresh_ids:
+            known = forms or {}
+            for a in fresh_ids:
+                title_form, summary_form = known.get(a) or fts_forms(papers[a])
+                fts_rows.append((ids[a], title_form, summary_form))
+        if hold_fts is not None:
+            hold_fts.update(zip(fresh_ids, fts_rows, strict=True))
+        elif fts_rows:
+            c.execute(
+                """INSERT INTO paper_fts(rowid, title, summary)
+                   SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
+                (_ids_json(fts_rows),),
+            )
         # Authors: replaced for every paper whose content this digest now provides.
         owners = [a for a in papers if a not in existing or existing[a] <= day]
         self._replace_authors(
