@@ -351,9 +351,8 @@ async def import_files(
 
     Each file is atomic: it is imported whole or, when it fails, not at all, and the next file
     goes on. Files are committed in groups of :data:`FILES_PER_COMMIT` (:meth:`Store.batch`),
-    so shared index pages are written once a group instead of once a file (with the pipeline
-    below, about 1.2x the throughput of per-file commits at 30k-100k papers, measured by
-    alternating A/B runs). From :data:`POOL_MIN_FILES` files on,
+    so shared index pages are written once a group instead of once a file (the README's
+    benchmark section has the figures). From :data:`POOL_MIN_FILES` files on,
     reading, parsing and building the index forms (:func:`prepare_file`) run in worker processes
     ahead of the writes, so they overlap the database work instead of waiting for it.
     """
