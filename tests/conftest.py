@@ -16,8 +16,5 @@ SAMPLES = Path(__file__).resolve().parents[1] / "storage" / "samples"
 @pytest.fixture
 async def empty_store(tmp_path: Path) -> AsyncIterator[Store]:
     """An open, empty store over a new SQLite file under ``tmp_path``."""
-    store = await Store.open(tmp_path / "empty.db")
-    try:
+    async with await Store.open(tmp_path / "empty.db") as store:
         yield store
-    finally:
-        await store.close()

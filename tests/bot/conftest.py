@@ -41,11 +41,8 @@ def seeded_db(tmp_path: Path, seeded_template: Path) -> Path:
 @pytest.fixture
 async def store(seeded_db: Path) -> AsyncIterator[Store]:
     """An open store over the bundled samples."""
-    opened = await Store.open(seeded_db)
-    try:
+    async with await Store.open(seeded_db) as opened:
         yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

@@ -185,11 +185,8 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def store(db_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(db_path)
-    try:
+    async with await Store.open(db_path) as opened:
         yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

@@ -61,11 +61,8 @@ async def store(tmp_path: Path, sample_db: Path) -> AsyncIterator[Store]:
     """An open store over a private copy of the sample database."""
     target = tmp_path / "papers.db"
     shutil.copyfile(sample_db, target)
-    opened = await Store.open(target)
-    try:
+    async with await Store.open(target) as opened:
         yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

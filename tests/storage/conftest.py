@@ -19,11 +19,8 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def store(db_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(db_path)
-    try:
+    async with await Store.open(db_path) as s:
         yield s
-    finally:
-        await s.close()
 
 
 @pytest.fixture
