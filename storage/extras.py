@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from storage.models import ImportResult, Paper, ParsedDigest, ParsedPaper, Problem
+from storage.models import ImportResult, Paper, ParsedDigest, ParsedPaper
 
 if TYPE_CHECKING:
     from storage.store import _Conn
@@ -50,15 +50,11 @@ class PaperExtrasStore:
 
     async def import_digest_with_extras(self, digest: ParsedDigest) -> ImportResult:
         """``import_digest`` plus the API extras, in one transaction."""
+        from storage.store import unique_papers
+
         day = digest.date.isoformat()
         source = digest.source or "<string>"
-        problems = list(digest.problems)
-        papers: dict[str, ParsedPaper] = {}
-        for p in digest.papers:
-            if p.arxiv_id in papers:
-                problems.append(Problem(source, p.line, f"paper {p.arxiv_id} is listed again"))
-                continue
-            papers[p.arxiv_id] = p
+        papers, problems = unique_papers(digest)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         rows = [
             (

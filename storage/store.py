@@ -168,6 +168,28 @@ def _ref_candidates(ref: str) -> list[str]:
     return out
 
 
+def unique_papers(digest: ParsedDigest) -> tuple[dict[str, ParsedPaper], list[Problem]]:
+    """The digest's papers by arXiv id, first listing kept, and its problems plus one for each
+    paper listed again in the same digest."""
+    source = digest.source or "<string>"
+    problems = list(digest.problems)
+    papers: dict[str, ParsedPaper] = {}
+    for p in digest.papers:
+        first = papers.get(p.arxiv_id)
+        if first is not None:
+            problems.append(
+                Problem(
+                    source,
+                    p.line,
+                    f"paper {p.arxiv_id} is listed again (first at line {first.line}); "
+                    "kept the first",
+                )
+            )
+            continue
+        papers[p.arxiv_id] = p
+    return papers, problems
+
+
 class _Conn:
     """The raw ``sqlite3`` connection, used only inside the aiosqlite worker thread."""
 
@@ -429,21 +451,7 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
         """
         day = digest.date.isoformat()
         source = digest.source or "<string>"
-        problems = list(digest.problems)
-        papers: dict[str, ParsedPaper] = {}
-        for p in digest.papers:
-            if p.arxiv_id in papers:
-                first = papers[p.arxiv_id]
-                problems.append(
-                    Problem(
-                        source,
-                        p.line,
-                        f"paper {p.arxiv_id} is listed again (first at line {first.line}); "
-                        "kept the first",
-                    )
-                )
-                continue
-            papers[p.arxiv_id] = p
+        papers, problems = unique_papers(digest)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
         def work(c: _Conn) -> tuple[int, int]:

@@ -72,3 +72,15 @@ async def test_api_never_replaces_stored_content(store: Store) -> None:
     assert paper.votes == 10
     (full,) = await store.with_extras([paper])
     assert full.github_stars == 9
+
+
+async def test_paper_listed_twice_in_an_api_day_is_reported(store: Store) -> None:
+    """A paper the API lists twice is stored once and the repeat is reported with its line."""
+    import dataclasses
+
+    digest = api_digest()
+    (item,) = digest.papers  # type: ignore[attr-defined]
+    twice = dataclasses.replace(digest, papers=(item, dataclasses.replace(item, line=2)))
+    result = await store.import_digest_with_extras(twice)  # type: ignore[arg-type]
+    assert result.new_papers == 1
+    assert [(p.line, "listed again" in p.reason) for p in result.problems] == [(2, True)]
