@@ -274,26 +274,11 @@ class FakeDiscord(AsyncWebhookAdapter):
     # Discord's side ----------------------------------------------------------------------
 
     def _message(self, token: str, message_id: int, data: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": str(message_id),
-            "channel_id": str(self._channel.get(token, CHANNEL_ID)),
-            "type": 20,
-            "content": data.get("content") or "",
-            "embeds": data.get("embeds") or [],
-            "components": data.get("components") or [],
-            "flags": data.get("flags") or 0,
-            "author": BOT_USER,
-            "attachments": [],
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "pinned": False,
-            "tts": False,
-            "timestamp": discord.utils.utcnow().isoformat(),
-            "edited_timestamp": None,
-            "application_id": str(APP_ID),
-            "webhook_id": str(APP_ID),
-        }
+        message = message_body(
+            message_id, self._channel.get(token, CHANNEL_ID), BOT_USER, type_=20, **data
+        )
+        message.update(application_id=str(APP_ID), webhook_id=str(APP_ID))
+        return message
 
     def _create(self, token: str, data: dict[str, Any]) -> dict[str, Any]:
         message_id = snowflake()
@@ -408,6 +393,40 @@ def interaction_payload(
     return payload
 
 
+def message_body(
+    message_id: int,
+    channel_id: int,
+    author: dict[str, Any],
+    *,
+    type_: int = 0,
+    content: str | None = None,
+    embeds: list[Any] | None = None,
+    components: list[Any] | None = None,
+    flags: int | None = None,
+    **_: Any,
+) -> dict[str, Any]:
+    """A Discord message object as the API returns it (no mentions, attachments or pins);
+    other keys of a send payload (``allowed_mentions``...) are ignored, as Discord does."""
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "type": type_,
+        "content": content or "",
+        "embeds": embeds or [],
+        "components": components or [],
+        "flags": flags or 0,
+        "author": author,
+        "attachments": [],
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "timestamp": discord.utils.utcnow().isoformat(),
+        "edited_timestamp": None,
+    }
+
+
 def message_payload(
     content: str,
     *,
@@ -417,24 +436,9 @@ def message_payload(
 ) -> dict[str, Any]:
     """A gateway MESSAGE_CREATE payload: in the bot's DM (channel type 1, no ``guild_id``) or
     in a server channel (``context="guild"``, with the author's member and ``mentions``)."""
-    payload: dict[str, Any] = {
-        "id": str(snowflake()),
-        "channel_id": str(DM_CHANNEL_ID if context == "dm" else CHANNEL_ID),
-        "author": user,
-        "content": content,
-        "timestamp": discord.utils.utcnow().isoformat(),
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "components": [],
-        "pinned": False,
-        "type": 0,
-        "flags": 0,
-    }
+    payload = message_body(
+        snowflake(), DM_CHANNEL_ID if context == "dm" else CHANNEL_ID, user, content=content
+    )
     member = {"roles": [], "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False, "mute": False}
     if context == "dm":
         payload["channel_type"] = 1

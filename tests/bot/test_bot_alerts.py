@@ -22,7 +22,15 @@ from digests import digest_text, import_day
 from bot.alerts import MAX_LINES_PER_ALERT, AlertMatch, alert_dm_embed
 from bot.bot import PapersBot
 from bot.config import Config
-from bot.testing import ALICE, BOB, BOT_USER, Harness, interaction_payload, snowflake
+from bot.testing import (
+    ALICE,
+    BOB,
+    BOT_USER,
+    Harness,
+    interaction_payload,
+    message_body,
+    snowflake,
+)
 from storage.alerts import Alert
 from storage.importer import import_paths
 from storage.store import Store
@@ -87,22 +95,8 @@ class FakeRest:
             }
             return {"id": str(channel_id), "type": 1, "recipients": [recipient]}
         if route.path == "/channels/{channel_id}/messages":
-            return {
-                "id": str(snowflake()),
-                "channel_id": str(route.channel_id),
-                "type": 0,
-                "content": "",
-                "embeds": (payload or {}).get("embeds") or [],
-                "author": BOT_USER,
-                "attachments": [],
-                "mentions": [],
-                "mention_roles": [],
-                "mention_everyone": False,
-                "pinned": False,
-                "tts": False,
-                "timestamp": "2025-05-10T12:00:00+00:00",
-                "edited_timestamp": None,
-            }
+            embeds = (payload or {}).get("embeds")
+            return message_body(snowflake(), route.channel_id, BOT_USER, embeds=embeds)
         raise AssertionError(f"unexpected request {route.method} {route.path}")
 
     def sent(self) -> list[dict[str, Any]]:
