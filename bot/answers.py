@@ -231,9 +231,12 @@ def looks_like_paper_ref(text: str) -> bool:
     return bool(_PAPER_REF_RE.match(text) or _URL_RE.match(text))
 
 
-def _check_range(since: dt.date | None, until: dt.date | None) -> None:
+def check_range(since: dt.date | None, until: dt.date | None) -> None:
+    """Raise :class:`UserError` when ``since`` is after ``until``."""
     if since is not None and until is not None and since > until:
-        raise UserError(f"The start date {since} is after the end date {until}")
+        raise UserError(
+            f"The start date {since} is after the end date {until}: swap them and try again."
+        )
 
 
 def _utc_today(now: dt.datetime) -> dt.date:
@@ -351,7 +354,7 @@ async def top(
     limit, offset = clamp_count(count), clamp_offset(offset)
     since = parse_date(since) if since is not None else None
     until = parse_date(until) if until is not None else None
-    _check_range(since, until)
+    check_range(since, until)
     today_ = _utc_today(now)
     latest = await store.latest_day()
 
@@ -484,7 +487,7 @@ async def search(
         raise UserError(f"Unknown sort {sort!r}: use one of {', '.join(SORT_ORDERS)}")
     since = parse_date(since) if since is not None else None
     until = parse_date(until) if until is not None else None
-    _check_range(since, until)
+    check_range(since, until)
     limit, offset = clamp_count(limit), clamp_offset(offset)
 
     if looks_like_paper_ref(text):

@@ -90,10 +90,7 @@ class Papers(commands.Cog):
         """The most voted papers of a period or a date range."""
         count = answers.clamp_count(count)
         period_name = period.value if period is not None else None
-        if since is not None and until is not None and since > until:
-            raise answers.UserError(
-                f"`since` ({since}) is after `until` ({until}): swap them and try again."
-            )
+        answers.check_range(since, until)  # before deferring, so the error stays private
         await interaction.response.defer(thinking=True)
         store, now = self.bot.store, self.bot.now()
         answer = await answers.top(store, period_name, since, until, count, now=now)

@@ -51,10 +51,7 @@ class Search(commands.Cog):
         sort_name = sort.value if sort is not None else "relevance"
         if not text:
             raise answers.UserError("Search for what? e.g. `/search query:diffusion`.")
-        if since is not None and until is not None and since > until:
-            raise answers.UserError(
-                f"`since` ({since}) is after `until` ({until}): swap them and try again."
-            )
+        answers.check_range(since, until)  # before deferring, so the error stays private
         await interaction.response.defer(thinking=True)
         answer = await answers.search(
             self.bot.store, text, since=since, until=until, sort=sort_name, limit=PER_PAGE
