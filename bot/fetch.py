@@ -214,7 +214,7 @@ class Fetcher:
         if not digest.papers:
             return FetchOutcome(label, digest.date, True, detail="no papers that day")
         if extras:
-            result = await self.store.import_digest_with_extras(digest)
+            result = await self.store.import_api_digest(digest)
         else:
             result = await self.store.import_digest(digest)
         for problem in result.problems:

@@ -25,11 +25,8 @@ from typing import TYPE_CHECKING, Final
 
 from storage.models import ImportResult, ParsedDigest, Problem
 
-#: ``(title form, summary form)`` of a paper, as :func:`storage.store.fts_forms` builds it.
-FtsForms = tuple[str, str]
-
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.store import PreparedDigest, Store
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +189,10 @@ def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
 
 
 async def _store_digest(
-    store: Store, digest: ParsedDigest, source: str, forms: dict[str, FtsForms] | None = None
+    store: Store, digest: ParsedDigest | PreparedDigest, source: str
 ) -> FileOutcome:
     try:
-        result = await store.import_digest(digest, forms)
+        result = await store.import_digest(digest)
     except Exception as exc:  # one bad file must not stop the others
         log.exception("Could not store %s", source)
         return FileOutcome(source, error=Problem(source, 1, f"could not store: {exc}"))
@@ -243,17 +240,14 @@ POOL_WORKERS = 1
 #: Files read and parsed ahead of the one being written, per worker.
 POOL_AHEAD = 8
 
-#: What a worker hands back for one file: the digest and its index forms, or why it failed.
-Prepared = tuple[ParsedDigest, dict[str, FtsForms]] | Problem
 
-
-def prepare_file(source: str, path: str | None, data: bytes | None) -> Prepared:
-    """Read (``path``, else ``data``), decode, parse and build the index forms of one file.
+def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedDigest | Problem:
+    """Read (``path``, else ``data``), decode, parse and build the rows of one file.
 
     A pure function of its arguments that runs in a worker process: everything an import does
-    to a file before the database.
+    to a file before the database (:func:`storage.store.prepare_digest`).
     """
-    from storage.store import fts_forms
+    from storage.store import prepare_digest
 
     try:
         if data is None:
@@ -266,11 +260,7 @@ def prepare_file(source: str, path: str | None, data: bytes | None) -> Prepared:
     parsed = _parse_text(text, source)
     if isinstance(parsed, Problem):
         return parsed
-    forms: dict[str, FtsForms] = {}
-    for paper in parsed.papers:
-        if paper.arxiv_id not in forms:
-            forms[paper.arxiv_id] = fts_forms(paper)
-    return parsed, forms
+    return prepare_digest(parsed)
 
 
 def _task(path: str | os.PathLike[str] | Traversable) -> tuple[str, str | None, bytes | None]:
@@ -284,24 +274,23 @@ def _task(path: str | os.PathLike[str] | Traversable) -> tuple[str, str | None, 
         return source, source, None  # the worker reports the failure
 
 
-async def _outcome(store: Store, source: str, prepared: Prepared) -> FileOutcome:
+async def _outcome(store: Store, source: str, prepared: PreparedDigest | Problem) -> FileOutcome:
     if isinstance(prepared, Problem):
         log.info("%s", prepared)
         return FileOutcome(source, error=prepared)
-    digest, forms = prepared
-    return await _store_digest(store, digest, source, forms)
+    return await _store_digest(store, prepared, source)
 
 
 async def _prepared_in_pool(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[tuple[str, Prepared]]:
+) -> AsyncIterator[tuple[str, PreparedDigest | Problem]]:
     """``(source, prepared)`` for ``files`` in order, parsed ahead in worker processes."""
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # safe beside aiosqlite's thread
     workers = max(1, min(POOL_WORKERS, os.cpu_count() or 1))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[tuple[tuple[str, str | None, bytes | None], asyncio.Future[Prepared] | None]]
-        pending = deque()
+        Task = tuple[str, str | None, bytes | None]
+        pending: deque[tuple[Task, asyncio.Future[PreparedDigest | Problem] | None]] = deque()
         queue = iter(files)
         broken = False
 
@@ -324,7 +313,7 @@ async def _prepared_in_pool(
             while pending:
                 args, future = pending.popleft()
                 submit()
-                prepared: Prepared | None = None
+                prepared: PreparedDigest | Problem | None = None
                 if future is not None:
                     try:
                         prepared = await future
@@ -353,7 +342,7 @@ async def import_files(
     goes on. Files are committed in groups of :data:`FILES_PER_COMMIT` (:meth:`Store.batch`),
     so shared index pages are written once a group instead of once a file (the README's
     benchmark section has the figures). From :data:`POOL_MIN_FILES` files on,
-    reading, parsing and building the index forms (:func:`prepare_file`) run in worker processes
+    reading, parsing and building the rows (:func:`prepare_file`) run in worker processes
     ahead of the writes, so they overlap the database work instead of waiting for it.
     """
     outcomes: list[FileOutcome] = []

@@ -42,7 +42,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 
@@ -190,6 +190,160 @@ def unique_papers(digest: ParsedDigest) -> tuple[dict[str, ParsedPaper], list[Pr
     return papers, problems
 
 
+class PreparedDigest(NamedTuple):
+    """A digest as the rows the store writes for it (built by :func:`prepare_digest`).
+
+    Only strings, numbers and tuples, so it pickles fast: importers build it in worker processes
+    and the database thread only binds it.
+    """
+
+    date: str  # YYYY-MM-DD
+    source: str
+    problems: tuple[Problem, ...]  # the parser's, plus one for each paper listed twice
+    arxiv_ids: tuple[str, ...]  # each paper once, first listing, in digest order
+    arxiv_json: str  # ``arxiv_ids`` as a JSON array
+    papers_json: str  # JSON array of rows, one per paper: see ``_PAPERS_UPSERT``
+    appearances_json: str  # JSON array of ``[arxiv id, position, votes]``
+    fts: tuple[FtsForms, ...]  # the index forms of each paper, aligned with ``arxiv_ids``
+    authors: tuple[tuple[str, str], ...]  # ``(name key, first spelling)``, each key once
+    author_keys_json: str  # the keys of ``authors`` as a JSON array
+    links: tuple[tuple[int, int, int], ...]  # (paper index, 1-based position, author index)
+
+
+def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
+    """The rows of ``digest``: everything an import computes before the database. Pure."""
+    papers, problems = unique_papers(digest)
+    rows: list[list[Any]] = []
+    appearances: list[list[Any]] = []
+    forms: list[FtsForms] = []
+    keys: dict[str, int] = {}
+    authors: list[tuple[str, str]] = []
+    links: list[tuple[int, int, int]] = []
+    name_key = textsearch.name_key
+    for index, p in enumerate(papers.values()):
+        rows.append(
+            [
+                p.arxiv_id,
+                p.title,
+                p.url,
+                int(p.authors_truncated),
+                p.media.kind if p.media else None,
+                p.media.url if p.media else None,
+                json.dumps([[b.label, b.text] for b in p.summary], ensure_ascii=False),
+                p.ai_summary,
+                json.dumps(list(p.keywords), ensure_ascii=False) if p.keywords else None,
+                p.github_repo,
+                p.github_stars,
+                p.project_page,
+                p.votes,
+            ]
+        )
+        appearances.append([p.arxiv_id, p.position, p.votes])
+        forms.append(fts_forms(p))
+        seen: set[str] = set()
+        for name in p.authors:
+            name = " ".join(name.split())
+            key = name_key(name)
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            number = keys.get(key)
+            if number is None:
+                number = keys[key] = len(authors)
+                authors.append((key, name))
+            links.append((index, len(seen), number))
+    return PreparedDigest(
+        date=digest.date.isoformat(),
+        source=digest.source or "<string>",
+        problems=tuple(problems),
+        arxiv_ids=tuple(papers),
+        arxiv_json=_ids_json(papers),
+        papers_json=_ids_json(rows),
+        appearances_json=_ids_json(appearances),
+        fts=tuple(forms),
+        authors=tuple(authors),
+        author_keys_json=_ids_json(keys),
+        links=tuple(links),
+    )
+
+
+# One row of ``PreparedDigest.papers_json``: arxiv id, title, url, authors truncated, media kind,
+# media url, summary JSON, AI summary, keywords JSON, GitHub repo, GitHub stars, project page,
+# votes. A new paper takes its derived columns from this day; the API extras of a stored paper
+# are replaced only by values (a digest without them keeps the stored ones).
+_PAPERS_INSERT = """
+    INSERT INTO papers(arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
+                       ai_summary, keywords, github_repo, github_stars, project_page,
+                       content_date, votes, best_votes, first_date, last_date)
+    SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
+           r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9,
+           r.value ->> 10, r.value ->> 11, ?1, r.value ->> 12, r.value ->> 12, ?1, ?1
+    FROM json_each(?2) AS r WHERE true
+    ON CONFLICT(arxiv_id) DO UPDATE SET {content}
+        content_date = excluded.content_date,
+        ai_summary = coalesce(excluded.ai_summary, papers.ai_summary),
+        keywords = coalesce(excluded.keywords, papers.keywords),
+        github_repo = coalesce(excluded.github_repo, papers.github_repo),
+        github_stars = coalesce(excluded.github_stars, papers.github_stars),
+        project_page = coalesce(excluded.project_page, papers.project_page)
+    WHERE excluded.content_date >= papers.content_date"""
+_PAPERS_UPSERT = _PAPERS_INSERT.format(
+    content="""title = excluded.title, url = excluded.url,
+        authors_truncated = excluded.authors_truncated,
+        media_kind = excluded.media_kind, media_url = excluded.media_url,
+        summary = excluded.summary,"""
+)
+_PAPERS_UPSERT_KEEP = _PAPERS_INSERT.format(content="")
+
+
+class _Deferred:
+    """What an import writes only at its commit: the index rows of the papers it inserted (by
+    arXiv id) and the changes of ``authors.paper_count`` (by author id).
+
+    FTS5 writes a new index segment per statement that inserts rows, and merging those small
+    segments was the largest cost of an import; a paper count changed once per commit instead of
+    once per file moves each author's ``authors_count`` index entry once.
+    """
+
+    __slots__ = ("counts", "fts")
+
+    def __init__(self) -> None:
+        self.fts: dict[str, tuple[int, str, str]] = {}
+        self.counts: Counter[int] = Counter()
+
+    def merge(self, other: _Deferred) -> None:
+        self.fts.update(other.fts)
+        self.counts.update(other.counts)
+
+    def write_fts(self, c: _Conn) -> None:
+        if self.fts:
+            c.execute(
+                """INSERT INTO paper_fts(rowid, title, summary)
+                   SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
+                (_ids_json(self.fts.values()),),
+            )
+            self.fts.clear()
+
+    def write(self, c: _Conn) -> None:
+        self.write_fts(c)
+        changes = [(author_id, n) for author_id, n in self.counts.items() if n]
+        # An author a file of this commit added and another removed again nets zero: gone too.
+        gone = [author_id for author_id, n in self.counts.items() if n <= 0]
+        self.counts.clear()
+        if changes:
+            c.execute(
+                """UPDATE authors SET paper_count = paper_count + (r.value ->> 1)
+                   FROM json_each(?) AS r WHERE authors.id = r.value ->> 0""",
+                (_ids_json(changes),),
+            )
+        if gone:
+            c.execute(
+                """DELETE FROM authors
+                   WHERE id IN (SELECT value FROM json_each(?)) AND paper_count <= 0""",
+                (_ids_json(gone),),
+            )
+
+
 class _Conn:
     """The raw ``sqlite3`` connection, used only inside the aiosqlite worker thread."""
 
@@ -250,9 +404,8 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
         self._db = conn
         self.path = path
         self._closed = False
-        # Inside :meth:`batch`: index rows of the papers the batch inserted, by arXiv id, written
-        # to ``paper_fts`` in one statement (see :meth:`_flush_fts`).
-        self._fts_pending: dict[str, tuple[int, str, str]] | None = None
+        # Inside :meth:`batch`: the index rows and author counts its imports hold back.
+        self._pending: _Deferred | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -280,39 +433,28 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
         writes to meanwhile (the import command); keep batches short, since a batch holds the
         database's write lock.
 
-        The full-text rows of the papers the batch inserts are written together just before the
-        commit (FTS5 writes a new index segment per file otherwise, and merging those small
-        segments was the largest cost of an import), so searches inside the batch do not see
-        them yet; a file that re-imports a paper still pending writes the pending rows first.
+        The full-text rows of the papers the batch inserts, and the paper counts of the authors
+        it touches, are written together just before the commit (see :class:`_Deferred`), so
+        searches and author suggestions inside the batch do not see them yet; a file that
+        re-imports a paper still pending writes the pending index rows first.
         """
         await self._run(lambda c: c.execute("BEGIN IMMEDIATE"))
-        self._fts_pending = {}
+        pending = self._pending = _Deferred()
         try:
             yield
         except BaseException:
-            self._fts_pending = None
+            self._pending = None
             await self._run(lambda c: c.execute("ROLLBACK"))
             raise
 
         def commit(c: _Conn) -> None:
-            self._flush_fts(c)
+            pending.write(c)
             c.execute("COMMIT")
 
         try:
             await self._run(commit)
         finally:
-            self._fts_pending = None
-
-    def _flush_fts(self, c: _Conn) -> None:
-        """Write the index rows :meth:`batch` holds back, in one statement."""
-        pending = self._fts_pending
-        if pending:
-            c.execute(
-                """INSERT INTO paper_fts(rowid, title, summary)
-                   SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
-                (_ids_json(pending.values()),),
-            )
-            pending.clear()
+            self._pending = None
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` in the connection's worker thread."""
@@ -437,238 +579,229 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
 
     # ------------------------------------------------------------------ import
 
-    async def import_digest(
-        self, digest: ParsedDigest, forms: dict[str, FtsForms] | None = None
-    ) -> ImportResult:
-        """Store one parsed digest in a single transaction; re-importing it changes nothing new.
+    async def import_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult:
+        """Store one digest in a single transaction; re-importing it changes nothing new.
 
         Papers already stored keep their row (votes and the day's appearance are updated; title,
-        summary, media and authors are replaced when this digest is at least as new as the one
-        they came from). Raises whatever SQLite raises, after rolling the whole digest back.
-
-        ``forms`` optionally gives the precomputed :func:`fts_forms` of the papers by arXiv id
-        (the importer builds them in worker processes); missing ones are computed here.
+        summary, media, authors and API extras are replaced when this digest is at least as new
+        as the one they came from). Raises whatever SQLite raises, after rolling the whole digest
+        back. ``digest`` may come already :func:`prepare_digest`-ed (the importer prepares files
+        in worker processes).
         """
-        day = digest.date.isoformat()
-        source = digest.source or "<string>"
-        papers, problems = unique_papers(digest)
+        return await self._import(digest, keep_content=False)
+
+    async def import_api_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult:
+        """Like :meth:`import_digest`, for a day of the Hugging Face daily papers API.
+
+        The API's title, abstract, authors and image are used only for papers not stored yet. A
+        paper already stored (typically from a markdown digest with its Korean summary) keeps its
+        content; the API refreshes its votes, its appearance that day and its extras (AI summary,
+        keywords, GitHub repository and stars, project page). The fetcher asks the API for the
+        last few days every hour, so without this rule English abstracts would replace the
+        Korean summaries of the same days.
+        """
+        return await self._import(digest, keep_content=True)
+
+    async def _import(
+        self, digest: ParsedDigest | PreparedDigest, *, keep_content: bool
+    ) -> ImportResult:
+        prepared = digest if isinstance(digest, PreparedDigest) else prepare_digest(digest)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
         def work(c: _Conn) -> tuple[int, int]:
-            pending = self._fts_pending
+            pending = self._pending
             if pending is None:
-                return c.transaction(
-                    lambda c: self._import_sync(c, day, source, now, papers, forms)
-                )
-            if not pending.keys().isdisjoint(papers):
+
+                def whole(c: _Conn) -> tuple[int, int]:
+                    deferred = _Deferred()
+                    counts = self._import_sync(c, prepared, now, keep_content, deferred)
+                    deferred.write(c)
+                    return counts
+
+                return c.transaction(whole)
+            if not pending.fts.keys().isdisjoint(prepared.arxiv_ids):
                 # The update trigger must find the index rows of the papers it re-indexes.
-                self._flush_fts(c)
-            held: dict[str, tuple[int, str, str]] = {}
+                pending.write_fts(c)
+            mine = _Deferred()
             counts = c.transaction(
-                lambda c: self._import_sync(c, day, source, now, papers, forms, held)
+                lambda c: self._import_sync(c, prepared, now, keep_content, mine)
             )
-            pending.update(held)  # only once this file's savepoint is released
+            pending.merge(mine)  # only once this file's savepoint is released
             return counts
 
         new, updated = await self._run(work)
-        log.debug("%s: imported %s (%d new, %d updated)", source, day, new, updated)
+        log.debug(
+            "%s: imported %s (%d new, %d updated)", prepared.source, prepared.date, new, updated
+        )
         return ImportResult(
-            source=source,
-            date=digest.date,
+            source=prepared.source,
+            date=dt.date.fromisoformat(prepared.date),
             new_papers=new,
             updated_papers=updated,
-            problems=tuple(problems),
+            problems=prepared.problems,
         )
 
     def _import_sync(
         self,
         c: _Conn,
-        day: str,
-        source: str,
+        d: PreparedDigest,
         now: str,
-        papers: dict[str, ParsedPaper],
-        forms: dict[str, FtsForms] | None = None,
-        hold_fts: dict[str, tuple[int, str, str]] | None = None,
+        keep_content: bool,
+        deferred: _Deferred,
     ) -> tuple[int, int]:
-        # Rows go in as one JSON array per statement (INSERT ... SELECT FROM json_each): one
-        # statement per table instead of one per row. This matters for FTS5: every statement
-        # that fires the index trigger makes FTS5 flush its pending terms to a new segment.
+        """The statements of one digest; index rows and author counts go to ``deferred``.
+
+        Rows go in as one JSON array per statement (``INSERT ... SELECT FROM json_each``): a fixed
+        dozen statements per file whatever its size, with the rows built ahead by
+        :func:`prepare_digest`.
+        """
+        day = d.date
         c.execute(
             """INSERT INTO digests(date, source, paper_count, imported_at) VALUES (?, ?, 0, ?)
                ON CONFLICT(date) DO UPDATE SET source = excluded.source,
                                                imported_at = excluded.imported_at""",
-            (day, source, now),
+            (day, d.source, now),
         )
-        if not papers:
+        if not d.arxiv_ids:
             return 0, 0
-        arxiv_json = _ids_json(papers)
         existing = dict(
             c.all(
                 """SELECT arxiv_id, content_date FROM papers
                    WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
-                (arxiv_json,),
+                (d.arxiv_json,),
             )
         )
-        rows = [
-            (
-                p.arxiv_id,
-                p.title,
-                p.url,
-                int(p.authors_truncated),
-                p.media.kind if p.media else None,
-                p.media.url if p.media else None,
-                json.dumps([[b.label, b.text] for b in p.summary], ensure_ascii=False),
-            )
-            for p in papers.values()
-        ]
-        c.execute(
-            """INSERT INTO papers(arxiv_id, title, url, authors_truncated, media_kind, media_url,
-                                  summary, content_date)
-               SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
-                      r.value ->> 5, r.value ->> 6, ?1
-               FROM json_each(?2) AS r WHERE true
-               ON CONFLICT(arxiv_id) DO UPDATE SET
-                   title = excluded.title, url = excluded.url,
-                   authors_truncated = excluded.authors_truncated,
-                   media_kind = excluded.media_kind, media_url = excluded.media_url,
-                   summary = excluded.summary, content_date = excluded.content_date
-               WHERE excluded.content_date >= papers.content_date""",
-            (day, _ids_json(rows)),
-        )
-        ids = {
-            arxiv_id: pid
-            for pid, arxiv_id in c.all(
-                """SELECT id, arxiv_id FROM papers
+        c.execute(_PAPERS_UPSERT_KEEP if keep_content else _PAPERS_UPSERT, (day, d.papers_json))
+        ids = dict(
+            c.all(
+                """SELECT arxiv_id, id FROM papers
                    WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
-                (arxiv_json,),
+                (d.arxiv_json,),
             )
-        }
-        # The index rows of new papers, from Python values (migration 5 dropped the insert
-        # trigger that called back into Python per row), or into ``hold_fts`` for the batch to
-        # write later; changed content of stored papers is re-indexed by the update trigger.
-        fresh_ids = [a for a in papers if a not in existing]
-        fts_rows = []
-        if fresh_ids:
-            known = forms or {}
-            for a in fresh_ids:
-                title_form, summary_form = known.get(a) or fts_forms(papers[a])
-                fts_rows.append((ids[a], title_form, summary_form))
-        if hold_fts is not None:
-            hold_fts.update(zip(fresh_ids, fts_rows, strict=True))
-        elif fts_rows:
-            c.execute(
-                """INSERT INTO paper_fts(rowid, title, summary)
-                   SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
-                (_ids_json(fts_rows),),
-            )
+        )
+        paper_ids = [ids[a] for a in d.arxiv_ids]
+        fresh = [i for i, a in enumerate(d.arxiv_ids) if a not in existing]
+        # The index rows of new papers (changed content of stored papers is re-indexed by the
+        # update trigger), written once per commit (see :meth:`batch`).
+        for i in fresh:
+            title_form, summary_form = d.fts[i]
+            deferred.fts[d.arxiv_ids[i]] = (paper_ids[i], title_form, summary_form)
         # Authors: replaced for every paper whose content this digest now provides.
-        owners = [a for a in papers if a not in existing or existing[a] <= day]
+        if keep_content:
+            owners = fresh
+        else:
+            owners = [i for i, a in enumerate(d.arxiv_ids) if existing.get(a, day) <= day]
         self._replace_authors(
             c,
-            [(ids[a], papers[a].authors) for a in owners],
-            [ids[a] for a in owners if a in existing],
+            d,
+            paper_ids,
+            owners,
+            [paper_ids[i] for i in owners if d.arxiv_ids[i] in existing],
+            deferred.counts,
         )
         c.execute(
             """INSERT INTO appearances(paper_id, date, position, votes)
-               SELECT r.value ->> 0, ?1, r.value ->> 1, r.value ->> 2
-               FROM json_each(?2) AS r WHERE true
+               SELECT p.id, ?1, r.value ->> 1, r.value ->> 2
+               FROM json_each(?2) AS r JOIN papers p ON p.arxiv_id = r.value ->> 0 WHERE true
                ON CONFLICT(paper_id, date) DO UPDATE SET position = excluded.position,
                                                          votes = excluded.votes""",
-            (day, _ids_json([(ids[a], p.position, p.votes) for a, p in papers.items()])),
+            (day, d.appearances_json),
         )
-        c.execute(
-            """UPDATE papers SET
-                 votes = (SELECT a.votes FROM appearances a WHERE a.paper_id = papers.id
-                          AND a.votes IS NOT NULL ORDER BY a.date DESC LIMIT 1),
-                 best_votes = (SELECT max(a.votes) FROM appearances a WHERE a.paper_id = papers.id),
-                 first_date = (SELECT min(a.date) FROM appearances a WHERE a.paper_id = papers.id),
-                 last_date = (SELECT max(a.date) FROM appearances a WHERE a.paper_id = papers.id)
-               WHERE id IN (SELECT value FROM json_each(?))""",
-            (_ids_json(ids.values()),),
-        )
+        if existing:
+            # New papers got their derived columns from this day on insert; stored ones may have
+            # other days.
+            c.execute(
+                """UPDATE papers SET
+                     votes = (SELECT a.votes FROM appearances a WHERE a.paper_id = papers.id
+                              AND a.votes IS NOT NULL ORDER BY a.date DESC LIMIT 1),
+                     best_votes = (SELECT max(a.votes) FROM appearances a
+                                   WHERE a.paper_id = papers.id),
+                     first_date = (SELECT min(a.date) FROM appearances a
+                                   WHERE a.paper_id = papers.id),
+                     last_date = (SELECT max(a.date) FROM appearances a
+                                  WHERE a.paper_id = papers.id)
+                   WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
+                (_ids_json(existing),),
+            )
         c.execute(
             """UPDATE digests SET paper_count = (SELECT count(*) FROM appearances WHERE date = ?1)
                WHERE date = ?1""",
             (day,),
         )
-        new = sum(1 for a in papers if a not in existing)
-        return new, len(papers) - new
+        return len(fresh), len(d.arxiv_ids) - len(fresh)
 
+    @staticmethod
     def _replace_authors(
-        self, c: _Conn, papers: list[tuple[int, tuple[str, ...]]], existing_ids: list[int]
+        c: _Conn,
+        d: PreparedDigest,
+        paper_ids: list[int],
+        owners: list[int],
+        replaced_ids: list[int],
+        counts: Counter[int],
     ) -> None:
-        """Set the author lists of ``papers``; ``existing_ids`` are those that had one before.
+        """Set the author lists of the papers at ``owners`` (indexes into ``d.arxiv_ids``);
+        ``replaced_ids`` are those that had a list before.
 
-        ``authors.paper_count`` is adjusted by deltas (links added minus links removed), so the
-        cost does not grow with how prolific an author is; authors left with no paper go.
+        ``authors.paper_count`` changes by deltas (links added minus links removed) collected in
+        ``counts`` and written by :class:`_Deferred`, so the cost does not grow with how prolific
+        an author is; authors left with no paper go then.
         """
-        names: dict[str, str] = {}  # key -> first spelling in this digest
-        links: list[tuple[int, int, str]] = []  # paper id, position, key
-        for pid, authors in papers:
-            seen: set[str] = set()
-            for name in authors:
-                name = " ".join(name.split())
-                key = textsearch.name_key(name)
-                if not key or key in seen:
-                    continue
-                seen.add(key)
-                names.setdefault(key, name)
-                links.append((pid, len(seen), key))
-        delta: Counter[int] = Counter()
-        if existing_ids:
-            old_json = _ids_json(existing_ids)
-            for (author_id,) in c.all(
-                """SELECT author_id FROM paper_authors
-                   WHERE paper_id IN (SELECT value FROM json_each(?))""",
-                (old_json,),
-            ):
-                delta[author_id] -= 1
+        if replaced_ids:
+            old_json = _ids_json(replaced_ids)
+            counts.subtract(
+                author_id
+                for (author_id,) in c.all(
+                    """SELECT author_id FROM paper_authors
+                       WHERE paper_id IN (SELECT value FROM json_each(?))""",
+                    (old_json,),
+                )
+            )
             c.execute(
                 "DELETE FROM paper_authors WHERE paper_id IN (SELECT value FROM json_each(?))",
                 (old_json,),
             )
-        if names:
-            sql_ids = """SELECT norm_key, id FROM authors
-                         WHERE norm_key IN (SELECT value FROM json_each(?))"""
-            author_ids: dict[str, int] = dict(c.all(sql_ids, (_ids_json(names),)))
-            fresh = [k for k in names if k not in author_ids]
-            if fresh:
-                c.execute(
-                    """INSERT INTO authors(name, norm_key)
-                       SELECT r.value ->> 0, r.value ->> 1 FROM json_each(?) AS r""",
-                    (_ids_json([(names[k], k) for k in fresh]),),
-                )
-                author_ids.update(c.all(sql_ids, (_ids_json(fresh),)))
-                c.execute(
-                    """INSERT OR IGNORE INTO author_terms(term, author_id)
-                       SELECT r.value ->> 0, r.value ->> 1 FROM json_each(?) AS r""",
-                    (
-                        _ids_json(
-                            [(t, author_ids[k]) for k in fresh for t in textsearch.name_terms(k)]
-                        ),
+        if not owners or not d.links:
+            return
+        if len(owners) == len(paper_ids):
+            links = d.links
+            keys_json = d.author_keys_json
+        else:
+            wanted = set(owners)
+            links = tuple(link for link in d.links if link[0] in wanted)
+            keys_json = _ids_json(dict.fromkeys(d.authors[k][0] for _, _, k in links))
+        sql_ids = """SELECT norm_key, id FROM authors
+                     WHERE norm_key IN (SELECT value FROM json_each(?))"""
+        author_ids: dict[str, int] = dict(c.all(sql_ids, (keys_json,)))
+        fresh = [(key, name) for key, name in d.authors if key not in author_ids]
+        if fresh and len(owners) != len(paper_ids):
+            used = {d.authors[k][0] for _, _, k in links}
+            fresh = [(key, name) for key, name in fresh if key in used]
+        if fresh:
+            c.execute(
+                """INSERT INTO authors(name, norm_key)
+                   SELECT r.value ->> 1, r.value ->> 0 FROM json_each(?) AS r""",
+                (_ids_json(fresh),),
+            )
+            author_ids.update(c.all(sql_ids, (_ids_json(key for key, _ in fresh),)))
+            c.execute(
+                """INSERT OR IGNORE INTO author_terms(term, author_id)
+                   SELECT r.value ->> 0, r.value ->> 1 FROM json_each(?) AS r""",
+                (
+                    _ids_json(
+                        (term, author_ids[key])
+                        for key, _ in fresh
+                        for term in textsearch.name_terms(key)
                     ),
-                )
-            resolved = [(pid, pos, author_ids[key]) for pid, pos, key in links]
-            c.execute(
-                """INSERT INTO paper_authors(paper_id, position, author_id)
-                   SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
-                (_ids_json(resolved),),
+                ),
             )
-            for _pid, _pos, author_id in resolved:
-                delta[author_id] += 1
-        changes = [(author_id, n) for author_id, n in delta.items() if n]
-        if changes:
-            c.executemany(
-                "UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
-                [(n, author_id) for author_id, n in changes],
-            )
-        gone = [author_id for author_id, n in changes if n < 0]
-        if gone:
-            c.execute(
-                """DELETE FROM authors
-                   WHERE id IN (SELECT value FROM json_each(?)) AND paper_count <= 0""",
-                (_ids_json(gone),),
-            )
+        by_index = [author_ids.get(key, 0) for key, _ in d.authors]
+        resolved = [(paper_ids[p], position, by_index[k]) for p, position, k in links]
+        c.execute(
+            """INSERT INTO paper_authors(paper_id, position, author_id)
+               SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
+            (_ids_json(resolved),),
+        )
+        counts.update(author_id for _, _, author_id in resolved)
 
     # ------------------------------------------------------------------ days
 

@@ -255,7 +255,7 @@ async def test_paper_card_shows_api_extras(harness: Harness, store: Store) -> No
     """/paper on a paper fetched from the API shows its GitHub stars and project page."""
     from storage.hfapi import parse_daily_papers
 
-    await store.import_digest_with_extras(parse_daily_papers(hf_sample(), dt.date(2026, 3, 6)))
+    await store.import_api_digest(parse_daily_papers(hf_sample(), dt.date(2026, 3, 6)))
     result = await harness.command("paper", id="2602.23229")
     assert "GitHub ★ 9" in result.text and "Project page" in result.text
     assert "AI summary" in result.text

@@ -20,7 +20,7 @@ def api_digest() -> object:
 
 async def test_extras_stored_and_merged(store: Store) -> None:
     """Importing an API day stores the AI summary, keywords, GitHub repo and stars, project page."""
-    result = await store.import_digest_with_extras(api_digest())  # type: ignore[arg-type]
+    result = await store.import_api_digest(api_digest())  # type: ignore[arg-type]
     assert result.new_papers == 1
     paper = await store.paper("2602.23229")
     assert paper is not None and paper.ai_summary is None  # plain reads are unchanged
@@ -33,7 +33,7 @@ async def test_extras_stored_and_merged(store: Store) -> None:
 
 async def test_older_markdown_day_keeps_extras(store: Store) -> None:
     """An older markdown digest listing the same paper does not wipe the API's extras."""
-    await store.import_digest_with_extras(api_digest())  # type: ignore[arg-type]
+    await store.import_api_digest(api_digest())  # type: ignore[arg-type]
     older = (
         "## Daily Papers (2026-03-05)\n\n"
         "### [Same paper](https://arxiv.org/abs/2602.23229)\n\nVote: 3\n\n- 요약\n"
@@ -64,7 +64,7 @@ async def test_api_never_replaces_stored_content(store: Store) -> None:
         "Authors: Kim Minsu\n\n- ***What's New***: 한국어 요약\n"
     )
     await store.import_digest(parse_digest(markdown, "md"))
-    await store.import_digest_with_extras(api_digest())  # type: ignore[arg-type]
+    await store.import_api_digest(api_digest())  # type: ignore[arg-type]
     paper = await store.paper("2602.23229")
     assert paper is not None
     assert paper.title == "한국어 제목" and paper.summary[0].text == "한국어 요약"
@@ -81,6 +81,6 @@ async def test_paper_listed_twice_in_an_api_day_is_reported(store: Store) -> Non
     digest = api_digest()
     (item,) = digest.papers  # type: ignore[attr-defined]
     twice = dataclasses.replace(digest, papers=(item, dataclasses.replace(item, line=2)))
-    result = await store.import_digest_with_extras(twice)  # type: ignore[arg-type]
+    result = await store.import_api_digest(twice)  # type: ignore[arg-type]
     assert result.new_papers == 1
     assert [(p.line, "listed again" in p.reason) for p in result.problems] == [(2, True)]
