@@ -246,6 +246,89 @@ async def test_batch_that_raises_rolls_everything_back(store: Store) -> None:
     assert result.new_papers == 1
 
 
+def author_counts(db_path: Path) -> dict[str, tuple[int, int]]:
+    """Each stored author's name -> (stored paper_count, papers actually linked)."""
+    rows = raw(
+        db_path,
+        """SELECT a.name, a.paper_count,
+                  (SELECT count(*) FROM paper_authors pa WHERE pa.author_id = a.id)
+           FROM authors a""",
+    )
+    return {name: (count, linked) for name, count, linked in rows}
+
+
+async def test_batch_author_counts_match_links(store: Store, db_path: Path) -> None:
+    """Author counts written at a batch's commit equal the links, and an author a file of the
+    batch added and a later file removed again is gone."""
+    async with store.batch():
+        await store.import_digest(digest(D1, paper("2406.00001", authors=("Ann", "Bob"))))
+        await store.import_digest(digest(D2, paper("2406.00002", authors=("Bob",))))
+        # D1 again with a corrected list: Ann (added by this batch) loses her only paper.
+        await store.import_digest(digest(D1, paper("2406.00001", authors=("Bob", "Cy"))))
+    assert author_counts(db_path) == {"Bob": (2, 2), "Cy": (1, 1)}
+
+
+async def test_batch_failed_file_changes_no_counts(store: Store, db_path: Path) -> None:
+    """A file rolled back inside a batch leaves neither its authors nor their counts."""
+    await store.import_digest(digest(D1, paper("2406.00001", authors=("Ann",))))
+    async with store.batch():
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.import_digest(
+                digest(
+                    D2,
+                    paper("2406.00002", authors=("Ann", "Dee")),
+                    paper("2406.00003", title=None),  # type: ignore[arg-type]
+                )
+            )
+        await store.import_digest(digest(D3, paper("2406.00004", authors=("Ann",))))
+    assert author_counts(db_path) == {"Ann": (2, 2)}
+
+
+async def test_prepared_digest_imports_like_parsed(tmp_path: Path) -> None:
+    """A digest prepared ahead (and pickled, as the worker sends it) imports exactly like the
+    parsed digest it came from."""
+    import pickle
+
+    from storage.store import prepare_digest
+
+    days = [
+        digest(D1, paper("2406.00001", authors=("Ann", "Bob", "ann")), paper("2406.00002")),
+        digest(D2, paper("2406.00001", "Renamed", authors=("Bob",), votes=None)),
+    ]
+    dumps = []
+    for name, prepare in (("parsed.db", False), ("prepared.db", True)):
+        async with await Store.open(tmp_path / name) as s:
+            for d in days:
+                await s.import_digest(
+                    pickle.loads(pickle.dumps(prepare_digest(d))) if prepare else d
+                )
+        dumps.append(
+            [
+                raw(tmp_path / name, f"SELECT * FROM {table} ORDER BY 1, 2")
+                for table in ("papers", "appearances", "authors", "paper_authors", "author_terms")
+            ]
+        )
+    assert dumps[0] == dumps[1]
+    # Ann (also listed as "ann") lost her only paper on D2.
+    assert dumps[0][2] == [(2, "Bob", "bob", 1), (3, "Ada Lovelace", "ada lovelace", 1)]
+
+
+async def test_newer_markdown_day_keeps_api_extras(store: Store, db_path: Path) -> None:
+    """A newer markdown digest replaces a paper's content but keeps the extras the API gave."""
+    api = ParsedPaper(
+        **{
+            **{f: getattr(paper("2406.00001"), f) for f in ParsedPaper.__slots__},
+            "github_stars": 7,
+            "keywords": ("agents",),
+        }
+    )
+    await store.import_api_digest(digest(D1, api))
+    await store.import_digest(digest(D2, paper("2406.00001", "Newer title")))
+    assert raw(db_path, "SELECT title, github_stars, keywords FROM papers") == [
+        ("Newer title", 7, '["agents"]')
+    ]
+
+
 async def test_problems_pass_through(store: Store) -> None:
     """Parser problems reach the ImportResult; a repeated paper in one file is reported too."""
     from storage.models import Problem
