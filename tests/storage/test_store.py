@@ -88,6 +88,17 @@ async def test_connection_pragmas(db_path: Path, store: Store) -> None:
     assert fk == 1
 
 
+async def test_fts_hash_size_set_once(db_path: Path, store: Store) -> None:
+    """The full-text index gathers 8 MB of entries per segment, set on first open and kept."""
+    from storage.store import FTS_HASH_BYTES
+
+    query = "SELECT v FROM paper_fts_config WHERE k = 'hashsize'"
+    assert raw(db_path, query) == [(FTS_HASH_BYTES,)]
+    await store.close()
+    async with await Store.open(db_path):
+        assert raw(db_path, query) == [(FTS_HASH_BYTES,)]
+
+
 async def test_newer_schema_is_refused(db_path: Path) -> None:
     """A database from a newer program version is not silently used."""
     with sqlite3.connect(db_path) as conn:
