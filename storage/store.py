@@ -16,10 +16,11 @@ appearance with that day's position and votes. Title, summary, media and authors
 newest digest that lists the paper (``content_date``), so importing files in any order gives the
 same result; ``votes`` is the latest day's known votes, ``best_votes`` the highest.
 
-Each digest imports in one ``BEGIN IMMEDIATE`` transaction (whole or not at all) using
-``executemany`` and set-based statements (ids passed as one JSON array through ``json_each``), so
-the cost per file is a fixed dozen round trips to the database thread. Re-importing a digest is
-idempotent: same rows, votes refreshed, authors replaced.
+Each digest imports in one ``BEGIN IMMEDIATE`` transaction (whole or not at all) using set-based
+statements (rows passed as one JSON array through ``json_each``), so the cost per file is a fixed
+dozen statements. The rows are built ahead by :func:`prepare_digest`, a pure function that the
+importer runs in worker processes, so the database thread mostly binds strings. Re-importing a
+digest is idempotent: same rows, votes refreshed, authors replaced.
 
 Search: see :mod:`storage.search` for the Korean bigram index form and query escaping. The top page
 comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with ``LIMIT``; the
