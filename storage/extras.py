@@ -1,4 +1,4 @@
-"""What the Hugging Face daily papers API adds to a paper: stored, and merged into papers.
+"""What the Hugging Face daily papers API adds to a paper, and how it is stored.
 
 A mixin that :class:`storage.store.Store` inherits (same ``_run``/``_Conn`` pattern as
 :mod:`storage.guilds`). Migration 3 added the columns ``ai_summary``, ``keywords`` (JSON list),
@@ -7,8 +7,8 @@ A mixin that :class:`storage.store.Store` inherits (same ``_run``/``_Conn`` patt
 :meth:`PaperExtrasStore.import_digest_with_extras` imports a digest exactly like
 ``Store.import_digest`` (the same ``_import_sync``, in the same single transaction) and then
 writes the extras of the papers whose content that digest provides: a day imports whole, extras
-included, or not at all. :meth:`PaperExtrasStore.with_extras` fills them into
-:class:`~storage.models.Paper` objects for the renderers.
+included, or not at all. Reading them needs nothing here: every :class:`~storage.models.Paper`
+the store returns carries its extras (``Store._papers`` reads them with the rest of the row).
 
 Which content wins: the API's title, abstract, authors and image are used only for papers not
 stored yet. A paper already stored (typically from a markdown digest with its Korean summary)
@@ -106,33 +106,3 @@ class PaperExtrasStore:
             updated_papers=updated,
             problems=tuple(problems),
         )
-
-    async def with_extras(self, papers: Sequence[Paper]) -> list[Paper]:
-        """``papers`` with their stored API extras filled in (same order)."""
-        if not papers:
-            return []
-        ids = json.dumps([p.arxiv_id for p in papers])
-        rows = await self._run(
-            lambda c: c.all(
-                """SELECT arxiv_id, ai_summary, keywords, github_repo, github_stars, project_page
-                   FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
-                (ids,),
-            )
-        )
-        found: dict[str, dict[str, Any]] = {}
-        for arxiv_id, ai_summary, keywords, repo, stars, page in rows:
-            try:
-                words = tuple(str(k) for k in json.loads(keywords)) if keywords else ()
-            except (ValueError, TypeError):
-                words = ()
-            found[arxiv_id] = {
-                "ai_summary": ai_summary,
-                "keywords": words,
-                "github_repo": repo,
-                "github_stars": stars,
-                "project_page": page,
-            }
-        return [
-            dataclasses.replace(p, **found[p.arxiv_id]) if p.arxiv_id in found else p
-            for p in papers
-        ]

@@ -80,9 +80,23 @@ _COAUTHOR_WINDOW = 1000
 _MIN_DATE = "0000-01-01"
 _MAX_DATE = "9999-12-31"
 
-_PAPER_COLUMNS = (
-    "id, arxiv_id, title, url, authors_truncated, media_kind, media_url, summary, votes"
-)
+#: Everything a :class:`Paper` holds, for a JSON array of paper ids, in that order: one
+#: statement. Authors come as one string joined by U+001F (in position order; the importer
+#: collapses whitespace in names, and U+001F is whitespace to ``str.split``, so no stored name
+#: holds one: ``replace`` only makes that certain), days as ``date,position,votes`` items joined
+#: by spaces (oldest first). Both subqueries read their table's primary key in order, so they
+#: need no sort; splitting strings is cheaper than decoding JSON arrays.
+_PAGE_SQL = """
+SELECT p.arxiv_id, p.title, p.url, p.authors_truncated, p.media_kind, p.media_url, p.summary,
+       p.votes, p.ai_summary, p.keywords, p.github_repo, p.github_stars, p.project_page,
+       (SELECT group_concat(replace(name, char(31), ' '), char(31))
+        FROM (SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
+              WHERE pa.paper_id = p.id ORDER BY pa.position)),
+       (SELECT group_concat(date || ',' || position || ',' || ifnull(votes, ''), ' ')
+        FROM (SELECT date, position, votes FROM appearances
+              WHERE paper_id = p.id ORDER BY date))
+FROM json_each(?) AS j JOIN papers p ON p.id = j.value
+ORDER BY j.key"""
 
 _ARXIV_URL_RE = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>[^?#\s]+?)(?:\.pdf)?/*"
@@ -188,6 +202,64 @@ def unique_papers(digest: ParsedDigest) -> tuple[dict[str, ParsedPaper], list[Pr
             continue
         papers[p.arxiv_id] = p
     return papers, problems
+
+
+def _bullets(summary: str) -> tuple[Bullet, ...]:
+    try:
+        return tuple([Bullet(b[0], b[1]) for b in json.loads(summary)])
+    except (ValueError, TypeError, IndexError, KeyError):
+        return ()
+
+
+def _keywords(keywords: str | None) -> tuple[str, ...]:
+    if not keywords:
+        return ()
+    try:
+        return tuple([str(k) for k in json.loads(keywords)])
+    except (ValueError, TypeError):
+        return ()
+
+
+def _appearance(item: str) -> Appearance:
+    day, position, votes = item.split(",")
+    return Appearance(dt.date.fromisoformat(day), int(position), int(votes) if votes else None)
+
+
+def _paper(row: Sequence[Any]) -> Paper:
+    """A :class:`Paper` from a row of ``_PAGE_SQL``."""
+    (
+        arxiv_id,
+        title,
+        url,
+        truncated,
+        media_kind,
+        media_url,
+        summary,
+        votes,
+        ai_summary,
+        keywords,
+        github_repo,
+        github_stars,
+        project_page,
+        authors,
+        days,
+    ) = row
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=title,
+        url=url,
+        authors=tuple(authors.split("\x1f")) if authors else (),
+        authors_truncated=bool(truncated),
+        votes=votes,
+        media=Media(media_kind, media_url) if media_kind and media_url else None,
+        summary=_bullets(summary),
+        days=tuple([_appearance(d) for d in days.split(" ")]) if days else (),
+        ai_summary=ai_summary,
+        keywords=_keywords(keywords),
+        github_repo=github_repo,
+        github_stars=github_stars,
+        project_page=project_page,
+    )
 
 
 class _Conn:
@@ -379,61 +451,12 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
 
     # ------------------------------------------------------------------ helpers
 
-    @staticmethod
-    def _paper_from_row(
-        row: Sequence[Any], authors: tuple[str, ...], days: tuple[Appearance, ...]
-    ) -> Paper:
-        _id, arxiv_id, title, url, truncated, media_kind, media_url, summary, votes = row
-        try:
-            bullets = tuple(Bullet(b[0], b[1]) for b in json.loads(summary))
-        except (ValueError, TypeError, IndexError):
-            bullets = ()
-        return Paper(
-            arxiv_id=arxiv_id,
-            title=title,
-            url=url,
-            authors=authors,
-            authors_truncated=bool(truncated),
-            votes=votes,
-            media=Media(media_kind, media_url) if media_kind and media_url else None,
-            summary=bullets,
-            days=days,
-        )
-
     def _papers(self, c: _Conn, ids: Sequence[int]) -> list[Paper]:
-        """Full :class:`Paper` objects for ``ids``, in the order given (unknown ids skipped)."""
+        """Full :class:`Paper` objects for ``ids``, in the order given (unknown ids skipped),
+        API extras included: one statement (see ``_PAGE_SQL``)."""
         if not ids:
             return []
-        ids_json = _ids_json(ids)
-        rows = c.all(
-            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN (SELECT value FROM json_each(?))",
-            (ids_json,),
-        )
-        author_rows = c.all(
-            """SELECT pa.paper_id, a.name
-               FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
-               WHERE pa.paper_id IN (SELECT value FROM json_each(?))
-               ORDER BY pa.paper_id, pa.position""",
-            (ids_json,),
-        )
-        day_rows = c.all(
-            """SELECT paper_id, date, position, votes FROM appearances
-               WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, date""",
-            (ids_json,),
-        )
-        authors: dict[int, list[str]] = {}
-        for pid, name in author_rows:
-            authors.setdefault(pid, []).append(name)
-        days: dict[int, list[Appearance]] = {}
-        for pid, date, position, votes in day_rows:
-            days.setdefault(pid, []).append(Appearance(_date(date), position, votes))  # type: ignore[arg-type]
-        by_id = {
-            row[0]: self._paper_from_row(
-                row, tuple(authors.get(row[0], ())), tuple(days.get(row[0], ()))
-            )
-            for row in rows
-        }
-        return [by_id[i] for i in ids if i in by_id]
+        return [_paper(row) for row in c.all(_PAGE_SQL, (_ids_json(ids),))]
 
     # ------------------------------------------------------------------ import
 
@@ -1028,10 +1051,4 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
 
     @staticmethod
     def _snippet(paper: Paper, query: textsearch.Query) -> tuple[tuple[str, bool], ...]:
-        body = " ".join(b.text for b in paper.summary)
-        snippet = textsearch.make_snippet(body, query.terms, fallback=False)
-        if not snippet:
-            snippet = textsearch.make_snippet(paper.title, query.terms, fallback=False)
-        if not snippet:
-            snippet = textsearch.make_snippet(body or paper.title, query.terms)
-        return snippet
+        return textsearch.hit_snippet([b.text for b in paper.summary], paper.title, query.terms)
