@@ -22,9 +22,10 @@ the cost per file is a fixed dozen round trips to the database thread. Re-import
 idempotent: same rows, votes refreshed, authors replaced.
 
 Search: see :mod:`storage.search` for the Korean bigram index form and query escaping. The top page
-comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with ``LIMIT``; the
-total from a separate ``count(*)`` over the same ``MATCH`` without ranking; paper rows and snippets
-only for the page.
+comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with ``LIMIT``, the
+total riding along as a ``count(*)`` subquery over the same ``MATCH`` without ranking (computed
+once per query); then one statement reads the page's papers (row, authors, days, API extras) and
+the snippets are cut in the same worker-thread call.
 
 Concurrency: every public method is a single function run in aiosqlite's worker thread (see
 :class:`Store`), so operations never interleave and a reader never sees half an import.
@@ -1007,47 +1008,54 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
         filtered = since is not None or until is not None
         date_filter = (
             """ AND EXISTS (SELECT 1 FROM appearances a WHERE a.paper_id = f.rowid
-                            AND a.date BETWEEN ? AND ?)"""
+                            AND a.date BETWEEN :lo AND :hi)"""
             if filtered
             else ""
         )
-        date_params: tuple[str, ...] = (
-            (_iso(since) or _MIN_DATE, _iso(until) or _MAX_DATE) if filtered else ()
-        )
+        params: dict[str, Any] = {"q": parsed.fts, "limit": limit, "offset": offset}
+        if filtered:
+            params.update(lo=_iso(since) or _MIN_DATE, hi=_iso(until) or _MAX_DATE)
+        count_sql = f"SELECT count(*) FROM paper_fts f WHERE paper_fts MATCH :q{date_filter}"
+        # The total rides along as an uncorrelated subquery: SQLite computes it once, and it
+        # saves a statement per search (a page past the end has no row to carry it).
         if sort == "votes":
-            sql = f"""SELECT p.id, f.rank FROM paper_fts f JOIN papers p ON p.id = f.rowid
-                      WHERE paper_fts MATCH ?{date_filter}
-                      ORDER BY p.votes DESC, p.last_date DESC, p.id DESC LIMIT ? OFFSET ?"""
+            sql = f"""SELECT p.id, f.rank, ({count_sql}) FROM paper_fts f
+                      JOIN papers p ON p.id = f.rowid
+                      WHERE paper_fts MATCH :q{date_filter}
+                      ORDER BY p.votes DESC, p.last_date DESC, p.id DESC
+                      LIMIT :limit OFFSET :offset"""
         elif sort == "newest":
-            sql = f"""SELECT p.id, f.rank FROM paper_fts f JOIN papers p ON p.id = f.rowid
-                      WHERE paper_fts MATCH ?{date_filter}
-                      ORDER BY p.last_date DESC, p.votes DESC, p.id DESC LIMIT ? OFFSET ?"""
+            sql = f"""SELECT p.id, f.rank, ({count_sql}) FROM paper_fts f
+                      JOIN papers p ON p.id = f.rowid
+                      WHERE paper_fts MATCH :q{date_filter}
+                      ORDER BY p.last_date DESC, p.votes DESC, p.id DESC
+                      LIMIT :limit OFFSET :offset"""
         else:
             # ``+f.rank``: SQLite's own top-N sort over the ranked rows. Plain ``ORDER BY rank``
             # hands the sort to FTS5, which sorts every match in a nested query and then seeks
-            # each row again: about 1.5x slower on 100k papers (bench/bench_store.py).
-            sql = f"""SELECT f.rowid, f.rank FROM paper_fts f
-                      WHERE paper_fts MATCH ?{date_filter}
-                      ORDER BY +f.rank, f.rowid LIMIT ? OFFSET ?"""
-        params = (parsed.fts, *date_params)
+            # each row again: about 1.5x slower on 100k papers (bench/bench_store.py), for rare
+            # words too.
+            sql = f"""SELECT f.rowid, f.rank, ({count_sql}) FROM paper_fts f
+                      WHERE paper_fts MATCH :q{date_filter}
+                      ORDER BY +f.rank, f.rowid LIMIT :limit OFFSET :offset"""
 
-        def work(c: _Conn) -> tuple[list[Any], int, list[Paper]]:
-            rows = c.all(sql, (*params, limit, offset))
-            if offset == 0 and len(rows) < limit:
-                total = len(rows)  # the page holds every match: no need to count
+        def work(c: _Conn) -> Page[SearchHit]:
+            rows = c.all(sql, params)
+            if rows:
+                total = rows[0][2]
+            elif offset == 0 and limit > 0:
+                total = 0
             else:
-                total = c.one(
-                    f"SELECT count(*) FROM paper_fts f WHERE paper_fts MATCH ?{date_filter}",
-                    params,
-                )[0]
-            return rows, total, self._papers(c, [r[0] for r in rows])
+                total = c.one(count_sql, params)[0]
+            papers = self._papers(c, [r[0] for r in rows])
+            # Snippets here too, while the page is fresh in this thread's caches.
+            hits = tuple(
+                SearchHit(paper, self._snippet(paper, parsed), -float(rank))
+                for paper, rank in zip(papers, (r[1] for r in rows), strict=False)
+            )
+            return Page(hits, total, offset, limit)
 
-        rows, total, papers = await self._run(work)
-        hits = tuple(
-            SearchHit(paper, self._snippet(paper, parsed), -float(rank))
-            for paper, rank in zip(papers, (r[1] for r in rows), strict=False)
-        )
-        return Page(hits, total, offset, limit)
+        return await self._run(work)
 
     @staticmethod
     def _snippet(paper: Paper, query: textsearch.Query) -> tuple[tuple[str, bool], ...]:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.migrations import SCHEMA_VERSION
-from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper
+from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper, SortOrder
 from storage.parser import parse_digest
 from storage.store import Store
 
@@ -670,6 +670,24 @@ async def test_search_pagination_total(store: Store) -> None:
         assert page.total == 25
         seen += await ids(page)
     assert sorted(seen) == sorted(f"2406.{i:05d}" for i in range(25))
+
+
+@pytest.mark.parametrize("sort", ["relevance", "votes", "newest"])
+async def test_search_total_on_every_kind_of_page(store: Store, sort: SortOrder) -> None:
+    """The total is right on a full page, a partial one, one past the end, an empty limit and
+    with a date range, for every sort order."""
+    await store.import_digest(
+        digest(D1, *(paper(f"2406.{i:05d}", title=f"Common word {i}") for i in range(12)))
+    )
+    await store.import_digest(digest(D2, paper("2406.00100", title="Common thing")))
+    for limit, offset, items in ((10, 0, 10), (10, 10, 3), (10, 50, 0), (0, 0, 0)):
+        page = await store.search("common", sort=sort, limit=limit, offset=offset)
+        assert (page.total, len(page.items)) == (13, items)
+    dated = await store.search("common", since=D2, sort=sort)
+    assert (dated.total, await ids(dated)) == (1, ["2406.00100"])
+    past = await store.search("common", until=D1, sort=sort, offset=20)
+    assert (past.total, past.items) == (12, ())
+    assert (await store.search("nothingmatches", sort=sort)).total == 0
 
 
 @pytest.mark.parametrize(
