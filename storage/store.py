@@ -24,8 +24,8 @@ idempotent: same rows, votes refreshed, authors replaced.
 Search: see :mod:`storage.search` for the Korean bigram index form and query escaping. The top page
 comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with ``LIMIT``, the
 total riding along as a ``count(*)`` subquery over the same ``MATCH`` without ranking (computed
-once per query); then one statement reads the page's papers (row, authors, days, API extras) and
-the snippets are cut in the same worker-thread call.
+once per query); then the page's papers (row, authors, days, API extras) are read by id and the
+snippets cut in the same worker-thread call.
 
 Concurrency: every public method is a single function run in aiosqlite's worker thread (see
 :class:`Store`), so operations never interleave and a reader never sees half an import.
@@ -81,23 +81,9 @@ _COAUTHOR_WINDOW = 1000
 _MIN_DATE = "0000-01-01"
 _MAX_DATE = "9999-12-31"
 
-#: Everything a :class:`Paper` holds, for a JSON array of paper ids, in that order: one
-#: statement. Authors come as one string joined by U+001F (in position order; the importer
-#: collapses whitespace in names, and U+001F is whitespace to ``str.split``, so no stored name
-#: holds one: ``replace`` only makes that certain), days as ``date,position,votes`` items joined
-#: by spaces (oldest first). Both subqueries read their table's primary key in order, so they
-#: need no sort; splitting strings is cheaper than decoding JSON arrays.
-_PAGE_SQL = """
-SELECT p.arxiv_id, p.title, p.url, p.authors_truncated, p.media_kind, p.media_url, p.summary,
-       p.votes, p.ai_summary, p.keywords, p.github_repo, p.github_stars, p.project_page,
-       (SELECT group_concat(replace(name, char(31), ' '), char(31))
-        FROM (SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
-              WHERE pa.paper_id = p.id ORDER BY pa.position)),
-       (SELECT group_concat(date || ',' || position || ',' || ifnull(votes, ''), ' ')
-        FROM (SELECT date, position, votes FROM appearances
-              WHERE paper_id = p.id ORDER BY date))
-FROM json_each(?) AS j JOIN papers p ON p.id = j.value
-ORDER BY j.key"""
+#: The columns of a :class:`Paper` in ``papers`` (the API extras included, migration 3).
+_PAPER_COLUMNS = """id, arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
+    votes, ai_summary, keywords, github_repo, github_stars, project_page"""
 
 _ARXIV_URL_RE = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>[^?#\s]+?)(?:\.pdf)?/*"
@@ -221,14 +207,10 @@ def _keywords(keywords: str | None) -> tuple[str, ...]:
         return ()
 
 
-def _appearance(item: str) -> Appearance:
-    day, position, votes = item.split(",")
-    return Appearance(dt.date.fromisoformat(day), int(position), int(votes) if votes else None)
-
-
-def _paper(row: Sequence[Any]) -> Paper:
-    """A :class:`Paper` from a row of ``_PAGE_SQL``."""
+def _paper(row: Sequence[Any], authors: list[str] | None, days: list[Appearance] | None) -> Paper:
+    """A :class:`Paper` from a row of ``_PAPER_COLUMNS`` and its authors and days."""
     (
+        _id,
         arxiv_id,
         title,
         url,
@@ -242,19 +224,17 @@ def _paper(row: Sequence[Any]) -> Paper:
         github_repo,
         github_stars,
         project_page,
-        authors,
-        days,
     ) = row
     return Paper(
         arxiv_id=arxiv_id,
         title=title,
         url=url,
-        authors=tuple(authors.split("\x1f")) if authors else (),
+        authors=tuple(authors) if authors else (),
         authors_truncated=bool(truncated),
         votes=votes,
         media=Media(media_kind, media_url) if media_kind and media_url else None,
         summary=_bullets(summary),
-        days=tuple([_appearance(d) for d in days.split(" ")]) if days else (),
+        days=tuple(days) if days else (),
         ai_summary=ai_summary,
         keywords=_keywords(keywords),
         github_repo=github_repo,
@@ -454,10 +434,42 @@ class Store(GuildDigestStore, PaperExtrasStore, AlertStore):
 
     def _papers(self, c: _Conn, ids: Sequence[int]) -> list[Paper]:
         """Full :class:`Paper` objects for ``ids``, in the order given (unknown ids skipped),
-        API extras included: one statement (see ``_PAGE_SQL``)."""
+        API extras included.
+
+        Three set-based statements (rows, authors, days), each ordered explicitly. Measured on
+        100k papers against one statement with correlated ``group_concat`` subqueries for the
+        authors and days: the same time for a page of 10 and slightly faster for 500 (the cost
+        is the row lookups and building the objects, not the number of statements), and the
+        order of authors and days does not depend on how SQLite feeds an aggregate.
+        """
         if not ids:
             return []
-        return [_paper(row) for row in c.all(_PAGE_SQL, (_ids_json(ids),))]
+        ids_json = _ids_json(ids)
+        rows = c.all(
+            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN (SELECT value FROM json_each(?))",
+            (ids_json,),
+        )
+        if not rows:
+            return []
+        authors: dict[int, list[str]] = {}
+        for pid, name in c.all(
+            """SELECT pa.paper_id, a.name
+               FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
+               WHERE pa.paper_id IN (SELECT value FROM json_each(?))
+               ORDER BY pa.paper_id, pa.position""",
+            (ids_json,),
+        ):
+            authors.setdefault(pid, []).append(name)
+        days: dict[int, list[Appearance]] = {}
+        fromisoformat = dt.date.fromisoformat
+        for pid, date, position, votes in c.all(
+            """SELECT paper_id, date, position, votes FROM appearances
+               WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, date""",
+            (ids_json,),
+        ):
+            days.setdefault(pid, []).append(Appearance(fromisoformat(date), position, votes))
+        by_id = {row[0]: _paper(row, authors.get(row[0]), days.get(row[0])) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
 
     # ------------------------------------------------------------------ import
 
