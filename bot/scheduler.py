@@ -413,8 +413,7 @@ class DigestScheduler:
                 log.info("Guild %s: nothing new to post (%s)", guild_id, slot)
                 return RunResult(guild_id, "skipped", detail=detail)
             page = await self.store.day_papers(day, limit=settings.count)
-            papers = await self.store.with_extras(page.items)
-            messages = digest_messages(day, papers, total=page.total)
+            messages = digest_messages(day, page.items, total=page.total)
             if slot is not None:
                 await self.store.record_digest_sending(guild_id, slot, day, at=self.clock())
             try:

@@ -267,7 +267,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
             )
             return
         page = await store.day_papers(day, limit=count)
-        messages = digest_messages(day, await store.with_extras(page.items), total=page.total)
+        messages = digest_messages(day, page.items, total=page.total)
         for index, message in enumerate(messages):
             first = f"*Preview, only you can see it.* {note or ''}".strip()
             await interaction.followup.send(

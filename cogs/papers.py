@@ -112,7 +112,6 @@ class Papers(commands.Cog):
         if found is None:
             await reply_error(interaction, await self._unknown_paper(ref))
             return
-        (found,) = await self.bot.store.with_extras([found])
         await reply(interaction, embeds.paper_embed(found))
 
     async def _unknown_paper(self, ref: str) -> discord.Embed:

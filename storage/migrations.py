@@ -145,7 +145,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             imported_at TEXT NOT NULL
         ) WITHOUT ROWID""",
     ),
-    # 3: what the Hugging Face daily papers API adds to a paper (storage/extras.py).
+    # 3: what the Hugging Face daily papers API adds to a paper (Store.import_api_digest).
     (
         "ALTER TABLE papers ADD COLUMN ai_summary TEXT",
         "ALTER TABLE papers ADD COLUMN keywords TEXT",  # JSON list of strings

@@ -31,8 +31,10 @@ is reported as such so the store can answer with an empty page without asking SQ
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from storage.models import Snippet
@@ -279,7 +281,13 @@ _WORD_CHAR = r"[^\W_\uac00-\ud7a3]"
 
 
 def _term_pattern(term: Term) -> str:
-    """Regex over folded text matching one term (token sequence with separators in between)."""
+    """Regex over folded text matching one term (token sequence with separators in between).
+
+    A Latin token's word-start check is a lookbehind placed *after* the token (``model`` not
+    preceded by a word character), not before it: a pattern that starts with a literal lets
+    ``re`` jump from one occurrence of it to the next, about 15x faster over a summary that
+    does not contain it (the usual case: most hits match in the title).
+    """
     parts: list[str] = []
     for n, tok in enumerate(term.tokens):
         esc = re.escape(tok)
@@ -287,9 +295,9 @@ def _term_pattern(term: Term) -> str:
         if is_hangul(tok[0]):
             parts.append(esc)  # substring: particles and compounds around it are fine
             continue
-        start = rf"(?<!{_WORD_CHAR})"
+        start = rf"(?<!{_WORD_CHAR}{esc})"
         end = rf"{_WORD_CHAR}*" if (last and term.prefix) else rf"(?!{_WORD_CHAR})"
-        parts.append(start + esc + end)
+        parts.append(esc + start + end)
     return r"[\W_]*".join(parts)
 
 
@@ -303,29 +311,85 @@ def _terms_regex(terms: tuple[Term, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{_term_pattern(t)})" for t in terms))
 
 
-def find_matches(text: str, terms: tuple[Term, ...]) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) character spans of ``text`` that match any term."""
-    if not text or not terms:
-        return []
-    pattern = _terms_regex(terms)
-    spans: list[tuple[int, int]] = []
-    if _SIMPLE_TEXT_RE.fullmatch(text):
+def _spans(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """Non-overlapping (start, end) spans of ``text`` matching ``pattern`` over its folded form,
+    found lazily (a snippet stops reading at the end of its window)."""
+    last_end = 0
+    if text.isascii() or _SIMPLE_TEXT_RE.fullmatch(text):
         # ASCII and Hangul only (most titles and summaries): folding keeps every index.
         for m in pattern.finditer(text.lower()):
             start, end = m.span()
-            if end == start or (spans and start < spans[-1][1]):
+            if end == start or start < last_end:
                 continue
-            spans.append((start, end))
-        return spans
+            last_end = end
+            yield start, end
+        return
     folded, index = _folded_with_map(text)
     for m in pattern.finditer(folded):
         if m.end() == m.start():
             continue
         start, end = index[m.start()], index[m.end() - 1] + 1
-        if spans and start < spans[-1][1]:
+        if start < last_end:
             continue
-        spans.append((start, end))
-    return spans
+        last_end = end
+        yield start, end
+
+
+def find_matches(text: str, terms: tuple[Term, ...]) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) character spans of ``text`` that match any term."""
+    if not text or not terms:
+        return []
+    return list(_spans(text, _terms_regex(terms)))
+
+
+def _around_match(text: str, pattern: re.Pattern[str], width: int) -> Snippet:
+    """About ``width`` characters of ``text`` (whitespace already collapsed) around its first
+    match, matches marked; empty when nothing matches."""
+    spans = _spans(text, pattern)
+    first = next(spans, None)
+    if first is None:
+        return ()
+    first_start = first[0]
+    start = max(0, first_start - width // 4)
+    if start > 0:
+        space = text.rfind(" ", start - 15, first_start)
+        if space != -1 and space >= start - 15:
+            start = space + 1
+    end = min(len(text), start + width)
+    # Parts alternate between plain and marked text ("…" joins the plain text after it, two
+    # marked spans that touch are one part); spans are sorted and never overlap.
+    parts: list[tuple[str, bool]] = []
+    plain = "…" if start > 0 else ""
+    pos = start
+    for s, e in itertools.chain((first,), spans):
+        if s >= end:
+            break
+        if e > end:
+            e = end
+        if s > pos:
+            plain += text[pos:s]
+        if plain:
+            parts.append((plain, False))
+            parts.append((text[s:e], True))
+            plain = ""
+        elif parts:
+            parts[-1] = (parts[-1][0] + text[s:e], True)
+        else:
+            parts.append((text[s:e], True))
+        pos = e
+    plain += text[pos:end]
+    if end < len(text):
+        plain += "…"
+    if plain:
+        parts.append((plain, False))
+    return tuple(parts)
+
+
+def _head(text: str, width: int) -> Snippet:
+    """The start of ``text`` (whitespace already collapsed), ``…`` when cut."""
+    if not text:
+        return ()
+    return ((text[:width] + ("…" if len(text) > width else ""), False),)
 
 
 def make_snippet(
@@ -337,40 +401,33 @@ def make_snippet(
     match: the start of the text when ``fallback`` is true, else an empty snippet.
     """
     text = " ".join(text.split())
-    spans = find_matches(text, terms)
-    if not spans:
-        if not fallback or not text:
-            return ()
-        cut = text[:width]
-        return ((cut + ("…" if len(text) > width else ""), False),)
-    first_start = spans[0][0]
-    start = max(0, first_start - width // 4)
-    if start > 0:
-        space = text.rfind(" ", start - 15, first_start)
-        if space != -1 and space >= start - 15:
-            start = space + 1
-    end = min(len(text), start + width)
-    parts: list[tuple[str, bool]] = []
-    if start > 0:
-        parts.append(("…", False))
-    pos = start
-    for s, e in spans:
-        if s >= end:
-            break
-        s, e = max(s, pos), min(e, end)
-        if s > pos:
-            parts.append((text[pos:s], False))
-        if e > s:
-            parts.append((text[s:e], True))
-        pos = max(pos, e)
-    if pos < end:
-        parts.append((text[pos:end], False))
-    if end < len(text):
-        parts.append(("…", False))
-    merged: list[tuple[str, bool]] = []
-    for part in parts:
-        if merged and merged[-1][1] == part[1]:
-            merged[-1] = (merged[-1][0] + part[0], part[1])
-        else:
-            merged.append(part)
-    return tuple(merged)
+    snippet = _around_match(text, _terms_regex(terms), width) if text and terms else ()
+    if snippet or not fallback:
+        return snippet
+    return _head(text, width)
+
+
+def hit_snippet(
+    summary: Sequence[str], title: str, terms: tuple[Term, ...], *, width: int = SNIPPET_CHARS
+) -> Snippet:
+    """The snippet of a search hit from its summary bullets and title.
+
+    Around the first match in the summary (bullets joined by spaces), else in the title, else
+    the start of the summary (the title when there is no summary). The same as
+    :func:`make_snippet` on each in turn, with each text collapsed and searched once.
+    """
+    joined = " ".join(summary)
+    body = " ".join(joined.split())
+    squashed_title: str | None = None
+    if terms:
+        pattern = _terms_regex(terms)
+        snippet = _around_match(body, pattern, width) if body else ()
+        if snippet:
+            return snippet
+        squashed_title = " ".join(title.split())
+        snippet = _around_match(squashed_title, pattern, width) if squashed_title else ()
+        if snippet:
+            return snippet
+    if joined:
+        return _head(body, width)
+    return _head(" ".join(title.split()) if squashed_title is None else squashed_title, width)

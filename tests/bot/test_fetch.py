@@ -352,5 +352,4 @@ async def test_api_extras_reach_the_store(api: tuple[Api, str], store: Store) ->
     await fetcher(store, base, Sleeps()).run([dt.date(2026, 3, 6)])
     paper = await store.paper("2602.23229")
     assert paper is not None
-    (full,) = await store.with_extras([paper])
-    assert full.github_stars == 9 and full.project_page == "https://circle-lmm.github.io/"
+    assert paper.github_stars == 9 and paper.project_page == "https://circle-lmm.github.io/"

@@ -1,4 +1,4 @@
-"""The Hugging Face API extras: stored with the day in one transaction, merged into papers."""
+"""The Hugging Face API extras: stored with the day in one transaction, read with every paper."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ def api_digest() -> object:
     return parse_daily_papers(json.loads(FIXTURE.read_text(encoding="utf-8")), DAY, source="hf")
 
 
-async def test_extras_stored_and_merged(store: Store) -> None:
-    """Importing an API day stores the AI summary, keywords, GitHub repo and stars, project page."""
+async def test_extras_stored_and_read(store: Store) -> None:
+    """Importing an API day stores the AI summary, keywords, GitHub repo and stars, project page,
+    and the paper the store returns carries them."""
     result = await store.import_api_digest(api_digest())  # type: ignore[arg-type]
     assert result.new_papers == 1
-    paper = await store.paper("2602.23229")
-    assert paper is not None and paper.ai_summary is None  # plain reads are unchanged
-    (full,) = await store.with_extras([paper])
+    full = await store.paper("2602.23229")
+    assert full is not None
     assert full.github_repo == "https://github.com/marco-garosi/CIRCLE"
     assert full.github_stars == 9 and full.project_page == "https://circle-lmm.github.io/"
     assert full.ai_summary and "in-context learning" in full.keywords
@@ -41,18 +41,17 @@ async def test_older_markdown_day_keeps_extras(store: Store) -> None:
     await store.import_digest(parse_digest(older, "old.md"))
     paper = await store.paper("2602.23229")
     assert paper is not None
-    (full,) = await store.with_extras([paper])
-    assert full.github_stars == 9 and len(full.days) == 2
+    assert paper.github_stars == 9 and len(paper.days) == 2
 
 
-async def test_papers_without_extras_unchanged(store: Store) -> None:
-    """A markdown-only paper comes back from with_extras with the defaults."""
+async def test_papers_without_extras_have_defaults(store: Store) -> None:
+    """A markdown-only paper comes back with the extras' defaults (no summary, no keywords)."""
     text = "## Daily Papers (2026-03-05)\n\n### [P](https://arxiv.org/abs/2603.00001)\n\n- x\n"
     await store.import_digest(parse_digest(text, "a.md"))
     paper = await store.paper("2603.00001")
     assert paper is not None
-    assert await store.with_extras([paper]) == [paper]
-    assert await store.with_extras([]) == []
+    assert (paper.ai_summary, paper.keywords, paper.github_repo) == (None, (), None)
+    assert (paper.github_stars, paper.project_page) == (None, None)
 
 
 async def test_api_never_replaces_stored_content(store: Store) -> None:
@@ -70,8 +69,7 @@ async def test_api_never_replaces_stored_content(store: Store) -> None:
     assert paper.title == "한국어 제목" and paper.summary[0].text == "한국어 요약"
     assert paper.authors == ("Kim Minsu",)
     assert paper.votes == 10
-    (full,) = await store.with_extras([paper])
-    assert full.github_stars == 9
+    assert paper.github_stars == 9
 
 
 async def test_paper_listed_twice_in_an_api_day_is_reported(store: Store) -> None:
@@ -84,3 +82,24 @@ async def test_paper_listed_twice_in_an_api_day_is_reported(store: Store) -> Non
     result = await store.import_api_digest(twice)  # type: ignore[arg-type]
     assert result.new_papers == 1
     assert [(p.line, "listed again" in p.reason) for p in result.problems] == [(2, True)]
+
+
+async def test_every_read_carries_extras(store: Store) -> None:
+    """Papers from a day's page, a search, the top list and autocomplete all carry the extras."""
+    await store.import_api_digest(api_digest())  # type: ignore[arg-type]
+    day = (await store.day_papers(DAY)).items
+    found = (await store.search("CIRCLE")).items
+    top = (await store.top_papers(DAY, DAY)).items
+    suggested = await store.suggest_papers("")
+    papers = [*day, *(hit.paper for hit in found), *top, *suggested]
+    assert len(papers) == 4
+    for paper in papers:
+        assert paper.github_stars == 9 and paper.keywords and paper.ai_summary
+
+
+async def test_unreadable_keywords_read_as_empty(store: Store) -> None:
+    """A keywords value that is not a JSON list reads as no keywords instead of failing."""
+    await store.import_api_digest(api_digest())  # type: ignore[arg-type]
+    await store._run(lambda c: c.execute("UPDATE papers SET keywords = 'not json'"))
+    paper = await store.paper("2602.23229")
+    assert paper is not None and paper.keywords == () and paper.github_stars == 9

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -13,6 +14,7 @@ from storage.search import (
     SNIPPET_CHARS,
     find_matches,
     fold,
+    hit_snippet,
     index_form,
     make_snippet,
     name_key,
@@ -223,3 +225,89 @@ def test_find_matches_fast_path_agrees_with_general_fold(text: str, query: str) 
     # path; its spans inside the simple part must be the same.
     general = [s for s in find_matches(simple + " é", terms) if s[1] <= len(simple)]
     assert find_matches(simple, terms) == general
+
+
+def _reference_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Spans found the plain way: lowercase, then each term's tokens as whole words (Latin) or
+    substrings (Hangul), the word-start check written before the token."""
+    word = r"[^\W_\uac00-\ud7a3]"
+    alternatives = []
+    for term in parse_query(query).terms:
+        parts = []
+        for n, tok in enumerate(term.tokens):
+            if "\uac00" <= tok[0] <= "\ud7a3":
+                parts.append(re.escape(tok))
+                continue
+            last = n == len(term.tokens) - 1
+            end = f"{word}*" if last and term.prefix else f"(?!{word})"
+            parts.append(f"(?<!{word}){re.escape(tok)}{end}")
+        alternatives.append(r"[\W_]*".join(parts))
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer("|".join(f"(?:{a})" for a in alternatives), text.lower()):
+        if m.end() > m.start() and not (spans and m.start() < spans[-1][1]):
+            spans.append(m.span())
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("abc AB-_.1모델이가")), max_size=60),
+    st.sampled_from(["ab", "a", "모델", "abc ", "b-a", "a1", '"ab c"', "ab 모델", "c_a"]),
+)
+def test_find_matches_same_as_reference(text: str, query: str) -> None:
+    """The compiled term pattern (word-start check after the token, for speed) finds exactly
+    the spans of the plain formulation."""
+    assert find_matches(text, parse_query(query).terms) == _reference_spans(text, query)
+
+
+def _snippet_in_turn(summary: list[str], title: str, query: str) -> tuple:
+    """What a search hit's snippet is defined as: make_snippet on the summary, the title, then
+    the start of the summary (or title)."""
+    terms = parse_query(query).terms
+    body = " ".join(summary)
+    return (
+        make_snippet(body, terms, fallback=False)
+        or make_snippet(title, terms, fallback=False)
+        or make_snippet(body or title, terms)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(list("ab \n모델é")), max_size=300), max_size=3),
+    st.text(alphabet=st.sampled_from(list("ab 모델é")), max_size=40),
+    st.sampled_from(["ab", "모델", "b", "zz", "é"]),
+)
+def test_hit_snippet_same_as_snippets_in_turn(summary: list[str], title: str, query: str) -> None:
+    """hit_snippet (each text collapsed and searched once) gives what make_snippet on the
+    summary, then the title, then the fallback gives."""
+    expected = _snippet_in_turn(summary, title, query)
+    assert hit_snippet(summary, title, parse_query(query).terms) == expected
+
+
+def test_hit_snippet_prefers_summary_then_title() -> None:
+    """A match in the summary wins; else the title's match; else the start of the summary."""
+    terms = parse_query("model ").terms
+    assert hit_snippet(["a model here"], "model title", terms) == (
+        ("a ", False),
+        ("model", True),
+        (" here", False),
+    )
+    assert hit_snippet(["nothing"], "the model", terms) == (("the ", False), ("model", True))
+    assert hit_snippet(["nothing  here"], "none", terms) == (("nothing here", False),)
+    assert hit_snippet([], "  none ", terms) == (("none", False),)
+
+
+def test_snippet_window_stops_at_its_end() -> None:
+    """Matches past the snippet window are not marked and the cut is shown with an ellipsis."""
+    text = "model " + "x" * 300 + " model"
+    snippet = make_snippet(text, parse_query("model ").terms)
+    assert snippet[0] == ("model", True)
+    assert [part for part, hit in snippet if hit] == ["model"]
+    assert snippet[-1][0].endswith("…")
+
+
+def test_snippet_cuts_a_match_at_the_window_end() -> None:
+    """A match that runs past the end of the window is marked only up to the cut."""
+    snippet = make_snippet("model abcdefghijklm modelling", parse_query("model").terms, width=22)
+    assert snippet == (("model", True), (" abcdefghijklm ", False), ("mo", True), ("…", False))

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.migrations import SCHEMA_VERSION
-from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper
+from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper, SortOrder
 from storage.parser import parse_digest
 from storage.store import Store
 
@@ -383,6 +383,63 @@ async def test_media_and_bullets_round_trip(store: Store) -> None:
     assert got.authors_truncated is True and got.votes is None
 
 
+async def test_authors_in_digest_order(store: Store) -> None:
+    """Authors come back in their order on the paper, not by name or by when they were stored."""
+    await store.import_digest(digest(D1, paper("2406.00001", authors=("Cy", "Bo", "Al"))))
+    await store.import_digest(digest(D1, paper("2406.00002", authors=("Al", "Dee", "Cy", "Bo"))))
+    got = await store.paper("2406.00002")
+    assert got is not None and got.authors == ("Al", "Dee", "Cy", "Bo")
+    day = await store.day_papers(D1)
+    assert [p.authors for p in day.items] == [("Cy", "Bo", "Al"), ("Al", "Dee", "Cy", "Bo")]
+
+
+async def test_author_names_with_odd_characters(store: Store) -> None:
+    """Names with commas, quotes and non-Latin letters come back whole and separate."""
+    names = ("O'Brien, Jr.", "김민수", 'A "B" C', "Ñandú Ávila")
+    await store.import_digest(digest(D1, paper("2406.00001", authors=names)))
+    got = await store.paper("2406.00001")
+    assert got is not None and got.authors == names
+
+
+async def test_paper_without_authors(store: Store) -> None:
+    """A paper with no authors reads back with an empty author list."""
+    await store.import_digest(digest(D1, paper("2406.00001", authors=())))
+    got = await store.paper("2406.00001")
+    assert got is not None and got.authors == ()
+
+
+async def test_days_oldest_first_with_votes(store: Store) -> None:
+    """A paper's days come back oldest first with each day's position and votes (unknown kept
+    as None), whatever order the digests were imported in."""
+    await store.import_digest(digest(D3, paper("2406.00009"), paper("2406.00001", votes=30)))
+    await store.import_digest(digest(D1, paper("2406.00001", votes=None)))
+    await store.import_digest(
+        digest(D2, paper("2406.00008"), paper("2406.00007"), paper("2406.00001", votes=20))
+    )
+    got = await store.paper("2406.00001")
+    assert got is not None
+    assert [(a.date, a.position, a.votes) for a in got.days] == [
+        (D1, 1, None),
+        (D2, 3, 20),
+        (D3, 2, 30),
+    ]
+    assert got.first_day == D1 and got.last_day == D3
+
+
+async def test_papers_keep_the_order_of_ids_and_skip_unknown(store: Store) -> None:
+    """The internal page read returns papers in the order asked, skipping ids that do not exist."""
+    await store.import_digest(
+        digest(D1, paper("2406.00001"), paper("2406.00002"), paper("2406.00003"))
+    )
+    rows = await store._run(lambda c: c.all("SELECT id, arxiv_id FROM papers"))
+    by_arxiv = {arxiv_id: pid for pid, arxiv_id in rows}
+    asked = [by_arxiv["2406.00003"], 999_999, by_arxiv["2406.00001"], -1, by_arxiv["2406.00002"]]
+    got = await store._run(store._papers, asked)
+    assert [p.arxiv_id for p in got] == ["2406.00003", "2406.00001", "2406.00002"]
+    assert await store._run(store._papers, []) == []
+    assert await store._run(store._papers, [999_999]) == []
+
+
 # --------------------------------------------------------------------------- days and tops
 
 
@@ -707,6 +764,24 @@ async def test_search_pagination_total(store: Store) -> None:
         assert page.total == 25
         seen += await ids(page)
     assert sorted(seen) == sorted(f"2406.{i:05d}" for i in range(25))
+
+
+@pytest.mark.parametrize("sort", ["relevance", "votes", "newest"])
+async def test_search_total_on_every_kind_of_page(store: Store, sort: SortOrder) -> None:
+    """The total is right on a full page, a partial one, one past the end, an empty limit and
+    with a date range, for every sort order."""
+    await store.import_digest(
+        digest(D1, *(paper(f"2406.{i:05d}", title=f"Common word {i}") for i in range(12)))
+    )
+    await store.import_digest(digest(D2, paper("2406.00100", title="Common thing")))
+    for limit, offset, items in ((10, 0, 10), (10, 10, 3), (10, 50, 0), (0, 0, 0)):
+        page = await store.search("common", sort=sort, limit=limit, offset=offset)
+        assert (page.total, len(page.items)) == (13, items)
+    dated = await store.search("common", since=D2, sort=sort)
+    assert (dated.total, await ids(dated)) == (1, ["2406.00100"])
+    past = await store.search("common", until=D1, sort=sort, offset=20)
+    assert (past.total, past.items) == (12, ())
+    assert (await store.search("nothingmatches", sort=sort)).total == 0
 
 
 @pytest.mark.parametrize(
