@@ -188,6 +188,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # ahead (in worker processes for large imports): the insert trigger goes. The update and
     # delete triggers stay, so changed or deleted papers are still re-indexed by SQL.
     ("DROP TRIGGER papers_fts_ai",),
+    # 6: each paper keeps the names of its authors as listed (JSON array, each person once, the
+    # same people ``paper_authors`` links, in order), so a page of papers is read without a
+    # lookup per author. Filled here for papers stored before.
+    (
+        "ALTER TABLE papers ADD COLUMN author_names TEXT",
+        """UPDATE papers SET author_names = (
+               SELECT json_group_array(name) FROM (
+                   SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
+                   WHERE pa.paper_id = papers.id ORDER BY pa.position))""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -78,6 +78,9 @@ BUSY_TIMEOUT_MS = 5000
 FTS_HASH_BYTES = 8 * 1024 * 1024
 #: Above this many matching name terms, author suggestions walk authors by paper count instead.
 _AUTHOR_DENSE_THRESHOLD = 2000
+#: A search matching at most this many papers is answered on the event loop's thread (see
+#: :class:`Store`): ranking that many takes a few milliseconds at most.
+_QUICK_SEARCH_MATCHES = 2000
 #: Co-authors are counted over an author's most recently stored papers, at most this many.
 _COAUTHOR_WINDOW = 1000
 _MIN_DATE = "0000-01-01"
@@ -85,7 +88,7 @@ _MAX_DATE = "9999-12-31"
 
 #: The columns of a :class:`Paper` in ``papers`` (the API extras included, migration 3).
 _PAPER_COLUMNS = """id, arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
-    votes, ai_summary, keywords, github_repo, github_stars, project_page"""
+    votes, ai_summary, keywords, github_repo, github_stars, project_page, author_names"""
 
 _ARXIV_URL_RE = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>[^?#\s]+?)(?:\.pdf)?/*"
@@ -224,6 +227,20 @@ def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
     links: list[tuple[int, int, int]] = []
     name_key = textsearch.name_key
     for index, p in enumerate(papers.values()):
+        seen: set[str] = set()
+        names: list[str] = []
+        for name in p.authors:
+            name = " ".join(name.split())
+            key = name_key(name)
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            names.append(name)
+            number = keys.get(key)
+            if number is None:
+                number = keys[key] = len(authors)
+                authors.append((key, name))
+            links.append((index, len(seen), number))
         rows.append(
             [
                 p.arxiv_id,
@@ -239,22 +256,11 @@ def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
                 p.github_stars,
                 p.project_page,
                 p.votes,
+                json.dumps(names, ensure_ascii=False),
             ]
         )
         appearances.append([p.arxiv_id, p.position, p.votes])
         forms.append(fts_forms(p))
-        seen: set[str] = set()
-        for name in p.authors:
-            name = " ".join(name.split())
-            key = name_key(name)
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            number = keys.get(key)
-            if number is None:
-                number = keys[key] = len(authors)
-                authors.append((key, name))
-            links.append((index, len(seen), number))
     return PreparedDigest(
         date=digest.date.isoformat(),
         source=digest.source or "<string>",
@@ -272,15 +278,17 @@ def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
 
 # One row of ``PreparedDigest.papers_json``: arxiv id, title, url, authors truncated, media kind,
 # media url, summary JSON, AI summary, keywords JSON, GitHub repo, GitHub stars, project page,
-# votes. A new paper takes its derived columns from this day; the API extras of a stored paper
-# are replaced only by values (a digest without them keeps the stored ones).
+# votes, author names JSON (as listed, each person once: whom ``paper_authors`` links). A new
+# paper takes its derived columns from this day; the API extras of a stored paper are replaced
+# only by values (a digest without them keeps the stored ones).
 _PAPERS_INSERT = """
     INSERT INTO papers(arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
                        ai_summary, keywords, github_repo, github_stars, project_page,
-                       content_date, votes, best_votes, first_date, last_date)
+                       content_date, votes, best_votes, first_date, last_date, author_names)
     SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
            r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9,
-           r.value ->> 10, r.value ->> 11, ?1, r.value ->> 12, r.value ->> 12, ?1, ?1
+           r.value ->> 10, r.value ->> 11, ?1, r.value ->> 12, r.value ->> 12, ?1, ?1,
+           r.value ->> 13
     FROM json_each(?2) AS r WHERE true
     ON CONFLICT(arxiv_id) DO UPDATE SET {content}
         content_date = excluded.content_date,
@@ -294,7 +302,7 @@ _PAPERS_UPSERT = _PAPERS_INSERT.format(
     content="""title = excluded.title, url = excluded.url,
         authors_truncated = excluded.authors_truncated,
         media_kind = excluded.media_kind, media_url = excluded.media_url,
-        summary = excluded.summary,"""
+        summary = excluded.summary, author_names = excluded.author_names,"""
 )
 _PAPERS_UPSERT_KEEP = _PAPERS_INSERT.format(content="")
 
@@ -363,8 +371,17 @@ def _keywords(keywords: str | None) -> tuple[str, ...]:
         return ()
 
 
-def _paper(row: Sequence[Any], authors: list[str] | None, days: list[Appearance] | None) -> Paper:
-    """A :class:`Paper` from a row of ``_PAPER_COLUMNS`` and its authors and days."""
+def _names(author_names: str | None) -> tuple[str, ...]:
+    if not author_names:
+        return ()
+    try:
+        return tuple([str(n) for n in json.loads(author_names)])
+    except (ValueError, TypeError):
+        return ()
+
+
+def _paper(row: Sequence[Any], days: list[Appearance] | None) -> Paper:
+    """A :class:`Paper` from a row of ``_PAPER_COLUMNS`` and its days."""
     (
         _id,
         arxiv_id,
@@ -380,12 +397,13 @@ def _paper(row: Sequence[Any], authors: list[str] | None, days: list[Appearance]
         github_repo,
         github_stars,
         project_page,
+        author_names,
     ) = row
     return Paper(
         arxiv_id=arxiv_id,
         title=title,
         url=url,
-        authors=tuple(authors) if authors else (),
+        authors=_names(author_names),
         authors_truncated=bool(truncated),
         votes=votes,
         media=Media(media_kind, media_url) if media_kind and media_url else None,
@@ -453,6 +471,12 @@ class Store(GuildDigestStore, AlertStore):
     statements back to back on the raw connection (through aiosqlite's ``_execute``/``_conn``,
     present since aiosqlite 0.17): one thread hop per operation instead of one per statement,
     and no other operation can interleave with an import's transaction.
+
+    The one exception is a search that matches few papers (:meth:`search`): it is answered on
+    the event loop's thread from a second, read-only connection, because the two thread
+    wake-ups of a hop cost as much as the search itself there. Its cost is bounded (at most
+    :data:`_QUICK_SEARCH_MATCHES` matches ranked), and in WAL mode that connection reads the
+    last committed state: never half an import.
     """
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
@@ -461,6 +485,9 @@ class Store(GuildDigestStore, AlertStore):
         self._closed = False
         # Inside :meth:`batch`: the index rows and author counts its imports hold back.
         self._pending: _Deferred | None = None
+        # The loop thread's read-only connection for quick searches (see the class docstring);
+        # None for an in-memory database, which a second connection would not see.
+        self._reader: _Conn | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -472,10 +499,24 @@ class Store(GuildDigestStore, AlertStore):
         store = cls(conn, path_str)
         try:
             await store._run(store._setup)
+            store._reader = store._open_reader()
         except BaseException:
             await conn.close()
             raise
         return store
+
+    def _open_reader(self) -> _Conn | None:
+        if self.path in ("", ":memory:") or self.path.startswith("file:"):
+            return None
+        raw = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            raw.execute("PRAGMA query_only = ON")
+            raw.execute("PRAGMA cache_size = -8000")
+        except BaseException:
+            raw.close()
+            raise
+        return _Conn(raw)
 
     @contextlib.asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
@@ -584,6 +625,9 @@ class Store(GuildDigestStore, AlertStore):
         except Exception:  # pragma: no cover - best effort
             log.debug("PRAGMA optimize failed", exc_info=True)
         self._closed = True
+        if self._reader is not None:
+            self._reader.raw.close()
+            self._reader = None
         await self._db.close()
 
     async def __aenter__(self) -> Store:
@@ -603,11 +647,9 @@ class Store(GuildDigestStore, AlertStore):
         """Full :class:`Paper` objects for ``ids``, in the order given (unknown ids skipped),
         API extras included.
 
-        Three set-based statements (rows, authors, days), each ordered explicitly. Measured on
-        100k papers against one statement with correlated ``group_concat`` subqueries for the
-        authors and days: the same time for a page of 10 and slightly faster for 500 (the cost
-        is the row lookups and building the objects, not the number of statements), and the
-        order of authors and days does not depend on how SQLite feeds an aggregate.
+        Two set-based statements: the rows (which carry the author names as listed, kept by the
+        import beside ``paper_authors``: reading them through ``paper_authors`` was a lookup per
+        author and a quarter of a search's page) and the days, ordered explicitly.
         """
         if not ids:
             return []
@@ -618,15 +660,6 @@ class Store(GuildDigestStore, AlertStore):
         )
         if not rows:
             return []
-        authors: dict[int, list[str]] = {}
-        for pid, name in c.all(
-            """SELECT pa.paper_id, a.name
-               FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
-               WHERE pa.paper_id IN (SELECT value FROM json_each(?))
-               ORDER BY pa.paper_id, pa.position""",
-            (ids_json,),
-        ):
-            authors.setdefault(pid, []).append(name)
         days: dict[int, list[Appearance]] = {}
         fromisoformat = dt.date.fromisoformat
         for pid, date, position, votes in c.all(
@@ -635,7 +668,7 @@ class Store(GuildDigestStore, AlertStore):
             (ids_json,),
         ):
             days.setdefault(pid, []).append(Appearance(fromisoformat(date), position, votes))
-        by_id = {row[0]: _paper(row, authors.get(row[0]), days.get(row[0])) for row in rows}
+        by_id = {row[0]: _paper(row, days.get(row[0])) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     # ------------------------------------------------------------------ import
@@ -1186,16 +1219,17 @@ class Store(GuildDigestStore, AlertStore):
         if filtered:
             params.update(lo=_iso(since) or _MIN_DATE, hi=_iso(until) or _MAX_DATE)
         count_sql = f"SELECT count(*) FROM paper_fts f WHERE paper_fts MATCH :q{date_filter}"
-        # The total rides along as an uncorrelated subquery: SQLite computes it once, and it
-        # saves a statement per search (a page past the end has no row to carry it).
+        # ``{total}``: the total rides along in the page's statement, as an uncorrelated subquery
+        # that SQLite computes once (a page past the end has no row to carry it), or as a bound
+        # value when it is already known.
         if sort == "votes":
-            sql = f"""SELECT p.id, f.rank, ({count_sql}) FROM paper_fts f
+            sql = f"""SELECT p.id, f.rank, {{total}} FROM paper_fts f
                       JOIN papers p ON p.id = f.rowid
                       WHERE paper_fts MATCH :q{date_filter}
                       ORDER BY p.votes DESC, p.last_date DESC, p.id DESC
                       LIMIT :limit OFFSET :offset"""
         elif sort == "newest":
-            sql = f"""SELECT p.id, f.rank, ({count_sql}) FROM paper_fts f
+            sql = f"""SELECT p.id, f.rank, {{total}} FROM paper_fts f
                       JOIN papers p ON p.id = f.rowid
                       WHERE paper_fts MATCH :q{date_filter}
                       ORDER BY p.last_date DESC, p.votes DESC, p.id DESC
@@ -1205,27 +1239,50 @@ class Store(GuildDigestStore, AlertStore):
             # hands the sort to FTS5, which sorts every match in a nested query and then seeks
             # each row again: about 1.5x slower on 100k papers (bench/bench_store.py), for rare
             # words too.
-            sql = f"""SELECT f.rowid, f.rank, ({count_sql}) FROM paper_fts f
+            sql = f"""SELECT f.rowid, f.rank, {{total}} FROM paper_fts f
                       WHERE paper_fts MATCH :q{date_filter}
                       ORDER BY +f.rank, f.rowid LIMIT :limit OFFSET :offset"""
+        reader = self._reader
+        if reader is not None:
+            # Counting up to the bound costs at most a fraction of a millisecond; few matches
+            # are then answered right here instead of paying two thread wake-ups.
+            total = reader.one(
+                f"""SELECT count(*) FROM (SELECT 1 FROM paper_fts f
+                    WHERE paper_fts MATCH :q{date_filter} LIMIT {_QUICK_SEARCH_MATCHES + 1})""",
+                params,
+            )[0]
+            if total <= _QUICK_SEARCH_MATCHES:
+                params["total"] = total
+                return self._search_page(reader, sql.format(total=":total"), params, parsed)
+        return await self._run(
+            self._search_page, sql.format(total=f"({count_sql})"), params, parsed, count_sql
+        )
 
-        def work(c: _Conn) -> Page[SearchHit]:
-            rows = c.all(sql, params)
-            if rows:
-                total = rows[0][2]
-            elif offset == 0 and limit > 0:
-                total = 0
-            else:
-                total = c.one(count_sql, params)[0]
-            papers = self._papers(c, [r[0] for r in rows])
-            # Snippets here too, while the page is fresh in this thread's caches.
-            hits = tuple(
-                SearchHit(paper, self._snippet(paper, parsed), -float(rank))
-                for paper, rank in zip(papers, (r[1] for r in rows), strict=False)
-            )
-            return Page(hits, total, offset, limit)
-
-        return await self._run(work)
+    def _search_page(
+        self,
+        c: _Conn,
+        sql: str,
+        params: dict[str, Any],
+        parsed: textsearch.Query,
+        count_sql: str | None = None,
+    ) -> Page[SearchHit]:
+        """One page of hits; the statement's third column is the total (see :meth:`search`)."""
+        limit, offset = params["limit"], params["offset"]
+        rows = c.all(sql, params)
+        if rows:
+            total = rows[0][2]
+        elif count_sql is None:
+            total = params["total"]
+        elif offset == 0 and limit > 0:
+            total = 0
+        else:
+            total = c.one(count_sql, params)[0]
+        papers = self._papers(c, [r[0] for r in rows])
+        hits = tuple(
+            SearchHit(paper, self._snippet(paper, parsed), -float(rank))
+            for paper, rank in zip(papers, (r[1] for r in rows), strict=False)
+        )
+        return Page(hits, total, offset, limit)
 
     @staticmethod
     def _snippet(paper: Paper, query: textsearch.Query) -> tuple[tuple[str, bool], ...]:

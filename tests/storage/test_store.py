@@ -894,3 +894,93 @@ async def test_samples_particles_found(sample_store: Store) -> None:
 async def test_samples_unicode_author(sample_store: Store) -> None:
     """An author with a ß in the samples is found by its plain-ASCII spelling."""
     assert any("Nießner" in a.name for a in await sample_store.suggest_authors("niessner"))
+
+
+# --------------------------------------------------------------------------- quick searches
+
+
+@pytest.mark.parametrize(
+    ("query", "options"),
+    [
+        ("model", {}),
+        ("모델", {"sort": "votes"}),
+        ("에이전트", {"sort": "newest", "limit": 3, "offset": 2}),
+        ("language model", {"since": dt.date(2024, 1, 1), "until": dt.date(2024, 12, 31)}),
+        ("diffusion", {"limit": 5, "offset": 500}),
+        ("zzzznotaword", {}),
+    ],
+)
+async def test_quick_search_answers_like_the_worker(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch, query: str, options: dict
+) -> None:
+    """A search answered on the loop's read-only connection returns exactly the page (hits,
+    snippets, scores, total) the worker thread returns for it."""
+    import storage.store as store_module
+
+    quick = await sample_store.search(query, **options)
+    monkeypatch.setattr(store_module, "_QUICK_SEARCH_MATCHES", -1)  # every search to the worker
+    assert await sample_store.search(query, **options) == quick
+
+
+async def test_few_matches_skip_the_worker(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search with few matches never waits for the database thread; many matches do."""
+    import storage.store as store_module
+
+    hops = 0
+    run = sample_store._run
+
+    async def counting_run(fn, *args):  # type: ignore[no-untyped-def]
+        nonlocal hops
+        hops += 1
+        return await run(fn, *args)
+
+    monkeypatch.setattr(sample_store, "_run", counting_run)
+    page = await sample_store.search("model")
+    assert page.total > 0 and hops == 0
+    monkeypatch.setattr(store_module, "_QUICK_SEARCH_MATCHES", page.total - 1)
+    assert await sample_store.search("model") == page
+    assert hops == 1
+
+
+async def test_quick_search_sees_committed_state_only(store: Store) -> None:
+    """The read-only connection sees what is committed: a batch's papers once it commits."""
+    async with store.batch():
+        await store.import_digest(digest(D1, paper("2406.00001", "Quokka habitats")))
+        assert (await store.search("quokka")).total == 0
+    assert (await store.search("quokka")).total == 1
+
+
+async def test_in_memory_store_searches_on_the_worker() -> None:
+    """An in-memory database has no second connection; its searches still work."""
+    async with await Store.open(":memory:") as mem:
+        await mem.import_digest(digest(D1, paper("2406.00001", "Quokka habitats")))
+        assert await ids(await mem.search("quokka")) == ["2406.00001"]
+
+
+async def test_migration_6_fills_author_names(tmp_path: Path) -> None:
+    """A version-5 database gets each paper's author names, in their listed order."""
+    from storage.migrations import MIGRATIONS
+
+    path = tmp_path / "v5.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for statement in (s for migration in MIGRATIONS[:5] for s in migration):
+        db.execute(statement)
+    db.executescript(
+        """
+        INSERT INTO digests VALUES ('2024-06-11', 'a.md', 1, '2024-06-11T00:00:00');
+        INSERT INTO papers(id, arxiv_id, title, url, summary, content_date, last_date)
+            VALUES (1, '2406.00001', 'T', 'https://arxiv.org/abs/2406.00001', '[]',
+                    '2024-06-11', '2024-06-11');
+        INSERT INTO appearances VALUES (1, '2024-06-11', 1, 3);
+        INSERT INTO authors(id, name, norm_key, paper_count) VALUES
+            (1, 'Zed Last', 'zed last', 1), (2, 'Ann First', 'ann first', 1);
+        INSERT INTO paper_authors VALUES (1, 1, 2), (1, 2, 1);
+        PRAGMA user_version = 5;
+        """
+    )
+    db.close()
+    async with await Store.open(path) as store:
+        found = await store.paper("2406.00001")
+    assert found is not None and found.authors == ("Ann First", "Zed Last")
