@@ -194,26 +194,14 @@ def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
         return Problem(source, int(line), reason)
 
 
-async def _store_digest(
-    store: Store, digest: ParsedDigest | PreparedDigest, source: str
-) -> FileOutcome:
-    try:
-        result = await store.import_digest(digest)
-    except Exception as exc:  # one bad file must not stop the others
-        log.exception("Could not store %s", source)
-        return FileOutcome(source, error=Problem(source, 1, f"could not store: {exc}"))
-    for problem in result.problems:
-        log.info("%s", problem)
-    return FileOutcome(source, result=result)
-
-
 async def import_text(store: Store, text: str, source: str) -> FileOutcome:
     """Parse ``text`` and import it in one transaction."""
+    from storage.store import prepare_digest
+
     parsed = _parse_text(text, source)
-    if isinstance(parsed, Problem):
-        log.info("%s", parsed)
-        return FileOutcome(source, error=parsed)
-    return await _store_digest(store, parsed, source)
+    prepared = parsed if isinstance(parsed, Problem) else prepare_digest(parsed)
+    (outcome,) = await _outcomes(store, [(source, prepared)])
+    return outcome
 
 
 def _read_bytes(path: str | os.PathLike[str] | Traversable) -> bytes:
@@ -280,17 +268,41 @@ def _task(path: str | os.PathLike[str] | Traversable) -> tuple[str, str | None, 
         return source, source, None  # the worker reports the failure
 
 
-async def _outcome(store: Store, source: str, prepared: PreparedDigest | Problem) -> FileOutcome:
-    if isinstance(prepared, Problem):
-        log.info("%s", prepared)
-        return FileOutcome(source, error=prepared)
-    return await _store_digest(store, prepared, source)
+#: Prepared files handed to the database thread in one call, at most (those ready by then).
+GROUP_FILES = 16
+
+#: ``(source, prepared)`` of each file of a group, in order.
+Group = list[tuple[str, "PreparedDigest | Problem"]]
+
+
+async def _outcomes(store: Store, group: Group) -> list[FileOutcome]:
+    """Store the prepared files of ``group`` in one call; files that failed before the database
+    (and those the database refuses) become failed outcomes with their reason."""
+    ready = [(source, item) for source, item in group if not isinstance(item, Problem)]
+    results = iter(await store.import_digests([item for _, item in ready]) if ready else [])
+    outcomes: list[FileOutcome] = []
+    for source, item in group:
+        if isinstance(item, Problem):
+            log.info("%s", item)
+            outcomes.append(FileOutcome(source, error=item))
+            continue
+        result = next(results)
+        if isinstance(result, Exception):
+            log.error("Could not store %s", source, exc_info=result)
+            error = Problem(source, 1, f"could not store: {result}")
+            outcomes.append(FileOutcome(source, error=error))
+            continue
+        for problem in result.problems:
+            log.info("%s", problem)
+        outcomes.append(FileOutcome(source, result=result))
+    return outcomes
 
 
 async def _prepared_in_pool(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[tuple[str, PreparedDigest | Problem]]:
-    """``(source, prepared)`` for ``files`` in order, parsed ahead in worker processes."""
+) -> AsyncIterator[Group]:
+    """Groups of ``(source, prepared)`` for ``files`` in order, parsed ahead in worker
+    processes: each group is the next file and those after it already prepared."""
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # safe beside aiosqlite's thread
     workers = max(1, min(POOL_WORKERS, os.cpu_count() or 1))
@@ -313,35 +325,47 @@ async def _prepared_in_pool(
                 pending.append((args, future))
                 return
 
-        for _ in range(workers * POOL_AHEAD):
+        async def take() -> tuple[str, PreparedDigest | Problem]:
+            nonlocal broken
+            args, future = pending.popleft()
+            submit()
+            prepared: PreparedDigest | Problem | None = None
+            if future is not None:
+                try:
+                    prepared = await future
+                except BrokenProcessPool:
+                    if not broken:
+                        log.warning("The parser worker stopped; parsing the rest here")
+                    broken = True
+            if prepared is None:
+                prepared = prepare_file(*args)
+            return args[0], prepared
+
+        for _ in range(max(workers * POOL_AHEAD, GROUP_FILES)):
             submit()
         try:
             while pending:
-                args, future = pending.popleft()
-                submit()
-                prepared: PreparedDigest | Problem | None = None
-                if future is not None:
-                    try:
-                        prepared = await future
-                    except BrokenProcessPool:
-                        if not broken:
-                            log.warning("The parser worker stopped; parsing the rest here")
-                        broken = True
-                if prepared is None:
-                    prepared = prepare_file(*args)
-                yield args[0], prepared
+                group = [await take()]
+                while pending and len(group) < GROUP_FILES:
+                    future = pending[0][1]
+                    if future is not None and not future.done():
+                        break
+                    group.append(await take())
+                yield group
         finally:
             for _args, future in pending:
-                future.cancel()
+                if future is not None:
+                    future.cancel()
 
 
 async def _unprepared(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[tuple[str, PreparedDigest | Problem]]:
-    """``(source, prepared)`` for ``files`` in order, prepared here (few files: no pool)."""
-    for path in files:
-        args = _task(path)
-        yield args[0], prepare_file(*args)
+) -> AsyncIterator[Group]:
+    """Groups of ``(source, prepared)`` for ``files`` in order, prepared here (few files)."""
+    for start in range(0, len(files), GROUP_FILES):
+        yield [
+            (str(path), prepare_file(*_task(path))) for path in files[start : start + GROUP_FILES]
+        ]
 
 
 async def import_files(
@@ -363,7 +387,7 @@ async def import_files(
     """
     outcomes: list[FileOutcome] = []
     total = len(files)
-    items: AsyncIterator[tuple[str, PreparedDigest | Problem]]
+    items: AsyncIterator[Group]
     if total >= POOL_MIN_FILES and POOL_WORKERS > 0:
         items = _prepared_in_pool(files)
     else:
@@ -373,17 +397,18 @@ async def import_files(
         while not done:
             async with store.batch():
                 deadline = time.monotonic() + SECONDS_PER_COMMIT
-                for _ in range(FILES_PER_COMMIT):
+                in_batch = 0
+                while in_batch < FILES_PER_COMMIT and time.monotonic() < deadline:
                     try:
-                        source, item = await anext(items)
+                        group = await anext(items)
                     except StopAsyncIteration:
                         done = True
                         break
-                    outcomes.append(await _outcome(store, source, item))
-                    if progress is not None:
-                        progress(len(outcomes), total, source)
-                    if time.monotonic() >= deadline:
-                        break
+                    for outcome in await _outcomes(store, group):
+                        outcomes.append(outcome)
+                        if progress is not None:
+                            progress(len(outcomes), total, outcome.source)
+                    in_batch += len(group)
     finally:
         await items.aclose()
     summary = ImportSummary(tuple(outcomes), tuple(missing))

@@ -307,6 +307,22 @@ _PAPERS_UPSERT = _PAPERS_INSERT.format(
 _PAPERS_UPSERT_KEEP = _PAPERS_INSERT.format(content="")
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _import_result(d: PreparedDigest, counts: tuple[int, int]) -> ImportResult:
+    new, updated = counts
+    log.debug("%s: imported %s (%d new, %d updated)", d.source, d.date, new, updated)
+    return ImportResult(
+        source=d.source,
+        date=dt.date.fromisoformat(d.date),
+        new_papers=new,
+        updated_papers=updated,
+        problems=d.problems,
+    )
+
+
 class _Deferred:
     """What an import writes only at its commit: the index rows of the papers it inserted (by
     arXiv id) and the changes of ``authors.paper_count`` (by author id).
@@ -696,44 +712,63 @@ class Store(GuildDigestStore, AlertStore):
         """
         return await self._import(digest, keep_content=True)
 
+    async def import_digests(
+        self, digests: Sequence[ParsedDigest | PreparedDigest]
+    ) -> list[ImportResult | Exception]:
+        """Import several digests, each exactly as :meth:`import_digest` would (its own
+        transaction, or savepoint inside :meth:`batch`), in one call to the database thread.
+
+        For bulk imports: the thread wake-ups of one call per file were about a tenth of an
+        import. A digest that fails is rolled back alone and its exception takes its place in
+        the returned list; the others go on.
+        """
+        prepared = [d if isinstance(d, PreparedDigest) else prepare_digest(d) for d in digests]
+        now = _now()
+
+        def work(c: _Conn) -> list[tuple[int, int] | Exception]:
+            out: list[tuple[int, int] | Exception] = []
+            for d in prepared:
+                try:
+                    out.append(self._import_one(c, d, now, False))
+                except Exception as exc:  # one bad file must not stop the others
+                    out.append(exc)
+            return out
+
+        counts = await self._run(work)
+        return [
+            n if isinstance(n, Exception) else _import_result(d, n)
+            for d, n in zip(prepared, counts, strict=True)
+        ]
+
     async def _import(
         self, digest: ParsedDigest | PreparedDigest, *, keep_content: bool
     ) -> ImportResult:
         prepared = digest if isinstance(digest, PreparedDigest) else prepare_digest(digest)
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        now = _now()
+        counts = await self._run(self._import_one, prepared, now, keep_content)
+        return _import_result(prepared, counts)
 
-        def work(c: _Conn) -> tuple[int, int]:
-            pending = self._pending
-            if pending is None:
+    def _import_one(
+        self, c: _Conn, prepared: PreparedDigest, now: str, keep_content: bool
+    ) -> tuple[int, int]:
+        """One digest, whole or not at all: a transaction, or a savepoint of :meth:`batch`."""
+        pending = self._pending
+        if pending is None:
 
-                def whole(c: _Conn) -> tuple[int, int]:
-                    deferred = _Deferred()
-                    counts = self._import_sync(c, prepared, now, keep_content, deferred)
-                    deferred.write(c)
-                    return counts
+            def whole(c: _Conn) -> tuple[int, int]:
+                deferred = _Deferred()
+                counts = self._import_sync(c, prepared, now, keep_content, deferred)
+                deferred.write(c)
+                return counts
 
-                return c.transaction(whole)
-            if not pending.fts.keys().isdisjoint(prepared.arxiv_ids):
-                # The update trigger must find the index rows of the papers it re-indexes.
-                pending.write_fts(c)
-            mine = _Deferred()
-            counts = c.transaction(
-                lambda c: self._import_sync(c, prepared, now, keep_content, mine)
-            )
-            pending.merge(mine)  # only once this file's savepoint is released
-            return counts
-
-        new, updated = await self._run(work)
-        log.debug(
-            "%s: imported %s (%d new, %d updated)", prepared.source, prepared.date, new, updated
-        )
-        return ImportResult(
-            source=prepared.source,
-            date=dt.date.fromisoformat(prepared.date),
-            new_papers=new,
-            updated_papers=updated,
-            problems=prepared.problems,
-        )
+            return c.transaction(whole)
+        if not pending.fts.keys().isdisjoint(prepared.arxiv_ids):
+            # The update trigger must find the index rows of the papers it re-indexes.
+            pending.write_fts(c)
+        mine = _Deferred()
+        counts = c.transaction(lambda c: self._import_sync(c, prepared, now, keep_content, mine))
+        pending.merge(mine)  # only once this file's savepoint is released
+        return counts
 
     def _import_sync(
         self,
