@@ -378,20 +378,12 @@ def _bullets(summary: str) -> tuple[Bullet, ...]:
         return ()
 
 
-def _keywords(keywords: str | None) -> tuple[str, ...]:
-    if not keywords:
+def _strings(json_list: str | None) -> tuple[str, ...]:
+    """A stored JSON list of strings (keywords, author names); unreadable -> empty."""
+    if not json_list:
         return ()
     try:
-        return tuple([str(k) for k in json.loads(keywords)])
-    except (ValueError, TypeError):
-        return ()
-
-
-def _names(author_names: str | None) -> tuple[str, ...]:
-    if not author_names:
-        return ()
-    try:
-        return tuple([str(n) for n in json.loads(author_names)])
+        return tuple([str(item) for item in json.loads(json_list)])
     except (ValueError, TypeError):
         return ()
 
@@ -419,14 +411,14 @@ def _paper(row: Sequence[Any], days: list[Appearance] | None) -> Paper:
         arxiv_id=arxiv_id,
         title=title,
         url=url,
-        authors=_names(author_names),
+        authors=_strings(author_names),
         authors_truncated=bool(truncated),
         votes=votes,
         media=Media(media_kind, media_url) if media_kind and media_url else None,
         summary=_bullets(summary),
         days=tuple(days) if days else (),
         ai_summary=ai_summary,
-        keywords=_keywords(keywords),
+        keywords=_strings(keywords),
         github_repo=github_repo,
         github_stars=github_stars,
         project_page=project_page,
