@@ -26,10 +26,12 @@ Search: see :mod:`storage.search` for the Korean bigram index form and query esc
 comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with ``LIMIT``, the
 total riding along as a ``count(*)`` subquery over the same ``MATCH`` without ranking (computed
 once per query); then the page's papers (row, authors, days, API extras) are read by id and the
-snippets cut in the same worker-thread call.
+snippets cut in the same call.
 
 Concurrency: every public method is a single function run in aiosqlite's worker thread (see
-:class:`Store`), so operations never interleave and a reader never sees half an import.
+:class:`Store`), so operations never interleave and a reader never sees half an import. The one
+exception, searches with few matches, reads the last committed state from a second, read-only
+connection on the event loop's thread.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ _AUTHOR_DENSE_THRESHOLD = 2000
 #: A search matching at most this many papers is answered on the event loop's thread (see
 #: :class:`Store`): ranking that many takes a few milliseconds at most.
 _QUICK_SEARCH_MATCHES = 2000
+#: ``ORDER BY`` of the searches not sorted by relevance.
+_SEARCH_ORDERS = {
+    "votes": "p.votes DESC, p.last_date DESC, p.id DESC",
+    "newest": "p.last_date DESC, p.votes DESC, p.id DESC",
+}
 #: Co-authors are counted over an author's most recently stored papers, at most this many.
 _COAUTHOR_WINDOW = 1000
 _MIN_DATE = "0000-01-01"
@@ -514,7 +521,7 @@ class Store(GuildDigestStore, AlertStore):
         return store
 
     def _open_reader(self) -> _Conn | None:
-        if self.path in ("", ":memory:") or self.path.startswith("file:"):
+        if self.path in ("", ":memory:"):  # private to its connection
             return None
         raw = sqlite3.connect(self.path, isolation_level=None)
         try:
@@ -884,19 +891,16 @@ class Store(GuildDigestStore, AlertStore):
         if not owners or not d.links:
             return
         if len(owners) == len(paper_ids):
-            links = d.links
-            keys_json = d.author_keys_json
-        else:
+            links, authors, keys_json = d.links, d.authors, d.author_keys_json
+        else:  # only the people of the papers this digest owns
             wanted = set(owners)
             links = tuple(link for link in d.links if link[0] in wanted)
-            keys_json = _ids_json(dict.fromkeys(d.authors[k][0] for _, _, k in links))
+            authors = tuple(d.authors[k] for k in sorted({k for _, _, k in links}))
+            keys_json = _ids_json(key for key, _ in authors)
         sql_ids = """SELECT norm_key, id FROM authors
                      WHERE norm_key IN (SELECT value FROM json_each(?))"""
         author_ids: dict[str, int] = dict(c.all(sql_ids, (keys_json,)))
-        fresh = [(key, name) for key, name in d.authors if key not in author_ids]
-        if fresh and len(owners) != len(paper_ids):
-            used = {d.authors[k][0] for _, _, k in links}
-            fresh = [(key, name) for key, name in fresh if key in used]
+        fresh = [(key, name) for key, name in authors if key not in author_ids]
         if fresh:
             c.execute(
                 """INSERT INTO authors(name, norm_key)
@@ -1249,18 +1253,11 @@ class Store(GuildDigestStore, AlertStore):
         # ``{total}``: the total rides along in the page's statement, as an uncorrelated subquery
         # that SQLite computes once (a page past the end has no row to carry it), or as a bound
         # value when it is already known.
-        if sort == "votes":
+        if sort in _SEARCH_ORDERS:
             sql = f"""SELECT p.id, f.rank, {{total}} FROM paper_fts f
                       JOIN papers p ON p.id = f.rowid
                       WHERE paper_fts MATCH :q{date_filter}
-                      ORDER BY p.votes DESC, p.last_date DESC, p.id DESC
-                      LIMIT :limit OFFSET :offset"""
-        elif sort == "newest":
-            sql = f"""SELECT p.id, f.rank, {{total}} FROM paper_fts f
-                      JOIN papers p ON p.id = f.rowid
-                      WHERE paper_fts MATCH :q{date_filter}
-                      ORDER BY p.last_date DESC, p.votes DESC, p.id DESC
-                      LIMIT :limit OFFSET :offset"""
+                      ORDER BY {_SEARCH_ORDERS[sort]} LIMIT :limit OFFSET :offset"""
         else:
             # ``+f.rank``: SQLite's own top-N sort over the ranked rows. Plain ``ORDER BY rank``
             # hands the sort to FTS5, which sorts every match in a nested query and then seeks

@@ -279,6 +279,23 @@ async def test_batch_author_counts_match_links(store: Store, db_path: Path) -> N
     assert author_counts(db_path) == {"Bob": (2, 2), "Cy": (1, 1)}
 
 
+async def test_older_digest_links_only_its_new_papers(store: Store, db_path: Path) -> None:
+    """An older digest listing a stored paper beside a new one gives authors to the new paper
+    only: the stored paper keeps its list, and nobody only the stored paper listed is added."""
+    await store.import_digest(digest(D2, paper("2406.00001", authors=("Ann",))))
+    await store.import_digest(
+        digest(
+            D1,
+            paper("2406.00001", authors=("Old Only", "Bob")),
+            paper("2406.00002", authors=("Bob", "Cy")),
+        )
+    )
+    first, second = await store.paper("2406.00001"), await store.paper("2406.00002")
+    assert first is not None and first.authors == ("Ann",)
+    assert second is not None and second.authors == ("Bob", "Cy")
+    assert author_counts(db_path) == {"Ann": (1, 1), "Bob": (1, 1), "Cy": (1, 1)}
+
+
 async def test_batch_failed_file_changes_no_counts(store: Store, db_path: Path) -> None:
     """A file rolled back inside a batch leaves neither its authors nor their counts."""
     await store.import_digest(digest(D1, paper("2406.00001", authors=("Ann",))))
