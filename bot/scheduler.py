@@ -433,16 +433,22 @@ class DigestScheduler:
                         guild_id, slot, "failed", at=now, detail=detail
                     )
                 return RunResult(guild_id, "failed", day, detail)
-            await self.store.record_digest_post(
-                guild_id,
-                day,
-                channel_id=settings.channel_id,
-                message_ids=ids,
-                at=self.clock(),
-                slot=slot,
-            )
+            await self._record_post(settings, day, ids, slot)
             log.info("Guild %s: posted the %s digest (%d messages)", guild_id, day, len(ids))
             return RunResult(guild_id, "posted", day)
+
+    async def _record_post(
+        self, settings: DigestSettings, day: dt.date, ids: Sequence[int], slot: dt.date | None
+    ) -> bool:
+        """Record the server's post of ``day`` (its messages in its channel) for ``slot``."""
+        return await self.store.record_digest_post(
+            settings.guild_id,
+            day,
+            channel_id=settings.channel_id,
+            message_ids=ids,
+            at=self.clock(),
+            slot=slot,
+        )
 
     async def _recover(
         self, settings: DigestSettings, slot: dt.date, run: DigestRun
@@ -473,14 +479,7 @@ class DigestScheduler:
                 settings.channel_id,
             )
             return None
-        recorded = await self.store.record_digest_post(
-            guild_id,
-            day,
-            channel_id=settings.channel_id,
-            message_ids=ids,
-            at=self.clock(),
-            slot=slot,
-        )
+        recorded = await self._record_post(settings, day, ids, slot)
         if not recorded:  # that day was recorded meanwhile (e.g. /digest now)
             return None
         log.info(

@@ -217,17 +217,9 @@ class FakeDiscord(AsyncWebhookAdapter):
                 return None
             if message_id is None:
                 raise AssertionError(f"{route.method} @original before any response")
-            if route.method == "PATCH":
-                return self._update(message_id, payload or {})
-            return copy.deepcopy(self.messages[message_id])
+            return self._on_message(route.method, message_id, payload)
         if "/messages/" in path:
-            message_id = int(path.rsplit("/", 1)[-1])
-            if route.method == "PATCH":
-                return self._update(message_id, payload or {})
-            if route.method == "DELETE":
-                self.deleted.add(message_id)
-                return None
-            return copy.deepcopy(self.messages[message_id])
+            return self._on_message(route.method, int(path.rsplit("/", 1)[-1]), payload)
         # Followup: a new message.
         return self._create(token, payload or {})
 
@@ -263,10 +255,15 @@ class FakeDiscord(AsyncWebhookAdapter):
                 message["message_reference"] = data["message_reference"]
             self.messages[message_id] = message
             return copy.deepcopy(message)
-        message_id = int(parts[3])
-        if route.method == "PATCH":
+        return self._on_message(route.method, int(parts[3]), payload)
+
+    def _on_message(
+        self, method: str, message_id: int, payload: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """An existing message edited (PATCH), deleted (DELETE) or fetched."""
+        if method == "PATCH":
             return self._update(message_id, payload or {})
-        if route.method == "DELETE":
+        if method == "DELETE":
             self.deleted.add(message_id)
             return None
         return copy.deepcopy(self.messages[message_id])
