@@ -8,10 +8,10 @@ Run:  .venv/bin/python -m bench.bench_bot                       (100k papers, 50
 It builds a store from synthetic digests (bench/synth.py: parse_digest + Store.import_digest,
 as bench_store does), or reuses ``--db`` when it already holds papers. Then, for each command,
 it times ``--reps`` interactions dispatched through the real ``CommandTree`` / ``ViewStore`` by
-:mod:`bot.testing` (real ``discord.Interaction`` objects; only the network is fake), from the
+:mod:`harness` (real ``discord.Interaction`` objects; only the network is fake), from the
 dispatch to the moment discord.py hands the reply (the message with the embed, or the
 autocomplete choices) to the fake Discord HTTP layer. Interleaved with those, it times the same
-request asked of :mod:`bot.answers` / the store directly (the "bare" query).
+request asked of :mod:`bot.core.answers` / the store directly (the "bare" query).
 
 Columns:
 - ``reply``: dispatch -> reply sent, through the bot;
@@ -53,10 +53,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.synth import write_corpus
-from bot import answers
-from bot.testing import Harness, Request, Result, command_data, interaction_payload
-from storage.parser import parse_digest
-from storage.store import Store
+from bot.core import answers
+from storage.ingest.parser import parse_digest
+from storage.sqlite.store import Store
+from tests.harness import Harness, Request, Result, command_data, interaction_payload
 
 #: The issue's targets (milliseconds, p99).
 BOT_ADDS_TARGET_MS = 20.0

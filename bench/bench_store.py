@@ -28,9 +28,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.synth import Pool, load_pool, write_corpus
-from storage.importer import import_files
-from storage.parser import parse_digest
-from storage.store import Store
+from storage.ingest.importer import import_files
+from storage.ingest.parser import parse_digest
+from storage.sqlite.store import Store
 
 #: (name, query as a user types it, floor FTS5 query over the bare table). The floor runs the
 #: same match our store runs (the last word as a prefix, as the store does; Korean words as

@@ -20,10 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from storage.parser import parse_digest
-from storage.store import Store
+from storage.ingest.parser import parse_digest
+from storage.sqlite.store import Store
 
-SAMPLES = Path(__file__).resolve().parent.parent / "storage" / "samples"
+SAMPLES = Path(__file__).resolve().parent.parent / "storage" / "ingest" / "samples"
 
 COMMON = (
     "모델 학습 데이터 성능 언어 이미지 생성 방법 연구 논문 결과 제안 기존 평가 실험 대규모 "

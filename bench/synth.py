@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.ingest.parser import parse_digest
 from storage.models import ParsedPaper
-from storage.parser import parse_digest
 
-SAMPLES = Path(__file__).resolve().parent.parent / "storage" / "samples"
+SAMPLES = Path(__file__).resolve().parent.parent / "storage" / "ingest" / "samples"
 
 
 @dataclass(frozen=True, slots=True)

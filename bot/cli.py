@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import inspect
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,11 +21,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot import answers
 from bot.config import Config
+from bot.core import answers
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +63,8 @@ def error_line(message: str) -> None:
 @contextlib.asynccontextmanager
 async def open_store(config: Config, *, seed: bool = True) -> AsyncIterator[Store]:
     """Open the configured database; on an empty one, load the bundled samples (said on stderr)."""
-    from storage.importer import ensure_seeded, seeded_message
-    from storage.store import Store
+    from storage.ingest.importer import ensure_seeded, seeded_message
+    from storage.sqlite.store import Store
 
     store = await Store.open(config.database_path)
     try:
@@ -83,32 +82,11 @@ async def open_store(config: Config, *, seed: bool = True) -> AsyncIterator[Stor
 # --------------------------------------------------------------------------- run
 
 
-def _load_run_bot() -> Callable[..., object] | None:
-    """``bot.bot.run_bot`` once the Discord side exists, else ``None``."""
-    try:
-        from bot import bot as discord_bot  # lazy: pulls in discord.py only when needed
-    except ModuleNotFoundError as exc:
-        if exc.name in ("bot.bot",):
-            return None
-        raise
-    return getattr(discord_bot, "run_bot", None)
-
-
 async def _run_bot(config: Config) -> int:
-    run_bot = _load_run_bot()
-    if run_bot is None:
-        error_line(
-            "the Discord bot is not ready yet (bot/bot.py has no run_bot); "
-            "use `papers-bot console` meanwhile"
-        )
-        return 1
-    params = inspect.signature(run_bot).parameters
-    if len(params) >= 2:
-        async with open_store(config) as store:
-            result = await run_bot(config, store)  # type: ignore[misc]
-    else:
-        result = await run_bot(config)  # type: ignore[misc]
-    return result if isinstance(result, int) else 0
+    from bot.discord_ui.client import run_bot  # lazy: pulls in discord.py only when needed
+
+    async with open_store(config) as store:
+        return await run_bot(config, store)
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
@@ -156,8 +134,8 @@ def progress_bar(
 
 
 async def _import(args: argparse.Namespace, config: Config) -> int:
-    from bot.textrender import render_import_summary
-    from storage.importer import discover, import_files
+    from bot.console.render import render_import_summary
+    from storage.ingest.importer import discover, import_files
 
     files, missing = discover(args.paths)
     for text in missing:
@@ -208,7 +186,7 @@ def _add_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _export(args: argparse.Namespace, config: Config) -> int:
-    from bot.export import export
+    from bot.core.export import export
 
     if args.since and args.until and args.since > args.until:
         error_line(f"--since {args.since} is after --until {args.until}")
@@ -238,14 +216,14 @@ def _add_console_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _console_once(config: Config, line: str, as_json: bool) -> int:
-    from bot.console import run_once
+    from bot.console.session import run_once
 
     async with open_store(config) as store:
         return await run_once(store, line, as_json=as_json)
 
 
 def _console_interactive(config: Config) -> int:
-    from bot.console import interactive
+    from bot.console.session import interactive
 
     with asyncio.Runner() as runner:
         store_cm = open_store(config)
@@ -327,7 +305,7 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
     if not config.has_token:
         error_line("DISCORD_TOKEN is not set: put it in .env or the environment (see .env.example)")
         return 2
-    from bot.bot import sync_commands
+    from bot.discord_ui.client import sync_commands
 
     return asyncio.run(sync_commands(config, guild_id=getattr(args, "guild", None)))
 
@@ -356,7 +334,7 @@ def _add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _fetch(args: argparse.Namespace, config: Config) -> int:
-    from bot.fetch import Fetcher, days_between
+    from bot.core.fetch import Fetcher, days_between
 
     def utcnow() -> dt.datetime:
         return dt.datetime.now(dt.UTC)

@@ -1,6 +1,6 @@
-"""``/alerts``: personal alerts (add, list, remove), DMed by :mod:`bot.alerts` on new imports.
+"""``/alerts``: personal alerts (add, list, remove), DMed by :mod:`bot.core.alerts` on new imports.
 
-A thin adapter over the store's alerts (:mod:`storage.alerts`). Works everywhere (servers, DMs,
+A thin adapter over the store's alerts (:mod:`storage.ports`). Works everywhere (servers, DMs,
 group DMs; user-installable); every reply is private. Using any ``/alerts`` command turns alerts
 that were paused (a DM to the user bounced) back on, and the reply says so.
 """
@@ -14,16 +14,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, embeds
-from bot.alerts import alert_choice_name, alert_label, alert_list_embed, check_keywords
-from bot.bot import everywhere
-from bot.options import author_choices, safe_choices
-from bot.replies import reply
-from storage.alerts import MAX_ALERTS, MAX_QUERY_CHARS, AlertError
-from storage.search import name_key
+from bot.core import answers
+from bot.core.alerts import alert_choice_name, alert_label, alert_list_embed, check_keywords
+from bot.discord_ui import embeds
+from bot.discord_ui.client import everywhere
+from bot.discord_ui.options import author_choices, safe_choices
+from bot.discord_ui.replies import reply
+from storage.sqlite.alerts import MAX_ALERTS, MAX_QUERY_CHARS, AlertError
+from storage.text import name_key
 
 if TYPE_CHECKING:
-    from bot.bot import PapersBot
+    from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """``/ask`` and plain-text questions: in the bot's DMs, or in a server when the bot is mentioned.
 
-A thin adapter over :mod:`bot.question` (which reads the question and answers it with
-:mod:`bot.answers`, the code behind every command): the answer is rendered with the same
+A thin adapter over :mod:`bot.core.question` (which reads the question and answers it with
+:mod:`bot.core.answers`, the code behind every command): the answer is rendered with the same
 embeds and paging buttons as the matching command (``/search``, ``/today``, ``/day``,
 ``/top``, ``/author``), with one line above it saying how the question was read.
 
@@ -22,15 +22,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, embeds, presenters
-from bot import question as plain
-from bot.bot import everywhere
-from bot.replies import NO_MENTIONS, REPLIED
+from bot.core import answers
+from bot.core import question as plain
+from bot.discord_ui import embeds, presenters
+from bot.discord_ui.client import everywhere
+from bot.discord_ui.replies import NO_MENTIONS, REPLIED
 from cogs.search import PER_PAGE as SEARCH_PER_PAGE
 from cogs.search import QUERY_MAX
 
 if TYPE_CHECKING:
-    from bot.bot import PapersBot
+    from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, presenters
-from bot.bot import everywhere
-from bot.options import author_choices
-from bot.replies import reply_error
+from bot.core import answers
+from bot.discord_ui import presenters
+from bot.discord_ui.client import everywhere
+from bot.discord_ui.options import author_choices
+from bot.discord_ui.replies import reply_error
 
 if TYPE_CHECKING:
-    from bot.bot import PapersBot
+    from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 

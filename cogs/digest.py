@@ -1,6 +1,6 @@
 """``/digest``: a server's daily digest (set, show, off, preview, now), for server managers.
 
-A thin adapter over the store's digest settings and :class:`bot.scheduler.DigestScheduler`
+A thin adapter over the store's digest settings and :class:`bot.core.digests.DigestScheduler`
 (``bot.digests``, started in ``setup_hook``). The group is guild-only with
 ``default_permissions(manage_guild=True)``; since server owners can change that default,
 :meth:`Digest.interaction_check` checks Manage Server again at run time. Every reply is
@@ -20,14 +20,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, embeds
-from bot.digest import digest_messages, settings_embed
-from bot.replies import NO_MENTIONS, reply
-from bot.scheduler import zone
+from bot.core import answers
+from bot.core.digests import zone
+from bot.discord_ui import embeds
+from bot.discord_ui.digest import digest_messages, settings_embed
+from bot.discord_ui.replies import NO_MENTIONS, reply
 
 if TYPE_CHECKING:
-    from bot.bot import PapersBot
-    from bot.scheduler import DigestScheduler
+    from bot.core.digests import DigestScheduler
+    from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import embeds
-from bot.bot import everywhere, owner_only
-from bot.replies import reply
+from bot.discord_ui import embeds
+from bot.discord_ui.client import everywhere, owner_only
+from bot.discord_ui.replies import reply
 
 if TYPE_CHECKING:
-    from bot.bot import PapersBot
+    from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 

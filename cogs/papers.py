@@ -1,8 +1,8 @@
-"""``/today``, ``/day``, ``/top`` and ``/paper``: a thin adapter over :mod:`bot.answers`.
+"""``/today``, ``/day``, ``/top`` and ``/paper``: a thin adapter over :mod:`bot.core.answers`.
 
 Each command clamps its options again (Discord's client enforces ``Range``, the library does
-not), defers anything that queries more than one row, asks :mod:`bot.answers` (the same code
-the console uses), and shows the answer with :mod:`bot.presenters` (paging included).
+not), defers anything that queries more than one row, asks :mod:`bot.core.answers` (the same code
+the console uses), and shows the answer with :mod:`bot.discord_ui.presenters` (paging included).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, embeds, presenters
-from bot.bot import everywhere
-from bot.options import PERIOD_CHOICES, DateOption, paper_choices
-from bot.replies import reply, reply_error
+from bot.core import answers
+from bot.discord_ui import embeds, presenters
+from bot.discord_ui.client import everywhere
+from bot.discord_ui.options import PERIOD_CHOICES, DateOption, paper_choices
+from bot.discord_ui.replies import reply, reply_error
 
 if TYPE_CHECKING:
-    from bot.bot import PapersBot
+    from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, presenters
-from bot.bot import everywhere
-from bot.options import SORT_CHOICES, DateOption
+from bot.core import answers
+from bot.discord_ui import presenters
+from bot.discord_ui.client import everywhere
+from bot.discord_ui.options import SORT_CHOICES, DateOption
 
 if TYPE_CHECKING:
-    from bot.bot import PapersBot
+    from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.store import Store
+from storage.sqlite.store import Store
 
 #: The bundled sample digests (whole days and format variants), as shipped in the package.
-SAMPLES = Path(__file__).resolve().parents[1] / "storage" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "storage" / "ingest" / "samples"
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage.parser import parse_digest
-from storage.store import Store
+from storage.ingest.parser import parse_digest
+from storage.sqlite.store import Store
 
 #: One paper: (arXiv id, title, authors as written on the Authors line).
 PaperSpec = tuple[str, str, str]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import VARIABLES
-from storage.importer import ensure_seeded
-from storage.store import Store
+from storage.ingest.importer import ensure_seeded
+from storage.sqlite.store import Store
 
 
 @pytest.fixture(scope="session")

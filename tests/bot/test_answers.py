@@ -1,4 +1,4 @@
-"""bot.answers: what each command finds, its order, its notes, clamping and user errors."""
+"""bot.core.answers: what each command finds, its order, its notes, clamping and user errors."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import answers
-from bot.answers import UserError
-from storage.importer import import_file
-from storage.store import Store
+from bot.core import answers
+from bot.core.answers import UserError
+from storage.ingest.importer import import_file
+from storage.sqlite.store import Store
 
-SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
 LATEST = dt.date(2025, 5, 9)  # newest sample digest, a Friday
 
 

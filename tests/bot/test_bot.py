@@ -1,4 +1,4 @@
-"""bot.bot: the Bot subclass's lifecycle, and the run/sync entry points (no network)."""
+"""bot.discord_ui.client: the Bot subclass's lifecycle, and run and sync (no network)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from discord import app_commands
 
 from bot.__main__ import main
-from bot.bot import EXTENSIONS, PapersBot, interaction_options, run_bot, sync_commands
 from bot.config import VARIABLES, Config
-from storage.store import Store
+from bot.discord_ui.client import EXTENSIONS, PapersBot, interaction_options, run_bot, sync_commands
+from storage.sqlite.store import Store
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.SECRET.do-not-print-this-token"
 GUILD = 123_456_789_012_345_678
@@ -106,7 +106,7 @@ async def test_failing_extension_is_logged_and_skipped(
     bot = await make_bot(
         empty_store, extensions=("cogs.papers", "cogs.does_not_exist", "cogs.meta")
     )
-    with caplog.at_level(logging.ERROR, logger="bot.bot"):
+    with caplog.at_level(logging.ERROR, logger="bot.discord_ui.client"):
         await bot.setup_hook()
     assert set(bot.extensions) == {"cogs.papers", "cogs.meta"}
     assert "cogs.does_not_exist" in bot.failed_extensions

@@ -1,6 +1,6 @@
 """bot/alerts.py end to end: imports -> matching -> one DM per user through discord.py's HTTP.
 
-The bot is the real :class:`PapersBot` (``bot.testing.Harness``: commands dispatched through the
+The bot is the real :class:`PapersBot` (``harness.Harness``: commands dispatched through the
 real CommandTree from payloads); direct messages go through discord.py's real ``create_dm`` and
 ``DMChannel.send`` with only ``HTTPClient.request`` replaced by :class:`FakeRest`, which records
 each request and can answer an error. Nothing sleeps: the watcher's tick is called directly.
@@ -18,11 +18,7 @@ from typing import Any
 import discord
 import pytest
 from digests import digest_text, import_day
-
-from bot.alerts import MAX_LINES_PER_ALERT, AlertMatch, alert_dm_embed
-from bot.bot import PapersBot
-from bot.config import Config
-from bot.testing import (
+from harness import (
     ALICE,
     BOB,
     BOT_USER,
@@ -31,9 +27,13 @@ from bot.testing import (
     message_body,
     snowflake,
 )
-from storage.alerts import Alert
-from storage.importer import import_paths
-from storage.store import Store
+
+from bot.config import Config
+from bot.core.alerts import MAX_LINES_PER_ALERT, AlertMatch, alert_dm_embed
+from bot.discord_ui.client import PapersBot
+from storage.ingest.importer import import_paths
+from storage.sqlite.alerts import Alert
+from storage.sqlite.store import Store
 
 ALICE_ID = int(ALICE["id"])
 BOB_ID = int(ALICE["id"]) + 1

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.bot import PapersBot, sync_commands
 from bot.config import Config
-from storage.store import Store
+from bot.discord_ui.client import PapersBot, sync_commands
+from storage.sqlite.store import Store
 
 TOKEN = "MTIzNDU2Nzg5.secret-token-value.XYZ"
 

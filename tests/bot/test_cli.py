@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-import bot as bot_package
 import bot.__main__ as entry
+import bot.discord_ui as discord_ui
 from bot import cli
 from bot.__main__ import main
 
-SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
 DAY = SAMPLES / "2024-06-13.md"
 
 
@@ -45,30 +45,20 @@ def test_run_without_token_exits_2(env: Path, capsys: pytest.CaptureFixture[str]
     ]
 
 
-def test_run_says_not_ready_without_run_bot(
-    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Until bot/bot.py provides run_bot, `run` says so and exits non-zero."""
-    monkeypatch.setenv("DISCORD_TOKEN", "abc.def.ghi")
-    monkeypatch.setattr(cli, "_load_run_bot", lambda: None)
-    assert main(["run"]) == 1
-    assert "not ready" in capsys.readouterr().err
-
-
 def _fake_bot_module(monkeypatch: pytest.MonkeyPatch, calls: list[object]) -> None:
-    fake = types.ModuleType("bot.bot")
+    fake = types.ModuleType("bot.discord_ui.client")
 
-    async def run_bot(config: object) -> int:
+    async def run_bot(config: object, store: object) -> int:
         calls.append(config)
         return 0
 
     fake.run_bot = run_bot  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.bot", fake)
-    monkeypatch.setattr(bot_package, "bot", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "bot.discord_ui.client", fake)
+    monkeypatch.setattr(discord_ui, "client", fake, raising=False)
 
 
 def test_run_lazily_uses_run_bot(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`run` imports bot.bot only when run and awaits its run_bot(config)."""
+    """`run` imports bot.discord_ui.client only when run and awaits its run_bot(config)."""
     calls: list[object] = []
     _fake_bot_module(monkeypatch, calls)
     monkeypatch.setenv("DISCORD_TOKEN", "abc.def.ghi")

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot import console as console_module
 from bot.__main__ import main
-from bot.console import Session
-from bot.export import RECORD_KEYS
-from bot.textrender import render_paper
+from bot.console import session as console_module
+from bot.console.render import render_paper
+from bot.console.session import Session
+from bot.core.export import RECORD_KEYS
 from storage.models import Bullet, Paper
-from storage.store import Store
+from storage.sqlite.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -341,7 +341,7 @@ def test_markup_in_title_is_escaped() -> None:
 
 def test_shorten_cuts_korean_by_characters() -> None:
     """Korean text is cut by characters (never bytes) and marked with an ellipsis."""
-    from bot.textrender import shorten
+    from bot.console.render import shorten
 
     assert shorten("가나다라마바", 4) == "가나다…"
     assert shorten("가나다", 3) == "가나다"

@@ -1,4 +1,4 @@
-"""bot.embeds: pure renderers, Discord's limits, escaping of untrusted text."""
+"""bot.discord_ui.embeds: pure renderers, Discord's limits, escaping of untrusted text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import embeds
+from bot.discord_ui import embeds
 from storage.models import (
     Appearance,
     Author,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.embeds import TOTAL_LIMIT, paper_embed
+from bot.discord_ui.embeds import TOTAL_LIMIT, paper_embed
 from storage.models import Bullet, Paper
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot.__main__ import main
-from bot.export import CSV_FIELDS, RECORD_KEYS, export
-from storage.store import Store
+from bot.core.export import CSV_FIELDS, RECORD_KEYS, export
+from storage.sqlite.store import Store
 
 NARCAN = {
     "arxiv_id": "2406.06523",

@@ -17,9 +17,9 @@ from aiohttp.test_utils import TestServer
 
 from bot import cli
 from bot.config import Config
-from bot.fetch import Fetcher
-from storage.hfapi import ApiDataError, parse_daily_papers
-from storage.store import Store
+from bot.core.fetch import Fetcher
+from storage.ingest.hfapi import ApiDataError, parse_daily_papers
+from storage.sqlite.store import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
 NOW = dt.datetime(2026, 3, 6, 12, 0, tzinfo=dt.UTC)

@@ -1,4 +1,4 @@
-"""bot.paginator: the pure page sources and the button view's state."""
+"""bot.discord_ui.paginator: the pure page sources and the button view's state."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import discord
 
-from bot.paginator import ListPageSource, Paginator, QueryPageSource, clamp_page
+from bot.discord_ui.paginator import ListPageSource, Paginator, QueryPageSource, clamp_page
 from storage.models import Page
 
 

@@ -1,4 +1,4 @@
-"""bot.presenters: an answer becomes the first embed plus a paging view only when it pages."""
+"""bot.discord_ui.presenters: an answer becomes an embed plus a paging view only when it pages."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import discord
 import pytest
 from digests import import_day
 
-from bot import answers, presenters
-from bot.paginator import Paginator
+from bot.core import answers
+from bot.discord_ui import presenters
+from bot.discord_ui.paginator import Paginator
 from storage.models import Page
-from storage.store import Store
+from storage.sqlite.store import Store
 
 NOW = dt.datetime(2024, 1, 3, 12, tzinfo=dt.UTC)
 EXPIRES = 60.0
@@ -170,7 +171,7 @@ SECOND_PAGES: dict[str, tuple[str, Ask, int, str]] = {
 async def test_page_two_asks_answers_again_at_the_offset(
     store: Store, owner: discord.abc.User, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
-    """Page 2 re-asks the same bot.answers function with offset = one page."""
+    """Page 2 re-asks the same bot.core.answers function with offset = one page."""
     name, ask, offset, count = SECOND_PAGES[case]
     answer = await ask(store)
     offsets = spy(monkeypatch, name)

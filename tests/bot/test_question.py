@@ -1,4 +1,4 @@
-"""bot.question: plain-language questions read without any service, answered by bot.answers."""
+"""bot.core.question: questions in plain words, read without any service, answered by answers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import answers
-from bot.question import Question, ask, execute, parse_question, reading
-from storage.store import Store
+from bot.core import answers
+from bot.core.question import Question, ask, execute, parse_question, reading
+from storage.sqlite.store import Store
 
-#: The bundled samples end on Friday 2025-05-09; "now" is the Saturday after (bot.testing's).
+#: The bundled samples end on Friday 2025-05-09; "now" is the Saturday after (harness's).
 NOW = dt.datetime(2025, 5, 10, 12, 0, tzinfo=dt.UTC)
 ANCHOR = dt.date(2025, 5, 9)
 D = dt.date

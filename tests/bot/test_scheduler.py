@@ -15,17 +15,17 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from bot.digest import closes_digest, digest_messages, opens_digest
-from bot.scheduler import (
+from bot.core.digests import (
     ChannelPoster,
     DigestScheduler,
     cron_trigger,
     job_id,
     last_fire_time,
 )
-from storage.guilds import DigestSettings
-from storage.parser import parse_digest
-from storage.store import Store
+from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest
+from storage.ingest.parser import parse_digest
+from storage.sqlite.guilds import DigestSettings
+from storage.sqlite.store import Store
 
 SEOUL = "Asia/Seoul"
 GUILD_A = 1001
@@ -497,7 +497,7 @@ async def test_history_forbidden_posts_once_and_logs(
     channel.fail = None
     channel.history_error = http_error(discord.Forbidden, 403, "Missing Access")
     clock.now = seoul(2024, 6, 14, 9, 30)
-    with caplog.at_level("WARNING", logger="bot.scheduler"):
+    with caplog.at_level("WARNING", logger="bot.core.digests"):
         results = await make(store, channels, clock).catch_up()
     assert [r.outcome for r in results] == ["posted"]
     assert len(channel.sent) == 1
@@ -665,7 +665,7 @@ def test_summary_line_prefers_digest_bullet_then_ai_summary() -> None:
     the shorter AI summary."""
     import dataclasses
 
-    from bot.digest import summary_line
+    from bot.discord_ui.digest import summary_line
     from storage.models import Bullet, Paper
 
     base = Paper("2406.00001", "T", "u", (), False, 1, None, (), ai_summary="Short AI text.")

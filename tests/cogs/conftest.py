@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from harness import Harness
 
-from bot.testing import Harness
-from storage.importer import ensure_seeded
-from storage.parser import parse_digest
-from storage.store import Store
+from storage.ingest.importer import ensure_seeded
+from storage.ingest.parser import parse_digest
+from storage.sqlite.store import Store
 
 #: A digest day with the text that breaks naive renderers: markdown, mentions, <EOS>, a huge
 #: author list, a long summary. Imported on top of the samples by the ``nasty`` fixtures.

@@ -1,12 +1,8 @@
-"""The interaction-from-payload harness, for tests and ``bench/`` (the code is in bot.testing).
-
-It lives in the package so the benchmarks can import it without pytest's path handling; import
-from here or from ``bot.testing``, they are the same objects.
-"""
+"""The interaction-from-payload harness (``tests/harness``), re-exported for the cog tests."""
 
 from __future__ import annotations
 
-from bot.testing import (
+from harness import (
     ALICE,
     APP_ID,
     BOB,

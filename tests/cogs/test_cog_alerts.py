@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.testing import ALICE, BOB, Harness, Result, interaction_payload, snowflake
-from storage.alerts import MAX_ALERTS
-from storage.store import Store
+from harness import ALICE, BOB, Harness, Result, interaction_payload, snowflake
+
+from storage.sqlite.alerts import MAX_ALERTS
+from storage.sqlite.store import Store
 
 ALICE_ID = int(ALICE["id"])
 NONE = {"parse": []}

@@ -8,10 +8,10 @@ import logging
 from typing import Any
 
 import pytest
+from harness import ALICE, BOB, BOT_USER, DM_CHANNEL_ID, Harness, Result, mention
 
-from bot import answers
-from bot.question import GUIDE
-from bot.testing import ALICE, BOB, BOT_USER, DM_CHANNEL_ID, Harness, Result, mention
+from bot.core import answers
+from bot.core.question import GUIDE
 
 NO_PING = {"parse": [], "replied_user": False}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.testing import BOB, Harness
+from harness import BOB, Harness
 
 
 async def test_author_autocomplete_is_diacritic_insensitive(harness: Harness) -> None:

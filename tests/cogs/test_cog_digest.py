@@ -11,9 +11,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 import pytest
-
-from bot.scheduler import job_id
-from bot.testing import (
+from harness import (
     ALICE,
     CHANNEL_ID,
     GUILD_ID,
@@ -22,7 +20,9 @@ from bot.testing import (
     interaction_payload,
     snowflake,
 )
-from storage.store import Store
+
+from bot.core.digests import job_id
+from storage.sqlite.store import Store
 
 MANAGE_SERVER = str(1 << 5)
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
@@ -253,7 +253,7 @@ async def test_now_before_set_explains(harness: Harness) -> None:
 
 async def test_paper_card_shows_api_extras(harness: Harness, store: Store) -> None:
     """/paper on a paper fetched from the API shows its GitHub stars and project page."""
-    from storage.hfapi import parse_daily_papers
+    from storage.ingest.hfapi import parse_daily_papers
 
     await store.import_api_digest(parse_daily_papers(hf_sample(), dt.date(2026, 3, 6)))
     result = await harness.command("paper", id="2602.23229")

@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 import pytest
+from harness import Harness
 
-import bot.answers
-from bot import answers
-from bot.testing import Harness
+import bot.core.answers
+from bot.core import answers
 
 
 def boom(*args: Any, **kwargs: Any) -> Any:
@@ -20,14 +20,14 @@ async def test_unexpected_failure_after_defer_apologises_and_logs(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A crash after defer(): thinking message removed, ephemeral apology sent, error logged."""
-    monkeypatch.setattr(bot.answers, "today", boom)
-    with caplog.at_level(logging.ERROR, logger="bot.bot"):
+    monkeypatch.setattr(bot.core.answers, "today", boom)
+    with caplog.at_level(logging.ERROR, logger="bot.discord_ui.client"):
         result = await harness.command("today", count=3)
     assert result.requests[0].callback_type == 5
     assert result.ephemeral
     assert result.embed["title"] == "Something went wrong"
     assert result.last.allowed_mentions == {"parse": []}
-    record = next(r for r in caplog.records if r.name == "bot.bot")
+    record = next(r for r in caplog.records if r.name == "bot.discord_ui.client")
     assert "/today" in record.getMessage()
     assert "'count': 3" in record.getMessage()
     assert record.exc_info is not None and "database on fire" in str(record.exc_info[1])
@@ -37,8 +37,8 @@ async def test_unexpected_failure_before_response_apologises(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A crash before any response: the apology is the (ephemeral) response itself."""
-    monkeypatch.setattr(bot.answers, "paper", boom)
-    with caplog.at_level(logging.ERROR, logger="bot.bot"):
+    monkeypatch.setattr(bot.core.answers, "paper", boom)
+    with caplog.at_level(logging.ERROR, logger="bot.discord_ui.client"):
         result = await harness.command("paper", id="2406.06523")
     assert len(result.requests) == 1
     assert result.requests[0].callback_type == 4
@@ -57,7 +57,7 @@ async def test_user_error_after_defer_is_ephemeral_not_logged_as_error(
     async def refuse(*args: Any, **kwargs: Any) -> Any:
         raise answers.UserError("Try a shorter query.")
 
-    monkeypatch.setattr(bot.answers, "search", refuse)
+    monkeypatch.setattr(bot.core.answers, "search", refuse)
     with caplog.at_level(logging.ERROR):
         result = await harness.command("search", query="anything")
     assert result.ephemeral
@@ -70,7 +70,7 @@ async def test_button_failure_apologises_and_logs(
 ) -> None:
     """A crash while turning a page: an ephemeral apology, logged with the command name."""
     result = await harness.command("search", query="model")
-    monkeypatch.setattr(bot.answers, "search", boom)
+    monkeypatch.setattr(bot.core.answers, "search", boom)
     with caplog.at_level(logging.ERROR):
         pressed = await harness.press(result.message_id, "pager:next")
     assert pressed.ephemeral

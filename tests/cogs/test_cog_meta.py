@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from bot.testing import OWNER, Harness
+from harness import OWNER, Harness
 
 
 async def test_help_lists_every_command_with_examples(harness: Harness) -> None:

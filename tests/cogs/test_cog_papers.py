@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from bot.testing import EPHEMERAL, Harness, Result
+from harness import EPHEMERAL, Harness, Result
 
 #: The paper of the "nasty" day the conftest imports on top of the samples.
 NASTY_ID = "2501.00001"

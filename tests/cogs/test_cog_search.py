@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from bot.testing import BOB, Harness
+from harness import BOB, Harness
 
 
 async def test_search_english_lists_results_with_count(harness: Harness) -> None:

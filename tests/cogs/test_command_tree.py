@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 from discord import app_commands
-
-from bot.testing import Harness
+from harness import Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")

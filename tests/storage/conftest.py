@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.store import Store
+from storage.sqlite.store import Store
 
-SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def sample_paths() -> list[Path]:
 @pytest.fixture
 async def sample_store(store: Store, sample_paths: list[Path]) -> Store:
     """A store holding every bundled sample, parsed by the real parser."""
-    from storage.parser import parse_digest
+    from storage.ingest.parser import parse_digest
 
     for path in sample_paths:
         await store.import_digest(parse_digest(path.read_text(encoding="utf-8"), str(path)))

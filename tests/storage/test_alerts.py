@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from digests import import_day
 
-from storage.alerts import MAX_ALERTS, AlertError, AlertExists, AlertLimitReached, alert_key
-from storage.store import Store
+from storage.sqlite.alerts import MAX_ALERTS, AlertError, AlertExists, AlertLimitReached, alert_key
+from storage.sqlite.store import Store
 
 NOW = dt.datetime(2025, 5, 10, 12, 0, tzinfo=dt.UTC)
 USER = 7001

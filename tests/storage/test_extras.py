@@ -6,9 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from storage.hfapi import parse_daily_papers
-from storage.parser import parse_digest
-from storage.store import Store
+from storage.ingest.hfapi import parse_daily_papers
+from storage.ingest.parser import parse_digest
+from storage.sqlite.store import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
 DAY = dt.date(2026, 3, 6)

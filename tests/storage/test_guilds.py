@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from storage.guilds import WatchedFile
-from storage.parser import parse_digest
-from storage.store import Store
+from storage.ingest.parser import parse_digest
+from storage.sqlite.guilds import WatchedFile
+from storage.sqlite.store import Store
 
 NOW = dt.datetime(2024, 6, 14, 9, 0, tzinfo=dt.UTC)
 GUILD = 111

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storage import importer
-from storage.parser import parse_digest
-from storage.store import Store, _fts_summary, _fts_title
+from storage.ingest import importer
+from storage.ingest.parser import parse_digest
+from storage.sqlite.store import Store, _fts_summary, _fts_title
 
 _TABLES = {
     "papers": "SELECT id, arxiv_id, title, url, authors_truncated, media_kind, media_url, "
@@ -190,7 +190,7 @@ async def test_batch_rollback_drops_pending_index_rows(tmp_path: Path) -> None:
 
 async def test_migration_5_drops_only_the_insert_trigger(tmp_path: Path) -> None:
     """A version-4 database loses the per-row insert trigger and keeps update/delete triggers."""
-    from storage.migrations import MIGRATIONS
+    from storage.sqlite.migrations import MIGRATIONS
 
     path = tmp_path / "s.db"
     db = sqlite3.connect(path, isolation_level=None)

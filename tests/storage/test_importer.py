@@ -1,11 +1,11 @@
-"""storage.importer: discovery, per-file import with problems, progress, bundled samples."""
+"""storage.ingest.importer: discovery, per-file import with problems, progress, bundled samples."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from storage.importer import (
+from storage.ingest.importer import (
     discover,
     ensure_seeded,
     import_file,
@@ -13,9 +13,9 @@ from storage.importer import (
     sample_files,
     seeded_message,
 )
-from storage.store import Store
+from storage.sqlite.store import Store
 
-SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
 DAY = SAMPLES / "2024-06-13.md"
 DIGEST = (
     "## Daily Papers (2024-01-02)\n\n### [A Title](https://arxiv.org/abs/2401.00001)\n\nVote: 3\n"

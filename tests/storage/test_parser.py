@@ -1,4 +1,4 @@
-"""Tests for storage.parser: every bundled sample and variant, each format variant on a hand-made
+"""storage.ingest.parser: every bundled sample and variant, each format variant on a hand-made
 snippet, broken input, and property-based checks that no heading is ever lost."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import storage
+from storage.ingest.parser import DigestError, parse_digest
 from storage.models import ARXIV_ID_RE, Bullet, Media, ParsedDigest, ParsedPaper
-from storage.parser import DigestError, parse_digest
 
-SAMPLES = Path(storage.__file__).parent / "samples"
+SAMPLES = Path(storage.__file__).parent / "ingest" / "samples"
 SAMPLE_FILES = sorted(p for p in SAMPLES.rglob("*.md") if p.name != "SOURCE.md")
 SAMPLE_IDS = [str(p.relative_to(SAMPLES)) for p in SAMPLE_FILES]
 

@@ -1,4 +1,4 @@
-"""storage.search: index forms, query escaping, name keys and snippets (pure functions)."""
+"""storage.text: index forms, query escaping, name keys and snippets (pure functions)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.search import (
+from storage.text import (
     MAX_QUERY_CHARS,
     SNIPPET_CHARS,
     find_matches,

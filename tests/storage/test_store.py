@@ -1,4 +1,4 @@
-"""storage.store: schema, imports, every query, search behaviour, hostile input."""
+"""storage.sqlite.store: schema, imports, every query, search behaviour, hostile input."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.migrations import SCHEMA_VERSION
+from storage.ingest.parser import parse_digest
 from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper, SortOrder
-from storage.parser import parse_digest
-from storage.store import Store
+from storage.sqlite.migrations import SCHEMA_VERSION
+from storage.sqlite.store import Store
 
 D1, D2, D3 = dt.date(2024, 6, 11), dt.date(2024, 6, 12), dt.date(2024, 6, 13)
 
@@ -90,7 +90,7 @@ async def test_connection_pragmas(db_path: Path, store: Store) -> None:
 
 async def test_fts_hash_size_set_once(db_path: Path, store: Store) -> None:
     """The full-text index gathers 8 MB of entries per segment, set on first open and kept."""
-    from storage.store import FTS_HASH_BYTES
+    from storage.sqlite.store import FTS_HASH_BYTES
 
     query = "SELECT v FROM paper_fts_config WHERE k = 'hashsize'"
     assert raw(db_path, query) == [(FTS_HASH_BYTES,)]
@@ -317,7 +317,7 @@ async def test_prepared_digest_imports_like_parsed(tmp_path: Path) -> None:
     parsed digest it came from."""
     import pickle
 
-    from storage.store import prepare_digest
+    from storage.sqlite.store import prepare_digest
 
     days = [
         digest(D1, paper("2406.00001", authors=("Ann", "Bob", "ann")), paper("2406.00002")),
@@ -932,7 +932,7 @@ async def test_quick_search_answers_like_the_worker(
 ) -> None:
     """A search answered on the loop's read-only connection returns exactly the page (hits,
     snippets, scores, total) the worker thread returns for it."""
-    import storage.store as store_module
+    import storage.sqlite.store as store_module
 
     quick = await sample_store.search(query, **options)
     monkeypatch.setattr(store_module, "_QUICK_SEARCH_MATCHES", -1)  # every search to the worker
@@ -943,7 +943,7 @@ async def test_few_matches_skip_the_worker(
     sample_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A search with few matches never waits for the database thread; many matches do."""
-    import storage.store as store_module
+    import storage.sqlite.store as store_module
 
     hops = 0
     run = sample_store._run
@@ -978,7 +978,7 @@ async def test_in_memory_store_searches_on_the_worker() -> None:
 
 async def test_migration_6_fills_author_names(tmp_path: Path) -> None:
     """A version-5 database gets each paper's author names, in their listed order."""
-    from storage.migrations import MIGRATIONS
+    from storage.sqlite.migrations import MIGRATIONS
 
     path = tmp_path / "v5.db"
     db = sqlite3.connect(path, isolation_level=None)

@@ -2,7 +2,7 @@
 
 :func:`parse_question` turns text such as ``이번 주 에이전트 논문 top 5``, ``papers by Yejin Choi
 this month`` or ``diffusion video yesterday`` into a :class:`Question`: pure, no I/O, never
-raises. :func:`execute` answers a question with :mod:`bot.answers` (the code behind the
+raises. :func:`execute` answers a question with :mod:`bot.core.answers` (the code behind the
 commands), so the result is exactly what the matching command would give, and
 :func:`ask` does both, anchoring relative time words the way :func:`answers.top` anchors its
 periods (min(today in UTC, the newest digest day)).
@@ -33,11 +33,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal
 
-from bot import answers
-from bot.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
+from bot.core import answers
+from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -393,7 +393,7 @@ async def execute(
     now: dt.datetime,
     search_per_page: int = SEARCH_PER_PAGE,
 ) -> Answered:
-    """Answer ``question`` with :mod:`bot.answers`, exactly as the matching command would.
+    """Answer ``question`` with :mod:`bot.core.answers`, exactly as the matching command would.
 
     Raises :class:`answers.UserError` like the commands do (e.g. a range that ends before it
     starts cannot happen here, but an empty query can).

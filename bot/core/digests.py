@@ -2,7 +2,7 @@
 
 :class:`DigestScheduler` owns an APScheduler 3 ``AsyncIOScheduler``. Each enabled server gets a
 ``CronTrigger`` at its local time in its own ``ZoneInfo`` (so daylight-saving changes move the
-UTC time, not the local one); an optional interval job fetches new days (:mod:`bot.fetch`).
+UTC time, not the local one); an optional interval job fetches new days (:mod:`bot.core.fetch`).
 
 Exactly once. A scheduled post belongs to a *slot*: the server's local date of the trigger's
 fire time. Before posting, the slot is looked up in the store: a slot already ``posted`` or
@@ -15,7 +15,7 @@ within the grace window retries). A digest day is also posted at most once per s
 
 In flight. A slot found ``sending`` means an earlier process died after it began to send and
 before it recorded the post. The channel's history since then (less :data:`HISTORY_MARGIN`) is
-read for the bot's own post of that day (:func:`bot.digest.closes_digest`): when it is there,
+read for the bot's own post of that day (the Discord poster): when it is there,
 the post is recorded without sending anything; when it is not (or the history cannot be read:
 ``Forbidden``, logged), the digest is posted (at least once beats never), or, past the grace
 window, the slot is skipped as any missed slot is.
@@ -48,12 +48,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest import closes_digest, digest_messages, opens_digest
-from bot.replies import NO_MENTIONS
-from storage.guilds import FINAL_OUTCOMES, DigestRun, DigestSettings
+from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest
+from bot.discord_ui.replies import NO_MENTIONS
+from storage.sqlite.guilds import FINAL_OUTCOMES, DigestRun, DigestSettings
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import discord
 
-from bot import embeds
-from bot.replies import NO_MENTIONS, reply_error
+from bot.discord_ui import embeds
+from bot.discord_ui.replies import NO_MENTIONS, reply_error
 from storage.models import Page
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ class OwnedView(discord.ui.View):
 class Paginator(OwnedView):
     """First / previous / next / last buttons over a :class:`PageSource`.
 
-    Page 1 and whether to send the view at all come from :func:`bot.presenters.first_page`.
+    Page 1 and whether to send the view at all come from :func:`.presenters.first_page`.
     """
 
     def __init__(

@@ -1,7 +1,7 @@
 """Personal alerts: a keyword query or an author, and what was already sent for each.
 
-A mixin that :class:`storage.store.Store` inherits (same ``_run``/``_Conn`` pattern as
-:mod:`storage.guilds`). Tables (migration 4 in :mod:`storage.migrations`)::
+A mixin that :class:`storage.sqlite.store.Store` inherits (same ``_run``/``_Conn`` pattern as
+:mod:`storage.sqlite.guilds`). Tables (migration 4 in :mod:`storage.sqlite.migrations`)::
 
     alerts(id PK, user_id, kind, query, match_key, created_at, seen_seq, paused_at,
            pause_noticed)                                       one row per alert
@@ -32,11 +32,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from storage.search import fold, name_key
+from storage.text import fold, name_key
 
 if TYPE_CHECKING:
     from storage.models import Paper
-    from storage.store import _Conn
+    from storage.sqlite.store import _Conn
 
 T = TypeVar("T")
 
@@ -131,7 +131,7 @@ def _alert(row: Sequence[Any]) -> Alert:
 
 
 class AlertStore:
-    """The alerts half of :class:`~storage.store.Store` (mixed in; uses its ``_run``)."""
+    """The alerts half of :class:`~storage.sqlite.store.Store` (mixed in; uses its ``_run``)."""
 
     if TYPE_CHECKING:
 

@@ -1,10 +1,10 @@
 """From an answer to a message: the first embed and the paging view, written once.
 
-Every place that shows a :mod:`bot.answers` answer in Discord (``/search``, ``/today``,
+Every place that shows a :mod:`bot.core.answers` answer in Discord (``/search``, ``/today``,
 ``/day``, ``/top``, ``/author`` and plain-language questions) turns it into what to send here:
 ``(embed, view)``, where ``view`` is ``None`` when there is only one page (and, for an author,
 no other matching author to switch to). Later pages are fetched on demand by asking
-:mod:`bot.answers` again with the page's offset, so paging shows exactly what the command would.
+bot.core.answers again with the page's offset, so paging shows exactly what the command would.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import discord
 
-from bot import answers, embeds
-from bot.paginator import Paginator, QueryPageSource
-from bot.replies import NO_MENTIONS, reply, reply_error
+from bot.core import answers
+from bot.discord_ui import embeds
+from bot.discord_ui.paginator import Paginator, QueryPageSource
+from bot.discord_ui.replies import NO_MENTIONS, reply, reply_error
 from storage.models import Author, AuthorProfile, Page, Paper, SearchHit
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ A digest post is one or more messages, each a list of embeds within Discord's li
 10 embeds and 6,000 characters per message, 4,096 per description). Every paper is one block:
 rank, linked title, votes, one or two lines of summary, and links. Blocks are never split.
 
-A post can be recognised later in the channel's history (:meth:`bot.scheduler.ChannelPoster.
+A post can be recognised later in the channel's history (:meth:`bot.core.digests.ChannelPoster.
 find_sent`): its first embed links to the day on Hugging Face (:func:`day_url`) and its last
 embed's footer starts with :func:`digest_marker` (``Daily Papers digest · 2024-06-13``), so a
 post whose footer is there was sent whole.
@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 import discord
 
-from bot import embeds
-from bot.embeds import ELLIPSIS, escape, format_votes, link, one_line, shorten
-from storage.guilds import DigestPost, DigestRun, DigestSettings
+from bot.discord_ui import embeds
+from bot.discord_ui.embeds import ELLIPSIS, escape, format_votes, link, one_line, shorten
 from storage.models import Paper
+from storage.sqlite.guilds import DigestPost, DigestRun, DigestSettings
 
 EMBEDS_PER_MESSAGE = 10
 #: Room kept under the 6,000 total for the title and footer of each embed.

@@ -1,7 +1,7 @@
 """The Discord bot: :class:`PapersBot`, its global error handler, and the ``run``/``sync`` entries.
 
 Dependencies come in through the constructor (discord.py's advanced_startup example): the
-validated :class:`~bot.config.Config` and an open :class:`~storage.store.Store`. ``setup_hook``
+validated :class:`~bot.config.Config` and an open store. ``setup_hook``
 loads the cogs from an explicit tuple (a failing one is logged and skipped) and syncs the
 commands to ``DISCORD_GUILD_ID`` only when it is set; global sync is the explicit
 ``papers-bot sync`` step (or the owner-only ``/sync``).
@@ -20,14 +20,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import answers, embeds
-from bot.replies import NO_MENTIONS, reply_error
+from bot.core import answers
+from bot.discord_ui import embeds
+from bot.discord_ui.replies import NO_MENTIONS, reply_error
 
 if TYPE_CHECKING:
-    from bot.alerts import AlertService
     from bot.config import Config
-    from bot.scheduler import DigestScheduler
-    from storage.store import Store
+    from bot.core.alerts import AlertService
+    from bot.core.digests import DigestScheduler
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -221,8 +222,8 @@ class PapersBot(commands.Bot):
 
     async def start_scheduler(self) -> None:
         """Start the daily digest scheduler (and the fetch job when sources are configured)."""
-        from bot.fetch import fetch_job_for
-        from bot.scheduler import ChannelPoster, DigestScheduler
+        from bot.core.digests import ChannelPoster, DigestScheduler
+        from bot.core.fetch import fetch_job_for
 
         fetch = fetch_job_for(self.config, self.store, clock=self.now)
         interval = None
@@ -242,7 +243,7 @@ class PapersBot(commands.Bot):
 
     async def start_alerts(self) -> None:
         """Start the alerts watcher: new imports are matched and DMed within a tick."""
-        from bot.alerts import AlertService, ClientMessenger
+        from bot.core.alerts import AlertService, ClientMessenger
 
         self.alerts = AlertService(
             store=self.store, messenger=ClientMessenger(self), clock=self.now
@@ -260,7 +261,7 @@ class PapersBot(commands.Bot):
             count = await self.store.take_pause_notice(interaction.user.id)
             if not count:
                 return
-            from bot.alerts import paused_notice_embed
+            from bot.core.alerts import paused_notice_embed
 
             await reply_error(interaction, paused_notice_embed(count))
         except Exception:
@@ -321,8 +322,8 @@ def _fail(message: str) -> None:
 
 
 async def _open_seeded_store(config: Config) -> Store:
-    from storage.importer import ensure_seeded
-    from storage.store import Store
+    from storage.ingest.importer import ensure_seeded
+    from storage.sqlite.store import Store
 
     store = await Store.open(config.database_path)
     try:
@@ -379,7 +380,7 @@ async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
     if not token:
         _fail(MISSING_TOKEN)
         return 2
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
     store = await Store.open(config.database_path)
     try:

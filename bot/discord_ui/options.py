@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot import answers, embeds
+from bot.core import answers
+from bot.discord_ui import embeds
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 

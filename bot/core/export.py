@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 from storage.models import Paper
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 

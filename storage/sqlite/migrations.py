@@ -1,6 +1,6 @@
 """Schema migrations: numbered lists of statements, recorded in ``PRAGMA user_version``.
 
-:meth:`storage.store.Store.open` applies every migration newer than the database's
+:meth:`storage.sqlite.store.Store.open` applies every migration newer than the database's
 ``user_version``, each in its own ``BEGIN IMMEDIATE`` transaction together with the new
 ``user_version`` (SQLite keeps the header field transactional), so a migration is applied whole
 with its record or not at all. Never edit a released migration: append a new one.
@@ -8,14 +8,14 @@ with its record or not at all. Never edit a released migration: append a new one
 Full-text index
 ---------------
 ``paper_fts`` is a *contentless* FTS5 table (``content=''``) holding the index form of each
-paper's title and summary bullets (see :mod:`storage.search`: Hangul runs become character
+paper's title and summary bullets (see :mod:`storage.text`: Hangul runs become character
 bigrams). The triggers on ``papers`` compute that form with two deterministic SQL functions that
-:class:`~storage.store.Store` registers on its connection (``papers_fts_title_v1`` and
+:class:`~storage.sqlite.store.Store` registers on its connection (``papers_fts_title_v1`` and
 ``papers_fts_summary_v1``), so the index can never drift from the rows. The update trigger fires
 only when the title or summary really changed; deletes hand FTS5 the same computed values, which
 is what a contentless table needs. Since migration 5 the index rows of *new* papers are written
-by :meth:`~storage.store.Store.import_digest` itself from forms computed in Python
-(:func:`storage.store.fts_forms`, the same text the functions give), so the per-row call back
+by :meth:`~storage.sqlite.store.Store.import_digest` itself from forms computed in Python
+(:func:`storage.sqlite.store.fts_forms`, the same text the functions give), so the per-row call back
 into Python no longer holds up the insert. Consequences: updating or deleting ``papers`` from a
 connection without those functions (e.g. the ``sqlite3`` shell) fails loudly instead of
 corrupting the index, and papers inserted elsewhere than ``import_digest`` are not indexed;
@@ -77,7 +77,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE authors (
             id          INTEGER PRIMARY KEY,
             name        TEXT NOT NULL,             -- first spelling seen
-            norm_key    TEXT NOT NULL UNIQUE,      -- storage.search.name_key(name)
+            norm_key    TEXT NOT NULL UNIQUE,      -- storage.text.name_key(name)
             paper_count INTEGER NOT NULL DEFAULT 0 -- derived, kept by the importer
         )""",
         "CREATE INDEX authors_count ON authors(paper_count DESC)",
@@ -161,7 +161,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             user_id       INTEGER NOT NULL,
             kind          TEXT NOT NULL CHECK (kind IN ('keywords', 'author')),
             query         TEXT NOT NULL,           -- as typed, or the author's name
-            match_key     TEXT NOT NULL,           -- folded query / storage.search.name_key
+            match_key     TEXT NOT NULL,           -- folded query / storage.text.name_key
             created_at    TEXT NOT NULL,           -- UTC ISO timestamp
             seen_seq      INTEGER NOT NULL,        -- import_feed position matched up to
             paused_at     TEXT,                    -- set when the user's DMs are closed

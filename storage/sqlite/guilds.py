@@ -1,8 +1,8 @@
 """Per-server daily digest state: settings, scheduled runs, posts, watched files.
 
-A mixin that :class:`storage.store.Store` inherits: every method is one call into aiosqlite's
-worker thread through ``Store._run`` (see :mod:`storage.store`), so SQL stays under
-``storage/``. Tables (migration 2 in :mod:`storage.migrations`)::
+A mixin that :class:`storage.sqlite.store.Store` inherits: every method is one call into aiosqlite's
+worker thread through ``Store._run`` (see :mod:`storage.sqlite.store`), so SQL stays under
+``storage/``. Tables (migration 2 in :mod:`storage.sqlite.migrations`)::
 
     guild_digests(guild_id PK, channel_id, post_time HH:MM, timezone, count, enabled,
                   updated_at, last_error, last_error_at)          one row per server
@@ -16,7 +16,7 @@ Before the first message of a scheduled post is sent, its slot is recorded as ``
 (:meth:`GuildDigestStore.record_digest_sending`: the digest day and the time); after every
 message was sent, the post is recorded (``digest_posts`` plus its ``digest_runs`` row) in one
 transaction. A process that dies in between leaves the slot ``sending``, which tells the next
-one to look in the channel before posting again (:mod:`bot.scheduler`). A run that failed or
+one to look in the channel before posting again (:mod:`bot.core.digests`). A run that failed or
 is still ``sending`` stays retryable; ``posted`` and ``skipped`` are final for their slot.
 
 ``sending`` reuses migration 2's columns (its CHECK allows only posted, skipped and failed): it
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
-    from storage.store import _Conn
+    from storage.sqlite.store import _Conn
 
 T = TypeVar("T")
 
@@ -145,7 +145,7 @@ def _post_row(row: Sequence[Any]) -> DigestPost:
 
 
 class GuildDigestStore:
-    """The digest half of :class:`~storage.store.Store` (mixed in; uses its ``_run``)."""
+    """The digest half of :class:`~storage.sqlite.store.Store` (mixed in; uses its ``_run``)."""
 
     if TYPE_CHECKING:
 

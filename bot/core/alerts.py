@@ -31,14 +31,15 @@ from typing import TYPE_CHECKING, Protocol
 
 import discord
 
-from bot import answers, embeds
-from bot.replies import NO_MENTIONS
-from storage.alerts import Alert, FeedBatch
-from storage.search import parse_query
+from bot.core import answers
+from bot.discord_ui import embeds
+from bot.discord_ui.replies import NO_MENTIONS
+from storage.sqlite.alerts import Alert, FeedBatch
+from storage.text import parse_query
 
 if TYPE_CHECKING:
     from storage.models import Paper
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 

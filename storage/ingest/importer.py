@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Final
 from storage.models import ImportResult, ParsedDigest, Problem
 
 if TYPE_CHECKING:
-    from storage.store import PreparedDigest, Store
+    from storage.sqlite.store import PreparedDigest, Store
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class _FileFailed(Exception):
 
 def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
     """The parsed digest of ``text``, or the problem saying why it is not a digest."""
-    from storage.parser import DigestError, parse_digest
+    from storage.ingest.parser import DigestError, parse_digest
 
     try:
         return parse_digest(text, source)
@@ -196,7 +196,7 @@ def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
 
 async def import_text(store: Store, text: str, source: str) -> FileOutcome:
     """Parse ``text`` and import it in one transaction."""
-    from storage.store import prepare_digest
+    from storage.sqlite.store import prepare_digest
 
     parsed = _parse_text(text, source)
     prepared = parsed if isinstance(parsed, Problem) else prepare_digest(parsed)
@@ -239,9 +239,9 @@ def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedD
     """Read (``path``, else ``data``), decode, parse and build the rows of one file.
 
     A pure function of its arguments that runs in a worker process: everything an import does
-    to a file before the database (:func:`storage.store.prepare_digest`).
+    to a file before the database (:func:`storage.sqlite.store.prepare_digest`).
     """
-    from storage.store import prepare_digest
+    from storage.sqlite.store import prepare_digest
 
     try:
         if data is None:
@@ -442,7 +442,7 @@ async def import_paths(
 
 def sample_files() -> list[Traversable]:
     """The bundled sample digests (``storage/samples/**/*.md`` except notes), sorted by name."""
-    root = resources.files("storage").joinpath("samples")
+    root = resources.files("storage.ingest").joinpath("samples")
     found: list[Traversable] = []
 
     def walk(node: Traversable) -> None:

@@ -5,8 +5,8 @@ Sources (see :mod:`bot.config`):
 * ``WATCH_DIR``: every ``*.md`` below it, imported when new or changed (mtime and size, then a
   SHA-256 of the content, recorded in the store after a successful import).
 * ``HF_API_BASE``: ``GET {base}/api/daily_papers?date=YYYY-MM-DD`` (JSON, read by
-  :func:`storage.hfapi.parse_daily_papers`).
-* ``DIGEST_URL_TEMPLATE``: a markdown digest per day, read by :func:`storage.parser.parse_digest`.
+  :func:`storage.ingest.hfapi.parse_daily_papers`).
+* ``DIGEST_URL_TEMPLATE``: a markdown digest per day, read by the markdown parser.
 
 The HTTP sources are asked for the last few days on every run (``days_back``), so each day's
 votes stay current (re-importing a day updates its votes). A day is parsed whole before it is
@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.formatting import plural
-from storage.guilds import WatchedFile
-from storage.hfapi import ApiDataError, parse_daily_papers
-from storage.parser import DigestError, parse_digest
+from bot.i18n.words import plural
+from storage.ingest.hfapi import ApiDataError, parse_daily_papers
+from storage.ingest.parser import DigestError, parse_digest
+from storage.sqlite.guilds import WatchedFile
 
 if TYPE_CHECKING:
     from bot.config import Config
     from storage.models import ParsedDigest
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 

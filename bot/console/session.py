@@ -1,7 +1,7 @@
-"""The offline console: the bot's commands at a terminal prompt, answered by :mod:`bot.answers`.
+"""The offline console: the bot's commands at a terminal prompt, answered by bot.core.answers.
 
 ``Session.handle(line)`` parses one command line and returns a :class:`Reply`; the interactive
-loop renders replies with :mod:`bot.textrender`, ``-c`` answers one line (``--json`` as JSON).
+loop renders replies with :mod:`bot.console.render`, ``-c`` answers one line (``--json`` as JSON).
 Commands carry the same names as the Discord commands: today, day, top, paper, author, search.
 """
 
@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any, Final
 from rich.console import Console
 from rich.markup import escape
 
-from bot import answers, textrender
-from bot.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer, UserError
-from bot.export import paper_record
+from bot.console import render as textrender
+from bot.core import answers
+from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer, UserError
+from bot.core.export import paper_record
 from storage.models import Paper, SearchHit
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Pure text functions behind the store's search: index forms, query building, snippets.
 
-Nothing here touches SQLite; :mod:`storage.store` calls these and binds the results.
+Nothing here touches SQLite; :mod:`storage.sqlite.store` calls these and binds the results.
 
 Korean strategy
 ---------------

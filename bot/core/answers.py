@@ -1,6 +1,6 @@
 """What each command finds and how it is ordered, written once for the console and the cogs.
 
-Every function takes an open :class:`storage.store.Store`, validates and clamps its input, asks
+Every function takes an open store (:mod:`storage.ports`), validates and clamps its input, asks
 the store, and returns a frozen answer dataclass: the data (always as a :class:`Page`, so a
 renderer can say "N in all"), plus a human ``note`` that explains anything surprising (an
 anchored period, a day without a digest, suggestions when nothing matched). Only the rendering
@@ -28,7 +28,7 @@ from storage.models import (
 )
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 

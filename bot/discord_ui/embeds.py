@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.formatting import plural
+from bot.i18n.words import plural
 from storage.models import (
     AuthorProfile,
     Bullet,

@@ -1,6 +1,6 @@
 """The store: every SQL statement of papers-bot, over one aiosqlite connection.
 
-Schema (see :mod:`storage.migrations`)::
+Schema (see :mod:`storage.sqlite.migrations`)::
 
     digests(date PK, source, paper_count, imported_at)           one row per digest day
     papers(id PK, arxiv_id UNIQUE, title, url, authors_truncated, media_kind, media_url,
@@ -22,7 +22,7 @@ dozen statements. The rows are built ahead by :func:`prepare_digest`, a pure fun
 importer runs in worker processes, so the database thread mostly binds strings. Re-importing a
 digest is idempotent: same rows, votes refreshed, authors replaced.
 
-Search: see :mod:`storage.search` for the Korean bigram index form and query escaping. The top page
+Search: see :mod:`storage.text` for the Korean bigram index form and query escaping. The top page
 comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with ``LIMIT``, the
 total riding along as a ``count(*)`` subquery over the same ``MATCH`` without ranking (computed
 once per query); then the page's papers (row, authors, days, API extras) are read by id and the
@@ -50,10 +50,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 
-from storage import search as textsearch
-from storage.alerts import AlertStore
-from storage.guilds import GuildDigestStore
-from storage.migrations import FTS_SUMMARY_FUNCTION, FTS_TITLE_FUNCTION, MIGRATIONS
+from storage import text as textsearch
 from storage.models import (
     Appearance,
     Author,
@@ -71,6 +68,9 @@ from storage.models import (
     SearchHit,
     SortOrder,
 )
+from storage.sqlite.alerts import AlertStore
+from storage.sqlite.guilds import GuildDigestStore
+from storage.sqlite.migrations import FTS_SUMMARY_FUNCTION, FTS_TITLE_FUNCTION, MIGRATIONS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -1230,7 +1230,7 @@ class Store(GuildDigestStore, AlertStore):
         limit: int = 10,
         offset: int = 0,
     ) -> Page[SearchHit]:
-        """Keyword search over titles and summaries; any text is safe (see :mod:`storage.search`).
+        """Keyword search over titles and summaries; any text is safe (see :mod:`storage.text`).
 
         ``sort``: ``relevance`` (bm25, title weighted), ``votes`` (latest votes) or ``newest``
         (latest appearance). ``since``/``until`` keep papers listed on a day in that range.

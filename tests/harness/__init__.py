@@ -37,8 +37,8 @@ import discord
 from discord import app_commands
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
-from bot.bot import PapersBot
 from bot.config import Config
+from bot.discord_ui.client import PapersBot
 
 APP_ID = 900_000_000_000_000_001
 BOT_ID = APP_ID

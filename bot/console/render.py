@@ -18,13 +18,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.formatting import plural
-from storage.importer import SAMPLE_CREDIT
+from bot.i18n.words import plural
+from storage.ingest.importer import SAMPLE_CREDIT
 from storage.models import Page, Paper, SearchHit, Snippet
 
 if TYPE_CHECKING:
-    from bot.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
-    from storage.importer import ImportSummary
+    from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
+    from storage.ingest.importer import ImportSummary
 
 ELLIPSIS: Final = "…"
 TITLE_CHARS: Final = 160
