@@ -20,7 +20,8 @@ from bot.discord_ui import embeds
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import author_choices, safe_choices
 from bot.discord_ui.replies import reply
-from storage.sqlite.alerts import MAX_ALERTS, MAX_QUERY_CHARS, AlertError
+from storage.errors import AlertExists, AlertLimitReached, EmptyAlertQuery
+from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS
 from storage.text import name_key
 
 if TYPE_CHECKING:
@@ -65,8 +66,8 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
     async def add(
         self,
         interaction: discord.Interaction,
-        keywords: app_commands.Range[str, 1, MAX_QUERY_CHARS] | None = None,
-        author: app_commands.Range[str, 1, MAX_QUERY_CHARS] | None = None,
+        keywords: app_commands.Range[str, 1, MAX_ALERT_QUERY_CHARS] | None = None,
+        author: app_commands.Range[str, 1, MAX_ALERT_QUERY_CHARS] | None = None,
     ) -> None:
         """Get a DM when newly imported papers match keywords or an author."""
         if (keywords is None) == (author is None):
@@ -74,9 +75,9 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
         store = self.bot.store
         note = None
         if keywords is not None:
-            kind, query = "keywords", check_keywords(keywords[:MAX_QUERY_CHARS])
+            kind, query = "keywords", check_keywords(keywords[:MAX_ALERT_QUERY_CHARS])
         else:
-            kind, query = "author", " ".join((author or "").split())[:MAX_QUERY_CHARS]
+            kind, query = "author", " ".join((author or "").split())[:MAX_ALERT_QUERY_CHARS]
             found = await store.find_authors(query, limit=1)
             if found and name_key(found[0].name) == name_key(query):
                 query = found[0].name  # the stored spelling
@@ -86,8 +87,14 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
             alert = await store.add_alert(
                 interaction.user.id, kind, query, now=self.bot.now(), limit=MAX_ALERTS
             )
-        except AlertError as exc:
-            raise answers.UserError(str(exc)) from exc
+        except AlertExists as exc:
+            raise answers.UserError(f"You already have this alert (#{exc.existing.id}).") from exc
+        except AlertLimitReached as exc:
+            raise answers.UserError(
+                f"You have {exc.limit} alerts, the most allowed: remove one first."
+            ) from exc
+        except EmptyAlertQuery as exc:
+            raise answers.UserError("Give some keywords or an author's name.") from exc
         count = len(await store.alerts(interaction.user.id))
         lines = [
             f"Alert `#{alert.id}` added: {alert_label(alert)}. When new days are imported, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
@@ -225,3 +226,100 @@ class ImportResult:
     new_papers: int = 0
     updated_papers: int = 0
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+
+# --------------------------------------------------------------------------- servers
+
+RunOutcome = Literal["posted", "skipped", "failed", "sending"]
+#: Outcomes that settle a slot: a later attempt for the same slot does nothing.
+FINAL_OUTCOMES: tuple[str, ...] = ("posted", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """One server's daily digest: where, when (local time in ``timezone``), how many papers."""
+
+    guild_id: int
+    channel_id: int
+    post_time: dt.time
+    timezone: str
+    count: int = 10
+    enabled: bool = True
+    updated_at: dt.datetime | None = None
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    """What happened at one scheduled slot (the server's local day)."""
+
+    guild_id: int
+    slot: dt.date
+    outcome: RunOutcome
+    digest_date: dt.date | None
+    detail: str | None
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPost:
+    """A digest day posted in a server: where, which messages, when."""
+
+    guild_id: int
+    digest_date: dt.date
+    channel_id: int
+    message_ids: tuple[int, ...]
+    slot: dt.date | None
+    posted_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedFile:
+    """A file of ``WATCH_DIR`` as last imported."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    sha256: str
+
+
+# --------------------------------------------------------------------------- alerts
+
+AlertKind = Literal["keywords", "author"]
+#: At most this many alerts per user.
+MAX_ALERTS = 25
+#: The longest keyword query an alert keeps.
+MAX_ALERT_QUERY_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One user's alert: papers matching ``query`` (keywords) or by an author (``query`` is the
+    name, ``match_key`` its normalized key)."""
+
+    id: int
+    user_id: int
+    kind: AlertKind
+    query: str
+    match_key: str
+    created_at: dt.datetime
+    seen_seq: int
+    paused_at: dt.datetime | None = None
+    pause_noticed: bool = False
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedBatch:
+    """The papers that got a new appearance between two feed positions (``after``, ``upto``]."""
+
+    after: int
+    upto: int
+    #: arXiv id -> paper row id, for every paper with a new appearance.
+    papers: Mapping[str, int]
+    since: dt.date | None
+    until: dt.date | None

@@ -431,3 +431,10 @@ def hit_snippet(
     if joined:
         return _head(body, width)
     return _head(" ".join(title.split()) if squashed_title is None else squashed_title, width)
+
+
+def alert_key(kind: str, query: str) -> str:
+    """What makes two alerts the same: the folded query, or the author's normalized name."""
+    if kind == "author":
+        return name_key(query)
+    return fold(" ".join(query.split()))

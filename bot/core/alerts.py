@@ -34,7 +34,7 @@ import discord
 from bot.core import answers
 from bot.discord_ui import embeds
 from bot.discord_ui.replies import NO_MENTIONS
-from storage.sqlite.alerts import Alert, FeedBatch
+from storage.models import Alert, FeedBatch
 from storage.text import parse_query
 
 if TYPE_CHECKING:

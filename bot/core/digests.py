@@ -50,7 +50,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest
 from bot.discord_ui.replies import NO_MENTIONS
-from storage.sqlite.guilds import FINAL_OUTCOMES, DigestRun, DigestSettings
+from storage.models import FINAL_OUTCOMES, DigestRun, DigestSettings
 
 if TYPE_CHECKING:
     from storage.sqlite.store import Store

@@ -32,7 +32,7 @@ import aiohttp
 from bot.i18n.words import plural
 from storage.ingest.hfapi import ApiDataError, parse_daily_papers
 from storage.ingest.parser import DigestError, parse_digest
-from storage.sqlite.guilds import WatchedFile
+from storage.models import WatchedFile
 
 if TYPE_CHECKING:
     from bot.config import Config

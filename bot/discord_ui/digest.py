@@ -19,8 +19,7 @@ import discord
 
 from bot.discord_ui import embeds
 from bot.discord_ui.embeds import ELLIPSIS, escape, format_votes, link, one_line, shorten
-from storage.models import Paper
-from storage.sqlite.guilds import DigestPost, DigestRun, DigestSettings
+from storage.models import DigestPost, DigestRun, DigestSettings, Paper
 
 EMBEDS_PER_MESSAGE = 10
 #: Room kept under the 6,000 total for the title and footer of each embed.

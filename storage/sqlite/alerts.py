@@ -29,10 +29,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from storage.text import fold, name_key
+from storage.errors import AlertExists, AlertLimitReached, EmptyAlertQuery
+from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, Alert, AlertKind, FeedBatch
+from storage.text import alert_key
 
 if TYPE_CHECKING:
     from storage.models import Paper
@@ -40,73 +41,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-AlertKind = Literal["keywords", "author"]
-#: At most this many alerts per user.
-MAX_ALERTS = 25
-#: The longest keyword query an alert keeps.
-MAX_QUERY_CHARS = 200
-
 _COLUMNS = "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed"
 _POSITION = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'import_feed'), 0)"
-
-
-class AlertError(ValueError):
-    """An alert could not be added; ``str()`` is a message for the user."""
-
-
-class AlertExists(AlertError):
-    """The user already has this alert (``existing``)."""
-
-    def __init__(self, existing: Alert) -> None:
-        super().__init__(f"You already have this alert (#{existing.id}).")
-        self.existing = existing
-
-
-class AlertLimitReached(AlertError):
-    """The user has ``limit`` alerts already."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"You have {limit} alerts, the most allowed: remove one first.")
-        self.limit = limit
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    """One user's alert: papers matching ``query`` (keywords) or by an author (``query`` is the
-    name, ``match_key`` its normalized key)."""
-
-    id: int
-    user_id: int
-    kind: AlertKind
-    query: str
-    match_key: str
-    created_at: dt.datetime
-    seen_seq: int
-    paused_at: dt.datetime | None = None
-    pause_noticed: bool = False
-
-    @property
-    def paused(self) -> bool:
-        return self.paused_at is not None
-
-
-@dataclass(frozen=True, slots=True)
-class FeedBatch:
-    """The papers that got a new appearance between two feed positions (``after``, ``upto``]."""
-
-    after: int
-    upto: int
-    #: arXiv id -> paper row id, for every paper with a new appearance.
-    papers: Mapping[str, int]
-    since: dt.date | None
-    until: dt.date | None
-
-
-def alert_key(kind: AlertKind, query: str) -> str:
-    """What makes two alerts the same: the folded query, or the author's normalized name."""
-    if kind == "author":
-        return name_key(query)
-    return fold(" ".join(query.split()))
 
 
 def _utc_iso(moment: dt.datetime) -> str:
@@ -153,14 +89,14 @@ class AlertStore:
         """Add an alert that matches papers imported from now on.
 
         Raises :class:`AlertExists` for a duplicate (same kind and key), :class:`AlertLimitReached`
-        when the user has ``limit`` alerts, :class:`AlertError` for an empty query.
+        when the user has ``limit`` alerts, :class:`EmptyAlertQuery` for an empty query.
         """
         if kind not in ("keywords", "author"):
             raise ValueError(f"unknown alert kind {kind!r}")
-        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        query = " ".join(query.split())[:MAX_ALERT_QUERY_CHARS]
         key = alert_key(kind, query)
         if not key:
-            raise AlertError("Give some keywords or an author's name.")
+            raise EmptyAlertQuery()
         when = _utc_iso(now)
 
         def work(c: _Conn) -> Alert:

@@ -29,17 +29,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from storage.models import (
+    DigestPost,
+    DigestRun,
+    DigestSettings,
+    RunOutcome,
+    WatchedFile,
+)
 
 if TYPE_CHECKING:
     from storage.sqlite.store import _Conn
 
 T = TypeVar("T")
-
-RunOutcome = Literal["posted", "skipped", "failed", "sending"]
-#: Outcomes that settle a slot: a later attempt for the same slot does nothing.
-FINAL_OUTCOMES: tuple[str, ...] = ("posted", "skipped")
 
 _SETTINGS_COLUMNS = (
     "guild_id, channel_id, post_time, timezone, count, enabled, updated_at, last_error, "
@@ -59,55 +62,6 @@ def _moment(text: str | None) -> dt.datetime | None:
 
 def _day(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True, slots=True)
-class DigestSettings:
-    """One server's daily digest: where, when (local time in ``timezone``), how many papers."""
-
-    guild_id: int
-    channel_id: int
-    post_time: dt.time
-    timezone: str
-    count: int = 10
-    enabled: bool = True
-    updated_at: dt.datetime | None = None
-    last_error: str | None = None
-    last_error_at: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DigestRun:
-    """What happened at one scheduled slot (the server's local day)."""
-
-    guild_id: int
-    slot: dt.date
-    outcome: RunOutcome
-    digest_date: dt.date | None
-    detail: str | None
-    at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DigestPost:
-    """A digest day posted in a server: where, which messages, when."""
-
-    guild_id: int
-    digest_date: dt.date
-    channel_id: int
-    message_ids: tuple[int, ...]
-    slot: dt.date | None
-    posted_at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class WatchedFile:
-    """A file of ``WATCH_DIR`` as last imported."""
-
-    path: str
-    mtime_ns: int
-    size: int
-    sha256: str
 
 
 def _settings(row: Sequence[Any]) -> DigestSettings:

@@ -32,7 +32,7 @@ from bot.config import Config
 from bot.core.alerts import MAX_LINES_PER_ALERT, AlertMatch, alert_dm_embed
 from bot.discord_ui.client import PapersBot
 from storage.ingest.importer import import_paths
-from storage.sqlite.alerts import Alert
+from storage.models import Alert
 from storage.sqlite.store import Store
 
 ALICE_ID = int(ALICE["id"])

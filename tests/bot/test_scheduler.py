@@ -24,7 +24,7 @@ from bot.core.digests import (
 )
 from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest
 from storage.ingest.parser import parse_digest
-from storage.sqlite.guilds import DigestSettings
+from storage.models import DigestSettings
 from storage.sqlite.store import Store
 
 SEOUL = "Asia/Seoul"

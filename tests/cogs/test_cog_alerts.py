@@ -6,7 +6,7 @@ from typing import Any
 
 from harness import ALICE, BOB, Harness, Result, interaction_payload, snowflake
 
-from storage.sqlite.alerts import MAX_ALERTS
+from storage.models import MAX_ALERTS
 from storage.sqlite.store import Store
 
 ALICE_ID = int(ALICE["id"])

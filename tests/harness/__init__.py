@@ -1,7 +1,7 @@
 """Test support: drive the real bot through discord.py's real machinery, offline.
 
-Used by the cog tests (``tests/cogs``) and the benchmarks (``bench/``), so it lives in the
-package; it needs no pytest and opens no connection.
+Used by the cog tests (``tests/cogs``) and the benchmarks (``bench/``); it is not part of the
+installed packages, needs no pytest and opens no connection.
 
 The technique of discord.py's own tests: build real :class:`discord.Interaction` objects from
 gateway payloads and dispatch them through the real ``ConnectionState`` ->

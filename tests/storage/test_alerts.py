@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from digests import import_day
 
-from storage.sqlite.alerts import MAX_ALERTS, AlertError, AlertExists, AlertLimitReached, alert_key
+from storage.errors import AlertExists, AlertLimitReached, EmptyAlertQuery
+from storage.models import MAX_ALERTS
 from storage.sqlite.store import Store
+from storage.text import alert_key
 
 NOW = dt.datetime(2025, 5, 10, 12, 0, tzinfo=dt.UTC)
 USER = 7001
@@ -62,14 +64,15 @@ async def test_limit_per_user(store: Store) -> None:
     """The 26th alert is refused with a clear error; other users are not affected."""
     for i in range(MAX_ALERTS):
         await store.add_alert(USER, "keywords", f"topic {i}", now=NOW)
-    with pytest.raises(AlertLimitReached, match="25 alerts"):
+    with pytest.raises(AlertLimitReached) as caught:
         await store.add_alert(USER, "keywords", "one more", now=NOW)
+    assert caught.value.limit == MAX_ALERTS
     await store.add_alert(OTHER, "keywords", "one more", now=NOW)
 
 
 async def test_empty_query_refused(store: Store) -> None:
     """A query of only spaces is not an alert."""
-    with pytest.raises(AlertError):
+    with pytest.raises(EmptyAlertQuery):
         await store.add_alert(USER, "keywords", "   ", now=NOW)
 
 

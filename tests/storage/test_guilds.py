@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from storage.ingest.parser import parse_digest
-from storage.sqlite.guilds import WatchedFile
+from storage.models import WatchedFile
 from storage.sqlite.store import Store
 
 NOW = dt.datetime(2024, 6, 14, 9, 0, tzinfo=dt.UTC)

@@ -1,0 +1,70 @@
+"""Typed failures of the storage layer: fields, never sentences.
+
+The presentation layers (``bot/discord_ui``, ``bot/console``, ``bot/cli``) turn these into words
+in the reader's language; ``str()`` of each is a short technical form for logs only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.models import Alert
+
+
+class StorageError(Exception):
+    """Base of every failure the storage layer raises on purpose."""
+
+
+class AlertError(StorageError, ValueError):
+    """An alert could not be added."""
+
+
+class EmptyAlertQuery(AlertError):
+    """The alert's keywords or name normalise to nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("empty alert query")
+
+
+class AlertExists(AlertError):
+    """The user already has this alert (``existing``)."""
+
+    def __init__(self, existing: Alert) -> None:
+        super().__init__(f"alert exists: #{existing.id}")
+        self.existing = existing
+
+
+class AlertLimitReached(AlertError):
+    """The user has ``limit`` alerts already."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"alert limit reached: {limit}")
+        self.limit = limit
+
+
+class DatabaseProblem(StorageError):
+    """The database cannot be used by this program (``where`` is its path or URL)."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(f"{where}: {detail}")
+        self.where = where
+
+
+class SchemaTooNew(DatabaseProblem):
+    """The database was written by a newer papers-bot (schema ``found`` > ``supported``)."""
+
+    def __init__(self, where: str, found: int, supported: int) -> None:
+        super().__init__(where, f"schema version {found} > {supported}")
+        self.found = found
+        self.supported = supported
+
+
+class EngineTooOld(DatabaseProblem):
+    """The database engine (SQLite library) is older than the SQL needs."""
+
+    def __init__(self, where: str, engine: str, found: str, needed: str) -> None:
+        super().__init__(where, f"{engine} {found} < {needed}")
+        self.engine = engine
+        self.found = found
+        self.needed = needed
