@@ -23,9 +23,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.config import Config
 from bot.core import answers
+from storage.ingest.importer import SAMPLE_CREDIT
 
 if TYPE_CHECKING:
-    from storage.sqlite.store import Store
+    from storage.ingest.importer import ImportSummary
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +62,21 @@ def error_line(message: str) -> None:
 # --------------------------------------------------------------------------- store
 
 
+def seeded_message(summary: ImportSummary) -> str:
+    """The one line shown after an empty database was filled with the bundled samples."""
+    return (
+        f"New database: loaded {len(summary.imported)} sample digests "
+        f"({summary.new_papers} papers) from {SAMPLE_CREDIT}"
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_store(config: Config, *, seed: bool = True) -> AsyncIterator[Store]:
     """Open the configured database; on an empty one, load the bundled samples (said on stderr)."""
-    from storage.ingest.importer import ensure_seeded, seeded_message
-    from storage.sqlite.store import Store
+    from storage.backends import open_store as open_backend
+    from storage.ingest.importer import ensure_seeded
 
-    store = await Store.open(config.database_path)
+    store = await open_backend(config.database_path)
     try:
         if seed:
             summary = await ensure_seeded(store)

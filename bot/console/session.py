@@ -27,7 +27,7 @@ from bot.core.export import paper_record
 from storage.models import Paper, SearchHit
 
 if TYPE_CHECKING:
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from storage.text import parse_query
 
 if TYPE_CHECKING:
     from storage.models import Paper
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 

@@ -53,7 +53,7 @@ from bot.discord_ui.replies import NO_MENTIONS
 from storage.models import FINAL_OUTCOMES, DigestRun, DigestSettings
 
 if TYPE_CHECKING:
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 

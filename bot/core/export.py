@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 from storage.models import Paper
 
 if TYPE_CHECKING:
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from storage.models import WatchedFile
 if TYPE_CHECKING:
     from bot.config import Config
     from storage.models import ParsedDigest
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from bot.core import answers
 from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
 
 if TYPE_CHECKING:
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 

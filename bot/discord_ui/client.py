@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bot.config import Config
     from bot.core.alerts import AlertService
     from bot.core.digests import DigestScheduler
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 
@@ -322,10 +322,10 @@ def _fail(message: str) -> None:
 
 
 async def _open_seeded_store(config: Config) -> Store:
+    from storage.backends import open_store
     from storage.ingest.importer import ensure_seeded
-    from storage.sqlite.store import Store
 
-    store = await Store.open(config.database_path)
+    store = await open_store(config.database_path)
     try:
         summary = await ensure_seeded(store)
     except BaseException:
@@ -380,9 +380,9 @@ async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
     if not token:
         _fail(MISSING_TOKEN)
         return 2
-    from storage.sqlite.store import Store
+    from storage.backends import open_store
 
-    store = await Store.open(config.database_path)
+    store = await open_store(config.database_path)
     try:
         async with PapersBot(
             config=config, store=store, sync_dev_guild=False, run_scheduler=False

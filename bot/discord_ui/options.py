@@ -19,7 +19,7 @@ from bot.core import answers
 from bot.discord_ui import embeds
 
 if TYPE_CHECKING:
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from bot.discord_ui.replies import NO_MENTIONS, reply, reply_error
 from storage.models import Author, AuthorProfile, Page, Paper, SearchHit
 
 if TYPE_CHECKING:
-    from storage.sqlite.store import Store
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 

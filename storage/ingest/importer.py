@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Final
 from storage.models import ImportResult, ParsedDigest, Problem
 
 if TYPE_CHECKING:
-    from storage.sqlite.store import PreparedDigest, Store
+    from storage.ingest.prepare import PreparedDigest
+    from storage.ports import Store
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
 
 async def import_text(store: Store, text: str, source: str) -> FileOutcome:
     """Parse ``text`` and import it in one transaction."""
-    from storage.sqlite.store import prepare_digest
+    from storage.ingest.prepare import prepare_digest
 
     parsed = _parse_text(text, source)
     prepared = parsed if isinstance(parsed, Problem) else prepare_digest(parsed)
@@ -239,9 +240,9 @@ def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedD
     """Read (``path``, else ``data``), decode, parse and build the rows of one file.
 
     A pure function of its arguments that runs in a worker process: everything an import does
-    to a file before the database (:func:`storage.sqlite.store.prepare_digest`).
+    to a file before the database (:func:`storage.ingest.prepare.prepare_digest`).
     """
-    from storage.sqlite.store import prepare_digest
+    from storage.ingest.prepare import prepare_digest
 
     try:
         if data is None:
@@ -466,11 +467,3 @@ async def ensure_seeded(
     files = sample_files()
     log.info("Empty database: importing %d bundled sample digests", len(files))
     return await import_files(store, files, progress=progress)
-
-
-def seeded_message(summary: ImportSummary) -> str:
-    """The one line to show after :func:`ensure_seeded` loaded the samples."""
-    return (
-        f"New database: loaded {len(summary.imported)} sample digests "
-        f"({summary.new_papers} papers) from {SAMPLE_CREDIT}"
-    )

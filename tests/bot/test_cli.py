@@ -13,6 +13,9 @@ import bot.__main__ as entry
 import bot.discord_ui as discord_ui
 from bot import cli
 from bot.__main__ import main
+from bot.cli import seeded_message
+from storage.ingest.importer import ensure_seeded
+from storage.ports import Store
 
 SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
 DAY = SAMPLES / "2024-06-13.md"
@@ -244,3 +247,13 @@ def test_progress_bar_shows_the_item_being_worked_on() -> None:
     assert "Importing" in text
     assert "3/12" in text
     assert "13.md" in text and "/digests/" not in text
+
+
+async def test_seeded_message(empty_store: Store) -> None:
+    """The seeding message credits the source and licence."""
+    summary = await ensure_seeded(empty_store)
+    assert summary is not None
+    assert seeded_message(summary) == (
+        "New database: loaded 12 sample digests (143 papers) from "
+        "l-yohai/daily_papers_ko (CC BY-NC 4.0)"
+    )

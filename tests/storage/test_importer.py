@@ -11,7 +11,6 @@ from storage.ingest.importer import (
     import_file,
     import_paths,
     sample_files,
-    seeded_message,
 )
 from storage.sqlite.store import Store
 
@@ -168,16 +167,6 @@ async def test_ensure_seeded_loads_samples_once(empty_store: Store) -> None:
     assert summary.new_papers == await empty_store.paper_count() == 143
     assert await empty_store.latest_day() == dt.date(2025, 5, 9)
     assert await ensure_seeded(empty_store) is None
-
-
-async def test_seeded_message(empty_store: Store) -> None:
-    """The seeding message credits the source and licence."""
-    summary = await ensure_seeded(empty_store)
-    assert summary is not None
-    assert seeded_message(summary) == (
-        "New database: loaded 12 sample digests (143 papers) from "
-        "l-yohai/daily_papers_ko (CC BY-NC 4.0)"
-    )
 
 
 async def test_ensure_seeded_leaves_filled_store(empty_store: Store) -> None:

@@ -1,0 +1,136 @@
+"""A parsed digest as the rows a store writes for it: pure, picklable, backend-neutral.
+
+:func:`prepare_digest` does everything an import computes before the database (each paper once,
+author keys and their first spelling, the full-text index forms from :mod:`storage.text`, rows as
+JSON arrays), so importers run it in worker processes and the database thread only binds it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from storage import text as textsearch
+from storage.models import ParsedDigest, ParsedPaper, Problem
+
+
+def _ids_json(ids: Iterable[Any]) -> str:
+    return json.dumps(list(ids), ensure_ascii=False)
+
+
+#: The index form of one paper: ``(title form, summary form)`` as ``paper_fts`` stores them.
+FtsForms = tuple[str, str]
+
+
+def fts_forms(paper: ParsedPaper) -> FtsForms:
+    """The ``paper_fts`` row of ``paper`` (the same text the SQL functions give for its row).
+
+    Pure and picklable, so importers can compute it in worker processes ahead of the writes.
+    """
+    return (
+        textsearch.index_form(paper.title),
+        textsearch.index_form("\n".join(str(b.text) for b in paper.summary)),
+    )
+
+
+def unique_papers(digest: ParsedDigest) -> tuple[dict[str, ParsedPaper], list[Problem]]:
+    """The digest's papers by arXiv id, first listing kept, and its problems plus one for each
+    paper listed again in the same digest."""
+    source = digest.source or "<string>"
+    problems = list(digest.problems)
+    papers: dict[str, ParsedPaper] = {}
+    for p in digest.papers:
+        first = papers.get(p.arxiv_id)
+        if first is not None:
+            problems.append(
+                Problem(
+                    source,
+                    p.line,
+                    f"paper {p.arxiv_id} is listed again (first at line {first.line}); "
+                    "kept the first",
+                )
+            )
+            continue
+        papers[p.arxiv_id] = p
+    return papers, problems
+
+
+class PreparedDigest(NamedTuple):
+    """A digest as the rows the store writes for it (built by :func:`prepare_digest`).
+
+    Only strings, numbers and tuples, so it pickles fast: importers build it in worker processes
+    and the database thread only binds it.
+    """
+
+    date: str  # YYYY-MM-DD
+    source: str
+    problems: tuple[Problem, ...]  # the parser's, plus one for each paper listed twice
+    arxiv_ids: tuple[str, ...]  # each paper once, first listing, in digest order
+    arxiv_json: str  # ``arxiv_ids`` as a JSON array
+    papers_json: str  # JSON array of rows, one per paper: see ``_PAPERS_UPSERT``
+    appearances_json: str  # JSON array of ``[arxiv id, position, votes]``
+    fts: tuple[FtsForms, ...]  # the index forms of each paper, aligned with ``arxiv_ids``
+    authors: tuple[tuple[str, str], ...]  # ``(name key, first spelling)``, each key once
+    author_keys_json: str  # the keys of ``authors`` as a JSON array
+    links: tuple[tuple[int, int, int], ...]  # (paper index, 1-based position, author index)
+
+
+def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
+    """The rows of ``digest``: everything an import computes before the database. Pure."""
+    papers, problems = unique_papers(digest)
+    rows: list[list[Any]] = []
+    appearances: list[list[Any]] = []
+    forms: list[FtsForms] = []
+    keys: dict[str, int] = {}
+    authors: list[tuple[str, str]] = []
+    links: list[tuple[int, int, int]] = []
+    name_key = textsearch.name_key
+    for index, p in enumerate(papers.values()):
+        seen: set[str] = set()
+        names: list[str] = []
+        for name in p.authors:
+            name = " ".join(name.split())
+            key = name_key(name)
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            names.append(name)
+            number = keys.get(key)
+            if number is None:
+                number = keys[key] = len(authors)
+                authors.append((key, name))
+            links.append((index, len(seen), number))
+        rows.append(
+            [
+                p.arxiv_id,
+                p.title,
+                p.url,
+                int(p.authors_truncated),
+                p.media.kind if p.media else None,
+                p.media.url if p.media else None,
+                json.dumps([[b.label, b.text] for b in p.summary], ensure_ascii=False),
+                p.ai_summary,
+                json.dumps(list(p.keywords), ensure_ascii=False) if p.keywords else None,
+                p.github_repo,
+                p.github_stars,
+                p.project_page,
+                p.votes,
+                json.dumps(names, ensure_ascii=False),
+            ]
+        )
+        appearances.append([p.arxiv_id, p.position, p.votes])
+        forms.append(fts_forms(p))
+    return PreparedDigest(
+        date=digest.date.isoformat(),
+        source=digest.source or "<string>",
+        problems=tuple(problems),
+        arxiv_ids=tuple(papers),
+        arxiv_json=_ids_json(papers),
+        papers_json=_ids_json(rows),
+        appearances_json=_ids_json(appearances),
+        fts=tuple(forms),
+        authors=tuple(authors),
+        author_keys_json=_ids_json(keys),
+        links=tuple(links),
+    )

@@ -1,0 +1,247 @@
+"""The storage API: one :class:`typing.Protocol` per aggregate, and :class:`Store`, all of them.
+
+This is all the rest of the program may use of storage (``bot/``, ``cogs/``; the import-linter
+contracts in ``pyproject.toml`` check it). Every backend (``storage/sqlite``, later
+``storage/postgres``) implements :class:`Store`; the contract tests in ``tests/storage`` run one
+body of expectations against each backend.
+
+Values in and out are the frozen dataclasses of :mod:`storage.models`; failures are the typed
+errors of :mod:`storage.errors`. Dates may be given as ``datetime.date`` or ``YYYY-MM-DD``;
+moments must be timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Protocol, runtime_checkable
+
+from storage.ingest.prepare import PreparedDigest
+from storage.models import (
+    Alert,
+    AlertKind,
+    Author,
+    AuthorProfile,
+    DaySummary,
+    DigestPost,
+    DigestRun,
+    DigestSettings,
+    FeedBatch,
+    ImportResult,
+    Page,
+    Paper,
+    ParsedDigest,
+    RunOutcome,
+    SearchHit,
+    SortOrder,
+    WatchedFile,
+)
+
+DateLike = dt.date | str
+
+
+class PaperStore(Protocol):
+    """Papers: one by reference, suggestions, search, and every paper for export."""
+
+    async def paper(self, ref: str) -> Paper | None: ...
+
+    async def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]: ...
+
+    async def suggest_papers(self, text: str, *, limit: int = 25) -> list[Paper]: ...
+
+    async def search(
+        self,
+        query: str,
+        *,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sort: SortOrder = "relevance",
+        limit: int = 10,
+        offset: int = 0,
+    ) -> Page[SearchHit]: ...
+
+    def iter_papers(
+        self, *, since: DateLike | None = None, until: DateLike | None = None
+    ) -> AsyncIterator[Paper]: ...
+
+    async def paper_count(self) -> int: ...
+
+
+class AuthorStore(Protocol):
+    """Authors: suggestions as you type, lookup by name, and the author card."""
+
+    async def suggest_authors(self, prefix: str, *, limit: int = 25) -> list[Author]: ...
+
+    async def find_authors(self, name: str, *, limit: int = 25) -> list[Author]: ...
+
+    async def author(self, author_id: int) -> Author | None: ...
+
+    async def author_profile(
+        self, author_id: int, *, limit: int = 10, offset: int = 0, coauthors: int = 10
+    ) -> AuthorProfile | None: ...
+
+    async def author_matches(
+        self, keys: Iterable[str], paper_ids: Iterable[int]
+    ) -> dict[str, set[int]]: ...
+
+
+class DayStore(Protocol):
+    """Digest days and the top papers of a day or a range."""
+
+    async def is_empty(self) -> bool: ...
+
+    async def latest_day(self) -> dt.date | None: ...
+
+    async def days(self, *, prefix: str = "", limit: int | None = None) -> list[DaySummary]: ...
+
+    async def nearest_days(self, date: DateLike) -> tuple[dt.date | None, dt.date | None]: ...
+
+    async def day_papers(
+        self, date: DateLike, *, limit: int = 10, offset: int = 0
+    ) -> Page[Paper]: ...
+
+    async def top_papers(
+        self,
+        since: DateLike | None,
+        until: DateLike | None,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> Page[Paper]: ...
+
+
+class ImportStore(Protocol):
+    """Writing digests: each one whole or not at all; ``batch`` groups them in one commit."""
+
+    async def import_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult: ...
+
+    async def import_api_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult: ...
+
+    async def import_digests(
+        self, digests: Sequence[ParsedDigest | PreparedDigest]
+    ) -> list[ImportResult | Exception]: ...
+
+    def batch(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class GuildStore(Protocol):
+    """Each server's daily digest: settings, scheduled runs and the exactly-once post record."""
+
+    async def digest_settings(self, guild_id: int) -> DigestSettings | None: ...
+
+    async def all_digest_settings(self, *, enabled_only: bool = True) -> list[DigestSettings]: ...
+
+    async def set_digest_settings(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        post_time: dt.time,
+        timezone: str,
+        count: int,
+        now: dt.datetime,
+    ) -> DigestSettings: ...
+
+    async def disable_digest(self, guild_id: int, *, now: dt.datetime) -> bool: ...
+
+    async def record_digest_error(self, guild_id: int, code: str, *, at: dt.datetime) -> None: ...
+
+    async def digest_run(self, guild_id: int, slot: dt.date) -> DigestRun | None: ...
+
+    async def last_digest_run(self, guild_id: int) -> DigestRun | None: ...
+
+    async def record_digest_run(
+        self,
+        guild_id: int,
+        slot: dt.date,
+        outcome: RunOutcome,
+        *,
+        at: dt.datetime,
+        detail: str | None = None,
+    ) -> bool: ...
+
+    async def record_digest_sending(
+        self, guild_id: int, slot: dt.date, digest_date: dt.date, *, at: dt.datetime
+    ) -> bool: ...
+
+    async def record_digest_post(
+        self,
+        guild_id: int,
+        digest_date: dt.date,
+        *,
+        channel_id: int,
+        message_ids: Sequence[int],
+        at: dt.datetime,
+        slot: dt.date | None = None,
+    ) -> bool: ...
+
+    async def last_digest_post(self, guild_id: int) -> DigestPost | None: ...
+
+    async def next_digest_day(self, guild_id: int) -> dt.date | None: ...
+
+
+class AlertStore(Protocol):
+    """Personal alerts, the import feed they follow, and what was delivered."""
+
+    async def add_alert(
+        self, user_id: int, kind: AlertKind, query: str, *, now: dt.datetime, limit: int = ...
+    ) -> Alert: ...
+
+    async def alerts(self, user_id: int) -> list[Alert]: ...
+
+    async def remove_alert(self, user_id: int, alert_id: int) -> Alert | None: ...
+
+    async def pause_alerts(self, user_id: int, *, at: dt.datetime) -> int: ...
+
+    async def resume_alerts(self, user_id: int) -> int: ...
+
+    async def take_pause_notice(self, user_id: int) -> int: ...
+
+    async def feed_position(self) -> int: ...
+
+    async def pending_alerts(self, upto: int) -> list[Alert]: ...
+
+    async def feed_batch(self, after: int, upto: int) -> FeedBatch: ...
+
+    async def delivered(self, alert_ids: Iterable[int]) -> dict[int, set[int]]: ...
+
+    async def record_alert_run(
+        self,
+        alert_ids: Iterable[int],
+        deliveries: Mapping[int, Iterable[int]],
+        *,
+        upto: int,
+        at: dt.datetime,
+    ) -> None: ...
+
+    async def prune_import_feed(self) -> int: ...
+
+
+class JobStore(Protocol):
+    """Background jobs' own records: the watched directory's files already imported."""
+
+    async def watched_files(self) -> dict[str, WatchedFile]: ...
+
+    async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None: ...
+
+
+@runtime_checkable
+class Store(
+    PaperStore, AuthorStore, DayStore, ImportStore, GuildStore, AlertStore, JobStore, Protocol
+):
+    """Everything a backend provides, plus its lifecycle (``async with store: ...``)."""
+
+    async def schema_version(self) -> int: ...
+
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Store: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
