@@ -25,6 +25,7 @@ from bot.core.digests import zone
 from bot.discord_ui import embeds
 from bot.discord_ui.digest import digest_messages, settings_embed
 from bot.discord_ui.replies import NO_MENTIONS, reply
+from bot.i18n import en
 
 if TYPE_CHECKING:
     from bot.core.digests import DigestScheduler
@@ -294,7 +295,8 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
                 title="Digest posted",
             )
         elif result.outcome == "failed":
-            embed = embeds.error_embed(result.detail or "Posting failed.", title="Not posted")
+            reason = en.digest_detail(result.detail) if result.detail else "Posting failed."
+            embed = embeds.error_embed(reason, title="Not posted")
         else:
             embed = embeds.note_embed(
                 "Nothing new to post: the newest day was already posted here. "

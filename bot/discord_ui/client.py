@@ -222,8 +222,9 @@ class PapersBot(commands.Bot):
 
     async def start_scheduler(self) -> None:
         """Start the daily digest scheduler (and the fetch job when sources are configured)."""
-        from bot.core.digests import ChannelPoster, DigestScheduler
+        from bot.core.digests import DigestScheduler
         from bot.core.fetch import fetch_job_for
+        from bot.discord_ui.poster import ChannelPoster
 
         fetch = fetch_job_for(self.config, self.store, clock=self.now)
         interval = None
