@@ -15,8 +15,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import answers
-from bot.core.alerts import alert_choice_name, alert_label, alert_list_embed, check_keywords
 from bot.discord_ui import embeds
+from bot.discord_ui.alerts import alert_choice_name, alert_label, alert_list_embed, check_keywords
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import author_choices, safe_choices
 from bot.discord_ui.replies import reply

@@ -244,7 +244,8 @@ class PapersBot(commands.Bot):
 
     async def start_alerts(self) -> None:
         """Start the alerts watcher: new imports are matched and DMed within a tick."""
-        from bot.core.alerts import AlertService, ClientMessenger
+        from bot.core.alerts import AlertService
+        from bot.discord_ui.alerts import ClientMessenger
 
         self.alerts = AlertService(
             store=self.store, messenger=ClientMessenger(self), clock=self.now
@@ -262,7 +263,7 @@ class PapersBot(commands.Bot):
             count = await self.store.take_pause_notice(interaction.user.id)
             if not count:
                 return
-            from bot.core.alerts import paused_notice_embed
+            from bot.discord_ui.alerts import paused_notice_embed
 
             await reply_error(interaction, paused_notice_embed(count))
         except Exception:
