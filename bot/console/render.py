@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from bot.i18n import en
 from bot.i18n.words import plural
 from storage.ingest.importer import SAMPLE_CREDIT
 from storage.models import Page, Paper, SearchHit, Snippet
@@ -151,8 +152,9 @@ def render_day(answer: DayAnswer) -> RenderableType:
                 f"[dim]({answer.date.strftime('%A')})[/]"
             )
         )
-    if answer.note:
-        parts.append(_note(answer.note))
+    note = en.note_text(answer)
+    if note:
+        parts.append(_note(note))
     if answer.papers.items:
         parts.append(_paper_table(answer.papers.items, offset=answer.papers.offset))
         parts.append(Text(page_footer(answer.papers), style="dim"))
@@ -161,8 +163,9 @@ def render_day(answer: DayAnswer) -> RenderableType:
 
 def render_top(answer: TopAnswer) -> RenderableType:
     parts: list[RenderableType] = [Text("Top papers", style="bold")]
-    if answer.note:
-        parts.append(_note(answer.note, "dim" if answer.papers.items else "yellow"))
+    note = en.note_text(answer)
+    if note:
+        parts.append(_note(note, "dim" if answer.papers.items else "yellow"))
     if answer.papers.items:
         parts.append(_paper_table(answer.papers.items, offset=answer.papers.offset))
         parts.append(Text(page_footer(answer.papers), style="dim"))
@@ -175,10 +178,11 @@ def render_search(answer: SearchAnswer) -> RenderableType:
     parts: list[RenderableType] = [
         Text.from_markup(f"[bold]Search[/] {escape(answer.query)} [dim](by {answer.sort})[/]")
     ]
-    if answer.note:
-        parts.append(_note(answer.note))
-    for tip in answer.suggestions:
-        parts.append(Text(f"  • {tip}", style="dim"))
+    note = en.note_text(answer)
+    if note:
+        parts.append(_note(note))
+    for tip in answer.tips:
+        parts.append(Text(f"  • {en.search_tip(tip)}", style="dim"))
     if answer.hits.items:
         hits: Sequence[SearchHit] = answer.hits.items
         parts.append(
@@ -194,7 +198,7 @@ def render_search(answer: SearchAnswer) -> RenderableType:
 
 def render_author(answer: AuthorAnswer) -> RenderableType:
     if answer.author is None:
-        parts: list[RenderableType] = [_note(answer.note or "No such author.")]
+        parts: list[RenderableType] = [_note(en.note_text(answer) or "No such author.")]
         return Group(*parts)
     author = answer.author
     profile = answer.profile
@@ -210,8 +214,9 @@ def render_author(answer: AuthorAnswer) -> RenderableType:
             )
             lines.append(f"Co-authors: {names}")
     parts = [Text.from_markup("\n".join(lines))]
-    if answer.note:
-        parts.append(_note(answer.note, "dim"))
+    note = en.note_text(answer)
+    if note:
+        parts.append(_note(note, "dim"))
     if answer.papers.items:
         parts.append(_paper_table(answer.papers.items, offset=answer.papers.offset))
         parts.append(Text(page_footer(answer.papers), style="dim"))

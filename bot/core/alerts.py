@@ -31,7 +31,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from bot.core.errors import EmptyQuery, Wanted
 from storage.models import Alert, FeedBatch
+from storage.text import parse_query
 
 if TYPE_CHECKING:
     from storage.models import Paper
@@ -44,6 +46,15 @@ TICK_SECONDS = 30.0
 #: Search results read per keyword alert and tick, at most (pages of 100).
 MAX_SEARCH_RESULTS = 2000
 _SEARCH_PAGE = 100
+
+
+def check_keywords(text: str) -> str:
+    """The keywords of a new alert, on one line; :class:`~bot.core.errors.EmptyQuery` when
+    nothing in them is searchable (only punctuation)."""
+    query = " ".join((text or "").split())
+    if parse_query(query).is_empty:
+        raise EmptyQuery(Wanted.ALERT_KEYWORDS)
+    return query
 
 
 class DmClosed(Exception):

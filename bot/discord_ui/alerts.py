@@ -12,12 +12,10 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.core import answers
 from bot.core.alerts import AlertMatch, DmClosed, DmFailed
 from bot.discord_ui import embeds
 from bot.discord_ui.replies import NO_MENTIONS
 from storage.models import Alert
-from storage.text import parse_query
 
 #: Papers listed per alert in one DM; the rest are counted.
 MAX_LINES_PER_ALERT = 10
@@ -112,18 +110,6 @@ def alert_list_embed(
     )
     embed.set_footer(text="New papers that match are sent to you by DM when new days are imported.")
     return embeds.fit(embed)
-
-
-def check_keywords(text: str) -> str:
-    """The keywords of a new alert, one line; :class:`answers.UserError` when nothing in them
-    is searchable (only punctuation)."""
-    query = " ".join((text or "").split())
-    if parse_query(query).is_empty:
-        raise answers.UserError(
-            "Those keywords have nothing to search for: use words in English or Korean "
-            "(e.g. `diffusion`, `확산 모델`)."
-        )
-    return query
 
 
 def paused_notice_embed(count: int) -> discord.Embed:
