@@ -29,9 +29,12 @@ from harness import (
 )
 
 from bot.config import Config
-from bot.core.alerts import AlertMatch, AlertService, DmClosed, DmFailed
+from bot.core.alerts import AlertMatch, AlertService, DmClosed, DmFailed, check_keywords
+from bot.core.errors import EmptyQuery, Wanted
 from bot.discord_ui.alerts import MAX_LINES_PER_ALERT, alert_dm_embed
 from bot.discord_ui.client import PapersBot
+from bot.i18n.en import describe_error
+from storage.errors import AlertError, AlertLimitReached, EmptyAlertQuery
 from storage.ingest.importer import import_paths
 from storage.models import Alert
 from storage.sqlite.store import Store
@@ -487,3 +490,22 @@ async def test_core_dm_failed_is_retried(store: Store) -> None:
     messenger.error = None
     await service.tick()
     assert messenger.sent == [(ALICE_ID, ("2506.00011",))]
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (AlertLimitReached(25), "You have 25 alerts, the most allowed: remove one first."),
+        (EmptyAlertQuery(), "Give some keywords or an author's name."),
+    ],
+)
+def test_alert_errors_in_words(error: AlertError, words: str) -> None:
+    """The store's typed alert errors are told in the /alerts words."""
+    assert describe_error(error) == words
+
+
+def test_keywords_without_words_are_empty_query() -> None:
+    """Keywords that are only punctuation are EmptyQuery(ALERT_KEYWORDS)."""
+    with pytest.raises(EmptyQuery) as raised:
+        check_keywords(" ?! ")
+    assert raised.value.what is Wanted.ALERT_KEYWORDS
