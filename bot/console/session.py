@@ -26,6 +26,7 @@ from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
 from bot.core.errors import BadNumber, BadPage, BadUsage, UnknownCommand, UserError
 from bot.core.export import paper_record
 from bot.i18n import en
+from bot.i18n.words import one_line, shorten
 from storage.models import Paper, SearchHit
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ def _result(paper: Paper, snippet: str | None = None) -> dict[str, Any]:
     record = paper_record(paper)
     if snippet is None:
         first = paper.summary[0].text if paper.summary else ""
-        snippet = textrender.shorten(first, textrender.SNIPPET_CHARS)
+        snippet = shorten(one_line(first), textrender.SNIPPET_CHARS)
     return {
         "arxiv_id": record["arxiv_id"],
         "title": record["title"],
@@ -390,7 +391,7 @@ async def run_once(
             if reply.kind == "help":
                 data = {
                     "commands": [c for c, _ in textrender.HELP_COMMANDS],
-                    "credit": textrender.credit_line(),
+                    "credit": en.SAMPLES_CREDIT,
                 }
             else:
                 if reply.text:
@@ -428,7 +429,7 @@ def _setup_readline() -> Callable[[], None]:
 def banner() -> str:
     return (
         "[bold]papers-bot console[/] · Hugging Face Daily Papers with Korean summaries\n"
-        f"[dim]{escape(textrender.credit_line())}\n"
+        f"[dim]{escape(en.SAMPLES_CREDIT)}\n"
         "Type `help` for the commands, `quit` or Ctrl-D to leave.[/]"
     )
 

@@ -128,7 +128,6 @@ _COUNT_RE: Final = re.compile(
     re.IGNORECASE,
 )
 _ABOUT_KO_RE: Final = re.compile(r"(?<=\S)\s*(?:에\s*(?:대한|관한)|관련(?:된)?)(?!\w)")
-_BY_RE: Final = re.compile(r"(?<!\w)by\s+", re.IGNORECASE)
 #: Words that end an author name after "by" (the topic may follow them).
 _BY_STOP: Final = frozenset({"about", "on", "regarding", "in", "with", "관련", "논문", "papers"})
 _NAME_WORD_RE: Final = re.compile(r"^[^\W\d_][\w'’.\-]*$")

@@ -50,13 +50,9 @@ def paper_block(paper: Paper, rank: int, day: dt.date) -> str:
     summary = summary_line(paper)
     if summary:
         lines.append(summary)
-    links = []
-    if paper.pdf_url:
-        links.append(f"[PDF]({paper.pdf_url})")
-    if paper.hf_url:
-        links.append(f"[Hugging Face]({paper.hf_url})")
+    links = embeds.link_row(paper, abstract=False, extras=False)
     if links:
-        lines.append(" · ".join(links))
+        lines.append(links)
     return "\n".join(lines)
 
 

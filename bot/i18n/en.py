@@ -49,8 +49,12 @@ from bot.core.fetch import FetchNote, FetchOutcome
 from bot.core.question import Answered, Ignored, Question, WhyIgnored
 from bot.i18n.words import plural
 from storage.errors import AlertError, AlertExists, AlertLimitReached, EmptyAlertQuery
+from storage.ingest.importer import SAMPLE_LICENSE, SAMPLE_SOURCE
+from storage.models import Paper
 
 Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer
+#: A link as ``(label, url)``.
+Link = tuple[str, str]
 
 # --------------------------------------------------------------------------- daily digest
 
@@ -440,3 +444,35 @@ def describe_fetch_outcome(outcome: FetchOutcome) -> str:
         return f"{day} {outcome.source}: {_fetch_note(outcome) or 'nothing'}"
     papers = plural(outcome.papers, "paper")
     return f"{day} {outcome.source}: {papers} ({outcome.new_papers} new)"
+
+
+# --------------------------------------------------------------------------- papers and data
+
+#: Where the summaries come from, and under which licence (the bundled samples' data facts).
+DATA_SOURCE: Final = SAMPLE_SOURCE
+DATA_SOURCE_URL: Final = f"https://github.com/{SAMPLE_SOURCE}"
+DATA_LICENCE: Final = SAMPLE_LICENSE
+DATA_LICENCE_URL: Final = "https://creativecommons.org/licenses/by-nc/4.0/"
+#: The credit under every list of papers.
+CREDIT: Final = f"Summaries: {DATA_SOURCE} ({DATA_LICENCE})"
+#: The credit of the console and ``help``.
+SAMPLES_CREDIT: Final = (
+    f"Sample digests: {DATA_SOURCE} ({DATA_LICENCE}); summaries are LLM-written, in Korean."
+)
+
+
+def paper_links(paper: Paper, *, abstract: bool = True, extras: bool = True) -> list[Link]:
+    """A paper's links as ``(label, url)``, in the order every renderer shows them: the
+    abstract (``abstract``), the PDF and the Hugging Face page (arXiv papers), then (``extras``)
+    GitHub with its stars and the project page."""
+    links: list[Link] = [("Abstract", paper.abs_url)] if abstract else []
+    if paper.pdf_url:
+        links.append(("PDF", paper.pdf_url))
+    if paper.hf_url:
+        links.append(("Hugging Face", paper.hf_url))
+    if extras and paper.github_repo:
+        stars = f" ★ {paper.github_stars:,}" if paper.github_stars is not None else ""
+        links.append((f"GitHub{stars}", paper.github_repo))
+    if extras and paper.project_page:
+        links.append(("Project page", paper.project_page))
+    return links

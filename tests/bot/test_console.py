@@ -343,7 +343,7 @@ def test_markup_in_title_is_escaped() -> None:
 
 def test_shorten_cuts_korean_by_characters() -> None:
     """Korean text is cut by characters (never bytes) and marked with an ellipsis."""
-    from bot.console.render import shorten
+    from bot.i18n.words import shorten
 
     assert shorten("가나다라마바", 4) == "가나다…"
     assert shorten("가나다", 3) == "가나다"
