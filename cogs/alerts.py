@@ -20,7 +20,7 @@ from bot.discord_ui.alerts import alert_choice_name, alert_label, alert_list_emb
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import author_choices, safe_choices
 from bot.discord_ui.replies import Refusal, reply
-from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS
+from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, AlertKind
 from storage.text import name_key
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
             raise Refusal("Give exactly one of `keywords` or `author`.")
         store = self.bot.store
         note = None
+        kind: AlertKind
         if keywords is not None:
             kind, query = "keywords", check_keywords(keywords[:MAX_ALERT_QUERY_CHARS])
         else:

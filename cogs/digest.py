@@ -269,10 +269,10 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
             return
         page = await store.day_papers(day, limit=count)
         messages = digest_messages(day, page.items, total=page.total)
+        first = f"*Preview, only you can see it.* {note or ''}".strip()
         for index, message in enumerate(messages):
-            first = f"*Preview, only you can see it.* {note or ''}".strip()
             await interaction.followup.send(
-                content=first if index == 0 else None,
+                content=first if index == 0 else discord.utils.MISSING,
                 embeds=list(message),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,

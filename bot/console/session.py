@@ -27,7 +27,7 @@ from bot.core.errors import BadNumber, BadPage, BadUsage, UnknownCommand, UserEr
 from bot.core.export import paper_record
 from bot.i18n import en
 from bot.i18n.words import one_line, shorten
-from storage.models import Paper, SearchHit
+from storage.models import Page, Paper, SearchHit
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -313,9 +313,10 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
     if answer is None:
         return None
     data: dict[str, Any] = {"command": reply.kind}
+    page: Page[Any]
     if isinstance(answer, SearchAnswer):
         page = answer.hits
-        results = [_hit(h) for h in page.items]
+        results = [_hit(h) for h in answer.hits.items]
         data.update(
             query=answer.query,
             sort=answer.sort,
@@ -325,7 +326,7 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
         )
     else:
         page = answer.papers
-        results = [_result(p) for p in page.items]
+        results = [_result(p) for p in answer.papers.items]
         if isinstance(answer, DayAnswer):
             data.update(
                 date=_date(answer.date),
