@@ -23,6 +23,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.config import Config
 from bot.core import answers
+from bot.core.errors import UserError
+from bot.i18n import en
 from storage.ingest.importer import SAMPLE_CREDIT
 
 if TYPE_CHECKING:
@@ -179,8 +181,8 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
 def _date_arg(text: str) -> dt.date:
     try:
         return answers.parse_date(text)
-    except answers.UserError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(en.describe_error(exc)) from None
 
 
 def _add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -375,7 +377,7 @@ async def _fetch(args: argparse.Namespace, config: Config) -> int:
 
             outcomes = await fetcher.run(dates, progress=progress)
     for outcome in outcomes:
-        out.print(escape(str(outcome)), soft_wrap=True)
+        out.print(escape(en.describe_fetch_outcome(outcome)), soft_wrap=True)
     bad = [o for o in outcomes if not o.ok]
     imported = sum(1 for o in outcomes if o.ok and o.papers)
     out.print(f"{imported} imported, {len(bad)} failed, {len(outcomes)} checked")

@@ -14,14 +14,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import answers
-from bot.core.alerts import alert_choice_name, alert_label, alert_list_embed, check_keywords
+from bot.core.alerts import check_keywords
 from bot.discord_ui import embeds
+from bot.discord_ui.alerts import alert_choice_name, alert_label, alert_list_embed
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import author_choices, safe_choices
-from bot.discord_ui.replies import reply
-from storage.errors import AlertExists, AlertLimitReached, EmptyAlertQuery
-from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS
+from bot.discord_ui.replies import Refusal, reply
+from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, AlertKind
 from storage.text import name_key
 
 if TYPE_CHECKING:
@@ -71,9 +70,10 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
     ) -> None:
         """Get a DM when newly imported papers match keywords or an author."""
         if (keywords is None) == (author is None):
-            raise answers.UserError("Give exactly one of `keywords` or `author`.")
+            raise Refusal("Give exactly one of `keywords` or `author`.")
         store = self.bot.store
         note = None
+        kind: AlertKind
         if keywords is not None:
             kind, query = "keywords", check_keywords(keywords[:MAX_ALERT_QUERY_CHARS])
         else:
@@ -83,18 +83,10 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
                 query = found[0].name  # the stored spelling
             else:
                 note = "No stored papers by this name yet; I'll watch for it as typed."
-        try:
-            alert = await store.add_alert(
-                interaction.user.id, kind, query, now=self.bot.now(), limit=MAX_ALERTS
-            )
-        except AlertExists as exc:
-            raise answers.UserError(f"You already have this alert (#{exc.existing.id}).") from exc
-        except AlertLimitReached as exc:
-            raise answers.UserError(
-                f"You have {exc.limit} alerts, the most allowed: remove one first."
-            ) from exc
-        except EmptyAlertQuery as exc:
-            raise answers.UserError("Give some keywords or an author's name.") from exc
+        # AlertExists, AlertLimitReached, EmptyAlertQuery: the error handler says why.
+        alert = await store.add_alert(
+            interaction.user.id, kind, query, now=self.bot.now(), limit=MAX_ALERTS
+        )
         count = len(await store.alerts(interaction.user.id))
         lines = [
             f"Alert `#{alert.id}` added: {alert_label(alert)}. When new days are imported, "
@@ -130,7 +122,7 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
         if text.isdigit():
             removed = await self.bot.store.remove_alert(interaction.user.id, int(text))
         if removed is None:
-            raise answers.UserError(
+            raise Refusal(
                 "That is not one of your alerts: pick one from the list (`/alerts list`)."
             )
         message = f"Alert `#{removed.id}` removed: {alert_label(removed)}."

@@ -24,9 +24,11 @@ from discord.ext import commands
 
 from bot.core import answers
 from bot.core import question as plain
+from bot.core.errors import UserError
 from bot.discord_ui import embeds, presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.replies import NO_MENTIONS, REPLIED
+from bot.i18n import en
 from cogs.search import PER_PAGE as SEARCH_PER_PAGE
 from cogs.search import QUERY_MAX
 
@@ -48,7 +50,7 @@ Send = Callable[..., Awaitable["discord.Message | None"]]
 
 def reading_line(answered: plain.Answered) -> str:
     """The "Read as: ..." line shown above an answer, safe as message content."""
-    text = discord.utils.escape_markdown(answered.reading)
+    text = discord.utils.escape_markdown(en.reading_of(answered))
     return embeds.shorten(discord.utils.escape_mentions(text), CONTENT_LIMIT)
 
 
@@ -90,7 +92,7 @@ class Ask(commands.Cog):
         """The embed (and paging view, if any) the matching command would send."""
         answer = answered.answer
         if answer is None:
-            return embeds.note_embed(plain.GUIDE, title=GUIDE_TITLE), None
+            return embeds.note_embed(en.GUIDE, title=GUIDE_TITLE), None
         is_today = isinstance(answer, answers.DayAnswer) and answered.question.kind == "today"
         return await presenters.present(
             answer,
@@ -106,7 +108,7 @@ class Ask(commands.Cog):
     ) -> discord.Message | None:
         """Read ``text``, answer it, and send the answer with ``send``.
 
-        Raises :class:`answers.UserError` for a question that cannot be answered.
+        Raises :class:`~bot.core.errors.UserError` for a question that cannot be answered.
         """
         now = self.bot.now()
         answered = await plain.ask(self.bot.store, text, now=now, search_per_page=SEARCH_PER_PAGE)
@@ -159,8 +161,8 @@ class Ask(commands.Cog):
 
         try:
             await self.answer(text, owner=message.author, send=send)
-        except answers.UserError as error:
-            await self._send_quietly(send, embeds.error_embed(error.message))
+        except UserError as error:
+            await self._send_quietly(send, embeds.error_embed(en.describe_error(error)))
         except Exception:
             log.exception(
                 "Question %r failed (user %s, channel %s)",

@@ -18,7 +18,7 @@ from bot.core import answers
 from bot.discord_ui import presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import author_choices
-from bot.discord_ui.replies import reply_error
+from bot.discord_ui.replies import Refusal, reply_error
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
@@ -46,7 +46,7 @@ class Authors(commands.Cog):
         """An author's papers, votes, first and last day, and frequent co-authors."""
         query = " ".join(name.split())[:200]
         if not query:
-            raise answers.UserError("Which author? Type a name and pick one of the suggestions.")
+            raise Refusal("Which author? Type a name and pick one of the suggestions.")
         await interaction.response.defer(thinking=True)
         answer = await answers.author(self.bot.store, query, limit=self.per_page)
         if answer.profile is None:

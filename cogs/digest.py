@@ -20,11 +20,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import answers
 from bot.core.digests import zone
 from bot.discord_ui import embeds
 from bot.discord_ui.digest import digest_messages, settings_embed
-from bot.discord_ui.replies import NO_MENTIONS, reply
+from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply
+from bot.i18n import en
 
 if TYPE_CHECKING:
     from bot.core.digests import DigestScheduler
@@ -84,25 +84,25 @@ def all_zones() -> tuple[str, ...]:
 
 
 def parse_time(text: str) -> dt.time:
-    """``9:30``, ``09:30``, ``0930``, ``21`` -> a time of day; :class:`answers.UserError` else."""
+    """``9:30``, ``09:30``, ``0930``, ``21`` -> a time of day; :class:`Refusal` else."""
     match = _TIME_RE.match(text or "")
     if match:
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         if hour < 24 and minute < 60:
             return dt.time(hour, minute)
-    raise answers.UserError(
+    raise Refusal(
         f"{embeds.escape(embeds.shorten(text, 40))!s} is not a time of day: use HH:MM, 24-hour "
         "(for example 09:00 or 18:30)."
     )
 
 
 def parse_zone(name: str) -> str:
-    """The canonical IANA name for ``name`` (case-insensitive); :class:`answers.UserError` else."""
+    """The canonical IANA name for ``name`` (case-insensitive); :class:`Refusal` else."""
     wanted = (name or "").strip()
     by_lower = {z.lower(): z for z in all_zones()}
     found = by_lower.get(wanted.lower())
     if found is None:
-        raise answers.UserError(
+        raise Refusal(
             f"{embeds.escape(embeds.shorten(wanted, 60))!s} is not a time zone: pick one from "
             "the list, e.g. Asia/Seoul, Europe/London or UTC."
         )
@@ -146,7 +146,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
     @property
     def scheduler(self) -> DigestScheduler:
         if self.bot.digests is None:
-            raise answers.UserError("The digest scheduler is not running; try again shortly.")
+            raise Refusal("The digest scheduler is not running; try again shortly.")
         return self.bot.digests
 
     def _default_zone(self) -> str:
@@ -173,13 +173,13 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
         zone_name = parse_zone(timezone or self._default_zone())
         count = max(1, min(MAX_PAPERS, int(count)))
         if channel.type not in POSTABLE_CHANNELS:
-            raise answers.UserError("Choose a text or announcement channel (or a thread).")
+            raise Refusal("Choose a text or announcement channel (or a thread).")
         cached = channel.resolve()  # the real channel when the guild is cached (gateway)
         guild = interaction.guild
         if cached is not None and guild is not None and guild.me is not None:
             missing = missing_post_permissions(cached, guild.me)
             if missing:
-                raise answers.UserError(
+                raise Refusal(
                     f"I can't post in <#{channel.id}>: I need {', '.join(missing)} there. "
                     "Give me those (or choose another channel) and try again."
                 )
@@ -269,10 +269,10 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
             return
         page = await store.day_papers(day, limit=count)
         messages = digest_messages(day, page.items, total=page.total)
+        first = f"*Preview, only you can see it.* {note or ''}".strip()
         for index, message in enumerate(messages):
-            first = f"*Preview, only you can see it.* {note or ''}".strip()
             await interaction.followup.send(
-                content=first if index == 0 else None,
+                content=first if index == 0 else discord.utils.MISSING,
                 embeds=list(message),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
@@ -285,7 +285,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
         await interaction.response.defer(thinking=True, ephemeral=True)
         settings = await self.bot.store.digest_settings(interaction.guild_id)
         if settings is None:
-            raise answers.UserError("Set the digest up first with `/digest set`.")
+            raise Refusal("Set the digest up first with `/digest set`.")
         result = await self.scheduler.post(interaction.guild_id)
         if result.outcome == "posted" and result.digest_date is not None:
             embed = embeds.note_embed(
@@ -294,7 +294,8 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
                 title="Digest posted",
             )
         elif result.outcome == "failed":
-            embed = embeds.error_embed(result.detail or "Posting failed.", title="Not posted")
+            reason = en.digest_detail(result.detail) if result.detail else "Posting failed."
+            embed = embeds.error_embed(reason, title="Not posted")
         else:
             embed = embeds.note_embed(
                 "Nothing new to post: the newest day was already posted here. "

@@ -15,10 +15,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import answers
+from bot.core.errors import UserError
 from bot.discord_ui import embeds, presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import PERIOD_CHOICES, DateOption, paper_choices
 from bot.discord_ui.replies import reply, reply_error
+from bot.i18n import en
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
@@ -117,11 +119,11 @@ class Papers(commands.Cog):
 
     async def _unknown_paper(self, ref: str) -> discord.Embed:
         """Say the paper is unknown; when the text reads like a title, suggest close matches."""
-        message = f"No paper {embeds.escape(embeds.shorten(ref, 100))!s} in the archive."
+        message = en.unknown_paper(embeds.escape(embeds.shorten(ref, 100)))
         if not answers.looks_like_paper_ref(ref):
             try:
                 found = await answers.search(self.bot.store, ref, limit=5)
-            except answers.UserError:
+            except UserError:
                 found = None
             if found is not None and found.found:
                 lines = [

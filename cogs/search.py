@@ -13,6 +13,7 @@ from bot.core import answers
 from bot.discord_ui import presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import SORT_CHOICES, DateOption
+from bot.discord_ui.replies import Refusal
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
@@ -51,7 +52,7 @@ class Search(commands.Cog):
         text = " ".join(query.split())[:QUERY_MAX]
         sort_name = sort.value if sort is not None else "relevance"
         if not text:
-            raise answers.UserError("Search for what? e.g. `/search query:diffusion`.")
+            raise Refusal("Search for what? e.g. `/search query:diffusion`.")
         answers.check_range(since, until)  # before deferring, so the error stays private
         await interaction.response.defer(thinking=True)
         answer = await answers.search(

@@ -18,15 +18,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.i18n.words import plural
-from storage.ingest.importer import SAMPLE_CREDIT
+from bot.i18n import en
+from bot.i18n.words import ELLIPSIS, one_line, plural, shorten
 from storage.models import Page, Paper, SearchHit, Snippet
 
 if TYPE_CHECKING:
     from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
     from storage.ingest.importer import ImportSummary
 
-ELLIPSIS: Final = "…"
 TITLE_CHARS: Final = 160
 AUTHOR_NAMES: Final = 3
 SNIPPET_CHARS: Final = 220
@@ -45,18 +44,6 @@ HELP_COMMANDS: Final = (
     ("help", "this help"),
     ("quit / exit / Ctrl-D", "leave"),
 )
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
-
-
-def credit_line() -> str:
-    return f"Sample digests: {SAMPLE_CREDIT}; summaries are LLM-written, in Korean."
 
 
 def authors_short(
@@ -123,7 +110,7 @@ def _paper_table(
     table.add_column("arXiv", style="cyan", no_wrap=True)
     table.add_column("Authors", ratio=1, style="dim")
     for index, paper in enumerate(papers, start=offset + 1):
-        title = Text(shorten(paper.title, TITLE_CHARS), style="bold")
+        title = Text(shorten(one_line(paper.title), TITLE_CHARS), style="bold")
         if snippets is not None and snippets[index - offset - 1]:
             title.append("\n")
             title.append_text(snippet_text(snippets[index - offset - 1]))
@@ -148,11 +135,12 @@ def render_day(answer: DayAnswer) -> RenderableType:
         parts.append(
             Text.from_markup(
                 f"[bold]Daily Papers {answer.date.isoformat()}[/] "
-                f"[dim]({answer.date.strftime('%A')})[/]"
+                f"[dim]({en.weekday(answer.date)})[/]"
             )
         )
-    if answer.note:
-        parts.append(_note(answer.note))
+    note = en.note_text(answer)
+    if note:
+        parts.append(_note(note))
     if answer.papers.items:
         parts.append(_paper_table(answer.papers.items, offset=answer.papers.offset))
         parts.append(Text(page_footer(answer.papers), style="dim"))
@@ -161,8 +149,9 @@ def render_day(answer: DayAnswer) -> RenderableType:
 
 def render_top(answer: TopAnswer) -> RenderableType:
     parts: list[RenderableType] = [Text("Top papers", style="bold")]
-    if answer.note:
-        parts.append(_note(answer.note, "dim" if answer.papers.items else "yellow"))
+    note = en.note_text(answer)
+    if note:
+        parts.append(_note(note, "dim" if answer.papers.items else "yellow"))
     if answer.papers.items:
         parts.append(_paper_table(answer.papers.items, offset=answer.papers.offset))
         parts.append(Text(page_footer(answer.papers), style="dim"))
@@ -175,10 +164,11 @@ def render_search(answer: SearchAnswer) -> RenderableType:
     parts: list[RenderableType] = [
         Text.from_markup(f"[bold]Search[/] {escape(answer.query)} [dim](by {answer.sort})[/]")
     ]
-    if answer.note:
-        parts.append(_note(answer.note))
-    for tip in answer.suggestions:
-        parts.append(Text(f"  • {tip}", style="dim"))
+    note = en.note_text(answer)
+    if note:
+        parts.append(_note(note))
+    for tip in answer.tips:
+        parts.append(Text(f"  • {en.search_tip(tip)}", style="dim"))
     if answer.hits.items:
         hits: Sequence[SearchHit] = answer.hits.items
         parts.append(
@@ -194,7 +184,7 @@ def render_search(answer: SearchAnswer) -> RenderableType:
 
 def render_author(answer: AuthorAnswer) -> RenderableType:
     if answer.author is None:
-        parts: list[RenderableType] = [_note(answer.note or "No such author.")]
+        parts: list[RenderableType] = [_note(en.note_text(answer) or "No such author.")]
         return Group(*parts)
     author = answer.author
     profile = answer.profile
@@ -210,8 +200,9 @@ def render_author(answer: AuthorAnswer) -> RenderableType:
             )
             lines.append(f"Co-authors: {names}")
     parts = [Text.from_markup("\n".join(lines))]
-    if answer.note:
-        parts.append(_note(answer.note, "dim"))
+    note = en.note_text(answer)
+    if note:
+        parts.append(_note(note, "dim"))
     if answer.papers.items:
         parts.append(_paper_table(answer.papers.items, offset=answer.papers.offset))
         parts.append(Text(page_footer(answer.papers), style="dim"))
@@ -221,11 +212,8 @@ def render_author(answer: AuthorAnswer) -> RenderableType:
 def render_paper(paper: Paper) -> RenderableType:
     """One paper in full: links, votes, days, authors, media and the Korean summary."""
     lines: list[str] = [f"[bold]{escape(paper.title)}[/]"]
-    links = [f"[link={escape(paper.abs_url)}]{escape(paper.abs_url)}[/link]"]
-    if paper.pdf_url:
-        links.append(escape(paper.pdf_url))
-    if paper.hf_url:
-        links.append(escape(paper.hf_url))
+    urls = [url for _, url in en.paper_links(paper, extras=False)]
+    links = [f"[link={escape(urls[0])}]{escape(urls[0])}[/link]", *map(escape, urls[1:])]
     lines.append(f"[cyan]{escape(paper.arxiv_id)}[/] · [green]{votes_text(paper.votes)} votes[/]")
     lines.append("[dim]" + " · ".join(links) + "[/]")
     if paper.days:
@@ -254,11 +242,12 @@ def render_paper(paper: Paper) -> RenderableType:
     if paper.keywords:
         lines.append("Keywords: " + escape(", ".join(paper.keywords)))
     if paper.ai_summary:
-        lines.append(f"[bold]AI summary[/]: {escape(shorten(paper.ai_summary, BULLET_CHARS))}")
+        summary = shorten(one_line(paper.ai_summary), BULLET_CHARS)
+        lines.append(f"[bold]AI summary[/]: {escape(summary)}")
     if paper.summary:
         lines.append("")
         for bullet in paper.summary:
-            text = escape(shorten(bullet.text, BULLET_CHARS))
+            text = escape(shorten(one_line(bullet.text), BULLET_CHARS))
             label = f"[bold]{escape(bullet.label)}[/]: " if bullet.label else ""
             lines.append(f"• {label}{text}")
     return Panel(
@@ -278,7 +267,7 @@ def render_help() -> RenderableType:
     return Group(
         Text("Commands", style="bold"),
         table,
-        Text(credit_line(), style="dim"),
+        Text(en.SAMPLES_CREDIT, style="dim"),
     )
 
 

@@ -22,9 +22,12 @@ from rich.markup import escape
 
 from bot.console import render as textrender
 from bot.core import answers
-from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer, UserError
+from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
+from bot.core.errors import BadNumber, BadPage, BadUsage, UnknownCommand, UserError
 from bot.core.export import paper_record
-from storage.models import Paper, SearchHit
+from bot.i18n import en
+from bot.i18n.words import one_line, shorten
+from storage.models import Page, Paper, SearchHit
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -37,10 +40,6 @@ COMMANDS: Final = ("today", "day", "top", "paper", "author", "search", "next", "
 QUIT_WORDS: Final = frozenset({"quit", "exit", "q", ":q"})
 
 Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer
-
-
-class UnknownCommand(UserError):
-    """The first word is not a console command."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +83,7 @@ def _int(text: str, what: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise UserError(f"{what} must be a whole number, got {text!r}") from None
+        raise BadNumber(text, what) from None
 
 
 class Session:
@@ -103,7 +102,8 @@ class Session:
         self._last: _LastList | None = None
 
     async def handle(self, line: str) -> Reply:
-        """Answer one command line; raises UserError (or UnknownCommand) for bad input."""
+        """Answer one command line; raises a :class:`~bot.core.errors.UserError` (such as
+        :class:`~bot.core.errors.UnknownCommand`) for bad input."""
         words = _split(line.strip())
         if not words:
             return Reply("message", text="")
@@ -114,7 +114,7 @@ class Session:
             return Reply("help")
         handler = getattr(self, f"_cmd_{name}", None) if name in COMMANDS else None
         if handler is None:
-            raise UnknownCommand(f"Unknown command {words[0]!r}: type `help` for the commands")
+            raise UnknownCommand(words[0])
         return await handler(args)
 
     # ---------------------------------------------------------------- lists
@@ -127,7 +127,7 @@ class Session:
 
     async def _cmd_today(self, args: list[str]) -> Reply:
         if len(args) > 1:
-            raise UserError("Usage: today [N]")
+            raise BadUsage("today")
         count = _int(args[0], "N") if args else self.page_size
 
         def fetch(offset: int) -> Awaitable[Answer]:
@@ -137,7 +137,7 @@ class Session:
 
     async def _cmd_day(self, args: list[str]) -> Reply:
         if not args or len(args) > 2:
-            raise UserError("Usage: day DATE [N], e.g. day 2024-06-13")
+            raise BadUsage("day")
         date = answers.parse_date(args[0])
         count = _int(args[1], "N") if len(args) > 1 else self.page_size
 
@@ -156,7 +156,7 @@ class Session:
             word = rest.pop(0).lower()
             if word in ("since", "from", "until", "to"):
                 if not rest:
-                    raise UserError(f"Usage: top {word} DATE")
+                    raise BadUsage("top", word)
                 date = answers.parse_date(rest.pop(0))
                 if word in ("since", "from"):
                     since = date
@@ -191,7 +191,7 @@ class Session:
             word = rest.pop(0)
             if word in ("--since", "--until", "--sort"):
                 if not rest:
-                    raise UserError(f"Usage: search QUERY {word} VALUE")
+                    raise BadUsage("search", word)
                 options[word[2:]] = rest.pop(0)
             else:
                 words.append(word)
@@ -221,7 +221,7 @@ class Session:
         ref = " ".join(args)
         found = await answers.paper(self.store, ref)
         if found is None:
-            return Reply("paper", None, text=f"No paper {ref!r} in the archive.", ok=False)
+            return Reply("paper", None, text=en.unknown_paper(repr(ref)), ok=False)
         return Reply("paper", found)
 
     # ---------------------------------------------------------------- paging
@@ -249,10 +249,10 @@ class Session:
 
     async def _cmd_page(self, args: list[str]) -> Reply:
         if len(args) != 1:
-            raise UserError("Usage: page N")
+            raise BadUsage("page")
         number = _int(args[0], "N")
         if number < 1:
-            raise UserError("Pages start at 1")
+            raise BadPage(number)
         last = self._last
         return await self._goto((number - 1) * last.limit if last else 0)
 
@@ -285,7 +285,7 @@ def _result(paper: Paper, snippet: str | None = None) -> dict[str, Any]:
     record = paper_record(paper)
     if snippet is None:
         first = paper.summary[0].text if paper.summary else ""
-        snippet = textrender.shorten(first, textrender.SNIPPET_CHARS)
+        snippet = shorten(one_line(first), textrender.SNIPPET_CHARS)
     return {
         "arxiv_id": record["arxiv_id"],
         "title": record["title"],
@@ -313,19 +313,20 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
     if answer is None:
         return None
     data: dict[str, Any] = {"command": reply.kind}
+    page: Page[Any]
     if isinstance(answer, SearchAnswer):
         page = answer.hits
-        results = [_hit(h) for h in page.items]
+        results = [_hit(h) for h in answer.hits.items]
         data.update(
             query=answer.query,
             sort=answer.sort,
             since=_date(answer.since),
             until=_date(answer.until),
-            suggestions=list(answer.suggestions),
+            suggestions=[en.search_tip(tip) for tip in answer.tips],
         )
     else:
         page = answer.papers
-        results = [_result(p) for p in page.items]
+        results = [_result(p) for p in answer.papers.items]
         if isinstance(answer, DayAnswer):
             data.update(
                 date=_date(answer.date),
@@ -352,7 +353,7 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
                     ],
                 )
     data.update(
-        note=answer.note,
+        note=en.note_text(answer),
         total=page.total,
         offset=page.offset,
         limit=page.limit,
@@ -382,7 +383,8 @@ async def run_once(
     try:
         reply = await session.handle(line)
     except UserError as exc:
-        err.print(f"papers-bot: error: {escape(str(exc))}", style="red", highlight=False)
+        message = escape(en.describe_error(exc))
+        err.print(f"papers-bot: error: {message}", style="red", highlight=False)
         return 2
     if as_json:
         data = to_json(reply)
@@ -390,7 +392,7 @@ async def run_once(
             if reply.kind == "help":
                 data = {
                     "commands": [c for c, _ in textrender.HELP_COMMANDS],
-                    "credit": textrender.credit_line(),
+                    "credit": en.SAMPLES_CREDIT,
                 }
             else:
                 if reply.text:
@@ -428,7 +430,7 @@ def _setup_readline() -> Callable[[], None]:
 def banner() -> str:
     return (
         "[bold]papers-bot console[/] · Hugging Face Daily Papers with Korean summaries\n"
-        f"[dim]{escape(textrender.credit_line())}\n"
+        f"[dim]{escape(en.SAMPLES_CREDIT)}\n"
         "Type `help` for the commands, `quit` or Ctrl-D to leave.[/]"
     )
 
@@ -461,7 +463,7 @@ def interactive(
             try:
                 reply = runner.run(session.handle(line))
             except UserError as exc:
-                out.print(escape(str(exc)), style="red", highlight=False)
+                out.print(escape(en.describe_error(exc)), style="red", highlight=False)
                 continue
             except KeyboardInterrupt:
                 out.print("(interrupted)")

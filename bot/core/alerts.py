@@ -12,10 +12,12 @@ alert's position, matches them, and sends one DM listing every new match, groupe
 
 Papers already sent for an alert are never sent again. The deliveries and the new positions are
 recorded only after the DM was sent; a user with no new match gets no DM (their alerts still
-move on). A DM that fails is retried on the next tick, except when Discord answers 403 (the
-user's DMs are closed) or 404: then the user's alerts are paused and they are told the next time
-they use a command (see ``PapersBot.on_app_command_completion``). Time comes from an injected
-clock; tests call :meth:`AlertService.tick` directly and never sleep.
+move on). The DM itself is the :class:`Messenger`'s (the Discord one is
+:class:`bot.discord_ui.alerts.ClientMessenger`): a DM that fails (:class:`DmFailed`) is retried
+on the next tick; when the user cannot be reached (:class:`DmClosed`: DMs closed, or no such
+user), their alerts are paused and they are told the next time they use a command (see
+``PapersBot.on_app_command_completion``). Time comes from an injected clock; tests call
+:meth:`AlertService.tick` directly and never sleep.
 """
 
 from __future__ import annotations
@@ -29,11 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import discord
-
-from bot.core import answers
-from bot.discord_ui import embeds
-from bot.discord_ui.replies import NO_MENTIONS
+from bot.core.errors import EmptyQuery, Wanted
 from storage.models import Alert, FeedBatch
 from storage.text import parse_query
 
@@ -48,25 +46,23 @@ TICK_SECONDS = 30.0
 #: Search results read per keyword alert and tick, at most (pages of 100).
 MAX_SEARCH_RESULTS = 2000
 _SEARCH_PAGE = 100
-#: Papers listed per alert in one DM; the rest are counted.
-MAX_LINES_PER_ALERT = 10
 
 
-class Messenger(Protocol):
-    """Sends a direct message; raises ``discord.HTTPException`` subclasses on failure."""
+def check_keywords(text: str) -> str:
+    """The keywords of a new alert, on one line; :class:`~bot.core.errors.EmptyQuery` when
+    nothing in them is searchable (only punctuation)."""
+    query = " ".join((text or "").split())
+    if parse_query(query).is_empty:
+        raise EmptyQuery(Wanted.ALERT_KEYWORDS)
+    return query
 
-    async def send_dm(self, user_id: int, embeds: Sequence[discord.Embed]) -> None: ...
+
+class DmClosed(Exception):
+    """The user cannot be sent a direct message (DMs closed, or no such user): pause."""
 
 
-class ClientMessenger:
-    """DMs through a discord.py client: open (or reuse) the DM channel, then send."""
-
-    def __init__(self, client: discord.Client) -> None:
-        self.client = client
-
-    async def send_dm(self, user_id: int, embeds: Sequence[discord.Embed]) -> None:
-        channel = await self.client.create_dm(discord.Object(id=user_id))
-        await channel.send(embeds=list(embeds), allowed_mentions=NO_MENTIONS)
+class DmFailed(Exception):
+    """A direct message failed for now (a server error, the network): try again next tick."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +74,14 @@ class AlertMatch:
     paper_ids: tuple[int, ...] = ()
 
 
+class Messenger(Protocol):
+    """Sends a user one direct message listing every new match (newest first per alert)."""
+
+    async def send_alerts(self, user_id: int, matches: Sequence[AlertMatch]) -> None:
+        """Send the DM; raise :class:`DmClosed` or :class:`DmFailed` when it is not sent."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """What one tick did for one user."""
@@ -85,107 +89,6 @@ class Delivery:
     user_id: int
     outcome: str  # "sent", "nothing", "paused", "failed"
     matches: tuple[AlertMatch, ...] = ()
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def alert_label(alert: Alert) -> str:
-    """``“diffusion models”`` or ``author Yejin Choi`` (escaped, one line)."""
-    text = embeds.escape(embeds.shorten(embeds.one_line(alert.query), 80))
-    return f"author {text}" if alert.kind == "author" else f"“{text}”"
-
-
-def alert_choice_name(alert: Alert) -> str:
-    """An autocomplete label for an alert (no markdown there)."""
-    kind = "Author" if alert.kind == "author" else "Keywords"
-    paused = " (paused)" if alert.paused else ""
-    return embeds.choice_name(f"#{alert.id} {kind}: {alert.query}{paused}")
-
-
-def alert_dm_embed(matches: Sequence[AlertMatch]) -> discord.Embed:
-    """One DM: every alert with new papers, each with its papers (numbered, linked, votes)."""
-    total = len({p.arxiv_id for m in matches for p in m.papers})
-    budget = embeds.DESCRIPTION_LIMIT - 80
-    parts: list[str] = []
-    used = 0
-    for index, match in enumerate(matches):
-        count = len(match.papers)
-        header = f"**{alert_label(match.alert)}** · {embeds.plural(count, 'new paper')}"
-        lines = [
-            embeds.paper_line(p, n, day=p.last_day)
-            for n, p in enumerate(match.papers[:MAX_LINES_PER_ALERT], start=1)
-        ]
-        block = [header]
-        for line in lines:
-            if used + len("\n".join([*block, line])) > budget:
-                break
-            block.append(line)
-        hidden = count - (len(block) - 1)
-        if hidden:
-            block.append(f"… and {hidden} more")
-        text = "\n".join(block)
-        if used + len(text) + 2 > budget:
-            parts.append(f"… and {len(matches) - index} more alerts with new papers")
-            break
-        parts.append(text)
-        used += len(text) + 2
-    embed = discord.Embed(
-        title=f"New papers for your alerts ({total})",
-        description="\n\n".join(parts),
-        colour=embeds.COLOUR,
-    )
-    embed.set_footer(text=f"/alerts list · /alerts remove · {embeds.CREDIT}")
-    return embeds.fit(embed)
-
-
-def alert_list_embed(
-    alerts: Sequence[Alert], *, limit: int, note: str | None = None
-) -> discord.Embed:
-    """``/alerts list``: each alert with its number, kind, since when, and paused state."""
-    lines = []
-    for alert in alerts:
-        kind = "👤" if alert.kind == "author" else "🔑"
-        paused = " · **paused**" if alert.paused else ""
-        lines.append(
-            f"`#{alert.id}` {kind} {alert_label(alert)} · since "
-            f"{alert.created_at.date().isoformat()}{paused}"
-        )
-    body = (
-        "\n".join(lines)
-        if lines
-        else ("You have no alerts. `/alerts add keywords:…` or `/alerts add author:…` adds one.")
-    )
-    if note:
-        body = f"*{note}*\n\n{body}"
-    embed = discord.Embed(
-        title=f"Your alerts ({len(alerts)}/{limit})", description=body, colour=embeds.COLOUR
-    )
-    embed.set_footer(text="New papers that match are sent to you by DM when new days are imported.")
-    return embeds.fit(embed)
-
-
-def check_keywords(text: str) -> str:
-    """The keywords of a new alert, one line; :class:`answers.UserError` when nothing in them
-    is searchable (only punctuation)."""
-    query = " ".join((text or "").split())
-    if parse_query(query).is_empty:
-        raise answers.UserError(
-            "Those keywords have nothing to search for: use words in English or Korean "
-            "(e.g. `diffusion`, `확산 모델`)."
-        )
-    return query
-
-
-def paused_notice_embed(count: int) -> discord.Embed:
-    """Told once after a DM bounced: the alerts are kept but paused."""
-    return embeds.note_embed(
-        f"I couldn't send you a direct message (your DMs are closed to me), so your "
-        f"{embeds.plural(count, 'alert')} {'is' if count == 1 else 'are'} paused. Allow direct "
-        "messages from this app (or a server we share), then use `/alerts list` to turn them "
-        "back on.",
-        title="Alerts paused",
-    )
 
 
 # --------------------------------------------------------------------------- the service
@@ -326,13 +229,15 @@ class AlertService:
             await self.store.record_alert_run(ids, {}, upto=upto, at=self.clock())
             return Delivery(user_id, "nothing")
         try:
-            await self.messenger.send_dm(user_id, [alert_dm_embed(found)])
-        except (discord.Forbidden, discord.NotFound) as exc:
-            log.info("User %s: DMs closed (%s); pausing their alerts", user_id, exc)
+            await self.messenger.send_alerts(user_id, found)
+        except DmClosed as exc:
+            reason = exc.__cause__ or exc
+            log.info("User %s: DMs closed (%s); pausing their alerts", user_id, reason)
             await self.store.pause_alerts(user_id, at=self.clock())
             return Delivery(user_id, "paused", found)
-        except (discord.HTTPException, discord.ClientException, OSError) as exc:
-            log.warning("User %s: could not send their alerts (will retry): %s", user_id, exc)
+        except DmFailed as exc:
+            reason = exc.__cause__ or exc
+            log.warning("User %s: could not send their alerts (will retry): %s", user_id, reason)
             return Delivery(user_id, "failed", found)
         deliveries = {m.alert.id: m.paper_ids for m in found}
         await self.store.record_alert_run(ids, deliveries, upto=upto, at=self.clock())

@@ -2,11 +2,12 @@
 
 Every function takes an open store (:mod:`storage.ports`), validates and clamps its input, asks
 the store, and returns a frozen answer dataclass: the data (always as a :class:`Page`, so a
-renderer can say "N in all"), plus a human ``note`` that explains anything surprising (an
-anchored period, a day without a digest, suggestions when nothing matched). Only the rendering
-differs between the terminal and Discord.
+renderer can say "N in all"), plus a typed ``why`` for anything surprising (an anchored
+period, a day without a digest, suggestions when nothing matched), which the front ends put
+into words (:func:`bot.i18n.en.note_text`). Only the rendering differs between the terminal and
+Discord.
 
-Invalid input raises :class:`UserError` with a message meant for the person who typed it.
+Invalid input raises a typed :class:`~bot.core.errors.UserError` (:mod:`bot.core.errors`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import unicodedata
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, get_args
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final, cast, get_args
 
+from bot.core.errors import (
+    DateProblem,
+    EmptyQuery,
+    InvalidDate,
+    ReversedRange,
+    UnknownPeriod,
+    UnknownSort,
+    Wanted,
+)
 from storage.models import (
     Author,
     AuthorProfile,
@@ -38,10 +48,15 @@ __all__ = [
     "PERIODS",
     "SORT_ORDERS",
     "AuthorAnswer",
+    "AuthorNote",
     "DayAnswer",
+    "DayGap",
     "SearchAnswer",
+    "SearchNote",
+    "SearchTip",
+    "TodayGap",
     "TopAnswer",
-    "UserError",
+    "TopNote",
     "anchor_day",
     "author",
     "clamp_count",
@@ -68,7 +83,6 @@ DEFAULT_PERIOD: Final = "week"
 
 SORT_ORDERS: Final[tuple[str, ...]] = get_args(SortOrder)
 
-_WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _URL_RE: Final = re.compile(r"^(?:https?://|www\.|arxiv\.org/|huggingface\.co/)", re.IGNORECASE)
 _PAPER_REF_RE: Final = re.compile(
     r"^(?:arxiv:\s*)?(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE
@@ -78,15 +92,61 @@ _DATE_RE: Final = re.compile(
 )
 
 
-class UserError(ValueError):
-    """Input that cannot be answered; ``str(error)`` is a message meant for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 # --------------------------------------------------------------------------- answers
+
+
+class TodayGap(StrEnum):
+    """Why ``today`` shows another day than today (UTC), or nothing."""
+
+    NO_DATA = "no_data"  # there is no digest at all
+    DATED_AFTER_TODAY = "dated_after_today"  # the newest digest is dated after today
+    WEEKEND = "weekend"  # it is the weekend: none are published
+    NOT_OUT_YET = "not_out_yet"  # today's is not out yet (made at 23:00 UTC)
+    WEEKEND_NOT_OUT_YET = "weekend_not_out_yet"  # none at the weekend, and today's not out yet
+    ARCHIVE_ENDS = "archive_ends"  # none for today and nothing newer: the archive ends there
+
+
+class DayGap(StrEnum):
+    """Why ``day`` shows no papers for the day asked for."""
+
+    NO_DIGEST = "no_digest"  # no digest that day (``before``/``after`` are the nearest)
+    EMPTY_DIGEST = "empty_digest"  # its digest lists no papers
+
+
+class TopNote(StrEnum):
+    """What the range of ``top`` was, and whether anything is in it."""
+
+    RANGE = "range"  # an explicit since/until range
+    RANGE_EMPTY = "range_empty"  # an explicit range with no papers (``latest`` says the newest)
+    ALL_TIME = "all_time"
+    PERIOD = "period"  # the last N days, up to today
+    PERIOD_ANCHORED = "period_anchored"  # the last N days, up to the newest digest (before today)
+    NO_DATA = "no_data"  # there is no digest at all
+
+
+class AuthorNote(StrEnum):
+    """What is surprising about an author answer."""
+
+    NOT_FOUND = "not_found"  # no author by that name (``suggestions`` are near names)
+    SEVERAL = "several"  # more than one author matched; the best one is shown
+
+
+class SearchNote(StrEnum):
+    """What is surprising about a search answer."""
+
+    UNKNOWN_PAPER = "unknown_paper"  # an arXiv id or URL the archive does not have
+    PAST_THE_END = "past_the_end"  # the page asked for is after the last result
+    NO_MATCH = "no_match"  # nothing matched (``tips`` say what to try)
+
+
+class SearchTip(StrEnum):
+    """What to try when a search found nothing."""
+
+    FEWER_WORDS = "fewer_words"
+    ENGLISH_TERM = "english_term"  # titles are in English
+    KOREAN_TERM = "korean_term"  # summaries are in Korean
+    NO_DATE_RANGE = "no_date_range"
+    TITLE_WORDS = "title_words"  # for an unknown paper: words from its title instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +156,13 @@ class DayAnswer:
     ``date`` is the day shown (``None`` when there is nothing to show: an empty store, or a day
     without a digest). ``requested`` is the day asked for (for ``today``: today in UTC).
     ``before``/``after`` are the nearest days with a digest when ``requested`` has none.
+    ``why`` says why the day shown is not the one asked for, or why it shows nothing.
     """
 
     requested: dt.date | None
     date: dt.date | None
     papers: Page[Paper]
-    note: str = ""
+    why: TodayGap | DayGap | None = None
     before: dt.date | None = None
     after: dt.date | None = None
 
@@ -116,15 +177,22 @@ class TopAnswer:
 
     ``period`` is ``"week"``, ``"month"``, ``"year"``, ``"all"`` or ``"custom"`` (explicit
     since/until); ``since``/``until`` are the range actually used (``None`` = open end);
-    ``anchor`` is the day relative periods end on.
+    ``anchor`` is the day relative periods end on; ``latest`` the newest digest day.
+    ``why`` says which kind of range that was (and whether there is any data).
     """
 
     period: str
     since: dt.date | None
     until: dt.date | None
     papers: Page[Paper]
-    note: str = ""
+    why: TopNote
     anchor: dt.date | None = None
+    latest: dt.date | None = None
+
+    @property
+    def days(self) -> int | None:
+        """How many days a relative period covers (``None`` for all time or a custom range)."""
+        return PERIODS.get(self.period)
 
     @property
     def found(self) -> bool:
@@ -147,7 +215,7 @@ class AuthorAnswer:
     papers: Page[Paper]
     matches: tuple[Author, ...] = ()
     suggestions: tuple[Author, ...] = ()
-    note: str = ""
+    why: AuthorNote | None = None
 
     @property
     def found(self) -> bool:
@@ -158,14 +226,28 @@ class AuthorAnswer:
         shown = self.author.id if self.author else None
         return tuple(a for a in self.matches if a.id != shown)
 
+    @property
+    def named_others(self) -> tuple[Author, ...]:
+        """The other matches worth naming (at most :data:`MAX_SUGGESTIONS` - 1, best first)."""
+        return self.matches[1:MAX_SUGGESTIONS]
+
+    @property
+    def unnamed_others(self) -> int:
+        """How many other matches :attr:`named_others` leaves out."""
+        return max(0, len(self.matches) - 1 - len(self.named_others))
+
+    @property
+    def matches_capped(self) -> bool:
+        """Whether the matches stopped at the most asked for (there may be more)."""
+        return len(self.matches) >= MAX_COUNT
+
 
 @dataclass(frozen=True, slots=True)
 class SearchAnswer:
     """Search results.
 
     When the query is an arXiv id or a paper URL that the store knows, ``paper`` is that paper
-    and ``hits`` holds it as the single hit. ``suggestions`` are plain-text tips when nothing
-    matched.
+    and ``hits`` holds it as the single hit. ``tips`` say what to try when nothing matched.
     """
 
     query: str
@@ -174,8 +256,8 @@ class SearchAnswer:
     until: dt.date | None = None
     sort: str = "relevance"
     paper: Paper | None = None
-    suggestions: tuple[str, ...] = field(default_factory=tuple)
-    note: str = ""
+    tips: tuple[SearchTip, ...] = ()
+    why: SearchNote | None = None
 
     @property
     def found(self) -> bool:
@@ -200,28 +282,34 @@ def clamp_offset(offset: int | None) -> int:
 
 
 def parse_date(text: str | dt.date) -> dt.date:
-    """``YYYY-MM-DD`` (also ``/`` or ``.`` separators, or ``YYYYMMDD``) -> date, else UserError."""
+    """``YYYY-MM-DD`` (also ``/`` or ``.`` separators, or ``YYYYMMDD``) -> date, else
+    :class:`~bot.core.errors.InvalidDate`."""
     if isinstance(text, dt.datetime):
         return text.date()
     if isinstance(text, dt.date):
         return text
     match = _DATE_RE.match(text or "")
     if not match:
-        raise UserError(f"Not a date: {text!r} (use YYYY-MM-DD, e.g. 2024-06-13)")
+        raise InvalidDate(text, DateProblem.FORMAT)
     year, month, day_ = (int(g) for g in match.groups() if g is not None)
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise InvalidDate(text, DateProblem.YEAR)
+    if not 1 <= month <= 12:
+        raise InvalidDate(text, DateProblem.MONTH)
     try:
         return dt.date(year, month, day_)
-    except ValueError as exc:
-        raise UserError(f"Not a date: {text!r} ({exc})") from None
+    except ValueError:
+        raise InvalidDate(text, DateProblem.DAY) from None
 
 
 def parse_period(text: str | None) -> str:
-    """A period name for :func:`top` (case-insensitive), else UserError listing the valid ones."""
+    """A period name for :func:`top` (case-insensitive), else
+    :class:`~bot.core.errors.UnknownPeriod` listing the valid ones."""
     if text is None or not text.strip():
         return DEFAULT_PERIOD
     name = text.strip().lower()
     if name not in PERIODS:
-        raise UserError(f"Unknown period {text!r}: use one of {', '.join(PERIODS)}")
+        raise UnknownPeriod(text, tuple(PERIODS))
     return name
 
 
@@ -232,11 +320,9 @@ def looks_like_paper_ref(text: str) -> bool:
 
 
 def check_range(since: dt.date | None, until: dt.date | None) -> None:
-    """Raise :class:`UserError` when ``since`` is after ``until``."""
+    """Raise :class:`~bot.core.errors.ReversedRange` when ``since`` is after ``until``."""
     if since is not None and until is not None and since > until:
-        raise UserError(
-            f"The start date {since} is after the end date {until}: swap them and try again."
-        )
+        raise ReversedRange(since, until)
 
 
 def _utc_today(now: dt.datetime) -> dt.date:
@@ -251,30 +337,8 @@ def anchor_day(now: dt.datetime, latest: dt.date | None) -> dt.date:
     return min(today_, latest) if latest is not None else today_
 
 
-def _weekday(date: dt.date) -> str:
-    return _WEEKDAYS[date.weekday()]
-
-
-def _describe(date: dt.date) -> str:
-    return f"{date.isoformat()} ({_weekday(date)})"
-
-
 def _empty_page(limit: int, offset: int = 0) -> Page:
     return Page(items=(), total=0, offset=offset, limit=limit)
-
-
-def _nearest_text(before: dt.date | None, after: dt.date | None) -> str:
-    parts = []
-    if before is not None:
-        parts.append(f"{_describe(before)} before")
-    if after is not None:
-        parts.append(f"{_describe(after)} after")
-    if not parts:
-        return "There are no digests at all yet."
-    return "Nearest digests: " + " and ".join(parts) + "."
-
-
-_NO_DATA = "No digests yet: import some with `papers-bot import PATH`."
 
 
 # --------------------------------------------------------------------------- answers
@@ -283,40 +347,33 @@ _NO_DATA = "No digests yet: import some with `papers-bot import PATH`."
 async def today(store: Store, count: int, *, now: dt.datetime, offset: int = 0) -> DayAnswer:
     """The newest digest day's papers, by votes.
 
-    When the newest digest is not today's (UTC), the note says which day is shown and why
-    (weekend, not published yet, or the archive ends there).
+    When the newest digest is not today's (UTC), ``why`` says why (weekend, not published yet,
+    or the archive ends there).
     """
     limit, offset = clamp_count(count), clamp_offset(offset)
     today_ = _utc_today(now)
     latest = await store.latest_day()
     if latest is None:
-        return DayAnswer(requested=today_, date=None, papers=_empty_page(limit), note=_NO_DATA)
+        return DayAnswer(today_, None, _empty_page(limit), why=TodayGap.NO_DATA)
     papers = await store.day_papers(latest, limit=limit, offset=offset)
-    return DayAnswer(requested=today_, date=latest, papers=papers, note=_today_note(latest, today_))
+    return DayAnswer(today_, latest, papers, why=_today_gap(latest, today_))
 
 
-def _today_note(latest: dt.date, today_: dt.date) -> str:
-    """Why the newest digest day is shown instead of today (empty when it is today)."""
+def _today_gap(latest: dt.date, today_: dt.date) -> TodayGap | None:
+    """Why the newest digest day is shown instead of today (``None`` when it is today)."""
     gap = (today_ - latest).days
     if gap == 0:
-        return ""
-    shown = f"Showing {_describe(latest)}, the newest digest"
+        return None
     if gap < 0:
-        return f"{shown}; it is dated after today ({today_.isoformat()}, UTC)."
+        return TodayGap.DATED_AFTER_TODAY
     missing_before_today = [latest + dt.timedelta(days=i) for i in range(1, gap)]
     if gap <= 3 and all(d.weekday() >= 5 for d in missing_before_today):
         if today_.weekday() >= 5:
-            return f"{shown}: Daily Papers are not published at weekends."
+            return TodayGap.WEEKEND
         if gap == 1:
-            return (
-                f"{shown}: today's digest ({today_.isoformat()}, UTC) is not out yet; "
-                "digests are made at 23:00 UTC."
-            )
-        return (
-            f"{shown}: there is none at the weekend, and today's ({today_.isoformat()}, UTC) "
-            "is not out yet; digests are made at 23:00 UTC."
-        )
-    return f"{shown}: none yet for {today_.isoformat()} (UTC) and nothing newer in the archive."
+            return TodayGap.NOT_OUT_YET
+        return TodayGap.WEEKEND_NOT_OUT_YET
+    return TodayGap.ARCHIVE_ENDS
 
 
 async def day(store: Store, date: dt.date | str, count: int, *, offset: int = 0) -> DayAnswer:
@@ -329,10 +386,8 @@ async def day(store: Store, date: dt.date | str, count: int, *, offset: int = 0)
     has_digest = bool(await store.days(prefix=date.isoformat(), limit=1))
     before, after = await store.nearest_days(date)
     if has_digest:
-        note = f"The digest for {_describe(date)} lists no papers. " + _nearest_text(before, after)
-        return DayAnswer(date, date, papers, note=note.strip(), before=before, after=after)
-    note = f"No digest for {_describe(date)}. " + _nearest_text(before, after)
-    return DayAnswer(date, None, papers, note=note, before=before, after=after)
+        return DayAnswer(date, date, papers, DayGap.EMPTY_DIGEST, before=before, after=after)
+    return DayAnswer(date, None, papers, DayGap.NO_DIGEST, before=before, after=after)
 
 
 async def top(
@@ -349,7 +404,7 @@ async def top(
 
     Explicit dates win over ``period``. Relative periods (week = last 7 days, month = 30,
     year = 365) end on min(today UTC, newest digest day), so an archive that stopped long ago
-    still gives useful answers; the note says which range that was.
+    still gives useful answers; ``why`` says which range that was.
     """
     limit, offset = clamp_count(count), clamp_offset(offset)
     since = parse_date(since) if since is not None else None
@@ -360,57 +415,36 @@ async def top(
 
     if since is not None or until is not None:
         papers = await store.top_papers(since, until, limit=limit, offset=offset)
-        what = _range_text(since, until)
-        note = f"Most voted papers {what}."
-        if not papers.total:
-            note = f"No papers {what}."
-            if latest is not None:
-                note += f" The newest digest is {latest.isoformat()}."
-        return TopAnswer("custom", since, until, papers, note=note)
+        why = TopNote.RANGE if papers.total else TopNote.RANGE_EMPTY
+        return TopAnswer("custom", since, until, papers, why, latest=latest)
 
     name = parse_period(period)
     days = PERIODS[name]
     if days is None:
         papers = await store.top_papers(None, None, limit=limit, offset=offset)
-        note = "Most voted papers of all time." if papers.total else _NO_DATA
-        return TopAnswer(name, None, None, papers, note=note, anchor=latest)
+        why = TopNote.ALL_TIME if papers.total else TopNote.NO_DATA
+        return TopAnswer(name, None, None, papers, why, anchor=latest, latest=latest)
 
     anchor = anchor_day(now, latest)
     start = anchor - dt.timedelta(days=days - 1)
     papers = await store.top_papers(start, anchor, limit=limit, offset=offset)
-    note = f"Most voted papers of the last {days} days, {start.isoformat()} to {anchor.isoformat()}"
     if latest is None:
-        note = _NO_DATA
+        why = TopNote.NO_DATA
     elif anchor != today_:
-        note += f" (ending on the newest digest, {anchor.isoformat()})."
+        why = TopNote.PERIOD_ANCHORED
     else:
-        note += "."
-    return TopAnswer(name, start, anchor, papers, note=note, anchor=anchor)
-
-
-def _range_text(since: dt.date | None, until: dt.date | None) -> str:
-    if since and until:
-        return f"from {since.isoformat()} to {until.isoformat()}"
-    if since:
-        return f"since {since.isoformat()}"
-    if until:
-        return f"until {until.isoformat()}"
-    return "of all time"
+        why = TopNote.PERIOD
+    return TopAnswer(name, start, anchor, papers, why, anchor=anchor, latest=latest)
 
 
 async def paper(store: Store, ref: str) -> Paper | None:
     """A paper by arXiv id (with or without version), arXiv/HF URL; ``None`` if unknown."""
     ref = (ref or "").strip()
     if not ref:
-        raise UserError("Which paper? Give an arXiv id such as 2406.06523 or a paper URL.")
+        raise EmptyQuery(Wanted.PAPER)
     if ref.lower().startswith("arxiv:"):
         ref = ref[len("arxiv:") :].strip()
     return await store.paper(ref)
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 async def author(
@@ -419,28 +453,24 @@ async def author(
     """The best matching author's profile, the other candidates, or suggestions for none."""
     query = " ".join((name or "").split())
     if not query:
-        raise UserError("Which author? Give a name, e.g. `author Yejin Choi`.")
+        raise EmptyQuery(Wanted.AUTHOR)
     limit, offset = clamp_count(limit), clamp_offset(offset)
     matches = tuple(await store.find_authors(query, limit=MAX_COUNT))
     if not matches:
         suggestions = await _author_suggestions(store, query)
-        note = f"No author named {query!r}."
-        if suggestions:
-            note += " Did you mean: " + ", ".join(a.name for a in suggestions) + "?"
         return AuthorAnswer(
-            query, None, None, _empty_page(limit, offset), suggestions=suggestions, note=note
+            query,
+            None,
+            None,
+            _empty_page(limit, offset),
+            suggestions=suggestions,
+            why=AuthorNote.NOT_FOUND,
         )
     best = matches[0]
     profile = await store.author_profile(best.id, limit=limit, offset=offset)
     papers = profile.papers if profile is not None else _empty_page(limit, offset)
-    note = ""
-    if len(matches) > 1:
-        others = ", ".join(a.name for a in matches[1:MAX_SUGGESTIONS])
-        more = len(matches) - 1 - len(matches[1:MAX_SUGGESTIONS])
-        counted = f"At least {len(matches)}" if len(matches) >= MAX_COUNT else str(len(matches))
-        note = f"{counted} authors match {query!r}; showing {best.name}. Others: {others}"
-        note += f" and {more} more." if more > 0 else "."
-    return AuthorAnswer(query, best, profile, papers, matches=matches, note=note)
+    why = AuthorNote.SEVERAL if len(matches) > 1 else None
+    return AuthorAnswer(query, best, profile, papers, matches=matches, why=why)
 
 
 async def _author_suggestions(store: Store, query: str) -> tuple[Author, ...]:
@@ -478,13 +508,14 @@ async def search(
     """Full-text search over titles, authors and Korean summaries.
 
     An arXiv id or paper URL as the query opens that paper (``answer.paper``). When nothing
-    matches, ``suggestions`` say what to try (fewer words, the other language, no date range).
+    matches, ``tips`` say what to try (fewer words, the other language, no date range).
     """
     text = " ".join((query or "").split())
     if not text:
-        raise UserError("Search for what? e.g. `search diffusion` or `search 확산 모델`.")
+        raise EmptyQuery(Wanted.SEARCH)
     if sort not in SORT_ORDERS:
-        raise UserError(f"Unknown sort {sort!r}: use one of {', '.join(SORT_ORDERS)}")
+        raise UnknownSort(sort, SORT_ORDERS)
+    order = cast(SortOrder, sort)
     since = parse_date(since) if since is not None else None
     until = parse_date(until) if until is not None else None
     check_range(since, until)
@@ -501,26 +532,24 @@ async def search(
             since,
             until,
             sort,
-            note=f"No paper {text!r} in the archive.",
-            suggestions=("Search for words from its title instead.",),
+            tips=(SearchTip.TITLE_WORDS,),
+            why=SearchNote.UNKNOWN_PAPER,
         )
 
-    hits = await store.search(text, since=since, until=until, sort=sort, limit=limit, offset=offset)
+    hits = await store.search(
+        text, since=since, until=until, sort=order, limit=limit, offset=offset
+    )
     if hits.total:
-        note = ""
-        if offset >= hits.total:
-            note = f"Only {hits.total} results; this page is past the end."
-        return SearchAnswer(text, hits, since, until, sort, note=note)
+        why = SearchNote.PAST_THE_END if offset >= hits.total else None
+        return SearchAnswer(text, hits, since, until, sort, why=why)
 
-    tips: list[str] = []
+    tips: list[SearchTip] = []
     if len(text.split()) > 1:
-        tips.append("Use fewer words.")
+        tips.append(SearchTip.FEWER_WORDS)
     if _HANGUL_RE.search(text):
-        tips.append("Try the English term (titles are in English).")
+        tips.append(SearchTip.ENGLISH_TERM)
     else:
-        tips.append("Try the Korean term too (summaries are in Korean).")
+        tips.append(SearchTip.KOREAN_TERM)
     if since is not None or until is not None:
-        tips.append("Remove the date range.")
-    scope = f" {_range_text(since, until)}" if since or until else ""
-    note = f"Nothing matches {text!r}{scope}."
-    return SearchAnswer(text, hits, since, until, sort, suggestions=tuple(tips), note=note)
+        tips.append(SearchTip.NO_DATE_RANGE)
+    return SearchAnswer(text, hits, since, until, sort, tips=tuple(tips), why=SearchNote.NO_MATCH)

@@ -15,9 +15,9 @@ within the grace window retries). A digest day is also posted at most once per s
 
 In flight. A slot found ``sending`` means an earlier process died after it began to send and
 before it recorded the post. The channel's history since then (less :data:`HISTORY_MARGIN`) is
-read for the bot's own post of that day (the Discord poster): when it is there,
+read for the bot's own post of that day (:meth:`Poster.find_sent`): when it is there,
 the post is recorded without sending anything; when it is not (or the history cannot be read:
-``Forbidden``, logged), the digest is posted (at least once beats never), or, past the grace
+:class:`PostFailed`, logged), the digest is posted (at least once beats never), or, past the grace
 window, the slot is skipped as any missed slot is.
 
 Catch-up. On start, and every 10 minutes after, for each server the latest fire time at or
@@ -26,9 +26,14 @@ before now is checked: when its slot is unsettled (never tried, or failed) and i
 before the settings were saved are ignored. So a failed post is retried every 10 minutes until
 the grace window ends, never in a tight loop.
 
-Faults. A deleted channel or a lost permission (``discord.NotFound``/``Forbidden``) is logged and
-recorded on the server's settings (``/digest show``); other servers are not affected. Rate
-limits are waited out by discord.py; nothing here retries in a loop.
+Faults. The :class:`Poster` (the Discord one is :class:`bot.discord_ui.poster.ChannelPoster`)
+raises :class:`PostFailed` saying what went wrong: a deleted channel, a lost permission, another
+refusal. It is logged and recorded on the server's settings (``/digest show``); other servers are
+not affected. Rate limits are waited out by the poster; nothing here retries in a loop.
+
+Words. Nothing here is a sentence: what is recorded (``detail`` of a run, the server's last
+error) is a short code, :meth:`RunDetail.encode` (``forbidden``, ``http_error:503``,
+``missed:...``), which the presentation turns into words (:mod:`bot.i18n.en`).
 
 Time comes from an injected clock, so tests never sleep.
 """
@@ -40,17 +45,15 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest
-from bot.discord_ui.replies import NO_MENTIONS
-from storage.models import FINAL_OUTCOMES, DigestRun, DigestSettings
+from storage.models import FINAL_OUTCOMES, DigestRun, DigestSettings, Paper
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -64,8 +67,6 @@ CATCH_UP_EVERY = dt.timedelta(minutes=10)
 #: An in-flight post is looked for in the channel from this long before it was recorded
 #: (clock skew between this machine and Discord).
 HISTORY_MARGIN = dt.timedelta(minutes=5)
-#: How many messages after that moment are read when looking for it.
-HISTORY_LIMIT = 100
 Outcome = Literal["posted", "skipped", "failed", "settled", "off"]
 
 
@@ -118,92 +119,122 @@ def slot_of(settings: DigestSettings, fire: dt.datetime) -> dt.date:
     return fire.astimezone(zone(settings.timezone)).date()
 
 
-def describe_error(exc: BaseException) -> str:
-    """A short human reason for a failed post (shown to admins)."""
-    if isinstance(exc, discord.NotFound):
-        return (
-            "The digest channel no longer exists (or the bot cannot see it): choose another "
-            "with /digest set"
-        )
-    if isinstance(exc, discord.Forbidden):
-        return (
-            "The bot lost permission to post in the digest channel (it needs View Channel, "
-            "Send Messages and Embed Links)"
-        )
-    if isinstance(exc, discord.HTTPException):
-        return f"Discord refused the post ({exc.status}: {exc.text or exc.__class__.__name__})"
-    return f"Posting failed ({exc.__class__.__name__}: {exc})"
+class PostProblem(StrEnum):
+    """Why a poster could not post (or read back) a digest."""
+
+    CHANNEL_MISSING = "channel_missing"  # deleted, or the bot cannot see it
+    FORBIDDEN = "forbidden"  # a permission is missing
+    REJECTED = "rejected"  # another refusal (``status`` says which)
+    OTHER = "other"  # not an answer from the platform (e.g. the client is closed)
+
+
+class PostFailed(Exception):
+    """A digest could not be posted, or the channel's history could not be read."""
+
+    def __init__(self, problem: PostProblem, status: int | None = None) -> None:
+        super().__init__(problem.value if status is None else f"{problem.value} ({status})")
+        self.problem = problem
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class DigestContent:
+    """What one digest post shows: the ``day``'s top ``papers`` (in order) of ``total``."""
+
+    day: dt.date
+    papers: tuple[Paper, ...]
+    total: int
 
 
 class Poster(Protocol):
-    """Sends the messages of one digest to a channel; returns the message ids."""
+    """Posts one digest in a channel and finds it again; raises :class:`PostFailed`."""
 
-    async def send(self, channel_id: int, messages: Sequence[Sequence[discord.Embed]]) -> list[int]:
-        """Send every message or raise; on failure, what was sent is deleted (best effort)."""
+    async def send(self, channel_id: int, content: DigestContent) -> list[int]:
+        """Post the digest, return the message ids; on failure, what was sent is deleted (best
+        effort) and :class:`PostFailed` raised."""
         ...
 
     async def find_sent(self, channel_id: int, day: dt.date, *, after: dt.datetime) -> list[int]:
         """The ids of the bot's own post of the ``day`` digest sent after ``after``, when it
-        was sent whole; ``[]`` when not. Raises ``discord.HTTPException`` (e.g. ``Forbidden``
-        without Read Message History) when the channel's history cannot be read."""
+        was sent whole; ``[]`` when not. Raises :class:`PostFailed` when the channel's history
+        cannot be read."""
         ...
 
 
-class ChannelPoster:
-    """Posts through discord.py channel objects; ``resolve`` finds the channel by id."""
+class RunCode(StrEnum):
+    """What a run's ``detail`` (or a server's last error) records, as a code."""
 
-    def __init__(
-        self,
-        resolve: Callable[[int], Awaitable[Any]],
-        *,
-        me: Callable[[], int | None] = lambda: None,
-    ) -> None:
-        self.resolve = resolve
-        self.me = me  # the bot's user id (None: unknown, any author counts)
+    CHANNEL_MISSING = "channel_missing"
+    FORBIDDEN = "forbidden"
+    HTTP_ERROR = "http_error"  # with ``status``
+    POST_FAILED = "post_failed"
+    MISSED = "missed"  # with ``fired_at``, ``timezone`` and ``grace``
+    NOTHING_NEW = "nothing_new"
+    #: Only in a :class:`RunResult`: no slot since the settings were saved.
+    NO_SLOT = "no_slot"
+    #: Only in a :class:`RunResult`: an in-flight post was found in the channel's history.
+    FOUND_IN_HISTORY = "found_in_history"
+
+
+_PROBLEM_CODES: dict[PostProblem, RunCode] = {
+    PostProblem.CHANNEL_MISSING: RunCode.CHANNEL_MISSING,
+    PostProblem.FORBIDDEN: RunCode.FORBIDDEN,
+    PostProblem.REJECTED: RunCode.HTTP_ERROR,
+    PostProblem.OTHER: RunCode.POST_FAILED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RunDetail:
+    """A run's detail: its :class:`RunCode` and the values a sentence about it needs.
+
+    Stored as text by :meth:`encode`: the code alone (``forbidden``), ``http_error:<status>``,
+    or ``missed:<grace in seconds>:<time zone>:<fire time, ISO 8601 UTC>`` (the slot's fire time
+    and the grace window then in force, so the words stay right after the settings change).
+    """
+
+    code: RunCode
+    status: int | None = None
+    fired_at: dt.datetime | None = None
+    timezone: str | None = None
+    grace: dt.timedelta | None = None
 
     @classmethod
-    def for_client(cls, client: discord.Client) -> ChannelPoster:
-        async def resolve(channel_id: int) -> Any:
-            return client.get_channel(channel_id) or await client.fetch_channel(channel_id)
+    def for_failure(cls, failed: PostFailed) -> RunDetail:
+        code = _PROBLEM_CODES[failed.problem]
+        return cls(code, status=failed.status if code is RunCode.HTTP_ERROR else None)
 
-        return cls(resolve, me=lambda: client.user.id if client.user else None)
+    def encode(self) -> str:
+        if self.code is RunCode.HTTP_ERROR and self.status is not None:
+            return f"{self.code.value}:{self.status}"
+        if self.code is RunCode.MISSED and self.fired_at and self.timezone and self.grace:
+            fired = self.fired_at.astimezone(dt.UTC).isoformat()
+            return f"{self.code.value}:{int(self.grace.total_seconds())}:{self.timezone}:{fired}"
+        return self.code.value
 
-    async def find_sent(self, channel_id: int, day: dt.date, *, after: dt.datetime) -> list[int]:
-        """Read the channel's history after ``after`` (oldest first) for the bot's own post
-        of ``day``: from its first message to the one carrying the footer marker."""
-        channel = await self.resolve(channel_id)
-        me = self.me()
-        ids: list[int] = []
-        collecting = False
-        async for message in channel.history(limit=HISTORY_LIMIT, after=after, oldest_first=True):
-            if me is not None and getattr(message.author, "id", None) != me:
-                continue
-            message_embeds = list(message.embeds)
-            message_id = int(message.id)
-            if opens_digest(message_embeds, day):
-                collecting, ids = True, [message_id]
-            elif collecting and message_embeds and not message_embeds[0].title:
-                ids.append(message_id)  # a continuation: no title
-            if closes_digest(message_embeds, day):
-                if not ids or ids[-1] != message_id:
-                    ids.append(message_id)
-                return ids
-        return []  # not there, or only partly (its last message never went out)
-
-    async def send(self, channel_id: int, messages: Sequence[Sequence[discord.Embed]]) -> list[int]:
-        channel = await self.resolve(channel_id)
-        sent: list[Any] = []
+    @classmethod
+    def decode(cls, text: str | None) -> RunDetail | None:
+        """The detail :meth:`encode` wrote; ``None`` for no detail or text that is not a code
+        (sentences recorded by older versions)."""
+        name, _, rest = (text or "").partition(":")
         try:
-            for embeds in messages:
-                sent.append(await channel.send(embeds=list(embeds), allowed_mentions=NO_MENTIONS))
-        except BaseException:
-            for message in sent:  # a half-posted digest is not left behind
-                try:
-                    await message.delete()
-                except Exception as exc:
-                    log.debug("Could not delete part of a failed digest: %s", exc)
-            raise
-        return [int(m.id) for m in sent]
+            code = RunCode(name)
+        except ValueError:
+            return None
+        try:
+            if code is RunCode.HTTP_ERROR and rest:
+                return cls(code, status=int(rest))
+            if code is RunCode.MISSED and rest:
+                grace, timezone, fired = rest.split(":", 2)
+                return cls(
+                    code,
+                    fired_at=dt.datetime.fromisoformat(fired),
+                    timezone=timezone,
+                    grace=dt.timedelta(seconds=int(grace)),
+                )
+        except ValueError:
+            return None
+        return None if rest else cls(code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +244,7 @@ class RunResult:
     guild_id: int
     outcome: Outcome
     digest_date: dt.date | None = None
-    detail: str | None = None
+    detail: RunDetail | None = None
 
 
 class DigestScheduler:
@@ -353,9 +384,10 @@ class DigestScheduler:
         for settings in await self.store.all_digest_settings():
             try:
                 results.append(await self.run_due(settings.guild_id))
-            except Exception as exc:
+            except Exception:
                 log.exception("Guild %s: digest catch-up failed", settings.guild_id)
-                results.append(RunResult(settings.guild_id, "failed", detail=str(exc)))
+                detail = RunDetail(RunCode.POST_FAILED)
+                results.append(RunResult(settings.guild_id, "failed", detail=detail))
         return results
 
     async def run_due(self, guild_id: int) -> RunResult:
@@ -366,24 +398,24 @@ class DigestScheduler:
             return RunResult(guild_id, "off")
         fire = last_fire_time(settings, now)
         if fire is None or (settings.updated_at is not None and fire < settings.updated_at):
-            return RunResult(guild_id, "settled", detail="no slot since the settings were saved")
+            return RunResult(guild_id, "settled", detail=RunDetail(RunCode.NO_SLOT))
         slot = slot_of(settings, fire)
         if now - fire > self.grace:
             async with self._lock(guild_id):
                 run = await self.store.digest_run(guild_id, slot)
                 if run is not None and run.outcome in FINAL_OUTCOMES:
-                    return RunResult(guild_id, "settled", run.digest_date, run.detail)
+                    return _settled(run)
                 if run is not None and run.outcome == "sending":
                     found = await self._recover(settings, slot, run)
                     if found is not None:
                         return found
-                local = fire.astimezone(zone(settings.timezone))
-                detail = (
-                    f"Missed: the bot was not running at {local:%Y-%m-%d %H:%M %Z} "
-                    f"and the {self.grace} grace window has passed"
+                detail = RunDetail(
+                    RunCode.MISSED, fired_at=fire, timezone=settings.timezone, grace=self.grace
                 )
-                await self.store.record_digest_run(guild_id, slot, "skipped", at=now, detail=detail)
-                log.info("Guild %s: skipped the %s digest (%s)", guild_id, slot, detail)
+                await self.store.record_digest_run(
+                    guild_id, slot, "skipped", at=now, detail=detail.encode()
+                )
+                log.info("Guild %s: skipped the %s digest (missed %s)", guild_id, slot, fire)
                 return RunResult(guild_id, "skipped", detail=detail)
         return await self.post(guild_id, slot=slot)
 
@@ -395,7 +427,7 @@ class DigestScheduler:
             if slot is not None:
                 run = await self.store.digest_run(guild_id, slot)
                 if run is not None and run.outcome in FINAL_OUTCOMES:
-                    return RunResult(guild_id, "settled", run.digest_date, run.detail)
+                    return _settled(run)
             settings = await self.store.digest_settings(guild_id)
             if settings is None:
                 return RunResult(guild_id, "off")
@@ -405,32 +437,33 @@ class DigestScheduler:
                     return found
             day = await self.store.next_digest_day(guild_id)
             if day is None:
-                detail = "No new digest day since the last post"
+                detail = RunDetail(RunCode.NOTHING_NEW)
                 if slot is not None:
                     await self.store.record_digest_run(
-                        guild_id, slot, "skipped", at=now, detail=detail
+                        guild_id, slot, "skipped", at=now, detail=detail.encode()
                     )
                 log.info("Guild %s: nothing new to post (%s)", guild_id, slot)
                 return RunResult(guild_id, "skipped", detail=detail)
             page = await self.store.day_papers(day, limit=settings.count)
-            messages = digest_messages(day, page.items, total=page.total)
+            content = DigestContent(day, page.items, page.total)
             if slot is not None:
                 await self.store.record_digest_sending(guild_id, slot, day, at=self.clock())
             try:
-                ids = await self.poster.send(settings.channel_id, messages)
-            except (discord.HTTPException, discord.ClientException) as exc:
-                detail = describe_error(exc)
+                ids = await self.poster.send(settings.channel_id, content)
+            except PostFailed as exc:
+                detail = RunDetail.for_failure(exc)
                 log.warning(
                     "Guild %s: could not post the %s digest in channel %s: %s",
                     guild_id,
                     day,
                     settings.channel_id,
-                    exc,
+                    exc.__cause__ or exc,
                 )
-                await self.store.record_digest_error(guild_id, detail, at=now)
+                code = detail.encode()
+                await self.store.record_digest_error(guild_id, code, at=now)  # positional
                 if slot is not None:
                     await self.store.record_digest_run(
-                        guild_id, slot, "failed", at=now, detail=detail
+                        guild_id, slot, "failed", at=now, detail=code
                     )
                 return RunResult(guild_id, "failed", day, detail)
             await self._record_post(settings, day, ids, slot)
@@ -460,14 +493,14 @@ class DigestScheduler:
         after = run.at - HISTORY_MARGIN
         try:
             ids = await self.poster.find_sent(settings.channel_id, day, after=after)
-        except (discord.HTTPException, discord.ClientException) as exc:
+        except PostFailed as exc:
             log.warning(
                 "Guild %s: cannot read channel %s to see whether the %s digest went out before "
                 "a restart (%s); posting it, perhaps a second time",
                 guild_id,
                 settings.channel_id,
                 day,
-                exc,
+                exc.__cause__ or exc,
             )
             return None
         if not ids:
@@ -489,4 +522,9 @@ class DigestScheduler:
             day,
             settings.channel_id,
         )
-        return RunResult(guild_id, "posted", day, "found in the channel's history")
+        return RunResult(guild_id, "posted", day, RunDetail(RunCode.FOUND_IN_HISTORY))
+
+
+def _settled(run: DigestRun) -> RunResult:
+    """A slot already settled: what was recorded for it."""
+    return RunResult(run.guild_id, "settled", run.digest_date, RunDetail.decode(run.detail))

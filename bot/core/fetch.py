@@ -12,7 +12,9 @@ The HTTP sources are asked for the last few days on every run (``days_back``), s
 votes stay current (re-importing a day updates its votes). A day is parsed whole before it is
 imported, and imported in one transaction: nothing half-written reaches the store. Network
 errors, timeouts, 5xx/429 answers and undecodable bodies are logged and retried with exponential
-backoff, a bounded number of times; a 404 means there is no digest for that day.
+backoff, a bounded number of times; a 404 means there is no digest for that day. What happened
+to each day is a typed :class:`FetchOutcome` (``papers-bot fetch`` prints it in words:
+:func:`bot.i18n.en.describe_fetch_outcome`).
 """
 
 from __future__ import annotations
@@ -22,15 +24,15 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.i18n.words import plural
-from storage.ingest.hfapi import ApiDataError, parse_daily_papers
+from storage.ingest.hfapi import parse_daily_papers
 from storage.ingest.parser import DigestError, parse_digest
 from storage.models import WatchedFile
 
@@ -51,8 +53,32 @@ USER_AGENT = "papers-bot (+https://github.com/l-yohai/daily_papers_ko)"
 Progress = Callable[[int, int, str], None]
 
 
+class FetchNote(StrEnum):
+    """Why a source and day imported no papers (the first three are not failures)."""
+
+    NO_PAPERS = "no_papers"  # the day's digest lists no papers
+    NOT_FOUND = "not_found"  # no digest for that day (404)
+    UNCHANGED = "unchanged"  # a watched file touched, not changed
+    HTTP_STATUS = "http_status"  # the source answered ``status`` for ``url`` (not retried)
+    GAVE_UP = "gave_up"  # ``attempts`` attempts failed; ``reason`` is the last failure
+    BAD_RESPONSE = "bad_response"  # the body could not be read (``reason``)
+    NOT_STORED = "not_stored"  # the store could not take the day (``reason``)
+    UNREADABLE = "unreadable"  # a watched file could not be read (``reason``)
+    NOT_A_DIGEST = "not_a_digest"  # a watched file is not a digest (``reason``: the parser's)
+
+
 class FetchError(Exception):
-    """A source could not be read after every attempt."""
+    """A source could not be read: it answered ``status`` for ``url``, or every attempt failed
+    (``attempts``, the last failure's text in ``reason``)."""
+
+    def __init__(
+        self, *, url: str, status: int | None = None, reason: str = "", attempts: int = 0
+    ) -> None:
+        super().__init__(f"HTTP {status} from {url}" if status else f"{reason} ({attempts}x)")
+        self.url = url
+        self.status = status
+        self.reason = reason
+        self.attempts = attempts
 
 
 class _Retry(Exception):
@@ -61,22 +87,29 @@ class _Retry(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FetchOutcome:
-    """One source and day (or one watched file): what was imported, or why not."""
+    """One source and day (or one watched file): what was imported, or (``note``) why not.
+
+    ``reason`` is the technical text of a failure (an exception's message, never a sentence of
+    ours); ``status``, ``url`` and ``attempts`` go with :attr:`FetchNote.HTTP_STATUS` and
+    :attr:`FetchNote.GAVE_UP`.
+    """
 
     source: str
     date: dt.date | None
     ok: bool
     papers: int = 0
     new_papers: int = 0
-    detail: str = ""
+    note: FetchNote | None = None
+    reason: str = ""
+    status: int | None = None
+    url: str = ""
+    attempts: int = 0
 
-    def __str__(self) -> str:
-        day = self.date.isoformat() if self.date else "-"
-        if not self.ok:
-            return f"{day} {self.source}: failed: {self.detail}"
-        if self.papers == 0:
-            return f"{day} {self.source}: {self.detail or 'nothing'}"
-        return f"{day} {self.source}: {plural(self.papers, 'paper')} ({self.new_papers} new)"
+    @classmethod
+    def failed(
+        cls, source: str, date: dt.date | None, note: FetchNote, reason: object = ""
+    ) -> FetchOutcome:
+        return cls(source, date, False, note=note, reason=str(reason))
 
 
 def days_between(since: dt.date, until: dt.date) -> list[dt.date]:
@@ -185,7 +218,7 @@ class Fetcher:
                     if response.status == 429 or response.status >= 500:
                         raise _Retry(f"HTTP {response.status}")
                     if response.status >= 400:
-                        raise FetchError(f"HTTP {response.status} from {url}")
+                        raise FetchError(url=url, status=response.status)
                     return await response.read()
             except FetchError:
                 raise
@@ -206,13 +239,13 @@ class Fetcher:
                 else:
                     log.warning("%s: %s (attempt %d of %d)", url, reason, attempt, self.attempts)
         reason = str(last) or (last.__class__.__name__ if last else "unknown error")
-        raise FetchError(f"{reason} after {self.attempts} attempts")
+        raise FetchError(url=url, reason=reason, attempts=self.attempts)
 
     async def _import(
         self, digest: ParsedDigest, label: str, *, extras: bool = False
     ) -> FetchOutcome:
         if not digest.papers:
-            return FetchOutcome(label, digest.date, True, detail="no papers that day")
+            return FetchOutcome(label, digest.date, True, note=FetchNote.NO_PAPERS)
         if extras:
             result = await self.store.import_api_digest(digest)
         else:
@@ -239,21 +272,36 @@ class Fetcher:
     ) -> FetchOutcome:
         """GET, parse (malformed bodies retried like network errors), import; never raises
         for a bad source."""
-        last = ""
+        last: Exception | None = None
         for attempt in range(1, self.attempts + 1):
             try:
                 body = await self._get(session, url)
             except FetchError as exc:
                 log.warning("%s %s: %s", label, day, exc)
-                return FetchOutcome(label, day, False, detail=str(exc))
+                note = FetchNote.HTTP_STATUS if exc.status else FetchNote.GAVE_UP
+                return FetchOutcome(
+                    label,
+                    day,
+                    False,
+                    note=note,
+                    reason=exc.reason,
+                    status=exc.status,
+                    url=exc.url,
+                    attempts=exc.attempts,
+                )
             if body is None:
-                return FetchOutcome(label, day, True, detail="no digest for that day (404)")
+                return FetchOutcome(label, day, True, note=FetchNote.NOT_FOUND)
             try:
                 digest = parse(body)
             except (ValueError, UnicodeDecodeError) as exc:  # JSON, ApiDataError, DigestError
-                last = f"bad response: {exc}"
+                last = exc
                 log.warning(
-                    "%s %s: %s (attempt %d of %d)", label, day, last, attempt, self.attempts
+                    "%s %s: bad response: %s (attempt %d of %d)",
+                    label,
+                    day,
+                    exc,
+                    attempt,
+                    self.attempts,
                 )
                 if attempt < self.attempts:
                     await self.sleep(self.backoff * 2 ** (attempt - 1))
@@ -262,8 +310,8 @@ class Fetcher:
                 return await self._import(digest, label, extras=extras)
             except Exception as exc:
                 log.exception("%s %s: could not store the day", label, day)
-                return FetchOutcome(label, day, False, detail=f"could not store: {exc}")
-        return FetchOutcome(label, day, False, detail=last)
+                return FetchOutcome.failed(label, day, FetchNote.NOT_STORED, exc)
+        return FetchOutcome.failed(label, day, FetchNote.BAD_RESPONSE, last or "")
 
     async def fetch_hf_day(self, session: aiohttp.ClientSession, day: dt.date) -> FetchOutcome:
         """One day of the Hugging Face daily papers API."""
@@ -313,7 +361,7 @@ class Fetcher:
             try:
                 stat = path.stat()
             except OSError as exc:
-                outcomes.append(FetchOutcome(key, None, False, detail=str(exc)))
+                outcomes.append(FetchOutcome.failed(key, None, FetchNote.UNREADABLE, exc))
                 continue
             seen = known.get(key)
             if seen is not None and (seen.mtime_ns, seen.size) == (stat.st_mtime_ns, stat.st_size):
@@ -329,19 +377,19 @@ class Fetcher:
         try:
             data = await asyncio.to_thread(path.read_bytes)
         except OSError as exc:
-            return FetchOutcome(key, None, False, detail=f"cannot read: {exc}")
+            return FetchOutcome.failed(key, None, FetchNote.UNREADABLE, exc)
         digest_hash = hashlib.sha256(data).hexdigest()
         record = WatchedFile(key, mtime_ns, size, digest_hash)
         if seen is not None and seen.sha256 == digest_hash:  # touched, not changed
             await self.store.record_watched_file(record, at=self.clock())
-            return FetchOutcome(key, None, True, detail="unchanged")
+            return FetchOutcome(key, None, True, note=FetchNote.UNCHANGED)
         try:
             digest = parse_digest(data.decode("utf-8-sig"), key)
         except (DigestError, UnicodeDecodeError) as exc:
             log.warning("%s: not imported: %s", key, exc)
             # Remembered, so it is read again only once it changes (not on every run).
             await self.store.record_watched_file(record, at=self.clock())
-            return FetchOutcome(key, None, False, detail=str(exc))
+            return FetchOutcome.failed(key, None, FetchNote.NOT_A_DIGEST, exc)
         outcome = await self._import(digest, key)
         await self.store.record_watched_file(record, at=self.clock())
         return outcome
@@ -361,16 +409,11 @@ def fetch_job_for(
     return job
 
 
-def failed(outcomes: Iterable[FetchOutcome]) -> list[FetchOutcome]:
-    return [o for o in outcomes if not o.ok]
-
-
 __all__ = [
-    "ApiDataError",
     "FetchError",
+    "FetchNote",
     "FetchOutcome",
     "Fetcher",
     "days_between",
-    "failed",
     "fetch_job_for",
 ]

@@ -21,7 +21,9 @@ What is understood:
 A topic is searched (``answers.search`` with the time as since/until); no topic but a time
 gives the day (``answers.today``/``answers.day``) or the top papers (``answers.top``); an author
 gives the author card (``answers.author``; the period is applied when ``answers.author`` takes
-one, otherwise the reading says it was ignored). ``help`` (or nothing) asks for the guide.
+one, otherwise :attr:`Answered.period_ignored` says it was ignored). ``help`` (or nothing) asks
+for the guide. How a question was read, and the guide, are put into words by the front ends
+(:func:`bot.i18n.en.reading`, :data:`bot.i18n.en.GUIDE`).
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ import inspect
 import logging
 import re
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Final, Literal
 
 from bot.core import answers
 from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
+from bot.core.errors import InvalidDate
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -42,14 +46,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "GUIDE",
     "Answer",
     "Answered",
+    "Ignored",
     "Question",
+    "When",
+    "WhyIgnored",
     "ask",
     "execute",
     "parse_question",
-    "reading",
 ]
 
 Kind = Literal["help", "search", "today", "day", "top", "author"]
@@ -61,37 +66,53 @@ SEARCH_PER_PAGE: Final = 5
 MAX_TEXT: Final = 500
 TOPIC_MAX: Final = 200
 
-GUIDE: Final = (
-    "Ask in plain words, in English or Korean, and I answer like the commands do:\n"
-    "• `diffusion video yesterday`: search, on one day\n"
-    "• `이번 주 에이전트 논문 top 5`: search this week, 5 per page\n"
-    "• `papers by Yejin Choi` or `Yejin Choi 논문`: an author's papers\n"
-    "• `this week` / `이번 달` / `2025-05-08`: the top papers of a period, or one day\n"
-    "Time words: today, yesterday, this week, this month, last week (오늘, 어제, 이번 주, "
-    "이번 달, 지난주) or a date YYYY-MM-DD. How many: `top 5`, `상위 5`, `5개`.\n"
-    "In a server, mention me with the question; anywhere, use `/ask`. `/help` lists every "
-    "command."
-)
-
 _HELP_WORDS: Final = frozenset(
     {"help", "/help", "?", "h", "commands", "도움", "도움말", "사용법", "명령어"}
 )
 
+
+class When(StrEnum):
+    """A time word as understood (the value is its English spelling)."""
+
+    TODAY = "today"
+    YESTERDAY = "yesterday"
+    THIS_WEEK = "this week"
+    THIS_MONTH = "this month"
+    LAST_WEEK = "last week"
+    LAST_MONTH = "last month"
+
+
+class WhyIgnored(StrEnum):
+    """Why words that read as a time were not used as one."""
+
+    NOT_A_DATE = "not_a_date"  # shaped like a date, but no such day
+    OUT_OF_RANGE = "out_of_range"  # the time word falls outside the calendar
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """Words understood but not used (``why`` is ``None`` for a second time or a topic next to
+    an author)."""
+
+    text: str
+    why: WhyIgnored | None = None
+
+
 #: Optional Korean particles after a time word (이번 주에, 오늘의, 어제부터).
 _KO_TAIL: Final = r"(?:에는|에|의|은|는|부터|까지)?"
-_TIME_WORDS: Final[tuple[tuple[str, str], ...]] = (
-    (r"this\s+week", "this week"),
-    (r"this\s+month", "this month"),
-    (r"last\s+week", "last week"),
-    (r"last\s+month", "last month"),
-    (r"today(?:'s)?", "today"),
-    (r"yesterday(?:'s)?", "yesterday"),
-    (rf"이번\s*주{_KO_TAIL}", "this week"),
-    (rf"이번\s*달{_KO_TAIL}", "this month"),
-    (rf"지난\s*주{_KO_TAIL}", "last week"),
-    (rf"지난\s*달{_KO_TAIL}", "last month"),
-    (rf"오늘{_KO_TAIL}", "today"),
-    (rf"어제{_KO_TAIL}", "yesterday"),
+_TIME_WORDS: Final[tuple[tuple[str, When], ...]] = (
+    (r"this\s+week", When.THIS_WEEK),
+    (r"this\s+month", When.THIS_MONTH),
+    (r"last\s+week", When.LAST_WEEK),
+    (r"last\s+month", When.LAST_MONTH),
+    (r"today(?:'s)?", When.TODAY),
+    (r"yesterday(?:'s)?", When.YESTERDAY),
+    (rf"이번\s*주{_KO_TAIL}", When.THIS_WEEK),
+    (rf"이번\s*달{_KO_TAIL}", When.THIS_MONTH),
+    (rf"지난\s*주{_KO_TAIL}", When.LAST_WEEK),
+    (rf"지난\s*달{_KO_TAIL}", When.LAST_MONTH),
+    (rf"오늘{_KO_TAIL}", When.TODAY),
+    (rf"어제{_KO_TAIL}", When.YESTERDAY),
 )
 _DATE: Final = r"\d{4}-\d{1,2}-\d{1,2}"
 _TIME_RE: Final = re.compile(
@@ -107,7 +128,6 @@ _COUNT_RE: Final = re.compile(
     re.IGNORECASE,
 )
 _ABOUT_KO_RE: Final = re.compile(r"(?<=\S)\s*(?:에\s*(?:대한|관한)|관련(?:된)?)(?!\w)")
-_BY_RE: Final = re.compile(r"(?<!\w)by\s+", re.IGNORECASE)
 #: Words that end an author name after "by" (the topic may follow them).
 _BY_STOP: Final = frozenset({"about", "on", "regarding", "in", "with", "관련", "논문", "papers"})
 _NAME_WORD_RE: Final = re.compile(r"^[^\W\d_][\w'’.\-]*$")
@@ -182,12 +202,12 @@ class Question:
     topic: str = ""
     author: str = ""
     count: int | None = None
-    when: str | None = None
+    when: When | None = None
     since: dt.date | None = None
     until: dt.date | None = None
     period: str | None = None
     author_guess: bool = False
-    ignored: tuple[str, ...] = ()
+    ignored: tuple[Ignored, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,10 +223,6 @@ class Answered:
     answer: Answer | None
     period_ignored: bool = False
 
-    @property
-    def reading(self) -> str:
-        return reading(self.question, period_ignored=self.period_ignored)
-
 
 # --------------------------------------------------------------------------- parsing
 
@@ -215,31 +231,29 @@ def _clean_word(word: str) -> str:
     return word.strip(_PUNCT)
 
 
-def _ranges(when: str, anchor: dt.date) -> tuple[dt.date, dt.date, str | None]:
+def _ranges(when: When, anchor: dt.date) -> tuple[dt.date, dt.date, str | None]:
     """``(since, until, top period)`` of a time word, ending on ``anchor``."""
     one = dt.timedelta(days=1)
     week = answers.PERIODS["week"] or 7
     month = answers.PERIODS["month"] or 30
-    if when == "today":
+    if when is When.TODAY:
         return anchor, anchor, None
-    if when == "yesterday":
+    if when is When.YESTERDAY:
         return anchor - one, anchor - one, None
-    if when == "this week":
+    if when is When.THIS_WEEK:
         return anchor - (week - 1) * one, anchor, "week"
-    if when == "this month":
+    if when is When.THIS_MONTH:
         return anchor - (month - 1) * one, anchor, "month"
-    if when == "last week":
+    if when is When.LAST_WEEK:
         return anchor - (2 * week - 1) * one, anchor - week * one, None
-    if when == "last month":
-        return anchor - (2 * month - 1) * one, anchor - month * one, None
-    raise ValueError(f"unknown time word {when!r}")  # pragma: no cover - internal
+    return anchor - (2 * month - 1) * one, anchor - month * one, None
 
 
 def _take_time(
-    text: str, anchor: dt.date, ignored: list[str]
-) -> tuple[str, str | None, dt.date | None, dt.date | None, str | None]:
+    text: str, anchor: dt.date, ignored: list[Ignored]
+) -> tuple[str, When | None, dt.date | None, dt.date | None, str | None]:
     """Remove every time expression; the first one that reads as a time is the one used."""
-    when: str | None = None
+    when: When | None = None
     since = until = None
     period: str | None = None
     found = False
@@ -250,23 +264,23 @@ def _take_time(
         if match.group("date"):
             try:
                 date = answers.parse_date(raw)
-            except answers.UserError:
-                ignored.append(f"{raw} (not a date)")
+            except InvalidDate:
+                ignored.append(Ignored(raw, WhyIgnored.NOT_A_DATE))
                 return " "
             if found:
-                ignored.append(raw)
+                ignored.append(Ignored(raw))
                 return " "
             found, when, since, until = True, None, date, date
             return " "
         index = next(i for i in range(len(_TIME_WORDS)) if match.group(f"t{i}"))
         if found:
-            ignored.append(raw)
+            ignored.append(Ignored(raw))
             return " "
         found, when = True, _TIME_WORDS[index][1]
         try:
             since, until, period = _ranges(when, anchor)
         except OverflowError:
-            ignored.append(f"{raw} (out of range)")
+            ignored.append(Ignored(raw, WhyIgnored.OUT_OF_RANGE))
             found, when, since, until, period = False, None, None, None, None
         return " "
 
@@ -274,14 +288,14 @@ def _take_time(
     return rest, when, since, until, period
 
 
-def _take_count(text: str, ignored: list[str]) -> tuple[str, int | None]:
+def _take_count(text: str, ignored: list[Ignored]) -> tuple[str, int | None]:
     count: int | None = None
 
     def take(match: re.Match[str]) -> str:
         nonlocal count
         number = match.group("a") or match.group("b") or match.group("c")
         if count is not None:
-            ignored.append(match.group(0))
+            ignored.append(Ignored(match.group(0)))
         else:
             count = answers.clamp_count(int(number))
         return " "
@@ -347,7 +361,7 @@ def _parse(text: str, today: dt.date) -> Question:
     if answers.looks_like_paper_ref(text):
         return Question("search", text=text, topic=text[:TOPIC_MAX])
 
-    ignored: list[str] = []
+    ignored: list[Ignored] = []
     rest, when, since, until, period = _take_time(text, today, ignored)
     rest, count = _take_count(rest, ignored)
     rest = _ABOUT_KO_RE.sub(" ", rest)
@@ -359,7 +373,7 @@ def _parse(text: str, today: dt.date) -> Question:
 
     if author:
         if topic:
-            ignored.append(topic)
+            ignored.append(Ignored(topic))
         return Question(
             "author",
             author=author[:TOPIC_MAX],
@@ -370,7 +384,7 @@ def _parse(text: str, today: dt.date) -> Question:
         )
     if topic:
         return Question("search", topic=topic, ignored=tuple(ignored), **common)  # type: ignore[arg-type]
-    if when == "today":
+    if when is When.TODAY:
         return Question("today", ignored=tuple(ignored), **common)  # type: ignore[arg-type]
     if since is not None and since == until:
         return Question("day", ignored=tuple(ignored), **common)  # type: ignore[arg-type]
@@ -395,8 +409,8 @@ async def execute(
 ) -> Answered:
     """Answer ``question`` with :mod:`bot.core.answers`, exactly as the matching command would.
 
-    Raises :class:`answers.UserError` like the commands do (e.g. a range that ends before it
-    starts cannot happen here, but an empty query can).
+    Raises :class:`~bot.core.errors.UserError` like the commands do (e.g. a range that ends
+    before it starts cannot happen here, but an empty query can).
     """
     count = question.count
     if question.kind == "help":
@@ -449,49 +463,3 @@ async def ask(
     anchor = answers.anchor_day(now, await store.latest_day())
     question = parse_question(text, today=anchor)
     return await execute(store, question, now=now, search_per_page=search_per_page)
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _span(question: Question) -> str:
-    since, until, when = question.since, question.until, question.when
-    if since is None or until is None:
-        return ""
-    text = f"on {since}" if since == until else f"from {since} to {until}"
-    return f"{text} ({when})" if when else text
-
-
-def reading(question: Question, *, period_ignored: bool = False) -> str:
-    """How the question was read, e.g. ``Read as: search 'diffusion video' on 2025-05-08
-    (yesterday)``."""
-    kind = question.kind
-    span = _span(question)
-    if kind == "help":
-        return "Read as: help"
-    if kind == "search":
-        text = f"search '{question.topic}'" + (f" {span}" if span else "")
-    elif kind == "today":
-        text = "today's papers (the newest digest)"
-    elif kind == "day":
-        text = f"the papers {span}"
-    elif kind == "top":
-        if question.period is not None:
-            days = answers.PERIODS[question.period]
-            text = f"top papers of {question.when} (the last {days} days)"
-        elif question.since is not None:
-            text = f"top papers {span}"
-        else:
-            text = f"top papers of the last {answers.PERIODS[answers.DEFAULT_PERIOD]} days"
-    else:
-        text = f"papers by {question.author}"
-        if span and not period_ignored:
-            text += f" {span}"
-    if question.count is not None:
-        text += f", top {question.count}"
-    if period_ignored:
-        what = question.when or (str(question.since) if question.since else "the period")
-        text += f"; {what} ignored (an author card covers every day)"
-    if question.ignored:
-        text += "; ignored: " + ", ".join(f"'{w}'" for w in question.ignored)
-    return f"Read as: {text}"

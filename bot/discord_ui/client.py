@@ -20,9 +20,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import answers
+from bot.core.errors import UserError
 from bot.discord_ui import embeds
-from bot.discord_ui.replies import NO_MENTIONS, reply_error
+from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply_error
+from bot.i18n import en
+from storage.errors import AlertError
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -93,11 +95,13 @@ def expected_error_message(error: BaseException) -> str | None:
     """A message for the user when ``error`` is an expected failure, else ``None``."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    if isinstance(error, answers.UserError):
+    if isinstance(error, Refusal):
         return error.message
+    if isinstance(error, UserError | AlertError):
+        return en.describe_error(error)
     if isinstance(error, app_commands.TransformerError):
-        if isinstance(error.__cause__, answers.UserError):
-            return error.__cause__.message
+        if isinstance(error.__cause__, UserError):
+            return en.describe_error(error.__cause__)
         return f"Could not read {error.value!r} for this option."
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try again in {error.retry_after:.0f} seconds."
@@ -137,7 +141,8 @@ def owner_only() -> Callable[[F], F]:
 class PapersTree(app_commands.CommandTree["PapersBot"]):
     """The command tree, with the one global error handler.
 
-    Expected failures (:class:`answers.UserError`, a bad option, a failed check) get a clear
+    Expected failures (a core :class:`~bot.core.errors.UserError` or alert error, a
+    :class:`~bot.discord_ui.replies.Refusal`, a bad option, a failed check) get a clear
     ephemeral message; anything else is logged with the command name and its options, and the
     user gets a short apology: never silence.
     """
@@ -222,8 +227,9 @@ class PapersBot(commands.Bot):
 
     async def start_scheduler(self) -> None:
         """Start the daily digest scheduler (and the fetch job when sources are configured)."""
-        from bot.core.digests import ChannelPoster, DigestScheduler
+        from bot.core.digests import DigestScheduler
         from bot.core.fetch import fetch_job_for
+        from bot.discord_ui.poster import ChannelPoster
 
         fetch = fetch_job_for(self.config, self.store, clock=self.now)
         interval = None
@@ -243,7 +249,8 @@ class PapersBot(commands.Bot):
 
     async def start_alerts(self) -> None:
         """Start the alerts watcher: new imports are matched and DMed within a tick."""
-        from bot.core.alerts import AlertService, ClientMessenger
+        from bot.core.alerts import AlertService
+        from bot.discord_ui.alerts import ClientMessenger
 
         self.alerts = AlertService(
             store=self.store, messenger=ClientMessenger(self), clock=self.now
@@ -261,7 +268,7 @@ class PapersBot(commands.Bot):
             count = await self.store.take_pause_notice(interaction.user.id)
             if not count:
                 return
-            from bot.core.alerts import paused_notice_embed
+            from bot.discord_ui.alerts import paused_notice_embed
 
             await reply_error(interaction, paused_notice_embed(count))
         except Exception:

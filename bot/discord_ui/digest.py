@@ -4,10 +4,10 @@ A digest post is one or more messages, each a list of embeds within Discord's li
 10 embeds and 6,000 characters per message, 4,096 per description). Every paper is one block:
 rank, linked title, votes, one or two lines of summary, and links. Blocks are never split.
 
-A post can be recognised later in the channel's history (:meth:`bot.core.digests.ChannelPoster.
-find_sent`): its first embed links to the day on Hugging Face (:func:`day_url`) and its last
-embed's footer starts with :func:`digest_marker` (``Daily Papers digest · 2024-06-13``), so a
-post whose footer is there was sent whole.
+A post can be recognised later in the channel's history
+(:meth:`bot.discord_ui.poster.ChannelPoster.find_sent`): its first embed links to the day on
+Hugging Face (:func:`day_url`) and its last embed's footer starts with :func:`digest_marker`
+(``Daily Papers digest · 2024-06-13``), so a post whose footer is there was sent whole.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import discord
 
 from bot.discord_ui import embeds
 from bot.discord_ui.embeds import ELLIPSIS, escape, format_votes, link, one_line, shorten
+from bot.i18n import en
 from storage.models import DigestPost, DigestRun, DigestSettings, Paper
 
 EMBEDS_PER_MESSAGE = 10
@@ -49,13 +50,9 @@ def paper_block(paper: Paper, rank: int, day: dt.date) -> str:
     summary = summary_line(paper)
     if summary:
         lines.append(summary)
-    links = []
-    if paper.pdf_url:
-        links.append(f"[PDF]({paper.pdf_url})")
-    if paper.hf_url:
-        links.append(f"[Hugging Face]({paper.hf_url})")
+    links = embeds.link_row(paper, abstract=False, extras=False)
     if links:
-        lines.append(" · ".join(links))
+        lines.append(links)
     return "\n".join(lines)
 
 
@@ -182,7 +179,11 @@ def settings_embed(
             inline=False,
         )
     if last_run is not None and last_run.outcome != "posted":
-        detail = escape(shorten(one_line(last_run.detail or ""), 300)) or ELLIPSIS
+        if last_run.outcome == "sending" and last_run.digest_date is not None:
+            text = en.sending_digest(last_run.digest_date)
+        else:
+            text = en.recorded_detail(last_run.detail)
+        detail = escape(shorten(one_line(text), 300)) or ELLIPSIS
         embed.add_field(
             name=f"Last run ({last_run.slot.isoformat()}): {last_run.outcome}",
             value=detail,
@@ -191,7 +192,7 @@ def settings_embed(
     if settings.last_error:
         embed.add_field(
             name="Last error",
-            value=f"{escape(shorten(one_line(settings.last_error), 600))}\n"
+            value=f"{escape(shorten(one_line(en.recorded_detail(settings.last_error)), 600))}\n"
             f"{_when(settings.last_error_at, tz)}",
             inline=False,
         )

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.i18n.words import plural
+from bot.i18n import en
+from bot.i18n.words import ELLIPSIS, one_line, plural, shorten
 from storage.models import (
     AuthorProfile,
     Bullet,
-    DaySummary,
     Page,
     Paper,
     SearchHit,
@@ -38,37 +38,16 @@ TOTAL_LIMIT = 6000
 #: Choice names and values in autocomplete are limited to 100 characters.
 CHOICE_LIMIT = 100
 
-ELLIPSIS = "…"
-
 COLOUR = discord.Colour(0xFFD21E)  # the Hugging Face yellow
 ERROR_COLOUR = discord.Colour.red()
 NOTE_COLOUR = discord.Colour.light_grey()
 
-SOURCE_NAME = "l-yohai/daily_papers_ko"
-SOURCE_URL = "https://github.com/l-yohai/daily_papers_ko"
-LICENCE_NAME = "CC BY-NC 4.0"
-LICENCE_URL = "https://creativecommons.org/licenses/by-nc/4.0/"
-CREDIT = f"Summaries: {SOURCE_NAME} ({LICENCE_NAME})"
+CREDIT = en.CREDIT
 
 _LINE_START_RE = re.compile(r"^(\s*)(?:([#>\-+])|(\d+)\.)", re.MULTILINE)
 
 
 # -- text helpers -------------------------------------------------------------------------
-
-
-def shorten(text: str, limit: int, *, placeholder: str = ELLIPSIS) -> str:
-    """Cut ``text`` to at most ``limit`` characters, ending in ``placeholder`` when cut."""
-    if limit <= 0:
-        return ""
-    if len(text) <= limit:
-        return text
-    if limit <= len(placeholder):
-        return placeholder[:limit]
-    cut = text[: limit - len(placeholder)].rstrip()
-    # A lone trailing backslash would escape the ellipsis; drop it.
-    if cut.endswith("\\") and not cut.endswith("\\\\"):
-        cut = cut[:-1]
-    return cut + placeholder
 
 
 def escape(text: str) -> str:
@@ -89,24 +68,19 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return f"{indent}\\{symbol}" if symbol else f"{indent}{number}\\."
 
 
-def one_line(text: str) -> str:
-    """Collapse whitespace (newlines included) to single spaces."""
-    return " ".join(text.split())
-
-
 def link(text: str, url: str | None, *, limit: int = 200) -> str:
     """A masked link ``[text](url)`` with the text escaped and shortened; plain text without url."""
     shown = escape(shorten(one_line(text), limit))
     if not url:
         return shown
-    return f"[{shown}]({url.replace(')', '%29').replace(' ', '%20')})"
+    return f"[{shown}]({_safe_url(url)})"
 
 
 def format_date(day: dt.date | None) -> str:
     """``2024-06-13 (Thu)``; an em dash for no date."""
     if day is None:
         return "—"
-    return f"{day.isoformat()} ({day.strftime('%a')})"
+    return f"{day.isoformat()} ({en.weekday(day)[:3]})"
 
 
 def format_votes(votes: int | None) -> str:
@@ -210,6 +184,12 @@ def _safe_url(url: str) -> str:
     return url.replace(")", "%29").replace(" ", "%20")
 
 
+def link_row(paper: Paper, *, abstract: bool = True, extras: bool = True) -> str:
+    """``[Abstract](…) · [PDF](…) · [Hugging Face](…)`` and more (:func:`en.paper_links`)."""
+    links = en.paper_links(paper, abstract=abstract, extras=extras)
+    return " · ".join(f"[{label}]({_safe_url(url)})" for label, url in links)
+
+
 # -- limits ----------------------------------------------------------------------------------
 
 
@@ -285,17 +265,7 @@ def paper_embed(paper: Paper, *, note: str | None = None) -> discord.Embed:
     embed.add_field(name="Votes", value=format_votes(paper.votes), inline=True)
     label = "Appeared" if len(paper.days) <= 1 else f"Appeared ({len(paper.days)} days)"
     embed.add_field(name=label, value=days_text(paper), inline=True)
-    links = [f"[Abstract]({paper.abs_url})"]
-    if paper.pdf_url:
-        links.append(f"[PDF]({paper.pdf_url})")
-    if paper.hf_url:
-        links.append(f"[Hugging Face]({paper.hf_url})")
-    if paper.github_repo:
-        stars = f" ★ {paper.github_stars:,}" if paper.github_stars is not None else ""
-        links.append(f"[GitHub{stars}]({_safe_url(paper.github_repo)})")
-    if paper.project_page:
-        links.append(f"[Project page]({_safe_url(paper.project_page)})")
-    embed.add_field(name="Links", value=" · ".join(links), inline=True)
+    embed.add_field(name="Links", value=link_row(paper), inline=True)
     if paper.ai_summary:
         embed.add_field(
             name="AI summary (Hugging Face)",
@@ -498,26 +468,6 @@ def author_embed(profile: AuthorProfile) -> discord.Embed:
     return fit(embed)
 
 
-def author_choices_embed(name: str, count: int) -> discord.Embed:
-    """Several authors match: ask the user to pick one from the menu."""
-    text = (
-        f"{plural(count, 'author')} match **{escape(shorten(one_line(name), 100))}**. "
-        "Pick one from the menu below."
-    )
-    return fit(_embed(title="Which author?", description=text))
-
-
-# -- days ------------------------------------------------------------------------------------
-
-
-def days_embed(days: Sequence[DaySummary], total: int) -> discord.Embed:
-    """A short list of digest days (used for hints)."""
-    lines = [f"{format_date(d.date)} · {plural(d.paper_count, 'paper')}" for d in days]
-    embed = _embed(title="Days with a digest", description="\n".join(lines) or "None yet.")
-    embed.set_footer(text=f"{plural(total, 'day')} in all")
-    return fit(embed)
-
-
 # -- messages --------------------------------------------------------------------------------
 
 
@@ -560,8 +510,8 @@ def help_embed(commands: Sequence[tuple[str, str, str]]) -> discord.Embed:
     embed.add_field(
         name="Data",
         value=(
-            f"Summaries from [{SOURCE_NAME}]({SOURCE_URL}), licensed "
-            f"[{LICENCE_NAME}]({LICENCE_URL}): credited here, no commercial use. "
+            f"Summaries from [{en.DATA_SOURCE}]({en.DATA_SOURCE_URL}), licensed "
+            f"[{en.DATA_LICENCE}]({en.DATA_LICENCE_URL}): credited here, no commercial use. "
             "Papers from [Hugging Face Daily Papers](https://huggingface.co/papers)."
         ),
         inline=False,

@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.core import answers
+from bot.core.errors import InvalidDate
 from bot.discord_ui import embeds
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ async def day_choices(store: Store, current: str) -> list[app_commands.Choice[st
         if not days and text:
             try:
                 wanted = answers.parse_date(text)
-            except answers.UserError:
+            except InvalidDate:
                 wanted = None
             if wanted is not None:
                 before, after = await store.nearest_days(wanted)
@@ -113,8 +114,8 @@ async def day_choices(store: Store, current: str) -> list[app_commands.Choice[st
 class DateTransformer(app_commands.Transformer):
     """A ``YYYY-MM-DD`` option (also ``/`` or ``.``, or ``YYYYMMDD``) with digest days suggested.
 
-    A bad date raises :class:`answers.UserError`, which discord.py wraps in a
-    ``TransformerError``; the global error handler shows its message ephemerally.
+    A bad date raises :class:`~bot.core.errors.InvalidDate`, which discord.py wraps in a
+    ``TransformerError``; the global error handler says what is wrong, ephemerally.
     """
 
     @property

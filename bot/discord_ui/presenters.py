@@ -21,6 +21,7 @@ from bot.core import answers
 from bot.discord_ui import embeds
 from bot.discord_ui.paginator import Paginator, QueryPageSource
 from bot.discord_ui.replies import NO_MENTIONS, reply, reply_error
+from bot.i18n import en
 from storage.models import Author, AuthorProfile, Page, Paper, SearchHit
 
 if TYPE_CHECKING:
@@ -67,10 +68,9 @@ def unknown_author_embed(
     answer: answers.AuthorAnswer, *, hint: str = ASK_AUTHOR_HINT
 ) -> discord.Embed:
     """No author by that name: the suggestions, if any, and ``hint`` on what to do next."""
-    message = f"No author named **{embeds.escape(embeds.shorten(answer.query, 100))}**."
+    message = en.unknown_author(f"**{embeds.escape(embeds.shorten(answer.query, 100))}**")
     if answer.suggestions:
-        names = ", ".join(embeds.escape(a.name) for a in answer.suggestions)
-        message += f"\nDid you mean: {names}?"
+        message += "\n" + en.did_you_mean([embeds.escape(a.name) for a in answer.suggestions])
     message += f"\n{hint}"
     return embeds.error_embed(message, title="Unknown author")
 
@@ -112,7 +112,8 @@ async def present_search(
     if answer.paper is not None:
         return embeds.paper_embed(answer.paper), None
     if not answer.found:
-        return embeds.nothing_found_embed(answer.query, answer.suggestions), None
+        tips = [en.search_tip(tip) for tip in answer.tips]
+        return embeds.nothing_found_embed(answer.query, tips), None
     text, since, until, sort = answer.query, answer.since, answer.until, answer.sort
 
     async def fetch(offset: int, limit: int) -> Page[SearchHit]:
@@ -121,7 +122,7 @@ async def present_search(
         )
         return again.hits
 
-    render = partial(embeds.search_embed, text, sort=sort, note=answer.note or None)
+    render = partial(embeds.search_embed, text, sort=sort, note=en.note_text(answer) or None)
     return await _paged(answer.hits, fetch, render, owner=owner, command=command, expires=expires)
 
 
@@ -136,7 +137,7 @@ async def present_top(
 ) -> Presented:
     """The most voted papers of the answer's period or range, paged; or why there are none."""
     if not answer.found:
-        return embeds.note_embed(answer.note, title="No papers there"), None
+        return embeds.note_embed(en.note_text(answer), title="No papers there"), None
     if answer.period == "custom":
         period, since, until = None, answer.since, answer.until
     else:
@@ -146,7 +147,8 @@ async def present_top(
         again = await answers.top(store, period, since, until, limit, now=now, offset=offset)
         return again.papers
 
-    render = partial(embeds.top_list_embed, top_label(answer), note=answer.note or None)
+    note = en.note_text(answer) or None
+    render = partial(embeds.top_list_embed, top_label(answer), note=note)
     return await _paged(answer.papers, fetch, render, owner=owner, command=command, expires=expires)
 
 
@@ -162,13 +164,13 @@ async def present_day(
     if answer.date is None:
         if answer.requested is not None and (answer.before or answer.after):
             return embeds.missing_day_embed(answer.requested, answer.before, answer.after), None
-        return embeds.note_embed(answer.note, title="Nothing yet"), None
+        return embeds.note_embed(en.note_text(answer), title="Nothing yet"), None
     date = answer.date
 
     async def fetch(offset: int, limit: int) -> Page[Paper]:
         return (await answers.day(store, date, limit, offset=offset)).papers
 
-    render = partial(embeds.day_list_embed, date, note=answer.note or None)
+    render = partial(embeds.day_list_embed, date, note=en.note_text(answer) or None)
     return await _paged(answer.papers, fetch, render, owner=owner, command=command, expires=expires)
 
 

@@ -17,6 +17,16 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
+
+class Refusal(Exception):
+    """A command refuses what it was given; ``message`` (ready to show) says why and what to
+    do. The global error handler shows it like a core :class:`~bot.core.errors.UserError`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 #: ``interaction.extras`` key set once a real message (not just a deferral) was sent.
 REPLIED = "papers_bot_replied"
 

@@ -1,4 +1,7 @@
-"""bot.core.answers: what each command finds, its order, its notes, clamping and user errors."""
+"""bot.core.answers: what each command finds, its order, its notes, clamping and user errors.
+
+The notes and errors are typed; their English (bot.i18n.en) is pinned here too.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,25 @@ from pathlib import Path
 import pytest
 
 from bot.core import answers
-from bot.core.answers import UserError
+from bot.core.answers import (
+    AuthorNote,
+    DayGap,
+    SearchNote,
+    SearchTip,
+    TodayGap,
+    TopNote,
+)
+from bot.core.errors import (
+    DateProblem,
+    EmptyQuery,
+    InvalidDate,
+    ReversedRange,
+    UnknownPeriod,
+    UnknownSort,
+    UserError,
+    Wanted,
+)
+from bot.i18n.en import describe_error, note_text, search_tip
 from storage.ingest.importer import import_file
 from storage.sqlite.store import Store
 
@@ -52,19 +73,50 @@ def test_parse_date_accepts(text: str) -> None:
     assert answers.parse_date(text) == dt.date(2024, 6, 13)
 
 
-@pytest.mark.parametrize("text", ["", "june", "2024-13-01", "2024-02-30", "13-06-2024"])
-def test_parse_date_rejects(text: str) -> None:
-    """Anything else is a UserError that quotes the input."""
-    with pytest.raises(UserError, match="Not a date"):
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", DateProblem.FORMAT),
+        ("june", DateProblem.FORMAT),
+        ("0000-01-01", DateProblem.YEAR),
+        ("2024-13-01", DateProblem.MONTH),
+        ("2024-02-30", DateProblem.DAY),
+        ("13-06-2024", DateProblem.FORMAT),
+    ],
+)
+def test_parse_date_rejects(text: str, problem: DateProblem) -> None:
+    """Anything else is InvalidDate with the input and what is wrong with it."""
+    with pytest.raises(InvalidDate) as raised:
         answers.parse_date(text)
+    assert (raised.value.text, raised.value.problem) == (text, problem)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("june", "Not a date: 'june' (use YYYY-MM-DD, e.g. 2024-06-13)"),
+        ("0000-01-01", "Not a date: '0000-01-01' (year 0 is out of range)"),
+        ("2024-13-01", "Not a date: '2024-13-01' (month must be in 1..12)"),
+        ("2024-02-30", "Not a date: '2024-02-30' (day is out of range for month)"),
+    ],
+)
+def test_invalid_date_in_words(text: str, message: str) -> None:
+    """A bad date is told in words that quote the input and say what is wrong."""
+    with pytest.raises(InvalidDate) as raised:
+        answers.parse_date(text)
+    assert describe_error(raised.value) == message
 
 
 def test_parse_period() -> None:
     """Periods are case-insensitive, default to week, and unknown ones are refused."""
     assert answers.parse_period("MONTH") == "month"
     assert answers.parse_period(None) == "week"
-    with pytest.raises(UserError, match="week, month, year, all"):
+    with pytest.raises(UnknownPeriod) as raised:
         answers.parse_period("decade")
+    assert raised.value.choices == ("week", "month", "year", "all")
+    assert describe_error(raised.value) == (
+        "Unknown period 'decade': use one of week, month, year, all"
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,7 +145,7 @@ async def test_today_orders_newest_day_by_votes(store: Store) -> None:
     assert answer.papers.total == 20
     votes = [p.votes for p in answer.papers.items]
     assert votes == [75, 54, 34, 16, 16]
-    assert answer.note == ""
+    assert answer.why is None and note_text(answer) == ""
 
 
 async def test_today_note_when_archive_is_old(store: Store) -> None:
@@ -101,28 +153,45 @@ async def test_today_note_when_archive_is_old(store: Store) -> None:
     answer = await answers.today(store, 3, now=at(2026, 11, 22))
     assert answer.date == LATEST
     assert answer.requested == dt.date(2026, 11, 22)
-    assert "Showing 2025-05-09 (Friday), the newest digest" in answer.note
-    assert "none yet for 2026-11-22 (UTC)" in answer.note
+    assert answer.why is TodayGap.ARCHIVE_ENDS
+    assert note_text(answer) == (
+        "Showing 2025-05-09 (Friday), the newest digest: none yet for 2026-11-22 (UTC) "
+        "and nothing newer in the archive."
+    )
 
 
 async def test_today_note_at_weekend(store: Store) -> None:
     """On the Saturday after a Friday digest, the note says there are none at weekends."""
     answer = await answers.today(store, 3, now=at(2025, 5, 10))
-    assert answer.note.endswith("Daily Papers are not published at weekends.")
+    assert answer.why is TodayGap.WEEKEND
+    assert note_text(answer).endswith("Daily Papers are not published at weekends.")
 
 
 async def test_today_note_monday_morning(store: Store) -> None:
     """On Monday before the run, the note mentions the weekend and the 23:00 UTC run."""
     answer = await answers.today(store, 3, now=at(2025, 5, 12, 9))
-    assert "none at the weekend" in answer.note
-    assert "23:00 UTC" in answer.note
+    assert answer.why is TodayGap.WEEKEND_NOT_OUT_YET
+    assert note_text(answer) == (
+        "Showing 2025-05-09 (Friday), the newest digest: there is none at the weekend, and "
+        "today's (2025-05-12, UTC) is not out yet; digests are made at 23:00 UTC."
+    )
 
 
 async def test_today_note_not_out_yet(one_day_store: Store) -> None:
     """The weekday after a digest, the note says today's digest is not out yet."""
     answer = await answers.today(one_day_store, 3, now=at(2024, 6, 14, 10))
     assert answer.date == dt.date(2024, 6, 13)
-    assert "today's digest (2024-06-14, UTC) is not out yet" in answer.note
+    assert answer.why is TodayGap.NOT_OUT_YET
+    assert "today's digest (2024-06-14, UTC) is not out yet" in note_text(answer)
+
+
+async def test_today_note_dated_after_today(store: Store) -> None:
+    """A newest digest dated after today (UTC) is shown and said to be so."""
+    answer = await answers.today(store, 3, now=at(2025, 5, 8))
+    assert answer.why is TodayGap.DATED_AFTER_TODAY
+    assert note_text(answer) == (
+        "Showing 2025-05-09 (Friday), the newest digest; it is dated after today (2025-05-08, UTC)."
+    )
 
 
 async def test_today_uses_utc_date(store: Store) -> None:
@@ -130,7 +199,7 @@ async def test_today_uses_utc_date(store: Store) -> None:
     seoul = dt.timezone(dt.timedelta(hours=9))
     answer = await answers.today(store, 1, now=dt.datetime(2025, 5, 10, 8, tzinfo=seoul))
     assert answer.requested == LATEST
-    assert answer.note == ""
+    assert answer.why is None
 
 
 async def test_today_rejects_naive_now(store: Store) -> None:
@@ -144,7 +213,8 @@ async def test_today_on_empty_store(empty_store: Store) -> None:
     answer = await answers.today(empty_store, 5, now=at(2025, 5, 9))
     assert answer.date is None
     assert answer.papers.total == 0
-    assert "papers-bot import" in answer.note
+    assert answer.why is TodayGap.NO_DATA
+    assert note_text(answer) == "No digests yet: import some with `papers-bot import PATH`."
 
 
 async def test_today_clamps_count(store: Store) -> None:
@@ -181,8 +251,11 @@ async def test_day_without_digest_gives_nearest_days(store: Store) -> None:
     answer = await answers.day(store, dt.date(2024, 6, 14), 5)
     assert answer.date is None
     assert (answer.before, answer.after) == (dt.date(2024, 6, 13), dt.date(2024, 10, 18))
-    assert "No digest for 2024-06-14 (Friday)" in answer.note
-    assert "2024-06-13 (Thursday) before" in answer.note
+    assert answer.why is DayGap.NO_DIGEST
+    assert note_text(answer) == (
+        "No digest for 2024-06-14 (Friday). Nearest digests: 2024-06-13 (Thursday) before "
+        "and 2024-10-18 (Friday) after."
+    )
 
 
 async def test_day_after_archive_has_only_before(store: Store) -> None:
@@ -195,7 +268,8 @@ async def test_empty_digest_day(store: Store) -> None:
     """A digest that lists no papers is told apart from a missing digest."""
     answer = await answers.day(store, dt.date(2023, 11, 22), 5)
     assert answer.date == dt.date(2023, 11, 22)
-    assert "lists no papers" in answer.note
+    assert answer.why is DayGap.EMPTY_DIGEST
+    assert note_text(answer).startswith("The digest for 2023-11-22 (Wednesday) lists no papers.")
 
 
 async def test_day_bad_date(store: Store) -> None:
@@ -212,8 +286,11 @@ async def test_top_week_anchored_at_newest_digest(store: Store) -> None:
     answer = await answers.top(store, "week", None, None, 5, now=at(2026, 11, 22))
     assert (answer.since, answer.until) == (dt.date(2025, 5, 3), LATEST)
     assert answer.anchor == LATEST
-    assert "2025-05-03 to 2025-05-09" in answer.note
-    assert "ending on the newest digest" in answer.note
+    assert answer.why is TopNote.PERIOD_ANCHORED
+    assert note_text(answer) == (
+        "Most voted papers of the last 7 days, 2025-05-03 to 2025-05-09 (ending on the newest "
+        "digest, 2025-05-09)."
+    )
     assert answer.papers.total == 20
 
 
@@ -221,7 +298,8 @@ async def test_top_anchored_at_today_inside_archive(store: Store) -> None:
     """When today is inside the archive the period ends today."""
     answer = await answers.top(store, "month", None, None, 5, now=at(2024, 6, 13))
     assert (answer.since, answer.until) == (dt.date(2024, 5, 15), dt.date(2024, 6, 13))
-    assert "ending on" not in answer.note
+    assert answer.why is TopNote.PERIOD
+    assert note_text(answer) == ("Most voted papers of the last 30 days, 2024-05-15 to 2024-06-13.")
 
 
 async def test_top_orders_by_votes(store: Store) -> None:
@@ -231,6 +309,8 @@ async def test_top_orders_by_votes(store: Store) -> None:
     assert votes == sorted(votes, reverse=True)
     assert answer.papers.total == await store.paper_count()
     assert votes[0] == 75
+    assert answer.why is TopNote.ALL_TIME
+    assert note_text(answer) == "Most voted papers of all time."
 
 
 async def test_top_explicit_range(store: Store) -> None:
@@ -240,6 +320,8 @@ async def test_top_explicit_range(store: Store) -> None:
     )
     assert answer.period == "custom"
     assert answer.papers.total == 33
+    assert answer.why is TopNote.RANGE
+    assert note_text(answer) == "Most voted papers from 2023-12-01 to 2023-12-31."
     assert all(
         any(dt.date(2023, 12, 1) <= a.date <= dt.date(2023, 12, 31) for a in p.days)
         for p in answer.papers.items
@@ -247,23 +329,35 @@ async def test_top_explicit_range(store: Store) -> None:
 
 
 async def test_top_since_after_until(store: Store) -> None:
-    """since > until is a UserError."""
-    with pytest.raises(UserError, match="after the end date"):
+    """since > until is ReversedRange, told with both dates."""
+    with pytest.raises(ReversedRange) as raised:
         await answers.top(
             store, None, dt.date(2024, 2, 1), dt.date(2024, 1, 1), 5, now=at(2026, 1, 1)
         )
+    assert (raised.value.since, raised.value.until) == (dt.date(2024, 2, 1), dt.date(2024, 1, 1))
+    assert describe_error(raised.value) == (
+        "The start date 2024-02-01 is after the end date 2024-01-01: swap them and try again."
+    )
 
 
 async def test_top_empty_range_note(store: Store) -> None:
     """An empty explicit range says so and names the newest digest."""
     answer = await answers.top(store, None, dt.date(2030, 1, 1), None, 5, now=at(2026, 1, 1))
     assert answer.papers.total == 0
-    assert answer.note == "No papers since 2030-01-01. The newest digest is 2025-05-09."
+    assert (answer.why, answer.latest) == (TopNote.RANGE_EMPTY, LATEST)
+    assert note_text(answer) == "No papers since 2030-01-01. The newest digest is 2025-05-09."
+
+
+async def test_top_on_empty_store(empty_store: Store) -> None:
+    """With no digests at all, top says how to import."""
+    answer = await answers.top(empty_store, "week", None, None, 5, now=at(2026, 1, 1))
+    assert answer.why is TopNote.NO_DATA
+    assert note_text(answer) == "No digests yet: import some with `papers-bot import PATH`."
 
 
 async def test_top_unknown_period(store: Store) -> None:
-    """An unknown period is a UserError."""
-    with pytest.raises(UserError):
+    """An unknown period is UnknownPeriod."""
+    with pytest.raises(UnknownPeriod):
         await answers.top(store, "fortnight", None, None, 5, now=at(2026, 1, 1))
 
 
@@ -283,10 +377,14 @@ async def test_paper_by_id_and_url(store: Store) -> None:
 
 
 async def test_paper_unknown_and_empty(store: Store) -> None:
-    """Unknown -> None; empty -> UserError."""
+    """Unknown -> None; empty -> EmptyQuery(PAPER)."""
     assert await answers.paper(store, "9999.99999") is None
-    with pytest.raises(UserError):
+    with pytest.raises(EmptyQuery) as raised:
         await answers.paper(store, "  ")
+    assert raised.value.what is Wanted.PAPER
+    assert describe_error(raised.value) == (
+        "Which paper? Give an arXiv id such as 2406.06523 or a paper URL."
+    )
 
 
 # --------------------------------------------------------------------------- author
@@ -314,8 +412,12 @@ async def test_author_several_matches(store: Store) -> None:
     assert len(answer.matches) > 1
     assert answer.matches[0] == answer.author
     assert answer.author not in answer.other_matches
-    assert "authors match 'Wang'" in answer.note
-    assert f"showing {answer.author.name}" in answer.note
+    assert answer.why is AuthorNote.SEVERAL
+    note = note_text(answer)
+    count = len(answer.matches)
+    counted = f"At least {count}" if answer.matches_capped else str(count)
+    assert note.startswith(f"{counted} authors match 'Wang'; showing {answer.author.name}. ")
+    assert ", ".join(a.name for a in answer.named_others) in note
 
 
 async def test_author_none_suggests(store: Store) -> None:
@@ -324,7 +426,9 @@ async def test_author_none_suggests(store: Store) -> None:
     assert answer.author is None
     assert answer.papers.total == 0
     assert "Yejin Choi" in [a.name for a in answer.suggestions]
-    assert "Did you mean" in answer.note
+    assert answer.why is AuthorNote.NOT_FOUND
+    names = ", ".join(a.name for a in answer.suggestions)
+    assert note_text(answer) == f"No author named 'Yejon Chxi'. Did you mean: {names}?"
 
 
 async def test_author_limit_clamped(store: Store) -> None:
@@ -334,9 +438,11 @@ async def test_author_limit_clamped(store: Store) -> None:
 
 
 async def test_author_empty(store: Store) -> None:
-    """An empty name is a UserError."""
-    with pytest.raises(UserError):
+    """An empty name is EmptyQuery(AUTHOR)."""
+    with pytest.raises(EmptyQuery) as raised:
         await answers.author(store, " ")
+    assert raised.value.what is Wanted.AUTHOR
+    assert describe_error(raised.value) == "Which author? Give a name, e.g. `author Yejin Choi`."
 
 
 # --------------------------------------------------------------------------- search
@@ -370,32 +476,63 @@ async def test_search_nothing_suggests(store: Store) -> None:
         store, "qqzzx vvwwy", since=dt.date(2024, 1, 1), until=dt.date(2024, 2, 1)
     )
     assert answer.hits.total == 0
-    assert answer.suggestions == (
+    assert answer.why is SearchNote.NO_MATCH
+    assert answer.tips == (SearchTip.FEWER_WORDS, SearchTip.KOREAN_TERM, SearchTip.NO_DATE_RANGE)
+    assert [search_tip(t) for t in answer.tips] == [
         "Use fewer words.",
         "Try the Korean term too (summaries are in Korean).",
         "Remove the date range.",
-    )
-    assert "Nothing matches 'qqzzx vvwwy' from 2024-01-01 to 2024-02-01." == answer.note
+    ]
+    assert "Nothing matches 'qqzzx vvwwy' from 2024-01-01 to 2024-02-01." == note_text(answer)
 
 
 async def test_search_nothing_korean_suggests_english(store: Store) -> None:
     """A Korean query with no match suggests the English term."""
     answer = await answers.search(store, "뷁뷁뷁")
-    assert answer.suggestions == ("Try the English term (titles are in English).",)
+    assert answer.tips == (SearchTip.ENGLISH_TERM,)
+    assert search_tip(SearchTip.ENGLISH_TERM) == "Try the English term (titles are in English)."
+
+
+async def test_search_unknown_paper(store: Store) -> None:
+    """An id the archive does not have says so and suggests title words."""
+    answer = await answers.search(store, "2406.99999")
+    assert (answer.why, answer.tips) == (SearchNote.UNKNOWN_PAPER, (SearchTip.TITLE_WORDS,))
+    assert note_text(answer) == "No paper '2406.99999' in the archive."
+    assert search_tip(SearchTip.TITLE_WORDS) == "Search for words from its title instead."
+
+
+async def test_search_past_the_end(store: Store) -> None:
+    """A page after the last result says how many there are."""
+    answer = await answers.search(store, "diffusion", limit=5, offset=10_000)
+    assert answer.why is SearchNote.PAST_THE_END
+    assert note_text(answer) == (f"Only {answer.hits.total} results; this page is past the end.")
 
 
 @pytest.mark.parametrize(
-    ("query", "kwargs"),
+    ("query", "kwargs", "error", "message"),
     [
-        ("", {}),
-        ("diffusion", {"sort": "random"}),
-        ("diffusion", {"since": dt.date(2024, 2, 1), "until": dt.date(2024, 1, 1)}),
+        ("", {}, EmptyQuery, "Search for what? e.g. `search diffusion` or `search 확산 모델`."),
+        (
+            "diffusion",
+            {"sort": "random"},
+            UnknownSort,
+            "Unknown sort 'random': use one of relevance, votes, newest",
+        ),
+        (
+            "diffusion",
+            {"since": dt.date(2024, 2, 1), "until": dt.date(2024, 1, 1)},
+            ReversedRange,
+            "The start date 2024-02-01 is after the end date 2024-01-01: swap them and try again.",
+        ),
     ],
 )
-async def test_search_user_errors(store: Store, query: str, kwargs: dict[str, object]) -> None:
-    """Empty query, unknown sort and since > until are UserErrors."""
-    with pytest.raises(UserError):
+async def test_search_user_errors(
+    store: Store, query: str, kwargs: dict[str, object], error: type[UserError], message: str
+) -> None:
+    """Empty query, unknown sort and since > until are typed UserErrors, told in words."""
+    with pytest.raises(error) as raised:
         await answers.search(store, query, **kwargs)  # type: ignore[arg-type]
+    assert describe_error(raised.value) == message
 
 
 async def test_search_hostile_text_is_safe(store: Store) -> None:
@@ -412,4 +549,4 @@ def test_answers_are_frozen() -> None:
 
     answer = answers.DayAnswer(None, None, Page(items=(), total=0))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        answer.note = "x"  # type: ignore[misc]
+        answer.why = None  # type: ignore[misc]

@@ -29,8 +29,12 @@ from harness import (
 )
 
 from bot.config import Config
-from bot.core.alerts import MAX_LINES_PER_ALERT, AlertMatch, alert_dm_embed
+from bot.core.alerts import AlertMatch, AlertService, DmClosed, DmFailed, check_keywords
+from bot.core.errors import EmptyQuery, Wanted
+from bot.discord_ui.alerts import MAX_LINES_PER_ALERT, alert_dm_embed
 from bot.discord_ui.client import PapersBot
+from bot.i18n.en import describe_error
+from storage.errors import AlertError, AlertLimitReached, EmptyAlertQuery
 from storage.ingest.importer import import_paths
 from storage.models import Alert
 from storage.sqlite.store import Store
@@ -435,3 +439,73 @@ def test_dm_embed_stays_within_limits() -> None:
     assert "… and" in (embed.description or "")
     first = (embed.description or "").split("\n\n")[0]
     assert first.count("arxiv.org/abs/") <= MAX_LINES_PER_ALERT
+
+
+# --------------------------------------------------------------------------- the core alone
+
+
+class FakeMessenger:
+    """A core Messenger: records the matches it was given, or raises ``error``."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.sent: list[tuple[int, tuple[str, ...]]] = []
+
+    async def send_alerts(self, user_id: int, matches: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        self.sent.append((user_id, tuple(p.arxiv_id for m in matches for p in m.papers)))
+
+
+async def core_service(store: Store, messenger: FakeMessenger) -> AlertService:
+    """An AlertService without Discord: one keyword alert, then day B imported."""
+    now = dt.datetime(2025, 6, 3, tzinfo=dt.UTC)
+    await import_day(store, "2025-06-02", DAY_A)
+    await store.add_alert(ALICE_ID, "keywords", "diffusion", now=now)
+    await import_day(store, "2025-06-03", DAY_B)
+    return AlertService(store=store, messenger=messenger, clock=lambda: now)
+
+
+async def test_core_sends_typed_matches(store: Store) -> None:
+    """The service hands the messenger typed matches (papers), not rendered messages."""
+    messenger = FakeMessenger()
+    results = await (await core_service(store, messenger)).tick()
+    assert [(r.user_id, r.outcome) for r in results] == [(ALICE_ID, "sent")]
+    assert messenger.sent == [(ALICE_ID, ("2506.00011",))]
+
+
+async def test_core_dm_closed_pauses(store: Store) -> None:
+    """DmClosed from the messenger pauses the user's alerts."""
+    results = await (await core_service(store, FakeMessenger(DmClosed()))).tick()
+    assert [r.outcome for r in results] == ["paused"]
+    assert all(a.paused for a in await store.alerts(ALICE_ID))
+
+
+async def test_core_dm_failed_is_retried(store: Store) -> None:
+    """DmFailed records nothing: the next tick offers the same matches again."""
+    messenger = FakeMessenger(DmFailed())
+    service = await core_service(store, messenger)
+    assert [r.outcome for r in await service.tick()] == ["failed"]
+    assert not any(a.paused for a in await store.alerts(ALICE_ID))
+    messenger.error = None
+    await service.tick()
+    assert messenger.sent == [(ALICE_ID, ("2506.00011",))]
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (AlertLimitReached(25), "You have 25 alerts, the most allowed: remove one first."),
+        (EmptyAlertQuery(), "Give some keywords or an author's name."),
+    ],
+)
+def test_alert_errors_in_words(error: AlertError, words: str) -> None:
+    """The store's typed alert errors are told in the /alerts words."""
+    assert describe_error(error) == words
+
+
+def test_keywords_without_words_are_empty_query() -> None:
+    """Keywords that are only punctuation are EmptyQuery(ALERT_KEYWORDS)."""
+    with pytest.raises(EmptyQuery) as raised:
+        check_keywords(" ?! ")
+    assert raised.value.what is Wanted.ALERT_KEYWORDS

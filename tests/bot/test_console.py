@@ -18,7 +18,9 @@ from bot.__main__ import main
 from bot.console import session as console_module
 from bot.console.render import render_paper
 from bot.console.session import Session
+from bot.core.errors import BadNumber, BadPage, BadUsage, UnknownCommand, UserError
 from bot.core.export import RECORD_KEYS
+from bot.i18n.en import describe_error
 from storage.models import Bullet, Paper
 from storage.sqlite.store import Store
 
@@ -341,7 +343,7 @@ def test_markup_in_title_is_escaped() -> None:
 
 def test_shorten_cuts_korean_by_characters() -> None:
     """Korean text is cut by characters (never bytes) and marked with an ellipsis."""
-    from bot.console.render import shorten
+    from bot.i18n.words import shorten
 
     assert shorten("가나다라마바", 4) == "가나다…"
     assert shorten("가나다", 3) == "가나다"
@@ -381,3 +383,30 @@ def test_paper_card_shows_what_the_api_adds() -> None:
     assert "Project page: https://circle-lmm.github.io/" in text
     assert "Keywords: in-context learning, CIRCLE" in text
     assert "AI summary: LMMs match VLMs with in-context examples." in text
+
+
+@pytest.mark.parametrize(
+    ("line", "error", "words"),
+    [
+        (
+            "frobnicate",
+            UnknownCommand("frobnicate"),
+            "Unknown command 'frobnicate': type `help` for the commands",
+        ),
+        ("today 1 2", BadUsage("today"), "Usage: today [N]"),
+        ("day", BadUsage("day"), "Usage: day DATE [N], e.g. day 2024-06-13"),
+        ("top since", BadUsage("top", "since"), "Usage: top since DATE"),
+        ("search x --sort", BadUsage("search", "--sort"), "Usage: search QUERY --sort VALUE"),
+        ("page", BadUsage("page"), "Usage: page N"),
+        ("page 0", BadPage(0), "Pages start at 1"),
+        ("today five", BadNumber("five", "N"), "N must be a whole number, got 'five'"),
+    ],
+)
+async def test_bad_lines_are_typed_errors_told_in_words(
+    store: Store, line: str, error: UserError, words: str
+) -> None:
+    """Each bad command line raises its typed error (same fields), told in today's words."""
+    with pytest.raises(type(error)) as raised:
+        await Session(store).handle(line)
+    assert vars(raised.value) == vars(error)
+    assert describe_error(raised.value) == words

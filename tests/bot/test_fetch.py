@@ -17,7 +17,8 @@ from aiohttp.test_utils import TestServer
 
 from bot import cli
 from bot.config import Config
-from bot.core.fetch import Fetcher
+from bot.core.fetch import Fetcher, FetchNote, FetchOutcome
+from bot.i18n.en import describe_fetch_outcome
 from storage.ingest.hfapi import ApiDataError, parse_daily_papers
 from storage.sqlite.store import Store
 
@@ -218,7 +219,8 @@ async def test_malformed_day_retried_then_failed_nothing_stored(
     sleeps = Sleeps()
     outcomes = await fetcher(store, base, sleeps).run([dt.date(2026, 3, 6)])
     assert [o.ok for o in outcomes] == [False]
-    assert "bad response" in outcomes[0].detail
+    assert outcomes[0].note is FetchNote.BAD_RESPONSE
+    assert describe_fetch_outcome(outcomes[0]).startswith("2026-03-06 hf: failed: bad response: ")
     assert state.requests.count(GOOD_DAY) == 3
     assert sleeps.delays == [1.0, 2.0]
     assert await store.is_empty()
@@ -232,7 +234,13 @@ async def test_server_error_retried_with_backoff_then_failed(
     state.answers[GOOD_DAY] = status(500)
     sleeps = Sleeps()
     outcomes = await fetcher(store, base, sleeps).run([dt.date(2026, 3, 6)])
-    assert not outcomes[0].ok and "HTTP 500" in outcomes[0].detail
+    assert not outcomes[0].ok
+    assert (outcomes[0].note, outcomes[0].reason, outcomes[0].attempts) == (
+        FetchNote.GAVE_UP,
+        "HTTP 500",
+        3,
+    )
+    assert describe_fetch_outcome(outcomes[0]) == "2026-03-06 hf: failed: HTTP 500 after 3 attempts"
     assert state.requests.count(GOOD_DAY) == 3
     assert sleeps.delays == [1.0, 2.0]
     assert await store.is_empty()
@@ -353,3 +361,43 @@ async def test_api_extras_reach_the_store(api: tuple[Api, str], store: Store) ->
     paper = await store.paper("2602.23229")
     assert paper is not None
     assert paper.github_stars == 9 and paper.project_page == "https://circle-lmm.github.io/"
+
+
+D = dt.date(2026, 3, 6)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "line"),
+    [
+        (FetchOutcome("hf", D, True, papers=2, new_papers=1), "2026-03-06 hf: 2 papers (1 new)"),
+        (
+            FetchOutcome("hf", D, True, note=FetchNote.NO_PAPERS),
+            "2026-03-06 hf: no papers that day",
+        ),
+        (
+            FetchOutcome("url", D, True, note=FetchNote.NOT_FOUND),
+            "2026-03-06 url: no digest for that day (404)",
+        ),
+        (FetchOutcome("/w/a.md", None, True, note=FetchNote.UNCHANGED), "- /w/a.md: unchanged"),
+        (FetchOutcome("/w/a.md", None, True), "- /w/a.md: nothing"),
+        (
+            FetchOutcome("hf", D, False, note=FetchNote.HTTP_STATUS, status=403, url="https://x"),
+            "2026-03-06 hf: failed: HTTP 403 from https://x",
+        ),
+        (
+            FetchOutcome.failed("hf", D, FetchNote.NOT_STORED, "disk full"),
+            "2026-03-06 hf: failed: could not store: disk full",
+        ),
+        (
+            FetchOutcome.failed("/w/a.md", None, FetchNote.UNREADABLE, "denied"),
+            "- /w/a.md: failed: cannot read: denied",
+        ),
+        (
+            FetchOutcome.failed("/w/a.md", None, FetchNote.NOT_A_DIGEST, "a.md:1: no heading"),
+            "- /w/a.md: failed: a.md:1: no heading",
+        ),
+    ],
+)
+def test_fetch_outcome_in_words(outcome: FetchOutcome, line: str) -> None:
+    """`papers-bot fetch` prints each typed outcome as one line."""
+    assert describe_fetch_outcome(outcome) == line

@@ -267,5 +267,6 @@ async def test_present_uses_the_given_command(store: Store, owner: discord.abc.U
 )
 def test_top_label(period: str, since: dt.date | None, until: dt.date | None, label: str) -> None:
     """/top titles name the period and its dates."""
-    answer = answers.TopAnswer(period, since, until, Page(items=(), total=0, offset=0, limit=10))
+    page = Page(items=(), total=0, offset=0, limit=10)
+    answer = answers.TopAnswer(period, since, until, page, answers.TopNote.RANGE)
     assert presenters.top_label(answer) == label

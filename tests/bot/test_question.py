@@ -1,4 +1,7 @@
-"""bot.core.question: questions in plain words, read without any service, answered by answers."""
+"""bot.core.question: questions in plain words, read without any service, answered by answers.
+
+How a question was read is typed; its English (bot.i18n.en.reading) is pinned here too.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import answers
-from bot.core.question import Question, ask, execute, parse_question, reading
+from bot.core.question import (
+    Ignored,
+    Question,
+    When,
+    WhyIgnored,
+    ask,
+    execute,
+    parse_question,
+)
+from bot.i18n.en import reading, reading_of
 from storage.sqlite.store import Store
 
 #: The bundled samples end on Friday 2025-05-09; "now" is the Saturday after (harness's).
@@ -28,7 +40,7 @@ def parse(text: str) -> Question:
 def test_korean_week_topic_top_n() -> None:
     """`이번 주 에이전트 논문 top 5`: search 에이전트 over /top's week, 5 per page."""
     q = parse("이번 주 에이전트 논문 top 5")
-    assert (q.kind, q.topic, q.count, q.when) == ("search", "에이전트", 5, "this week")
+    assert (q.kind, q.topic, q.count, q.when) == ("search", "에이전트", 5, When.THIS_WEEK)
     assert (q.since, q.until) == (D(2025, 5, 3), ANCHOR)
 
 
@@ -108,7 +120,7 @@ def test_impossible_date_is_ignored_and_said() -> None:
     """A date that does not exist is dropped and listed as ignored."""
     q = parse("diffusion 2025-13-40")
     assert (q.kind, q.topic, q.since) == ("search", "diffusion", None)
-    assert q.ignored == ("2025-13-40 (not a date)",)
+    assert q.ignored == (Ignored("2025-13-40", WhyIgnored.NOT_A_DATE),)
     assert "ignored: '2025-13-40 (not a date)'" in reading(q)
 
 
@@ -116,7 +128,8 @@ def test_second_time_word_ignored() -> None:
     """Only the first time expression counts; the next one is listed as ignored."""
     q = parse("agents today yesterday")
     assert (q.when, q.since) == ("today", ANCHOR)
-    assert q.ignored == ("yesterday",)
+    assert q.ignored == (Ignored("yesterday"),)
+    assert reading(q).endswith("; ignored: 'yesterday'")
 
 
 def test_time_word_inside_a_word_is_not_time() -> None:
@@ -165,7 +178,7 @@ def test_by_author_then_topic() -> None:
     """`by` takes the name up to a stop word; the topic next to an author is listed as ignored."""
     q = parse("papers by Yejin Choi about dialogue")
     assert (q.kind, q.author) == ("author", "Yejin Choi")
-    assert q.ignored == ("dialogue",)
+    assert q.ignored == (Ignored("dialogue"),)
 
 
 @pytest.mark.parametrize(
@@ -267,7 +280,7 @@ async def test_ask_author_is_answers_author(store: Store) -> None:
     assert answered.answer == await answers.author(store, "Yejin Choi", limit=10)
     assert answered.answer.found
     assert answered.period_ignored
-    assert "this month ignored" in answered.reading
+    assert "this month ignored" in reading_of(answered)
 
 
 async def test_ask_topic_yesterday_is_answers_search(store: Store) -> None:
@@ -277,7 +290,7 @@ async def test_ask_topic_yesterday_is_answers_search(store: Store) -> None:
     assert answered.answer == await answers.search(
         store, "diffusion video", since=day, until=day, limit=5
     )
-    assert answered.reading == "Read as: search 'diffusion video' on 2025-05-08 (yesterday)"
+    assert reading_of(answered) == "Read as: search 'diffusion video' on 2025-05-08 (yesterday)"
 
 
 async def test_ask_this_week_is_answers_top(store: Store) -> None:

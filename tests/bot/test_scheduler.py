@@ -16,15 +16,20 @@ import discord
 import pytest
 
 from bot.core.digests import (
-    ChannelPoster,
+    DigestContent,
     DigestScheduler,
+    PostFailed,
+    PostProblem,
+    RunCode,
+    RunDetail,
     cron_trigger,
     job_id,
     last_fire_time,
 )
-from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest
+from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest, settings_embed
+from bot.discord_ui.poster import ChannelPoster
 from storage.ingest.parser import parse_digest
-from storage.models import DigestSettings
+from storage.models import DigestRun, DigestSettings
 from storage.sqlite.store import Store
 
 SEOUL = "Asia/Seoul"
@@ -278,7 +283,13 @@ async def test_restart_after_grace_records_skip(store: Store, channels: Channels
     assert [r.outcome for r in results] == ["skipped"]
     assert channel.sent == []
     run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
-    assert run is not None and run.outcome == "skipped" and "Missed" in (run.detail or "")
+    assert run is not None and run.outcome == "skipped"
+    assert RunDetail.decode(run.detail) == RunDetail(
+        RunCode.MISSED,
+        fired_at=seoul(2024, 6, 14, 9),
+        timezone=SEOUL,
+        grace=dt.timedelta(hours=6),
+    )
     # and a later restart the same day leaves it skipped
     clock.now += dt.timedelta(hours=1)
     assert [r.outcome for r in await make(store, channels, clock).catch_up()] == ["settled"]
@@ -305,7 +316,7 @@ async def test_no_new_day_posts_nothing_and_records_skip(store: Store, channels:
     assert result.outcome == "skipped"
     assert len(channel.sent) == 1
     run = await store.digest_run(GUILD_A, dt.date(2024, 6, 15))
-    assert run is not None and run.outcome == "skipped"
+    assert run is not None and run.outcome == "skipped" and run.detail == "nothing_new"
 
 
 async def test_two_servers_one_lost_permission(store: Store, channels: Channels) -> None:
@@ -319,9 +330,9 @@ async def test_two_servers_one_lost_permission(store: Store, channels: Channels)
     assert [(r.guild_id, r.outcome) for r in results] == [(GUILD_A, "failed"), (GUILD_B, "posted")]
     assert len(good.sent) == 1
     settings = await store.digest_settings(GUILD_A)
-    assert settings is not None and "permission" in (settings.last_error or "")
+    assert settings is not None and settings.last_error == "forbidden"
     run = await store.digest_run(GUILD_A, dt.date(2024, 6, 14))
-    assert run is not None and run.outcome == "failed"
+    assert run is not None and run.outcome == "failed" and run.detail == "forbidden"
     assert await store.last_digest_post(GUILD_A) is None
 
 
@@ -333,7 +344,7 @@ async def test_deleted_channel_is_recorded_then_retried(store: Store, channels: 
     scheduler = make(store, channels, clock)
     assert (await scheduler.run_due(GUILD_A)).outcome == "failed"
     settings = await store.digest_settings(GUILD_A)
-    assert settings is not None and "no longer exists" in (settings.last_error or "")
+    assert settings is not None and settings.last_error == "channel_missing"
     channels.missing.clear()
     channel = channels.add(FakeChannel(7))
     clock.now += dt.timedelta(minutes=30)
@@ -354,6 +365,7 @@ async def test_digest_failing_halfway_is_not_recorded(store: Store, channels: Ch
     clock = Clock(seoul(2024, 6, 15, 9, 0))
     result = await make(store, channels, clock).run_due(GUILD_A)
     assert result.outcome == "failed"
+    assert result.detail == RunDetail(RunCode.HTTP_ERROR, status=500)
     assert len(channel.sent) == 1 and channel.messages[0].deleted
     assert await store.last_digest_post(GUILD_A) is None
     assert await store.next_digest_day(GUILD_A) == dt.date(2024, 6, 14)
@@ -621,19 +633,128 @@ def test_digest_messages_within_discord_limits() -> None:
 
 
 async def test_channel_poster_sends_without_mentions() -> None:
-    """ChannelPoster passes allowed_mentions=none and returns the message ids in order."""
+    """ChannelPoster renders the digest, passes allowed_mentions=none and returns the ids."""
     channel = FakeChannel(3)
 
     async def resolve(channel_id: int) -> FakeChannel:
         return channel
 
-    messages: Sequence[Sequence[discord.Embed]] = [
-        [discord.Embed(title="a")],
-        [discord.Embed(title="b")],
-    ]
-    ids = await ChannelPoster(resolve).send(3, messages)
-    assert ids == [301, 302]
+    ids = await ChannelPoster(resolve).send(3, DigestContent(dt.date(2024, 6, 13), (), 0))
+    assert ids == [301]
     assert all(s["allowed_mentions"].to_dict() == {"parse": []} for s in channel.sent)
+    assert "2024-06-13" in (channel.sent[0]["embeds"][0].title or "")
+
+
+@pytest.mark.parametrize(
+    ("error", "problem", "status"),
+    [
+        (http_error(discord.NotFound, 404, "Unknown Channel"), PostProblem.CHANNEL_MISSING, 404),
+        (http_error(discord.Forbidden, 403, "Missing Access"), PostProblem.FORBIDDEN, 403),
+        (http_error(discord.HTTPException, 503, "Unavailable"), PostProblem.REJECTED, 503),
+        (discord.ClientException("closed"), PostProblem.OTHER, None),
+    ],
+)
+async def test_channel_poster_maps_discord_errors(
+    error: Exception, problem: PostProblem, status: int | None
+) -> None:
+    """A discord.py exception becomes PostFailed(problem, status), with it as the cause."""
+    channel = FakeChannel(3, fail=error)
+
+    async def resolve(channel_id: int) -> FakeChannel:
+        return channel
+
+    with pytest.raises(PostFailed) as raised:
+        await ChannelPoster(resolve).send(3, DigestContent(dt.date(2024, 6, 13), (), 0))
+    assert (raised.value.problem, raised.value.status) == (problem, status)
+    assert raised.value.__cause__ is error
+
+
+async def test_channel_poster_history_forbidden_is_post_failed() -> None:
+    """An unreadable history is PostFailed(FORBIDDEN) from find_sent."""
+    channel = FakeChannel(3)
+    channel.history_error = http_error(discord.Forbidden, 403, "Missing Access")
+
+    async def resolve(channel_id: int) -> FakeChannel:
+        return channel
+
+    with pytest.raises(PostFailed) as raised:
+        await ChannelPoster(resolve).find_sent(3, dt.date(2024, 6, 13), after=SAVED)
+    assert raised.value.problem is PostProblem.FORBIDDEN
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        RunDetail(RunCode.FORBIDDEN),
+        RunDetail(RunCode.HTTP_ERROR, status=503),
+        RunDetail(RunCode.MISSED, fired_at=SAVED, timezone=SEOUL, grace=dt.timedelta(hours=6)),
+    ],
+)
+def test_run_detail_round_trips(detail: RunDetail) -> None:
+    """What RunDetail.encode stores, decode reads back."""
+    assert RunDetail.decode(detail.encode()) == detail
+
+
+def test_run_detail_codes_are_short() -> None:
+    """Stored details are codes, not sentences."""
+    assert RunDetail(RunCode.HTTP_ERROR, status=503).encode() == "http_error:503"
+    assert RunDetail(RunCode.CHANNEL_MISSING).encode() == "channel_missing"
+
+
+def test_old_sentences_are_not_codes() -> None:
+    """A sentence stored by an older version is not a code (it is shown as it is)."""
+    assert RunDetail.decode("Discord refused the post (503: boom)") is None
+    assert RunDetail.decode(None) is None
+
+
+def show_text(settings: DigestSettings, run: DigestRun | None = None) -> str:
+    embed = settings_embed(settings, tz=dt.UTC, next_run=None, last_post=None, last_run=run)
+    return "\n".join(f"{f.name}: {f.value}" for f in embed.fields)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (
+            "channel_missing",
+            "The digest channel no longer exists (or the bot cannot see it): choose another "
+            "with /digest set",
+        ),
+        (
+            "forbidden",
+            "The bot lost permission to post in the digest channel (it needs View Channel, "
+            "Send Messages and Embed Links)",
+        ),
+        ("http_error:503", "Discord refused the post (503)"),
+        ("post_failed", "Posting failed"),
+        ("an old sentence", "an old sentence"),
+    ],
+)
+def test_show_says_last_error_in_words(code: str, words: str) -> None:
+    """/digest show turns the stored error code into its sentence (old sentences as they are)."""
+    settings = DigestSettings(1, 7, dt.time(9), SEOUL, last_error=code, last_error_at=SAVED)
+    assert f"Last error: {words}\n" in show_text(settings)
+
+
+def test_show_says_missed_slot_with_local_time_and_grace() -> None:
+    """A missed slot reads as before: the local fire time with its zone, and the grace."""
+    detail = RunDetail(
+        RunCode.MISSED, fired_at=seoul(2024, 6, 14, 9), timezone=SEOUL, grace=dt.timedelta(hours=6)
+    )
+    run = DigestRun(1, dt.date(2024, 6, 14), "skipped", None, detail.encode(), SAVED)
+    text = show_text(DigestSettings(1, 7, dt.time(9), SEOUL), run)
+    assert (
+        "Last run (2024-06-14): skipped: Missed: the bot was not running at 2024-06-14 09:00 KST "
+        "and the 6:00:00 grace window has passed"
+    ) in text
+
+
+@pytest.mark.parametrize("detail", [None, "Sending the 2024-06-13 digest"])
+def test_show_says_which_day_is_in_flight(detail: str | None) -> None:
+    """A slot in flight names its digest day (with or without a stored detail)."""
+    run = DigestRun(1, dt.date(2024, 6, 14), "sending", dt.date(2024, 6, 13), detail, SAVED)
+    text = show_text(DigestSettings(1, 7, dt.time(9), SEOUL), run)
+    assert "Last run (2024-06-14): sending: Sending the 2024-06-13 digest" in text
 
 
 async def test_start_fetches_before_catching_up(store: Store, channels: Channels) -> None:

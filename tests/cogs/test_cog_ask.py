@@ -11,7 +11,7 @@ import pytest
 from harness import ALICE, BOB, BOT_USER, DM_CHANNEL_ID, Harness, Result, mention
 
 from bot.core import answers
-from bot.core.question import GUIDE
+from bot.i18n.en import GUIDE
 
 NO_PING = {"parse": [], "replied_user": False}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +20,7 @@ from harness import (
     snowflake,
 )
 
-from bot.core.digests import job_id
+from bot.core.digests import DigestContent, PostFailed, PostProblem, job_id
 from storage.sqlite.store import Store
 
 MANAGE_SERVER = str(1 << 5)
@@ -81,15 +80,17 @@ async def digest(
 
 
 class FakePoster:
-    def __init__(self, error: Exception | None = None) -> None:
-        self.sent: list[tuple[int, Sequence[Sequence[discord.Embed]]]] = []
+    """The scheduler's poster: records what it was asked to post, or fails."""
+
+    def __init__(self, error: PostFailed | None = None) -> None:
+        self.sent: list[tuple[int, DigestContent]] = []
         self.error = error
 
-    async def send(self, channel_id: int, messages: Sequence[Sequence[discord.Embed]]) -> list[int]:
+    async def send(self, channel_id: int, content: DigestContent) -> list[int]:
         if self.error is not None:
             raise self.error
-        self.sent.append((channel_id, messages))
-        return [snowflake() for _ in messages]
+        self.sent.append((channel_id, content))
+        return [snowflake()]
 
 
 @pytest.fixture
@@ -235,9 +236,7 @@ async def test_now_reports_lost_permission_and_show_has_error(
     harness: Harness, poster: FakePoster
 ) -> None:
     """A 403 from Discord: /digest now says so, and /digest show keeps the error for admins."""
-    from types import SimpleNamespace
-
-    poster.error = discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"), "nope")
+    poster.error = PostFailed(PostProblem.FORBIDDEN, 403)
     await set_digest(harness)
     result = await digest(harness, "now")
     assert result.ephemeral and "permission" in result.embed["description"]

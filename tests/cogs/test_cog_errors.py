@@ -9,7 +9,7 @@ import pytest
 from harness import Harness
 
 import bot.core.answers
-from bot.core import answers
+from bot.core.errors import UnknownSort
 
 
 def boom(*args: Any, **kwargs: Any) -> Any:
@@ -52,16 +52,18 @@ async def test_unexpected_failure_before_response_apologises(
 async def test_user_error_after_defer_is_ephemeral_not_logged_as_error(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """answers.UserError is an expected failure: its message, ephemeral, no error log."""
+    """A core UserError is an expected failure: in words, ephemeral, no error log."""
 
     async def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise answers.UserError("Try a shorter query.")
+        raise UnknownSort("random", ("relevance", "votes", "newest"))
 
     monkeypatch.setattr(bot.core.answers, "search", refuse)
     with caplog.at_level(logging.ERROR):
         result = await harness.command("search", query="anything")
     assert result.ephemeral
-    assert result.embed["description"] == "Try a shorter query."
+    assert result.embed["description"] == (
+        "Unknown sort 'random': use one of relevance, votes, newest"
+    )
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 

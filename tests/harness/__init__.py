@@ -31,7 +31,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -39,6 +39,9 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.config import Config
 from bot.discord_ui.client import PapersBot
+
+if TYPE_CHECKING:
+    from discord.types.user import User as UserPayload
 
 APP_ID = 900_000_000_000_000_001
 BOT_ID = APP_ID
@@ -549,7 +552,8 @@ class Harness:
         # What login() does before setup_hook, minus the network: bind the loop, know who we are.
         await bot._async_setup_hook()
         bot._connection.application_id = APP_ID
-        bot._connection.user = discord.ClientUser(state=bot._connection, data=BOT_USER)
+        me = cast("UserPayload", BOT_USER)
+        bot._connection.user = discord.ClientUser(state=bot._connection, data=me)
         bot.owner_id = OWNER_ID
         await bot.setup_hook()
         return cls(bot, FakeDiscord())
