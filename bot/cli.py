@@ -317,9 +317,14 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
     if not config.has_token:
         error_line("DISCORD_TOKEN is not set: put it in .env or the environment (see .env.example)")
         return 2
-    from bot.discord_ui.client import sync_commands
+    return asyncio.run(_sync(config, getattr(args, "guild", None)))
 
-    return asyncio.run(sync_commands(config, guild_id=getattr(args, "guild", None)))
+
+async def _sync(config: Config, guild_id: int | None) -> int:
+    from bot.discord_ui.client import sync_commands  # lazy: pulls in discord.py
+
+    async with open_store(config, seed=False) as store:
+        return await sync_commands(config, store, guild_id=guild_id)
 
 
 COMMANDS["sync"] = Command(

@@ -328,56 +328,33 @@ def _fail(message: str) -> None:
     print(f"papers-bot: error: {message}", file=sys.stderr)
 
 
-async def _open_seeded_store(config: Config) -> Store:
-    from storage.backends import open_store
-    from storage.ingest.importer import ensure_seeded
-
-    store = await open_store(config.database_path)
-    try:
-        summary = await ensure_seeded(store)
-    except BaseException:
-        await store.close()
-        raise
-    if summary is not None:
-        log.info("Seeded an empty database with the bundled sample digests: %s", summary)
-    return store
-
-
-async def run_bot(config: Config, store: Store | None = None) -> int:
+async def run_bot(config: Config, store: Store) -> int:
     """``papers-bot run``: log in and serve until stopped; returns the exit status.
 
-    ``store`` is an open (already seeded) store, as ``bot.cli`` passes it; without one, the
-    configured database is opened, seeded with the bundled samples if empty, and closed at the
-    end. A missing or rejected token is one line on stderr and a non-zero exit, never a
-    traceback; the token itself is never logged or printed.
+    ``store`` is open (and seeded), as ``bot.cli`` passes it; whoever opened it closes it. A
+    missing or rejected token is one line on stderr and a non-zero exit, never a traceback; the
+    token itself is never logged or printed.
     """
     token = config.discord_token
     if not token:
         _fail(MISSING_TOKEN)
         return 2
-    own_store = store is None
-    if store is None:
-        store = await _open_seeded_store(config)
-    try:
-        async with PapersBot(config=config, store=store) as bot:
-            try:
-                await bot.start(token)
-            except discord.LoginFailure:
-                _fail(REJECTED_TOKEN)
-                return 1
-            except discord.PrivilegedIntentsRequired:
-                _fail("Discord refused the gateway intents (this bot asks for no privileged ones).")
-                return 1
-            except (OSError, aiohttp.ClientError) as exc:
-                _fail(f"could not reach Discord ({exc.__class__.__name__}): check the network.")
-                return 1
-    finally:
-        if own_store:
-            await store.close()
+    async with PapersBot(config=config, store=store) as bot:
+        try:
+            await bot.start(token)
+        except discord.LoginFailure:
+            _fail(REJECTED_TOKEN)
+            return 1
+        except discord.PrivilegedIntentsRequired:
+            _fail("Discord refused the gateway intents (this bot asks for no privileged ones).")
+            return 1
+        except (OSError, aiohttp.ClientError) as exc:
+            _fail(f"could not reach Discord ({exc.__class__.__name__}): check the network.")
+            return 1
     return 0
 
 
-async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
+async def sync_commands(config: Config, store: Store, *, guild_id: int | None = None) -> int:
     """``papers-bot sync``: register the slash commands globally (or in one guild) and exit.
 
     Logs in over HTTP only (no gateway). Global commands can take up to an hour to appear in
@@ -387,32 +364,26 @@ async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
     if not token:
         _fail(MISSING_TOKEN)
         return 2
-    from storage.backends import open_store
-
-    store = await open_store(config.database_path)
-    try:
-        async with PapersBot(
-            config=config, store=store, sync_dev_guild=False, run_scheduler=False
-        ) as bot:
-            try:
-                await bot.login(token)
-            except discord.LoginFailure:
-                _fail(REJECTED_TOKEN)
-                return 1
-            except (OSError, aiohttp.ClientError) as exc:
-                _fail(f"could not reach Discord ({exc.__class__.__name__}): check the network.")
-                return 1
-            try:
-                if guild_id is None:
-                    synced = await bot.tree.sync()
-                    where = "globally (may take up to an hour to show everywhere)"
-                else:
-                    synced = await bot.sync_to_guild(guild_id)
-                    where = f"to guild {guild_id}"
-            except discord.HTTPException as exc:
-                _fail(f"Discord refused the command sync: {exc}")
-                return 1
-    finally:
-        await store.close()
+    async with PapersBot(
+        config=config, store=store, sync_dev_guild=False, run_scheduler=False
+    ) as bot:
+        try:
+            await bot.login(token)
+        except discord.LoginFailure:
+            _fail(REJECTED_TOKEN)
+            return 1
+        except (OSError, aiohttp.ClientError) as exc:
+            _fail(f"could not reach Discord ({exc.__class__.__name__}): check the network.")
+            return 1
+        try:
+            if guild_id is None:
+                synced = await bot.tree.sync()
+                where = "globally (may take up to an hour to show everywhere)"
+            else:
+                synced = await bot.sync_to_guild(guild_id)
+                where = f"to guild {guild_id}"
+        except discord.HTTPException as exc:
+            _fail(f"Discord refused the command sync: {exc}")
+            return 1
     print(f"Synced {len(synced)} commands {where}: {', '.join('/' + c.name for c in synced)}")
     return 0

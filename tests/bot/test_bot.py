@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,12 +179,16 @@ async def test_run_with_rejected_token_is_one_line_without_the_token(
     assert "SECRET" not in caplog.text
 
 
-async def test_run_seeds_an_empty_database(
-    tmp_path: Path, rejected_login: None, capsys: pytest.CaptureFixture[str]
+def test_cli_run_seeds_an_empty_database(
+    clean_env: Path, rejected_login: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without a store passed in, run_bot opens the configured database and seeds it if empty."""
-    path = tmp_path / "fresh.db"
-    assert await run_bot(Config(database_path=path, discord_token=TOKEN)) == 1
+    """`papers-bot run` opens the configured database and seeds it when empty, before login."""
+    (clean_env / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\nDATABASE_PATH=./fresh.db\n")
+    assert main(["run"]) == 1
+    asyncio.run(_assert_not_empty(clean_env / "fresh.db"))
+
+
+async def _assert_not_empty(path: Path) -> None:
     store = await Store.open(path)
     try:
         assert not await store.is_empty()
@@ -244,13 +249,13 @@ async def test_sync_command_syncs_globally_once(
 
     monkeypatch.setattr(PapersBot, "login", login)
     config = Config(database_path=tmp_path / "s.db", discord_token=TOKEN, discord_guild_id=GUILD)
-    assert await sync_commands(config) == 0
+    assert await sync_commands(config, empty_store) == 0
     assert synced == [None]
     assert "globally" in capsys.readouterr().out
 
 
 async def test_sync_command_to_guild(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synced: list[Any]
+    empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synced: list[Any]
 ) -> None:
     """`papers-bot sync --guild ID` syncs to that guild only."""
 
@@ -259,16 +264,16 @@ async def test_sync_command_to_guild(
 
     monkeypatch.setattr(PapersBot, "login", login)
     config = Config(database_path=tmp_path / "s.db", discord_token=TOKEN)
-    assert await sync_commands(config, guild_id=GUILD) == 0
+    assert await sync_commands(config, empty_store, guild_id=GUILD) == 0
     assert [g.id for g in synced] == [GUILD]
 
 
 async def test_sync_command_rejected_token(
-    tmp_path: Path, rejected_login: None, capsys: pytest.CaptureFixture[str]
+    empty_store: Store, tmp_path: Path, rejected_login: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`papers-bot sync` with a rejected token: exit 1, one line."""
     config = Config(database_path=tmp_path / "s.db", discord_token=TOKEN)
-    assert await sync_commands(config) == 1
+    assert await sync_commands(config, empty_store) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert TOKEN not in err

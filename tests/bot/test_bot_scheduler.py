@@ -27,7 +27,7 @@ async def test_setup_hook_starts_and_close_stops_scheduler(empty_store: Store) -
 
 
 async def test_sync_never_starts_the_scheduler(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`papers-bot sync` logs in only to sync: no digest is posted, nothing is fetched."""
     seen: list[Any] = []
@@ -42,5 +42,5 @@ async def test_sync_never_starts_the_scheduler(
     monkeypatch.setattr(PapersBot, "login", login)
     monkeypatch.setattr("discord.app_commands.CommandTree.sync", sync)
     config = Config(database_path=tmp_path / "s.db", discord_token=TOKEN)
-    assert await sync_commands(config) == 0
+    assert await sync_commands(config, empty_store) == 0
     assert seen == [None]
