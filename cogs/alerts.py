@@ -50,7 +50,7 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         resumed = await self.bot.store.resume_alerts(interaction.user.id)
         if resumed:
             log.info("User %s: %d paused alerts resumed", interaction.user.id, resumed)

@@ -136,7 +136,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild_id is None:
             raise app_commands.NoPrivateMessage()
         if not interaction.permissions.manage_guild:

@@ -77,7 +77,7 @@ def make_intents() -> discord.Intents:
 
 def interaction_options(interaction: discord.Interaction) -> dict[str, Any]:
     """The options the user gave, flattened (``{"query": "llm", "sort": "votes"}``) for logs."""
-    data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]
+    data: dict[str, Any] = dict(interaction.data or {})
     found: dict[str, Any] = {}
 
     def walk(options: Iterable[dict[str, Any]], prefix: str = "") -> None:
