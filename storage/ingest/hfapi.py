@@ -104,7 +104,7 @@ def parse_daily_papers(data: Any, date: dt.date, *, source: str = "hf-api") -> P
         keywords = paper.get("ai_keywords")
         url = (
             f"https://arxiv.org/abs/{arxiv_id}"
-            if ARXIV_ID_RE.match(arxiv_id)
+            if ARXIV_ID_RE.fullmatch(arxiv_id)
             else f"https://huggingface.co/papers/{arxiv_id}"
         )
         papers.append(

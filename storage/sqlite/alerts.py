@@ -1,7 +1,6 @@
 """Personal alerts: a keyword query or an author, and what was already sent for each.
 
-A mixin that :class:`storage.sqlite.store.Store` inherits (same ``_run``/``_Conn`` pattern as
-:mod:`storage.sqlite.guilds`). Tables (migration 4 in :mod:`storage.sqlite.migrations`)::
+Tables (migration 4 in :mod:`storage.sqlite.migrations`)::
 
     alerts(id PK, user_id, kind, query, match_key, created_at, seen_seq, paused_at,
            pause_noticed)                                       one row per alert
@@ -28,27 +27,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from storage.errors import AlertExists, AlertLimitReached, EmptyAlertQuery
 from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, Alert, AlertKind, FeedBatch
+from storage.sqlite.connection import Conn, StoreBase, utc_iso
 from storage.text import alert_key
-
-if TYPE_CHECKING:
-    from storage.models import Paper
-    from storage.sqlite.store import _Conn
-
-T = TypeVar("T")
 
 _COLUMNS = "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed"
 _POSITION = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'import_feed'), 0)"
-
-
-def _utc_iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("timezone-aware datetimes only")
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _alert(row: Sequence[Any]) -> Alert:
@@ -66,14 +54,8 @@ def _alert(row: Sequence[Any]) -> Alert:
     )
 
 
-class AlertStore:
-    """The alerts half of :class:`~storage.sqlite.store.Store` (mixed in; uses its ``_run``)."""
-
-    if TYPE_CHECKING:
-
-        async def _run(self, fn: Callable[..., T], *args: Any) -> T: ...
-
-        def _papers(self, c: _Conn, ids: Sequence[int]) -> list[Paper]: ...
+class AlertQueries(StoreBase):
+    """The :class:`storage.ports.AlertStore` of the SQLite backend."""
 
     # ------------------------------------------------------------------ a user's alerts
 
@@ -97,9 +79,9 @@ class AlertStore:
         key = alert_key(kind, query)
         if not key:
             raise EmptyAlertQuery()
-        when = _utc_iso(now)
+        when = utc_iso(now)
 
-        def work(c: _Conn) -> Alert:
+        def work(c: Conn) -> Alert:
             row = c.one(
                 f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? AND kind = ? AND match_key = ?",
                 (user_id, kind, key),
@@ -130,7 +112,7 @@ class AlertStore:
     async def remove_alert(self, user_id: int, alert_id: int) -> Alert | None:
         """Delete one of the user's alerts (and its delivery record); ``None`` if not theirs."""
 
-        def work(c: _Conn) -> Alert | None:
+        def work(c: Conn) -> Alert | None:
             row = c.one(
                 f"SELECT {_COLUMNS} FROM alerts WHERE id = ? AND user_id = ?", (alert_id, user_id)
             )
@@ -150,7 +132,7 @@ class AlertStore:
                 c.execute(
                     """UPDATE alerts SET paused_at = ?, pause_noticed = 0
                        WHERE user_id = ? AND paused_at IS NULL""",
-                    (_utc_iso(at), user_id),
+                    (utc_iso(at), user_id),
                 ).rowcount
             )
         )
@@ -172,7 +154,7 @@ class AlertStore:
     async def take_pause_notice(self, user_id: int) -> int:
         """How many of the user's alerts are paused and not yet told about; marks them told."""
 
-        def work(c: _Conn) -> int:
+        def work(c: Conn) -> int:
             return c.execute(
                 """UPDATE alerts SET pause_noticed = 1
                    WHERE user_id = ? AND paused_at IS NOT NULL AND NOT pause_noticed""",
@@ -201,7 +183,7 @@ class AlertStore:
     async def feed_batch(self, after: int, upto: int) -> FeedBatch:
         """Papers with an appearance added between feed positions ``after`` and ``upto``."""
 
-        def work(c: _Conn) -> FeedBatch:
+        def work(c: Conn) -> FeedBatch:
             rows = c.all(
                 """SELECT p.arxiv_id, p.id FROM papers p
                    WHERE p.id IN (SELECT paper_id FROM import_feed WHERE seq > ? AND seq <= ?)""",
@@ -221,26 +203,6 @@ class AlertStore:
 
         return await self._run(work)
 
-    async def author_matches(
-        self, keys: Iterable[str], paper_ids: Iterable[int]
-    ) -> dict[str, set[int]]:
-        """For each normalized author key, which of ``paper_ids`` that author wrote."""
-        keys_json = json.dumps(sorted(set(keys)), ensure_ascii=False)
-        ids_json = json.dumps(sorted(set(paper_ids)))
-        rows = await self._run(
-            lambda c: c.all(
-                """SELECT a.norm_key, pa.paper_id FROM authors a
-                   JOIN paper_authors pa ON pa.author_id = a.id
-                   WHERE a.norm_key IN (SELECT value FROM json_each(?1))
-                     AND pa.paper_id IN (SELECT value FROM json_each(?2))""",
-                (keys_json, ids_json),
-            )
-        )
-        found: dict[str, set[int]] = {}
-        for key, paper_id in rows:
-            found.setdefault(key, set()).add(int(paper_id))
-        return found
-
     async def delivered(self, alert_ids: Iterable[int]) -> dict[int, set[int]]:
         """For each alert, the paper ids already sent for it."""
         ids_json = json.dumps(sorted(set(alert_ids)))
@@ -256,10 +218,6 @@ class AlertStore:
             found.setdefault(int(alert_id), set()).add(int(paper_id))
         return found
 
-    async def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
-        """Full papers for row ids, in the order given (unknown ids skipped)."""
-        return await self._run(self._papers, list(ids))
-
     async def record_alert_run(
         self,
         alert_ids: Iterable[int],
@@ -271,11 +229,11 @@ class AlertStore:
         """After a user's DM was sent (or nothing matched): record what was sent per alert and
         move the alerts to feed position ``upto``, in one transaction. Alerts deleted meanwhile
         are skipped."""
-        when = _utc_iso(at)
+        when = utc_iso(at)
         ids = sorted(set(alert_ids))
         rows = [(int(a), int(p), when) for a, papers in deliveries.items() for p in set(papers)]
 
-        def work(c: _Conn) -> None:
+        def work(c: Conn) -> None:
             c.executemany(
                 """INSERT OR IGNORE INTO alert_deliveries(alert_id, paper_id, sent_at)
                    SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1)""",

@@ -11,23 +11,49 @@ Full-text index
 paper's title and summary bullets (see :mod:`storage.text`: Hangul runs become character
 bigrams). The triggers on ``papers`` compute that form with two deterministic SQL functions that
 :class:`~storage.sqlite.store.Store` registers on its connection (``papers_fts_title_v1`` and
-``papers_fts_summary_v1``), so the index can never drift from the rows. The update trigger fires
-only when the title or summary really changed; deletes hand FTS5 the same computed values, which
-is what a contentless table needs. Since migration 5 the index rows of *new* papers are written
-by :meth:`~storage.sqlite.store.Store.import_digest` itself from forms computed in Python
-(:func:`storage.sqlite.store.fts_forms`, the same text the functions give), so the per-row call back
-into Python no longer holds up the insert. Consequences: updating or deleting ``papers`` from a
-connection without those functions (e.g. the ``sqlite3`` shell) fails loudly instead of
-corrupting the index, and papers inserted elsewhere than ``import_digest`` are not indexed;
-reading works everywhere. If the index form ever changes, add functions with a new suffix and a
-migration that runs ``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts
-every paper.
+``papers_fts_summary_v1``: :func:`fts_title` and :func:`fts_summary`), so the index can never
+drift from the rows. The update trigger fires only when the title or summary really changed;
+deletes hand FTS5 the same computed values, which is what a contentless table needs. Since
+migration 5 the index rows of *new* papers are written by :mod:`storage.sqlite.importing` itself
+from forms computed in Python (:func:`storage.ingest.prepare.fts_forms`, the same text the
+functions give), so the per-row call back into Python no longer holds up the insert.
+Consequences: updating or deleting ``papers`` from a connection without those functions (e.g.
+the ``sqlite3`` shell) fails loudly instead of corrupting the index, and papers inserted elsewhere
+than ``import_digest`` are not indexed; reading works everywhere. If the index form ever
+changes, add functions with a new suffix and a migration that runs
+``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts every paper.
 """
 
 from __future__ import annotations
 
+import json
+
+from storage import text as textsearch
+
 FTS_TITLE_FUNCTION = "papers_fts_title_v1"
 FTS_SUMMARY_FUNCTION = "papers_fts_summary_v1"
+
+
+def summary_text(summary_json: str | None) -> str:
+    """The searchable text of a stored summary: bullet texts only (labels are not content)."""
+    if not summary_json:
+        return ""
+    try:
+        bullets = json.loads(summary_json)
+        return "\n".join(str(b[1]) for b in bullets)
+    except (ValueError, TypeError, IndexError, KeyError):
+        return ""
+
+
+def fts_title(title: str | None) -> str:
+    """``papers_fts_title_v1``: the index form of a stored title."""
+    return textsearch.index_form(title)
+
+
+def fts_summary(summary_json: str | None) -> str:
+    """``papers_fts_summary_v1``: the index form of a stored summary's bullet texts."""
+    return textsearch.index_form(summary_text(summary_json))
+
 
 _FTS_INSERT = f"""
     INSERT INTO paper_fts(rowid, title, summary)

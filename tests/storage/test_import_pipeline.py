@@ -9,7 +9,8 @@ import pytest
 
 from storage.ingest import importer
 from storage.ingest.parser import parse_digest
-from storage.sqlite.store import Store, _fts_summary, _fts_title
+from storage.sqlite.migrations import fts_summary, fts_title
+from storage.sqlite.store import Store
 
 _TABLES = {
     "papers": "SELECT id, arxiv_id, title, url, authors_truncated, media_kind, media_url, "
@@ -51,7 +52,7 @@ def _trigger_index(path: Path) -> list[tuple[object, ...]]:
         rows = db.execute("SELECT id, title, summary FROM papers").fetchall()
         db.executemany(
             "INSERT INTO ref(rowid, title, summary) VALUES (?, ?, ?)",
-            [(pid, _fts_title(title), _fts_summary(summary)) for pid, title, summary in rows],
+            [(pid, fts_title(title), fts_summary(summary)) for pid, title, summary in rows],
         )
         return _index(db, "ref")
     finally:

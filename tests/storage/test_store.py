@@ -451,10 +451,10 @@ async def test_papers_keep_the_order_of_ids_and_skip_unknown(store: Store) -> No
     rows = await store._run(lambda c: c.all("SELECT id, arxiv_id FROM papers"))
     by_arxiv = {arxiv_id: pid for pid, arxiv_id in rows}
     asked = [by_arxiv["2406.00003"], 999_999, by_arxiv["2406.00001"], -1, by_arxiv["2406.00002"]]
-    got = await store._run(store._papers, asked)
+    got = await store.papers_by_ids(asked)
     assert [p.arxiv_id for p in got] == ["2406.00003", "2406.00001", "2406.00002"]
-    assert await store._run(store._papers, []) == []
-    assert await store._run(store._papers, [999_999]) == []
+    assert await store.papers_by_ids([]) == []
+    assert await store.papers_by_ids([999_999]) == []
 
 
 # --------------------------------------------------------------------------- days and tops
@@ -932,10 +932,10 @@ async def test_quick_search_answers_like_the_worker(
 ) -> None:
     """A search answered on the loop's read-only connection returns exactly the page (hits,
     snippets, scores, total) the worker thread returns for it."""
-    import storage.sqlite.store as store_module
+    import storage.sqlite.search as search_module
 
     quick = await sample_store.search(query, **options)
-    monkeypatch.setattr(store_module, "_QUICK_SEARCH_MATCHES", -1)  # every search to the worker
+    monkeypatch.setattr(search_module, "QUICK_SEARCH_MATCHES", -1)  # every search to the worker
     assert await sample_store.search(query, **options) == quick
 
 
@@ -943,7 +943,7 @@ async def test_few_matches_skip_the_worker(
     sample_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A search with few matches never waits for the database thread; many matches do."""
-    import storage.sqlite.store as store_module
+    import storage.sqlite.search as search_module
 
     hops = 0
     run = sample_store._run
@@ -956,7 +956,7 @@ async def test_few_matches_skip_the_worker(
     monkeypatch.setattr(sample_store, "_run", counting_run)
     page = await sample_store.search("model")
     assert page.total > 0 and hops == 0
-    monkeypatch.setattr(store_module, "_QUICK_SEARCH_MATCHES", page.total - 1)
+    monkeypatch.setattr(search_module, "QUICK_SEARCH_MATCHES", page.total - 1)
     assert await sample_store.search("model") == page
     assert hops == 1
 
