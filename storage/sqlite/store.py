@@ -48,9 +48,11 @@ from storage.sqlite.jobs import JobQueries
 from storage.sqlite.migrations import (
     FTS_SUMMARY_FUNCTION,
     FTS_TITLE_FUNCTION,
-    MIGRATIONS,
+    SCHEMA_VERSION,
+    Migration,
     fts_summary,
     fts_title,
+    migrations,
 )
 from storage.sqlite.papers import PaperQueries
 from storage.sqlite.search import SearchQueries
@@ -122,14 +124,13 @@ class Store(
         # one checkpoint write each hot page once instead of once per 1,000-page WAL.
         c.execute("PRAGMA wal_autocheckpoint = 10000")
         version = int(c.one("PRAGMA user_version")[0])
-        if version > len(MIGRATIONS):
+        if version > SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path}: database schema version {version} is newer than this program "
-                f"({len(MIGRATIONS)}); upgrade papers-bot"
+                f"({SCHEMA_VERSION}); upgrade papers-bot"
             )
-        for number, statements in enumerate(MIGRATIONS, start=1):
-            if number > version:
-                c.transaction(lambda c, n=number, st=statements: self._migrate(c, n, st))
+        for migration in migrations()[version:]:
+            c.transaction(lambda c, m=migration: self._migrate(c, m))
         self._tune_fts(c)
 
     def _tune_fts(self, c: Conn) -> None:
@@ -154,13 +155,13 @@ class Store(
         except sqlite3.OperationalError as exc:
             log.info("%s: FTS5 keeps its default hash size (%s)", self.path, exc)
 
-    def _migrate(self, c: Conn, number: int, statements: tuple[str, ...]) -> None:
-        if int(c.one("PRAGMA user_version")[0]) >= number:  # another process got there first
+    def _migrate(self, c: Conn, migration: Migration) -> None:
+        if int(c.one("PRAGMA user_version")[0]) >= migration.number:  # another process did it
             return
-        for statement in statements:
+        for statement in migration.statements:
             c.execute(statement)
-        c.execute(f"PRAGMA user_version = {int(number)}")
-        log.info("%s: applied schema migration %d", self.path, number)
+        c.execute(f"PRAGMA user_version = {int(migration.number)}")
+        log.info("%s: applied schema migration %s", self.path, migration.name)
 
     async def schema_version(self) -> int:
         """The ``PRAGMA user_version`` of the database (number of applied migrations)."""

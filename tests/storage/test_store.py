@@ -978,11 +978,11 @@ async def test_in_memory_store_searches_on_the_worker() -> None:
 
 async def test_migration_6_fills_author_names(tmp_path: Path) -> None:
     """A version-5 database gets each paper's author names, in their listed order."""
-    from storage.sqlite.migrations import MIGRATIONS
+    from storage.sqlite.migrations import migrations
 
     path = tmp_path / "v5.db"
     db = sqlite3.connect(path, isolation_level=None)
-    for statement in (s for migration in MIGRATIONS[:5] for s in migration):
+    for statement in (s for migration in migrations()[:5] for s in migration.statements):
         db.execute(statement)
     db.executescript(
         """
