@@ -96,25 +96,38 @@ class Conn:
         On its own it is one ``BEGIN IMMEDIATE`` transaction. Inside a transaction that is already
         open (a batch) it is a savepoint of it: rolled back alone when it fails, and committed
         with the batch.
+
+        When SQLite has already rolled the whole transaction back itself (``RAISE(ROLLBACK)``, a
+        full disk, an I/O error), there is nothing left to roll back: the error that did it is
+        raised as is. A ``COMMIT`` that fails leaves SQLite's transaction open (a deferred
+        constraint, a busy database); it is rolled back before the error is raised, so the
+        connection never keeps holding the write lock.
         """
-        if self.raw.in_transaction:
-            self.raw.execute("SAVEPOINT work")
+        raw = self.raw
+        if raw.in_transaction:
+            raw.execute("SAVEPOINT work")
             try:
                 result = work(self)
             except BaseException:
-                self.raw.execute("ROLLBACK TO work")
-                self.raw.execute("RELEASE work")
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK TO work")
+                    raw.execute("RELEASE work")
                 raise
-            self.raw.execute("RELEASE work")
+            raw.execute("RELEASE work")
             return result
-        self.raw.execute("BEGIN IMMEDIATE")
+        raw.execute("BEGIN IMMEDIATE")
         try:
             result = work(self)
+            raw.execute("COMMIT")
         except BaseException:
-            self.raw.execute("ROLLBACK")
+            self.rollback()
             raise
-        self.raw.execute("COMMIT")
         return result
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not ended it already."""
+        if self.raw.in_transaction:
+            self.raw.execute("ROLLBACK")
 
 
 class StoreBase:
@@ -129,9 +142,27 @@ class StoreBase:
         # connection would not see.
         self._reader: Conn | None = None
 
+    #: Inside :meth:`~storage.sqlite.importing.ImportQueries.batch`.
+    _in_batch = False
+    #: The error with which SQLite ended the open batch's transaction, if it did: until the
+    #: batch ends, every call raises it again, so no write is committed outside the batch.
+    _batch_lost: BaseException | None = None
+
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` in the connection's worker thread."""
         if self._closed:
             raise RuntimeError(f"{self.path}: the store is closed")
+        if self._batch_lost is not None:
+            raise self._batch_lost
         conn = self._db
-        return await conn._execute(lambda: fn(Conn(conn._conn), *args))
+
+        def call() -> T:
+            c = Conn(conn._conn)
+            try:
+                return fn(c, *args)
+            except BaseException as exc:
+                if self._in_batch and not c.raw.in_transaction:
+                    self._batch_lost = exc
+                raise
+
+        return await conn._execute(call)

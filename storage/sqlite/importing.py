@@ -131,9 +131,12 @@ class ImportQueries(StoreBase):
         Every write inside stays atomic on its own (each ``import_digest`` is a savepoint: a file
         that fails is rolled back alone and the others go on); the batch commits them together,
         which saves rewriting the same index pages once per file. If the block itself raises,
-        everything since the batch began is rolled back. Only for a store that nothing else
-        writes to meanwhile (the import command); keep batches short, since a batch holds the
-        database's write lock.
+        everything since the batch began is rolled back. If SQLite itself ends the transaction
+        (``RAISE(ROLLBACK)``, a full disk), the whole batch is lost: the call that hit it raises
+        SQLite's error, so does every later call inside the block and the block's end; if the
+        ``COMMIT`` fails, the batch is rolled back and the error raised. Only for a store that
+        nothing else writes to meanwhile (the import command); keep batches short, since a batch
+        holds the database's write lock.
 
         The full-text rows of the papers the batch inserts, and the paper counts of the authors
         it touches, are written together just before the commit (see :class:`Deferred`), so
@@ -142,21 +145,29 @@ class ImportQueries(StoreBase):
         """
         await self._run(lambda c: c.execute("BEGIN IMMEDIATE"))
         pending = self._pending = Deferred()
+        self._in_batch = True
         try:
-            yield
+            try:
+                yield
+            finally:
+                self._pending = None
+                self._in_batch = False
+                lost, self._batch_lost = self._batch_lost, None
         except BaseException:
-            self._pending = None
-            await self._run(lambda c: c.execute("ROLLBACK"))
+            await self._run(Conn.rollback)
             raise
+        if lost is not None:  # SQLite ended the transaction; the block caught the error
+            raise lost
 
         def commit(c: Conn) -> None:
-            pending.write(c)
-            c.execute("COMMIT")
+            try:
+                pending.write(c)
+                c.execute("COMMIT")
+            except BaseException:
+                c.rollback()
+                raise
 
-        try:
-            await self._run(commit)
-        finally:
-            self._pending = None
+        await self._run(commit)
 
     async def import_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult:
         """Store one digest in a single transaction; re-importing it changes nothing new.
@@ -189,7 +200,8 @@ class ImportQueries(StoreBase):
 
         For bulk imports: the thread wake-ups of one call per file were about a tenth of an
         import. A digest that fails is rolled back alone and its exception takes its place in
-        the returned list; the others go on.
+        the returned list; the others go on. Inside :meth:`batch`, an error with which SQLite
+        ended the batch's whole transaction is raised instead: none of the batch is stored.
         """
         prepared = [d if isinstance(d, PreparedDigest) else prepare_digest(d) for d in digests]
         now = now_iso()
@@ -199,7 +211,9 @@ class ImportQueries(StoreBase):
             for d in prepared:
                 try:
                     out.append(self._import_one(c, d, now, False))
-                except Exception as exc:  # one bad file must not stop the others
+                except Exception as exc:  # one bad file must not stop the others...
+                    if self._in_batch and not c.raw.in_transaction:
+                        raise  # ... unless SQLite ended the batch's transaction: all are lost
                     out.append(exc)
             return out
 
