@@ -81,115 +81,103 @@ class AlertQueries(StoreBase):
             raise EmptyAlertQuery()
         when = utc_iso(now)
 
-        def work(c: Conn) -> Alert:
-            row = c.one(
-                f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? AND kind = ? AND match_key = ?",
-                (user_id, kind, key),
+        async def work(c: Conn) -> Alert:
+            count, *existing = await c.one(
+                f"""SELECT (SELECT count(*) FROM alerts WHERE user_id = :user), a.*
+                    FROM (SELECT 1) LEFT JOIN (
+                        SELECT {_COLUMNS} FROM alerts
+                        WHERE user_id = :user AND kind = :kind AND match_key = :key) AS a""",
+                {"user": user_id, "kind": kind, "key": key},
             )
-            if row is not None:
-                raise AlertExists(_alert(row))
-            count = c.one("SELECT count(*) FROM alerts WHERE user_id = ?", (user_id,))[0]
+            if existing[0] is not None:
+                raise AlertExists(_alert(existing))
             if count >= limit:
                 raise AlertLimitReached(limit)
-            cursor = c.execute(
-                f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, seen_seq)
-                    VALUES (?, ?, ?, ?, ?, ({_POSITION}))""",
-                (user_id, kind, query, key, when),
+            return _alert(
+                await c.one(
+                    f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, seen_seq)
+                        VALUES (?, ?, ?, ?, ?, ({_POSITION})) RETURNING {_COLUMNS}""",
+                    (user_id, kind, query, key, when),
+                )
             )
-            return _alert(c.one(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (cursor.lastrowid,)))
 
-        return await self._run(lambda c: c.transaction(work))
+        return await self._transaction(work)
 
     async def alerts(self, user_id: int) -> list[Alert]:
         """The user's alerts, oldest first."""
-        rows = await self._run(
-            lambda c: c.all(
-                f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? ORDER BY id", (user_id,)
-            )
+        rows = await self._all(
+            f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? ORDER BY id", (user_id,)
         )
         return [_alert(r) for r in rows]
 
     async def remove_alert(self, user_id: int, alert_id: int) -> Alert | None:
         """Delete one of the user's alerts (and its delivery record); ``None`` if not theirs."""
 
-        def work(c: Conn) -> Alert | None:
-            row = c.one(
+        async def work(c: Conn) -> Alert | None:
+            row = await c.one(
                 f"SELECT {_COLUMNS} FROM alerts WHERE id = ? AND user_id = ?", (alert_id, user_id)
             )
             if row is None:
                 return None
-            c.execute("DELETE FROM alerts WHERE id = ?", (alert_id,))
+            await c.execute("DELETE FROM alerts WHERE id = ?", (alert_id,))
             return _alert(row)
 
-        return await self._run(lambda c: c.transaction(work))
+        return await self._transaction(work)
 
     # ------------------------------------------------------------------ pausing
 
     async def pause_alerts(self, user_id: int, *, at: dt.datetime) -> int:
         """Pause every alert of the user (their DMs are closed); returns how many were active."""
-        return await self._run(
-            lambda c: (
-                c.execute(
-                    """UPDATE alerts SET paused_at = ?, pause_noticed = 0
+        return await self._change(
+            """UPDATE alerts SET paused_at = ?, pause_noticed = 0
                        WHERE user_id = ? AND paused_at IS NULL""",
-                    (utc_iso(at), user_id),
-                ).rowcount
-            )
+            (utc_iso(at), user_id),
         )
 
     async def resume_alerts(self, user_id: int) -> int:
         """Un-pause the user's alerts from the current feed position (what was imported while
         they were paused is not sent); returns how many were paused."""
-        return await self._run(
-            lambda c: (
-                c.execute(
-                    f"""UPDATE alerts SET paused_at = NULL, pause_noticed = 0,
+        return await self._change(
+            f"""UPDATE alerts SET paused_at = NULL, pause_noticed = 0,
                                           seen_seq = max(seen_seq, ({_POSITION}))
                         WHERE user_id = ? AND paused_at IS NOT NULL""",
-                    (user_id,),
-                ).rowcount
-            )
+            (user_id,),
         )
 
     async def take_pause_notice(self, user_id: int) -> int:
         """How many of the user's alerts are paused and not yet told about; marks them told."""
 
-        def work(c: Conn) -> int:
-            return c.execute(
-                """UPDATE alerts SET pause_noticed = 1
-                   WHERE user_id = ? AND paused_at IS NOT NULL AND NOT pause_noticed""",
-                (user_id,),
-            ).rowcount
-
-        return await self._run(lambda c: c.transaction(work))
+        return await self._change(
+            """UPDATE alerts SET pause_noticed = 1
+               WHERE user_id = ? AND paused_at IS NOT NULL AND NOT pause_noticed""",
+            (user_id,),
+        )
 
     # ------------------------------------------------------------------ matching
 
     async def feed_position(self) -> int:
         """The import clock: the newest ``import_feed`` sequence number (0 before any)."""
-        return await self._run(lambda c: int(c.one(_POSITION)[0]))
+        return int((await self._one(_POSITION))[0])
 
     async def pending_alerts(self, upto: int) -> list[Alert]:
         """Active alerts not yet matched up to feed position ``upto``, by user then id."""
-        rows = await self._run(
-            lambda c: c.all(
-                f"""SELECT {_COLUMNS} FROM alerts WHERE paused_at IS NULL AND seen_seq < ?
+        rows = await self._all(
+            f"""SELECT {_COLUMNS} FROM alerts WHERE paused_at IS NULL AND seen_seq < ?
                     ORDER BY user_id, id""",
-                (upto,),
-            )
+            (upto,),
         )
         return [_alert(r) for r in rows]
 
     async def feed_batch(self, after: int, upto: int) -> FeedBatch:
         """Papers with an appearance added between feed positions ``after`` and ``upto``."""
 
-        def work(c: Conn) -> FeedBatch:
-            rows = c.all(
+        async def work(c: Conn) -> FeedBatch:
+            rows = await c.all(
                 """SELECT p.arxiv_id, p.id FROM papers p
                    WHERE p.id IN (SELECT paper_id FROM import_feed WHERE seq > ? AND seq <= ?)""",
                 (after, upto),
             )
-            lo, hi = c.one(
+            lo, hi = await c.one(
                 "SELECT min(date), max(date) FROM import_feed WHERE seq > ? AND seq <= ?",
                 (after, upto),
             )
@@ -201,17 +189,16 @@ class AlertQueries(StoreBase):
                 dt.date.fromisoformat(hi) if hi else None,
             )
 
-        return await self._run(work)
+        async with self._conn() as c:
+            return await work(c)
 
     async def delivered(self, alert_ids: Iterable[int]) -> dict[int, set[int]]:
         """For each alert, the paper ids already sent for it."""
         ids_json = json.dumps(sorted(set(alert_ids)))
-        rows = await self._run(
-            lambda c: c.all(
-                """SELECT alert_id, paper_id FROM alert_deliveries
+        rows = await self._all(
+            """SELECT alert_id, paper_id FROM alert_deliveries
                    WHERE alert_id IN (SELECT value FROM json_each(?))""",
-                (ids_json,),
-            )
+            (ids_json,),
         )
         found: dict[int, set[int]] = {}
         for alert_id, paper_id in rows:
@@ -233,29 +220,25 @@ class AlertQueries(StoreBase):
         ids = sorted(set(alert_ids))
         rows = [(int(a), int(p), when) for a, papers in deliveries.items() for p in set(papers)]
 
-        def work(c: Conn) -> None:
-            c.executemany(
+        async def work(c: Conn) -> None:
+            await c.executemany(
                 """INSERT OR IGNORE INTO alert_deliveries(alert_id, paper_id, sent_at)
                    SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1)""",
                 rows,
             )
-            c.execute(
+            await c.execute(
                 """UPDATE alerts SET seen_seq = max(seen_seq, ?)
                    WHERE id IN (SELECT value FROM json_each(?))""",
                 (upto, json.dumps(ids)),
             )
 
-        await self._run(lambda c: c.transaction(work))
+        await self._transaction(work)
 
     async def prune_import_feed(self) -> int:
         """Drop feed rows every alert has moved past (all of them when there are no alerts);
         the position is kept by ``sqlite_sequence``. Returns how many rows went."""
-        return await self._run(
-            lambda c: (
-                c.execute(
-                    """DELETE FROM import_feed WHERE seq <= coalesce(
+        return await self._change(
+            """DELETE FROM import_feed WHERE seq <= coalesce(
                            (SELECT min(seen_seq) FROM alerts WHERE paused_at IS NULL),
                            (SELECT max(seq) FROM import_feed))"""
-                ).rowcount
-            )
         )

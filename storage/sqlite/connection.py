@@ -1,23 +1,28 @@
 """The connection layer every module of the SQLite backend builds on (and imports nothing of it).
 
-:class:`Conn` wraps the raw ``sqlite3`` connection inside aiosqlite's worker thread and runs
-transactions; :class:`StoreBase` holds the connection and the state shared by the per-aggregate
-mixins that :class:`storage.sqlite.store.Store` composes. The small helpers below turn values
-into the forms the schema stores (ISO days, UTC ISO moments, JSON arrays).
+:class:`Conn` runs statements and transactions through aiosqlite's public API, where each call
+is one hop to its worker thread and back (about 80 microseconds); the backend's methods are
+written to need few of them (set-based statements over JSON arrays bound as parameters,
+``RETURNING``, a page of papers read by the statement that chooses it). :class:`StoreBase`
+holds the connection and the state shared by the per-aggregate mixins that
+:class:`storage.sqlite.store.Store` composes; :meth:`StoreBase._conn` gives one operation the
+connection to itself. The small helpers below turn values into the forms the schema stores
+(ISO days, UTC ISO moments, JSON arrays).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 
+from storage.errors import StoreClosed
 from storage.text import json_list
-
-if TYPE_CHECKING:
-    import sqlite3
 
 T = TypeVar("T")
 
@@ -70,27 +75,41 @@ def clamp(limit: int | None, offset: int) -> tuple[int, int]:
     return max(0, int(limit if limit is not None else 10)), max(0, int(offset))
 
 
+#: Bound parameters: positional or named.
+Params = Sequence[Any] | dict[str, Any]
+
+
 class Conn:
-    """The raw ``sqlite3`` connection, used only inside the aiosqlite worker thread."""
+    """Statements and transactions on the store's aiosqlite connection (public API only).
 
-    __slots__ = ("raw",)
+    Every method is one hop to aiosqlite's worker thread, except :meth:`transaction`, which adds
+    its ``BEGIN``/``COMMIT`` (or savepoint) around the work.
+    """
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
-        self.raw = raw
+    __slots__ = ("db",)
 
-    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        return self.raw.execute(sql, params).fetchall()
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
 
-    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        return self.raw.execute(sql, params).fetchone()
+    async def all(self, sql: str, params: Params = ()) -> list[Any]:
+        """Every row of ``sql``."""
+        return list(await self.db.execute_fetchall(sql, params))
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
-        return self.raw.execute(sql, params)
+    async def one(self, sql: str, params: Params = ()) -> Any:
+        """The first row of ``sql``, or ``None``."""
+        rows = await self.db.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
-        return self.raw.executemany(sql, rows)
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement that returns no rows; how many rows it changed."""
+        cursor = await self.db.execute(sql, params)
+        return cursor.rowcount
 
-    def transaction(self, work: Callable[[Conn], T]) -> T:
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run a statement once per row of parameters."""
+        await self.db.executemany(sql, rows)
+
+    async def transaction(self, work: Callable[[Conn], Awaitable[T]]) -> T:
         """Run ``work`` atomically: whole or not at all.
 
         On its own it is one ``BEGIN IMMEDIATE`` transaction. Inside a transaction that is already
@@ -103,66 +122,86 @@ class Conn:
         constraint, a busy database); it is rolled back before the error is raised, so the
         connection never keeps holding the write lock.
         """
-        raw = self.raw
-        if raw.in_transaction:
-            raw.execute("SAVEPOINT work")
+        db = self.db
+        if db.in_transaction:
+            await db.execute("SAVEPOINT work")
             try:
-                result = work(self)
+                result = await work(self)
             except BaseException:
-                if raw.in_transaction:
-                    raw.execute("ROLLBACK TO work")
-                    raw.execute("RELEASE work")
+                if db.in_transaction:
+                    await db.execute("ROLLBACK TO work")
+                    await db.execute("RELEASE work")
                 raise
-            raw.execute("RELEASE work")
+            await db.execute("RELEASE work")
             return result
-        raw.execute("BEGIN IMMEDIATE")
+        await db.execute("BEGIN IMMEDIATE")
         try:
-            result = work(self)
-            raw.execute("COMMIT")
+            result = await work(self)
+            await db.execute("COMMIT")
         except BaseException:
-            self.rollback()
+            await self.rollback()
             raise
         return result
 
-    def rollback(self) -> None:
+    async def rollback(self) -> None:
         """Roll back the open transaction, if SQLite has not ended it already."""
-        if self.raw.in_transaction:
-            self.raw.execute("ROLLBACK")
+        if self.db.in_transaction:
+            await self.db.execute("ROLLBACK")
 
 
 class StoreBase:
-    """The state every mixin of :class:`storage.sqlite.store.Store` shares, and :meth:`_run`."""
+    """The state every mixin of :class:`storage.sqlite.store.Store` shares, and :meth:`_conn`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._db = conn
         self.path = path
         self._closed = False
+        # One operation at a time on the connection: an operation is several hops to the
+        # worker thread, and another one in between would run inside its transaction (or read
+        # half of it).
+        self._lock = asyncio.Lock()
         # The loop thread's read-only connection for quick searches (see
         # :mod:`storage.sqlite.search`); None for an in-memory database, which a second
         # connection would not see.
-        self._reader: Conn | None = None
+        self._reader: sqlite3.Connection | None = None
 
     #: Inside :meth:`~storage.sqlite.importing.ImportQueries.batch`.
     _in_batch = False
     #: The error with which SQLite ended the open batch's transaction, if it did: until the
-    #: batch ends, every call raises it again, so no write is committed outside the batch.
+    #: batch ends, every operation raises it again, so no write is committed outside the batch.
     _batch_lost: BaseException | None = None
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(conn, *args)`` in the connection's worker thread."""
+    @contextlib.asynccontextmanager
+    async def _conn(self) -> AsyncIterator[Conn]:
+        """The connection, for one operation (others wait until it is done)."""
         if self._closed:
-            raise RuntimeError(f"{self.path}: the store is closed")
+            raise StoreClosed(self.path)
         if self._batch_lost is not None:
             raise self._batch_lost
-        conn = self._db
-
-        def call() -> T:
-            c = Conn(conn._conn)
+        async with self._lock:
             try:
-                return fn(c, *args)
+                yield Conn(self._db)
             except BaseException as exc:
-                if self._in_batch and not c.raw.in_transaction:
+                if self._in_batch and not self._db.in_transaction:
                     self._batch_lost = exc
                 raise
 
-        return await conn._execute(call)
+    async def _all(self, sql: str, params: Params = ()) -> list[Any]:
+        """Every row of one statement (an operation of its own)."""
+        async with self._conn() as c:
+            return await c.all(sql, params)
+
+    async def _one(self, sql: str, params: Params = ()) -> Any:
+        """The first row of one statement, or ``None`` (an operation of its own)."""
+        async with self._conn() as c:
+            return await c.one(sql, params)
+
+    async def _change(self, sql: str, params: Params = ()) -> int:
+        """Run one statement that changes rows (committed on its own); how many it changed."""
+        async with self._conn() as c:
+            return await c.execute(sql, params)
+
+    async def _transaction(self, work: Callable[[Conn], Awaitable[T]]) -> T:
+        """Run ``work`` in a transaction of its own (see :meth:`Conn.transaction`)."""
+        async with self._conn() as c:
+            return await c.transaction(work)

@@ -85,20 +85,16 @@ class GuildQueries(StoreBase):
 
     async def digest_settings(self, guild_id: int) -> DigestSettings | None:
         """The server's settings (enabled or not), or ``None`` when it never set any."""
-        row = await self._run(
-            lambda c: c.one(
-                f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests WHERE guild_id = ?", (guild_id,)
-            )
+        row = await self._one(
+            f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests WHERE guild_id = ?", (guild_id,)
         )
         return _settings(row) if row else None
 
     async def all_digest_settings(self, *, enabled_only: bool = True) -> list[DigestSettings]:
         """Every server's settings (only enabled ones by default), by guild id."""
         where = "WHERE enabled" if enabled_only else ""
-        rows = await self._run(
-            lambda c: c.all(
-                f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests {where} ORDER BY guild_id"
-            )
+        rows = await self._all(
+            f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests {where} ORDER BY guild_id"
         )
         return [_settings(r) for r in rows]
 
@@ -115,8 +111,8 @@ class GuildQueries(StoreBase):
         """Create or replace the server's settings and enable them; clears the last error."""
         hhmm = post_time.replace(second=0, microsecond=0, tzinfo=None).isoformat("minutes")
 
-        def work(c: Conn) -> Any:
-            c.execute(
+        async def work(c: Conn) -> Any:
+            await c.execute(
                 """INSERT INTO guild_digests(guild_id, channel_id, post_time, timezone, count,
                                              enabled, updated_at, last_error, last_error_at)
                    VALUES (?, ?, ?, ?, ?, 1, ?, NULL, NULL)
@@ -127,55 +123,44 @@ class GuildQueries(StoreBase):
                        last_error_at = NULL""",
                 (guild_id, channel_id, hhmm, timezone, int(count), utc_iso(now)),
             )
-            return c.one(
+            return await c.one(
                 f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests WHERE guild_id = ?", (guild_id,)
             )
 
-        return _settings(await self._run(lambda c: c.transaction(work)))
+        return _settings(await self._transaction(work))
 
     async def disable_digest(self, guild_id: int, *, now: dt.datetime) -> bool:
         """Turn the server's digest off (settings kept); False when it was not on."""
-        changed = await self._run(
-            lambda c: (
-                c.execute(
-                    "UPDATE guild_digests SET enabled = 0, updated_at = ? WHERE guild_id = ? "
-                    "AND enabled",
-                    (utc_iso(now), guild_id),
-                ).rowcount
-            )
+        changed = await self._change(
+            "UPDATE guild_digests SET enabled = 0, updated_at = ? WHERE guild_id = ? AND enabled",
+            (utc_iso(now), guild_id),
         )
         return bool(changed)
 
     async def record_digest_error(self, guild_id: int, message: str, *, at: dt.datetime) -> None:
         """Remember why the last post failed (shown by ``/digest show``)."""
-        await self._run(
-            lambda c: c.execute(
-                "UPDATE guild_digests SET last_error = ?, last_error_at = ? WHERE guild_id = ?",
-                (message, utc_iso(at), guild_id),
-            )
+        await self._change(
+            "UPDATE guild_digests SET last_error = ?, last_error_at = ? WHERE guild_id = ?",
+            (message, utc_iso(at), guild_id),
         )
 
     # ------------------------------------------------------------------ runs and posts
 
     async def digest_run(self, guild_id: int, slot: dt.date) -> DigestRun | None:
         """What happened at ``slot`` (the server's local day), if anything."""
-        row = await self._run(
-            lambda c: c.one(
-                """SELECT guild_id, slot, outcome, digest_date, detail, at FROM digest_runs
+        row = await self._one(
+            """SELECT guild_id, slot, outcome, digest_date, detail, at FROM digest_runs
                    WHERE guild_id = ? AND slot = ?""",
-                (guild_id, slot.isoformat()),
-            )
+            (guild_id, slot.isoformat()),
         )
         return _run_row(row) if row else None
 
     async def last_digest_run(self, guild_id: int) -> DigestRun | None:
         """The newest slot's run."""
-        row = await self._run(
-            lambda c: c.one(
-                """SELECT guild_id, slot, outcome, digest_date, detail, at FROM digest_runs
+        row = await self._one(
+            """SELECT guild_id, slot, outcome, digest_date, detail, at FROM digest_runs
                    WHERE guild_id = ? ORDER BY slot DESC LIMIT 1""",
-                (guild_id,),
-            )
+            (guild_id,),
         )
         return _run_row(row) if row else None
 
@@ -194,17 +179,13 @@ class GuildQueries(StoreBase):
         """
         if outcome in ("posted", "sending"):
             raise ValueError("record posts with record_digest_post or record_digest_sending")
-        changed = await self._run(
-            lambda c: (
-                c.execute(
-                    """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
+        changed = await self._change(
+            """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
                    VALUES (?, ?, ?, NULL, ?, ?)
                    ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = excluded.outcome,
                        digest_date = NULL, detail = excluded.detail, at = excluded.at
                    WHERE digest_runs.outcome = 'failed'""",
-                    (guild_id, slot.isoformat(), outcome, detail, utc_iso(at)),
-                ).rowcount
-            )
+            (guild_id, slot.isoformat(), outcome, detail, utc_iso(at)),
         )
         return bool(changed)
 
@@ -217,18 +198,14 @@ class GuildQueries(StoreBase):
         Returns False when the slot was already settled (posted or skipped).
         """
         detail = f"Sending the {digest_date.isoformat()} digest"
-        changed = await self._run(
-            lambda c: (
-                c.execute(
-                    """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
+        changed = await self._change(
+            """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
                    VALUES (?, ?, 'failed', ?, ?, ?)
                    ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = 'failed',
                        digest_date = excluded.digest_date, detail = excluded.detail,
                        at = excluded.at
                    WHERE digest_runs.outcome = 'failed'""",
-                    (guild_id, slot.isoformat(), digest_date.isoformat(), detail, utc_iso(at)),
-                ).rowcount
-            )
+            (guild_id, slot.isoformat(), digest_date.isoformat(), detail, utc_iso(at)),
         )
         return bool(changed)
 
@@ -250,8 +227,8 @@ class GuildQueries(StoreBase):
         day = digest_date.isoformat()
         when = utc_iso(at)
 
-        def work(c: Conn) -> bool:
-            inserted = c.execute(
+        async def work(c: Conn) -> bool:
+            inserted = await c.execute(
                 """INSERT OR IGNORE INTO digest_posts(guild_id, digest_date, channel_id,
                                                       message_ids, slot, posted_at)
                    VALUES (?, ?, ?, ?, ?, ?)""",
@@ -263,46 +240,42 @@ class GuildQueries(StoreBase):
                     slot.isoformat() if slot else None,
                     when,
                 ),
-            ).rowcount
+            )
             if not inserted:
                 return False
             if slot is not None:
-                c.execute(
+                await c.execute(
                     """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
                        VALUES (?, ?, 'posted', ?, NULL, ?)
                        ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = 'posted',
                            digest_date = excluded.digest_date, detail = NULL, at = excluded.at""",
                     (guild_id, slot.isoformat(), day, when),
                 )
-            c.execute(
+            await c.execute(
                 """UPDATE guild_digests SET last_error = NULL, last_error_at = NULL
                    WHERE guild_id = ?""",
                 (guild_id,),
             )
             return True
 
-        return await self._run(lambda c: c.transaction(work))
+        return await self._transaction(work)
 
     async def last_digest_post(self, guild_id: int) -> DigestPost | None:
         """The newest post in the server (by digest day)."""
-        row = await self._run(
-            lambda c: c.one(
-                """SELECT guild_id, digest_date, channel_id, message_ids, slot, posted_at
+        row = await self._one(
+            """SELECT guild_id, digest_date, channel_id, message_ids, slot, posted_at
                    FROM digest_posts WHERE guild_id = ? ORDER BY digest_date DESC LIMIT 1""",
-                (guild_id,),
-            )
+            (guild_id,),
         )
         return _post_row(row) if row else None
 
     async def next_digest_day(self, guild_id: int) -> dt.date | None:
         """The day to post next in the server: the newest digest day with papers, when it is
         newer than every day already posted there; ``None`` when nothing new has arrived."""
-        row = await self._run(
-            lambda c: c.one(
-                """SELECT max(date) FROM digests WHERE paper_count > 0
+        row = await self._one(
+            """SELECT max(date) FROM digests WHERE paper_count > 0
                    AND date > coalesce((SELECT max(digest_date) FROM digest_posts
                                         WHERE guild_id = ?), '')""",
-                (guild_id,),
-            )
+            (guild_id,),
         )
         return parse_day(row[0])

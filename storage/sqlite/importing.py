@@ -6,8 +6,9 @@ newest digest that lists the paper (``content_date``), so importing files in any
 same result; ``votes`` is the latest day's known votes, ``best_votes`` the highest.
 
 Each digest imports in one ``BEGIN IMMEDIATE`` transaction (whole or not at all) using set-based
-statements (rows passed as one JSON array through ``json_each``), so the cost per file is a fixed
-dozen statements. The rows are built ahead by :func:`prepare_digest`, a pure function that the
+statements (rows passed as one JSON array through ``json_each``, ids coming back through
+``RETURNING``), so the cost per file is a fixed handful of statements, each one hop to
+aiosqlite's thread. The rows are built ahead by :func:`prepare_digest`, a pure function that the
 importer runs in worker processes, so the database thread mostly binds strings. Re-importing a
 digest is idempotent: same rows, votes refreshed, authors replaced.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 # media url, summary JSON, AI summary, keywords JSON, GitHub repo, GitHub stars, project page,
 # votes, author names JSON (as listed, each person once: whom ``paper_authors`` links). A new
 # paper takes its derived columns from this day; the API extras of a stored paper are replaced
-# only by values (a digest without them keeps the stored ones).
+# only by values (a digest without them keeps the stored ones). Returns the papers inserted or
+# updated (a stored paper that keeps newer content is not).
 _PAPERS_INSERT = """
     INSERT INTO papers(arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
                        ai_summary, keywords, github_repo, github_stars, project_page,
@@ -48,7 +51,8 @@ _PAPERS_INSERT = """
         github_repo = coalesce(excluded.github_repo, papers.github_repo),
         github_stars = coalesce(excluded.github_stars, papers.github_stars),
         project_page = coalesce(excluded.project_page, papers.project_page)
-    WHERE excluded.content_date >= papers.content_date"""
+    WHERE excluded.content_date >= papers.content_date
+    RETURNING arxiv_id, id"""
 _PAPERS_UPSERT = _PAPERS_INSERT.format(
     content="""title = excluded.title, url = excluded.url,
         authors_truncated = excluded.authors_truncated,
@@ -70,6 +74,20 @@ def _import_result(d: PreparedDigest, counts: tuple[int, int]) -> ImportResult:
     )
 
 
+# The digest's row, with its final paper count: the papers it lists plus those listed that day
+# before and not now (``?4``: the digest's arXiv ids). Returns the stored papers among ``?4``
+# (``[arxiv id, row id, content date]``), read before anything of the digest is written.
+_DIGEST_UPSERT = """
+    INSERT INTO digests(date, source, paper_count, imported_at)
+    VALUES (?1, ?2, ?3 + (SELECT count(*) FROM appearances a JOIN papers p ON p.id = a.paper_id
+                          WHERE a.date = ?1
+                            AND p.arxiv_id NOT IN (SELECT value FROM json_each(?4))), ?5)
+    ON CONFLICT(date) DO UPDATE SET source = excluded.source, imported_at = excluded.imported_at,
+                                    paper_count = excluded.paper_count
+    RETURNING (SELECT json_group_array(json_array(arxiv_id, id, content_date)) FROM papers
+               WHERE arxiv_id IN (SELECT value FROM json_each(?4)))"""
+
+
 class Deferred:
     """What an import writes only at its commit: the index rows of the papers it inserted (by
     arXiv id) and the changes of ``authors.paper_count`` (by author id).
@@ -89,29 +107,29 @@ class Deferred:
         self.fts.update(other.fts)
         self.counts.update(other.counts)
 
-    def write_fts(self, c: Conn) -> None:
+    async def write_fts(self, c: Conn) -> None:
         if self.fts:
-            c.execute(
+            await c.execute(
                 """INSERT INTO paper_fts(rowid, title, summary)
                    SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
                 (ids_json(self.fts.values()),),
             )
             self.fts.clear()
 
-    def write(self, c: Conn) -> None:
-        self.write_fts(c)
+    async def write(self, c: Conn) -> None:
+        await self.write_fts(c)
         changes = [(author_id, n) for author_id, n in self.counts.items() if n]
         # An author a file of this commit added and another removed again nets zero: gone too.
         gone = [author_id for author_id, n in self.counts.items() if n <= 0]
         self.counts.clear()
         if changes:
-            c.execute(
+            await c.execute(
                 """UPDATE authors SET paper_count = paper_count + (r.value ->> 1)
                    FROM json_each(?) AS r WHERE authors.id = r.value ->> 0""",
                 (ids_json(changes),),
             )
         if gone:
-            c.execute(
+            await c.execute(
                 """DELETE FROM authors
                    WHERE id IN (SELECT value FROM json_each(?)) AND paper_count <= 0""",
                 (ids_json(gone),),
@@ -143,7 +161,8 @@ class ImportQueries(StoreBase):
         searches and author suggestions inside the batch do not see them yet; a file that
         re-imports a paper still pending writes the pending index rows first.
         """
-        await self._run(lambda c: c.execute("BEGIN IMMEDIATE"))
+        async with self._conn() as c:
+            await c.execute("BEGIN IMMEDIATE")
         pending = self._pending = Deferred()
         self._in_batch = True
         try:
@@ -154,20 +173,18 @@ class ImportQueries(StoreBase):
                 self._in_batch = False
                 lost, self._batch_lost = self._batch_lost, None
         except BaseException:
-            await self._run(Conn.rollback)
+            async with self._conn() as c:
+                await c.rollback()
             raise
         if lost is not None:  # SQLite ended the transaction; the block caught the error
             raise lost
-
-        def commit(c: Conn) -> None:
+        async with self._conn() as c:
             try:
-                pending.write(c)
-                c.execute("COMMIT")
+                await pending.write(c)
+                await c.execute("COMMIT")
             except BaseException:
-                c.rollback()
+                await c.rollback()
                 raise
-
-        await self._run(commit)
 
     async def import_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult:
         """Store one digest in a single transaction; re-importing it changes nothing new.
@@ -196,64 +213,60 @@ class ImportQueries(StoreBase):
         self, digests: Sequence[ParsedDigest | PreparedDigest]
     ) -> list[ImportResult | Exception]:
         """Import several digests, each exactly as :meth:`import_digest` would (its own
-        transaction, or savepoint inside :meth:`batch`), in one call to the database thread.
+        transaction, or savepoint inside :meth:`batch`), as one operation.
 
-        For bulk imports: the thread wake-ups of one call per file were about a tenth of an
-        import. A digest that fails is rolled back alone and its exception takes its place in
-        the returned list; the others go on. Inside :meth:`batch`, an error with which SQLite
-        ended the batch's whole transaction is raised instead: none of the batch is stored.
+        A digest that fails is rolled back alone and its exception takes its place in the
+        returned list; the others go on. Inside :meth:`batch`, an error with which SQLite ended
+        the batch's whole transaction is raised instead: none of the batch is stored.
         """
         prepared = [d if isinstance(d, PreparedDigest) else prepare_digest(d) for d in digests]
         now = now_iso()
-
-        def work(c: Conn) -> list[tuple[int, int] | Exception]:
-            out: list[tuple[int, int] | Exception] = []
+        out: list[ImportResult | Exception] = []
+        async with self._conn() as c:
             for d in prepared:
                 try:
-                    out.append(self._import_one(c, d, now, False))
+                    out.append(_import_result(d, await self._import_one(c, d, now, False)))
                 except Exception as exc:  # one bad file must not stop the others...
-                    if self._in_batch and not c.raw.in_transaction:
+                    if self._in_batch and not c.db.in_transaction:
                         raise  # ... unless SQLite ended the batch's transaction: all are lost
                     out.append(exc)
-            return out
-
-        counts = await self._run(work)
-        return [
-            n if isinstance(n, Exception) else _import_result(d, n)
-            for d, n in zip(prepared, counts, strict=True)
-        ]
+        return out
 
     async def _import(
         self, digest: ParsedDigest | PreparedDigest, *, keep_content: bool
     ) -> ImportResult:
         prepared = digest if isinstance(digest, PreparedDigest) else prepare_digest(digest)
-        now = now_iso()
-        counts = await self._run(self._import_one, prepared, now, keep_content)
+        async with self._conn() as c:
+            counts = await self._import_one(c, prepared, now_iso(), keep_content)
         return _import_result(prepared, counts)
 
-    def _import_one(
+    async def _import_one(
         self, c: Conn, prepared: PreparedDigest, now: str, keep_content: bool
     ) -> tuple[int, int]:
         """One digest, whole or not at all: a transaction, or a savepoint of :meth:`batch`."""
         pending = self._pending
         if pending is None:
 
-            def whole(c: Conn) -> tuple[int, int]:
+            async def whole(c: Conn) -> tuple[int, int]:
                 deferred = Deferred()
-                counts = self._import_sync(c, prepared, now, keep_content, deferred)
-                deferred.write(c)
+                counts = await self._write_digest(c, prepared, now, keep_content, deferred)
+                await deferred.write(c)
                 return counts
 
-            return c.transaction(whole)
+            return await c.transaction(whole)
         if not pending.fts.keys().isdisjoint(prepared.arxiv_ids):
             # The update trigger must find the index rows of the papers it re-indexes.
-            pending.write_fts(c)
+            await pending.write_fts(c)
         mine = Deferred()
-        counts = c.transaction(lambda c: self._import_sync(c, prepared, now, keep_content, mine))
+
+        async def part(c: Conn) -> tuple[int, int]:
+            return await self._write_digest(c, prepared, now, keep_content, mine)
+
+        counts = await c.transaction(part)
         pending.merge(mine)  # only once this file's savepoint is released
         return counts
 
-    def _import_sync(
+    async def _write_digest(
         self,
         c: Conn,
         d: PreparedDigest,
@@ -263,34 +276,23 @@ class ImportQueries(StoreBase):
     ) -> tuple[int, int]:
         """The statements of one digest; index rows and author counts go to ``deferred``.
 
-        Rows go in as one JSON array per statement (``INSERT ... SELECT FROM json_each``): a fixed
-        dozen statements per file whatever its size, with the rows built ahead by
+        Rows go in as one JSON array per statement (``INSERT ... SELECT FROM json_each``): a
+        handful of statements per file whatever its size, with the rows built ahead by
         :func:`prepare_digest`.
         """
         day = d.date
-        c.execute(
-            """INSERT INTO digests(date, source, paper_count, imported_at) VALUES (?, ?, 0, ?)
-               ON CONFLICT(date) DO UPDATE SET source = excluded.source,
-                                               imported_at = excluded.imported_at""",
-            (day, d.source, now),
+        (stored_json,) = await c.one(
+            _DIGEST_UPSERT, (day, d.source, len(d.arxiv_ids), d.arxiv_json, now)
         )
         if not d.arxiv_ids:
             return 0, 0
-        existing = dict(
-            c.all(
-                """SELECT arxiv_id, content_date FROM papers
-                   WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
-                (d.arxiv_json,),
-            )
-        )
-        c.execute(_PAPERS_UPSERT_KEEP if keep_content else _PAPERS_UPSERT, (day, d.papers_json))
-        ids = dict(
-            c.all(
-                """SELECT arxiv_id, id FROM papers
-                   WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
-                (d.arxiv_json,),
-            )
-        )
+        existing: dict[str, str] = {}
+        ids: dict[str, int] = {}
+        for arxiv_id, paper_id, content_date in json.loads(stored_json):
+            existing[arxiv_id] = content_date
+            ids[arxiv_id] = paper_id
+        upsert = _PAPERS_UPSERT_KEEP if keep_content else _PAPERS_UPSERT
+        ids.update(await c.all(upsert, (day, d.papers_json)))
         paper_ids = [ids[a] for a in d.arxiv_ids]
         fresh = [i for i, a in enumerate(d.arxiv_ids) if a not in existing]
         # The index rows of new papers (changed content of stored papers is re-indexed by the
@@ -303,7 +305,7 @@ class ImportQueries(StoreBase):
             owners = fresh
         else:
             owners = [i for i, a in enumerate(d.arxiv_ids) if existing.get(a, day) <= day]
-        self._replace_authors(
+        await _replace_authors(
             c,
             d,
             paper_ids,
@@ -311,7 +313,7 @@ class ImportQueries(StoreBase):
             [paper_ids[i] for i in owners if d.arxiv_ids[i] in existing],
             deferred.counts,
         )
-        c.execute(
+        await c.execute(
             """INSERT INTO appearances(paper_id, date, position, votes)
                SELECT p.id, ?1, r.value ->> 1, r.value ->> 2
                FROM json_each(?2) AS r JOIN papers p ON p.arxiv_id = r.value ->> 0 WHERE true
@@ -322,7 +324,7 @@ class ImportQueries(StoreBase):
         if existing:
             # New papers got their derived columns from this day on insert; stored ones may have
             # other days.
-            c.execute(
+            await c.execute(
                 """UPDATE papers SET
                      votes = (SELECT a.votes FROM appearances a WHERE a.paper_id = papers.id
                               AND a.votes IS NOT NULL ORDER BY a.date DESC LIMIT 1),
@@ -332,82 +334,71 @@ class ImportQueries(StoreBase):
                                    WHERE a.paper_id = papers.id),
                      last_date = (SELECT max(a.date) FROM appearances a
                                   WHERE a.paper_id = papers.id)
-                   WHERE arxiv_id IN (SELECT value FROM json_each(?))""",
-                (ids_json(existing),),
+                   WHERE id IN (SELECT value FROM json_each(?))""",
+                (ids_json(ids[a] for a in existing),),
             )
-        c.execute(
-            """UPDATE digests SET paper_count = (SELECT count(*) FROM appearances WHERE date = ?1)
-               WHERE date = ?1""",
-            (day,),
-        )
         return len(fresh), len(d.arxiv_ids) - len(fresh)
 
-    @staticmethod
-    def _replace_authors(
-        c: Conn,
-        d: PreparedDigest,
-        paper_ids: list[int],
-        owners: list[int],
-        replaced_ids: list[int],
-        counts: Counter[int],
-    ) -> None:
-        """Set the author lists of the papers at ``owners`` (indexes into ``d.arxiv_ids``);
-        ``replaced_ids`` are those that had a list before.
 
-        ``authors.paper_count`` changes by deltas (links added minus links removed) collected in
-        ``counts`` and written by :class:`Deferred`, so the cost does not grow with how prolific
-        an author is; authors left with no paper go then.
-        """
-        if replaced_ids:
-            old_json = ids_json(replaced_ids)
-            counts.subtract(
-                author_id
-                for (author_id,) in c.all(
-                    """SELECT author_id FROM paper_authors
-                       WHERE paper_id IN (SELECT value FROM json_each(?))""",
-                    (old_json,),
-                )
+async def _replace_authors(
+    c: Conn,
+    d: PreparedDigest,
+    paper_ids: list[int],
+    owners: list[int],
+    replaced_ids: list[int],
+    counts: Counter[int],
+) -> None:
+    """Set the author lists of the papers at ``owners`` (indexes into ``d.arxiv_ids``);
+    ``replaced_ids`` are those that had a list before.
+
+    ``authors.paper_count`` changes by deltas (links added minus links removed) collected in
+    ``counts`` and written by :class:`Deferred`, so the cost does not grow with how prolific
+    an author is; authors left with no paper go then. Authors are matched by key in SQL, so
+    their ids come back only for those inserted here (whose name terms are then written).
+    """
+    if replaced_ids:
+        counts.subtract(
+            author_id
+            for (author_id,) in await c.all(
+                """DELETE FROM paper_authors WHERE paper_id IN (SELECT value FROM json_each(?))
+                   RETURNING author_id""",
+                (ids_json(replaced_ids),),
             )
-            c.execute(
-                "DELETE FROM paper_authors WHERE paper_id IN (SELECT value FROM json_each(?))",
-                (old_json,),
-            )
-        if not owners or not d.links:
-            return
-        if len(owners) == len(paper_ids):
-            links, authors, keys_json = d.links, d.authors, d.author_keys_json
-        else:  # only the people of the papers this digest owns
-            wanted = set(owners)
-            links = tuple(link for link in d.links if link[0] in wanted)
-            authors = tuple(d.authors[k] for k in sorted({k for _, _, k in links}))
-            keys_json = ids_json(key for key, _ in authors)
-        sql_ids = """SELECT norm_key, id FROM authors
-                     WHERE norm_key IN (SELECT value FROM json_each(?))"""
-        author_ids: dict[str, int] = dict(c.all(sql_ids, (keys_json,)))
-        fresh = [(key, name) for key, name in authors if key not in author_ids]
-        if fresh:
-            c.execute(
-                """INSERT INTO authors(name, norm_key)
-                   SELECT r.value ->> 1, r.value ->> 0 FROM json_each(?) AS r""",
-                (ids_json(fresh),),
-            )
-            author_ids.update(c.all(sql_ids, (ids_json(key for key, _ in fresh),)))
-            c.execute(
-                """INSERT OR IGNORE INTO author_terms(term, author_id)
-                   SELECT r.value ->> 0, r.value ->> 1 FROM json_each(?) AS r""",
-                (
-                    ids_json(
-                        (term, author_ids[key])
-                        for key, _ in fresh
-                        for term in textsearch.name_terms(key)
-                    ),
-                ),
-            )
-        by_index = [author_ids.get(key, 0) for key, _ in d.authors]
-        resolved = [(paper_ids[p], position, by_index[k]) for p, position, k in links]
-        c.execute(
-            """INSERT INTO paper_authors(paper_id, position, author_id)
-               SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r""",
-            (ids_json(resolved),),
         )
-        counts.update(author_id for _, _, author_id in resolved)
+    if not owners or not d.links:
+        return
+    if len(owners) == len(paper_ids):
+        links, authors = d.links, d.authors
+    else:  # only the people of the papers this digest owns
+        wanted = set(owners)
+        links = tuple(link for link in d.links if link[0] in wanted)
+        authors = tuple(d.authors[k] for k in sorted({k for _, _, k in links}))
+    if not links:
+        return
+    inserted = await c.all(
+        """INSERT INTO authors(name, norm_key)
+           SELECT r.value ->> 1, r.value ->> 0 FROM json_each(?) AS r WHERE true
+           ON CONFLICT(norm_key) DO NOTHING RETURNING norm_key, id""",
+        (ids_json(authors),),
+    )
+    if inserted:
+        await c.execute(
+            """INSERT OR IGNORE INTO author_terms(term, author_id)
+               SELECT r.value ->> 0, r.value ->> 1 FROM json_each(?) AS r""",
+            (
+                ids_json(
+                    (term, author_id)
+                    for key, author_id in inserted
+                    for term in textsearch.name_terms(key)
+                ),
+            ),
+        )
+    keys = d.authors
+    linked = await c.all(
+        """INSERT INTO paper_authors(paper_id, position, author_id)
+           SELECT r.value ->> 0, r.value ->> 1, a.id
+           FROM json_each(?) AS r JOIN authors a ON a.norm_key = r.value ->> 2 WHERE true
+           RETURNING author_id""",
+        (ids_json((paper_ids[p], position, keys[k][0]) for p, position, k in links),),
+    )
+    counts.update(author_id for (author_id,) in linked)

@@ -18,20 +18,16 @@ class JobQueries(StoreBase):
 
     async def watched_files(self) -> dict[str, WatchedFile]:
         """Every WATCH_DIR file imported so far, by path."""
-        rows = await self._run(
-            lambda c: c.all("SELECT path, mtime_ns, size, sha256 FROM watched_files")
-        )
+        rows = await self._all("SELECT path, mtime_ns, size, sha256 FROM watched_files")
         return {r[0]: WatchedFile(r[0], int(r[1]), int(r[2]), r[3]) for r in rows}
 
     async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None:
         """Remember that ``file`` (this mtime, size and hash) was imported."""
-        await self._run(
-            lambda c: c.execute(
-                """INSERT INTO watched_files(path, mtime_ns, size, sha256, imported_at)
+        await self._change(
+            """INSERT INTO watched_files(path, mtime_ns, size, sha256, imported_at)
                    VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT(path) DO UPDATE SET mtime_ns = excluded.mtime_ns,
                        size = excluded.size, sha256 = excluded.sha256,
                        imported_at = excluded.imported_at""",
-                (file.path, file.mtime_ns, file.size, file.sha256, utc_iso(at)),
-            )
+            (file.path, file.mtime_ns, file.size, file.sha256, utc_iso(at)),
         )

@@ -1,8 +1,9 @@
-"""Papers: a page of full papers by id (every read of papers ends here), lookups, suggestions.
+"""Papers: how a full paper is read (every read of papers ends here), lookups, suggestions.
 
-:func:`read_papers` turns row ids into :class:`~storage.models.Paper` values; the other modules
-find the ids. :class:`PaperQueries` is the paper half of :class:`storage.ports.PaperStore` (search
-is :mod:`storage.sqlite.search`).
+:data:`PAPER_SELECT` is a paper's columns, its days included, so the statement that chooses a
+page of papers reads them too (one hop); :func:`paper_from_row` turns such a row into a
+:class:`~storage.models.Paper`. :class:`PaperQueries` is the paper half of
+:class:`storage.ports.PaperStore` (search is :mod:`storage.sqlite.search`).
 """
 
 from __future__ import annotations
@@ -14,20 +15,28 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from storage import text as textsearch
-from storage.models import ARXIV_URL_RE, HF_PAPER_URL_RE, Appearance, Bullet, Media, Paper
+from storage.models import ARXIV_URL_RE, HF_PAPER_URL_RE, Appearance, Bullet, Media, Page, Paper
 from storage.sqlite.connection import (
     MAX_DATE,
     MIN_DATE,
     Conn,
+    Params,
     StoreBase,
     clamp,
     ids_json,
     iso_day,
 )
 
-#: The columns of a :class:`Paper` in ``papers`` (the API extras included, migration 3).
-PAPER_COLUMNS = """id, arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
-    votes, ai_summary, keywords, github_repo, github_stars, project_page, author_names"""
+#: A full :class:`Paper` as columns of ``papers p``: its row (the API extras included,
+#: migration 3; the author names as listed, migration 6) and its days as one JSON array, so a
+#: page of papers is read by the statement that chooses it. :func:`paper_from_row` reads them;
+#: columns a statement adds after them start at :data:`PAPER_WIDTH`.
+PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media_kind,
+    p.media_url, p.summary, p.votes, p.ai_summary, p.keywords, p.github_repo, p.github_stars,
+    p.project_page, p.author_names,
+    (SELECT json_group_array(json_array(a.date, a.position, a.votes)) FROM appearances a
+     WHERE a.paper_id = p.id)"""
+PAPER_WIDTH = 16
 
 _VERSION_RE = re.compile(r"v\d+$")
 
@@ -65,8 +74,8 @@ def _strings(json_list: str | None) -> tuple[str, ...]:
         return ()
 
 
-def paper_from_row(row: Sequence[Any], days: list[Appearance] | None) -> Paper:
-    """A :class:`Paper` from a row of ``_PAPER_COLUMNS`` and its days."""
+def paper_from_row(row: Sequence[Any]) -> Paper:
+    """A :class:`Paper` from a row that starts with the columns of :data:`PAPER_SELECT`."""
     (
         _id,
         arxiv_id,
@@ -83,7 +92,9 @@ def paper_from_row(row: Sequence[Any], days: list[Appearance] | None) -> Paper:
         github_stars,
         project_page,
         author_names,
-    ) = row
+        days,
+    ) = row[:PAPER_WIDTH]
+    fromisoformat = dt.date.fromisoformat
     return Paper(
         arxiv_id=arxiv_id,
         title=title,
@@ -93,7 +104,8 @@ def paper_from_row(row: Sequence[Any], days: list[Appearance] | None) -> Paper:
         votes=votes,
         media=Media(media_kind, media_url) if media_kind and media_url else None,
         summary=_bullets(summary),
-        days=tuple(days) if days else (),
+        # Each day once (the key of ``appearances``), so sorting compares dates only.
+        days=tuple(Appearance(fromisoformat(d), n, v) for d, n, v in sorted(json.loads(days))),
         ai_summary=ai_summary,
         keywords=_strings(keywords),
         github_repo=github_repo,
@@ -102,33 +114,33 @@ def paper_from_row(row: Sequence[Any], days: list[Appearance] | None) -> Paper:
     )
 
 
-def read_papers(c: Conn, ids: Sequence[int]) -> list[Paper]:
-    """Full :class:`Paper` objects for ``ids``, in the order given (unknown ids skipped),
-    API extras included.
-
-    Two set-based statements: the rows (which carry the author names as listed, kept by the
-    import beside ``paper_authors``: reading them through ``paper_authors`` was a lookup per
-    author and a quarter of a search's page) and the days, ordered explicitly.
-    """
+async def read_papers(c: Conn, ids: Sequence[int]) -> list[Paper]:
+    """Full :class:`Paper` objects for row ids, in the order given (unknown ids skipped), in
+    one statement."""
     if not ids:
         return []
-    bound = ids_json(ids)
-    rows = c.all(
-        f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN (SELECT value FROM json_each(?))",
-        (bound,),
+    rows = await c.all(
+        f"SELECT {PAPER_SELECT} FROM papers p WHERE p.id IN (SELECT value FROM json_each(?))",
+        (ids_json(ids),),
     )
-    if not rows:
-        return []
-    days: dict[int, list[Appearance]] = {}
-    fromisoformat = dt.date.fromisoformat
-    for pid, date, position, votes in c.all(
-        """SELECT paper_id, date, position, votes FROM appearances
-           WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, date""",
-        (bound,),
-    ):
-        days.setdefault(pid, []).append(Appearance(fromisoformat(date), position, votes))
-    by_id = {row[0]: paper_from_row(row, days.get(row[0])) for row in rows}
+    by_id = {row[0]: paper_from_row(row) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+async def read_page(
+    c: Conn, sql: str, params: Params, count_sql: str, offset: int, limit: int
+) -> Page[Paper]:
+    """A page of papers from ``sql``, which selects :data:`PAPER_SELECT` and then the total
+    (an uncorrelated ``count`` SQLite computes once); a page past the end has no row to carry
+    the total, which ``count_sql`` then gives."""
+    rows = await c.all(sql, params)
+    if rows:
+        total = int(rows[0][PAPER_WIDTH])
+    elif offset == 0 and limit > 0:
+        total = 0
+    else:
+        total = int((await c.one(count_sql, params))[0])
+    return Page(tuple(paper_from_row(row) for row in rows), total, offset, limit)
 
 
 class PaperQueries(StoreBase):
@@ -140,19 +152,18 @@ class PaperQueries(StoreBase):
         candidates = ref_candidates(ref or "")
         if not candidates:
             return None
-
-        def work(c: Conn) -> Paper | None:
-            row = c.one(
-                """SELECT id FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(?))
-                   ORDER BY arxiv_id = ? DESC LIMIT 1""",
+        async with self._conn() as c:
+            row = await c.one(
+                f"""SELECT {PAPER_SELECT} FROM papers p
+                    WHERE p.arxiv_id IN (SELECT value FROM json_each(?))
+                    ORDER BY p.arxiv_id = ? DESC LIMIT 1""",
                 (ids_json(candidates), candidates[0]),
             )
             if row is None:
-                row = c.one("SELECT id FROM papers WHERE url = ?", (ref.strip(),))
-            items = read_papers(c, [row[0]]) if row else []
-            return items[0] if items else None
-
-        return await self._run(work)
+                row = await c.one(
+                    f"SELECT {PAPER_SELECT} FROM papers p WHERE p.url = ?", (ref.strip(),)
+                )
+        return paper_from_row(row) if row else None
 
     async def suggest_papers(self, text: str, *, limit: int = 25) -> list[Paper]:
         """Autocomplete: arXiv-id prefix matches, then title word/prefix matches by relevance;
@@ -160,41 +171,45 @@ class PaperQueries(StoreBase):
         limit, _ = clamp(limit, 0)
         text = (text or "").strip()
         query = textsearch.parse_query(text)
-
-        def work(c: Conn) -> list[Paper]:
+        rows: list[Any] = []
+        async with self._conn() as c:
             if not text:
-                rows = c.all(
-                    """SELECT id FROM papers WHERE last_date IS NOT NULL
-                       ORDER BY last_date DESC, best_votes DESC LIMIT ?""",
+                rows = await c.all(
+                    f"""SELECT {PAPER_SELECT} FROM papers p WHERE p.last_date IS NOT NULL
+                        ORDER BY p.last_date DESC, p.best_votes DESC LIMIT ?""",
                     (limit,),
                 )
-                return read_papers(c, [r[0] for r in rows])
-            ids: list[int] = []
-            if re.fullmatch(r"\d{4}\.?\d*", text):
-                rows = c.all(
-                    """SELECT id FROM papers WHERE arxiv_id >= ? AND arxiv_id < ?
-                       ORDER BY arxiv_id DESC LIMIT ?""",
-                    (text, textsearch.prefix_upper_bound(text), limit),
-                )
-                ids.extend(r[0] for r in rows)
-            if not query.is_empty and len(ids) < limit:
-                rows = c.all(
-                    """SELECT rowid FROM paper_fts WHERE paper_fts MATCH ?
-                       ORDER BY +rank, rowid LIMIT ?""",
-                    (textsearch.column_query(query, "title"), limit),
-                )
-                ids.extend(r[0] for r in rows if r[0] not in ids)
-            return read_papers(c, ids[:limit])
-
-        return await self._run(work)
+            else:
+                if re.fullmatch(r"\d{4}\.?\d*", text):
+                    rows = await c.all(
+                        f"""SELECT {PAPER_SELECT} FROM papers p
+                            WHERE p.arxiv_id >= ? AND p.arxiv_id < ?
+                            ORDER BY p.arxiv_id DESC LIMIT ?""",
+                        (text, textsearch.prefix_upper_bound(text), limit),
+                    )
+                if not query.is_empty and len(rows) < limit:
+                    rows += await c.all(
+                        f"""SELECT {PAPER_SELECT} FROM (
+                                SELECT rowid, rank FROM paper_fts WHERE paper_fts MATCH ?
+                                ORDER BY +rank, rowid LIMIT ?) AS f
+                            JOIN papers p ON p.id = f.rowid ORDER BY f.rank, f.rowid""",
+                        (textsearch.column_query(query, "title"), limit),
+                    )
+        seen: set[int] = set()
+        papers: list[Paper] = []
+        for row in rows:
+            if row[0] not in seen and len(papers) < limit:
+                seen.add(row[0])
+                papers.append(paper_from_row(row))
+        return papers
 
     async def iter_papers(
         self, *, since: dt.date | str | None = None, until: dt.date | str | None = None
     ) -> AsyncIterator[Paper]:
         """Every paper listed in the range (all by default), by first day then position."""
         bounds = (iso_day(since) or MIN_DATE, iso_day(until) or MAX_DATE)
-        rows = await self._run(
-            lambda c: c.all(
+        async with self._conn() as c:
+            rows = await c.all(
                 """SELECT p.id FROM papers p
                    JOIN appearances a ON a.paper_id = p.id AND a.date = p.first_date
                    WHERE EXISTS (SELECT 1 FROM appearances r
@@ -202,17 +217,19 @@ class PaperQueries(StoreBase):
                    ORDER BY p.first_date, a.position, p.id""",
                 bounds,
             )
-        )
         ids = [r[0] for r in rows]
         for start in range(0, len(ids), 500):
-            batch = await self._run(read_papers, ids[start : start + 500])
+            async with self._conn() as c:
+                batch = await read_papers(c, ids[start : start + 500])
             for paper in batch:
                 yield paper
 
     async def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
         """Full papers for row ids, in the order given (unknown ids skipped)."""
-        return await self._run(read_papers, list(ids))
+        async with self._conn() as c:
+            return await read_papers(c, list(ids))
 
     async def paper_count(self) -> int:
         """How many papers are stored."""
-        return await self._run(lambda c: int(c.one("SELECT count(*) FROM papers")[0]))
+        async with self._conn() as c:
+            return int((await c.one("SELECT count(*) FROM papers"))[0])

@@ -2,12 +2,13 @@
 
 The top page comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with
 ``LIMIT``, the total riding along as a ``count(*)`` subquery over the same ``MATCH`` without
-ranking (computed once per query); then the page's papers (row, authors, days, API extras) are
-read by id and the snippets cut in the same call.
+ranking (computed once per query), and the page's papers (row, authors, days, API extras) read
+by the same statement; the snippets are cut here.
 
 A search that matches few papers (at most :data:`QUICK_SEARCH_MATCHES`) is answered on the event
-loop's thread from a second, read-only connection (``StoreBase._reader``), because the two thread
-wake-ups of a call into aiosqlite's worker cost as much as the search itself there; in WAL mode
+loop's thread from a second, read-only connection (``StoreBase._reader``, a plain ``sqlite3``
+connection), because the two thread wake-ups of a call into aiosqlite's worker cost as much as
+the search itself there; in WAL mode
 that connection reads the last committed state: never half an import.
 """
 
@@ -17,9 +18,9 @@ import datetime as dt
 from typing import Any
 
 from storage import text as textsearch
-from storage.models import Page, Paper, SearchHit, SortOrder
-from storage.sqlite.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, clamp, iso_day
-from storage.sqlite.papers import read_papers
+from storage.models import Page, SearchHit, SortOrder
+from storage.sqlite.connection import MAX_DATE, MIN_DATE, StoreBase, clamp, iso_day
+from storage.sqlite.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
 
 #: A search matching at most this many papers is answered on the event loop's thread (see the
 #: module docstring): ranking that many takes a few milliseconds at most.
@@ -31,8 +32,16 @@ SEARCH_ORDERS = {
 }
 
 
-def _snippet(paper: Paper, query: textsearch.Query) -> tuple[tuple[str, bool], ...]:
-    return textsearch.hit_snippet([b.text for b in paper.summary], paper.title, query.terms)
+def _hits(
+    rows: list[Any], total: int, query: textsearch.Query, offset: int, limit: int
+) -> Page[SearchHit]:
+    """A page of hits from rows of :data:`PAPER_SELECT` and the rank, snippets cut here."""
+    hits = []
+    for row in rows:
+        paper = paper_from_row(row)
+        snippet = textsearch.hit_snippet([b.text for b in paper.summary], paper.title, query.terms)
+        hits.append(SearchHit(paper, snippet, -float(row[PAPER_WIDTH])))
+    return Page(tuple(hits), int(total), offset, limit)
 
 
 class SearchQueries(StoreBase):
@@ -68,60 +77,46 @@ class SearchQueries(StoreBase):
         if filtered:
             params.update(lo=iso_day(since) or MIN_DATE, hi=iso_day(until) or MAX_DATE)
         count_sql = f"SELECT count(*) FROM paper_fts f WHERE paper_fts MATCH :q{date_filter}"
-        # ``{total}``: the total rides along in the page's statement, as an uncorrelated subquery
-        # that SQLite computes once (a page past the end has no row to carry it), or as a bound
-        # value when it is already known.
+        # The page's ids and ranks come from the inner statement; the outer one reads those
+        # papers in the same order. ``{total}``: the total rides along, as an uncorrelated
+        # subquery that SQLite computes once (a page past the end has no row to carry it), or as
+        # a bound value when it is already known.
         if sort in SEARCH_ORDERS:
-            sql = f"""SELECT p.id, f.rank, {{total}} FROM paper_fts f
-                      JOIN papers p ON p.id = f.rowid
-                      WHERE paper_fts MATCH :q{date_filter}
-                      ORDER BY {SEARCH_ORDERS[sort]} LIMIT :limit OFFSET :offset"""
+            order = SEARCH_ORDERS[sort]
+            page = f"""SELECT p.id AS id, f.rank AS rank FROM paper_fts f
+                       JOIN papers p ON p.id = f.rowid
+                       WHERE paper_fts MATCH :q{date_filter}
+                       ORDER BY {order} LIMIT :limit OFFSET :offset"""
         else:
             # ``+f.rank``: SQLite's own top-N sort over the ranked rows. Plain ``ORDER BY rank``
             # hands the sort to FTS5, which sorts every match in a nested query and then seeks
             # each row again: about 1.5x slower on 100k papers (bench/bench_store.py), for rare
             # words too.
-            sql = f"""SELECT f.rowid, f.rank, {{total}} FROM paper_fts f
-                      WHERE paper_fts MATCH :q{date_filter}
-                      ORDER BY +f.rank, f.rowid LIMIT :limit OFFSET :offset"""
+            order = "page.rank, page.id"
+            page = f"""SELECT f.rowid AS id, f.rank AS rank FROM paper_fts f
+                       WHERE paper_fts MATCH :q{date_filter}
+                       ORDER BY +f.rank, f.rowid LIMIT :limit OFFSET :offset"""
+        sql = f"""SELECT {PAPER_SELECT}, page.rank, {{total}} FROM ({page}) AS page
+                  JOIN papers p ON p.id = page.id ORDER BY {order}"""
         reader = self._reader
         if reader is not None:
             # Counting up to the bound costs at most a fraction of a millisecond; few matches
             # are then answered right here instead of paying two thread wake-ups.
-            total = reader.one(
+            total = reader.execute(
                 f"""SELECT count(*) FROM (SELECT 1 FROM paper_fts f
                     WHERE paper_fts MATCH :q{date_filter} LIMIT {QUICK_SEARCH_MATCHES + 1})""",
                 params,
-            )[0]
+            ).fetchone()[0]
             if total <= QUICK_SEARCH_MATCHES:
                 params["total"] = total
-                return self._search_page(reader, sql.format(total=":total"), params, parsed)
-        return await self._run(
-            self._search_page, sql.format(total=f"({count_sql})"), params, parsed, count_sql
-        )
-
-    def _search_page(
-        self,
-        c: Conn,
-        sql: str,
-        params: dict[str, Any],
-        parsed: textsearch.Query,
-        count_sql: str | None = None,
-    ) -> Page[SearchHit]:
-        """One page of hits; the statement's third column is the total (see :meth:`search`)."""
-        limit, offset = params["limit"], params["offset"]
-        rows = c.all(sql, params)
-        if rows:
-            total = rows[0][2]
-        elif count_sql is None:
-            total = params["total"]
-        elif offset == 0 and limit > 0:
-            total = 0
-        else:
-            total = c.one(count_sql, params)[0]
-        papers = read_papers(c, [r[0] for r in rows])
-        hits = tuple(
-            SearchHit(paper, _snippet(paper, parsed), -float(rank))
-            for paper, rank in zip(papers, (r[1] for r in rows), strict=False)
-        )
-        return Page(hits, total, offset, limit)
+                rows = reader.execute(sql.format(total=":total"), params).fetchall()
+                return _hits(rows, total, parsed, offset, limit)
+        async with self._conn() as c:
+            rows = await c.all(sql.format(total=f"({count_sql})"), params)
+            if rows:
+                total = rows[0][PAPER_WIDTH + 1]
+            elif offset == 0 and limit > 0:
+                total = 0
+            else:
+                total = (await c.one(count_sql, params))[0]
+        return _hits(rows, total, parsed, offset, limit)

@@ -22,14 +22,15 @@ wrapper, transactions, shared helpers), :mod:`~storage.sqlite.migrations`,
 :mod:`~storage.sqlite.importing`, :mod:`~storage.sqlite.guilds`, :mod:`~storage.sqlite.alerts`,
 :mod:`~storage.sqlite.jobs`), and this one, which opens, migrates and closes.
 
-Concurrency: every public method is a single function run in aiosqlite's worker thread, so
-operations never interleave and a reader never sees half an import. The one exception, searches
-with few matches, reads the last committed state from a second, read-only connection on the
-event loop's thread (:mod:`storage.sqlite.search`).
+Concurrency: every public method is one operation on the aiosqlite connection; operations take
+turns, so they never interleave and a reader never sees half an import. The one exception,
+searches with few matches, reads the last committed state from a second, read-only connection on
+the event loop's thread (:mod:`storage.sqlite.search`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
@@ -75,11 +76,11 @@ class Store(
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 
-    Every public method is one call into aiosqlite's worker thread, where it runs its
-    statements back to back on the raw connection (through aiosqlite's ``_execute``/``_conn``,
-    present since aiosqlite 0.17): one thread hop per operation instead of one per statement,
-    and no other operation can interleave with an import's transaction. Quick searches are
-    the exception (:mod:`storage.sqlite.search`).
+    Every public method is one operation on the aiosqlite connection, through its public API
+    only (:class:`~storage.sqlite.connection.Conn`): a few statements, each one hop to its
+    worker thread; operations take turns (:meth:`~storage.sqlite.connection.StoreBase._conn`),
+    so none runs inside another's transaction or reads half of it. Quick searches are the
+    exception (:mod:`storage.sqlite.search`).
     """
 
     # ------------------------------------------------------------------ lifecycle
@@ -91,14 +92,15 @@ class Store(
         conn = await aiosqlite.connect(path_str, isolation_level=None)
         store = cls(conn, path_str)
         try:
-            await store._run(store._setup)
+            async with store._conn() as c:
+                await store._setup(c)
             store._reader = store._open_reader()
         except BaseException:
             await conn.close()
             raise
         return store
 
-    def _open_reader(self) -> Conn | None:
+    def _open_reader(self) -> sqlite3.Connection | None:
         if self.path in ("", ":memory:"):  # private to its connection
             return None
         raw = sqlite3.connect(self.path, isolation_level=None)
@@ -109,31 +111,34 @@ class Store(
         except BaseException:
             raw.close()
             raise
-        return Conn(raw)
+        return raw
 
-    def _setup(self, c: Conn) -> None:
-        c.raw.create_function(FTS_TITLE_FUNCTION, 1, fts_title, deterministic=True)
-        c.raw.create_function(FTS_SUMMARY_FUNCTION, 1, fts_summary, deterministic=True)
-        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        c.execute("PRAGMA journal_mode = WAL")
-        c.execute("PRAGMA synchronous = NORMAL")
-        c.execute("PRAGMA foreign_keys = ON")
-        c.execute("PRAGMA temp_store = MEMORY")
-        c.execute("PRAGMA cache_size = -32000")
+    async def _setup(self, c: Conn) -> None:
+        db = c.db
+        await db.create_function(FTS_TITLE_FUNCTION, 1, fts_title, deterministic=True)
+        await db.create_function(FTS_SUMMARY_FUNCTION, 1, fts_summary, deterministic=True)
         # Imports dirty many index pages (authors are shared between papers); a larger WAL lets
         # one checkpoint write each hot page once instead of once per 1,000-page WAL.
-        c.execute("PRAGMA wal_autocheckpoint = 10000")
-        version = int(c.one("PRAGMA user_version")[0])
+        await db.executescript(
+            f"""PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                PRAGMA foreign_keys = ON;
+                PRAGMA temp_store = MEMORY;
+                PRAGMA cache_size = -32000;
+                PRAGMA wal_autocheckpoint = 10000;"""
+        )
+        version = int((await c.one("PRAGMA user_version"))[0])
         if version > SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path}: database schema version {version} is newer than this program "
                 f"({SCHEMA_VERSION}); upgrade papers-bot"
             )
         for migration in migrations()[version:]:
-            c.transaction(lambda c, m=migration: self._migrate(c, m))
-        self._tune_fts(c)
+            await c.transaction(functools.partial(self._migrate, migration=migration))
+        await self._tune_fts(c)
 
-    def _tune_fts(self, c: Conn) -> None:
+    async def _tune_fts(self, c: Conn) -> None:
         """Let FTS5 gather :data:`FTS_HASH_BYTES` of new index entries before it writes them.
 
         With FTS5's 1 MB default a commit of a large import wrote several small index segments,
@@ -142,42 +147,39 @@ class Store(
         ``paper_fts_config``, so it is written once; an SQLite without the option keeps its
         default.
         """
-        row = c.one("SELECT v FROM paper_fts_config WHERE k = 'hashsize'")
+        row = await c.one("SELECT v FROM paper_fts_config WHERE k = 'hashsize'")
         if row is not None and row[0] == FTS_HASH_BYTES:
             return
         try:
-            c.transaction(
-                lambda c: c.execute(
-                    "INSERT INTO paper_fts(paper_fts, rank) VALUES ('hashsize', ?)",
-                    (FTS_HASH_BYTES,),
-                )
+            await c.execute(
+                "INSERT INTO paper_fts(paper_fts, rank) VALUES ('hashsize', ?)", (FTS_HASH_BYTES,)
             )
         except sqlite3.OperationalError as exc:
             log.info("%s: FTS5 keeps its default hash size (%s)", self.path, exc)
 
-    def _migrate(self, c: Conn, migration: Migration) -> None:
-        if int(c.one("PRAGMA user_version")[0]) >= migration.number:  # another process did it
+    async def _migrate(self, c: Conn, migration: Migration) -> None:
+        if int((await c.one("PRAGMA user_version"))[0]) >= migration.number:  # done meanwhile
             return
         for statement in migration.statements:
-            c.execute(statement)
-        c.execute(f"PRAGMA user_version = {int(migration.number)}")
+            await c.execute(statement)
+        await c.execute(f"PRAGMA user_version = {int(migration.number)}")
         log.info("%s: applied schema migration %s", self.path, migration.name)
 
     async def schema_version(self) -> int:
         """The ``PRAGMA user_version`` of the database (number of applied migrations)."""
-        return await self._run(lambda c: int(c.one("PRAGMA user_version")[0]))
+        return int((await self._one("PRAGMA user_version"))[0])
 
     async def close(self) -> None:
         """Close the connection (checkpointing the WAL). Safe to call twice."""
         if self._closed:
             return
         try:
-            await self._run(lambda c: c.execute("PRAGMA optimize"))
+            await self._change("PRAGMA optimize")
         except Exception:  # pragma: no cover - best effort
             log.debug("PRAGMA optimize failed", exc_info=True)
         self._closed = True
         if self._reader is not None:
-            self._reader.raw.close()
+            self._reader.close()
             self._reader = None
         await self._db.close()
 
