@@ -132,7 +132,7 @@ class AuthorQueries(StoreBase):
                         JOIN papers p ON p.id = pa.paper_id WHERE pa.author_id = ?
                         ORDER BY p.last_date DESC, p.best_votes DESC, p.id DESC
                         LIMIT ? OFFSET ?) AS page
-                    JOIN papers p ON p.id = page.id
+                    CROSS JOIN papers p ON p.id = page.id
                     ORDER BY page.last_date DESC, page.best_votes DESC, page.id DESC""",
                 (author_id, limit, offset),
             )

@@ -54,7 +54,7 @@ class DayQueries(StoreBase):
                 f"""SELECT {PAPER_SELECT}, ({count}) FROM (
                         SELECT paper_id, votes, position FROM appearances WHERE date = :day
                         ORDER BY votes DESC, position LIMIT :limit OFFSET :offset) AS page
-                    JOIN papers p ON p.id = page.paper_id
+                    CROSS JOIN papers p ON p.id = page.paper_id
                     ORDER BY page.votes DESC, page.position""",
                 {"day": iso_day(date), "limit": limit, "offset": offset},
                 count,
@@ -81,7 +81,7 @@ class DayQueries(StoreBase):
                           SELECT id FROM papers WHERE last_date IS NOT NULL
                           ORDER BY best_votes DESC, last_date DESC, id
                           LIMIT :limit OFFSET :offset) AS page
-                      JOIN papers p ON p.id = page.id
+                      CROSS JOIN papers p ON p.id = page.id
                       ORDER BY p.best_votes DESC, p.last_date DESC, p.id"""
         else:
             count = """SELECT count(DISTINCT paper_id) FROM appearances
@@ -91,7 +91,7 @@ class DayQueries(StoreBase):
                           FROM appearances WHERE date BETWEEN :lo AND :hi GROUP BY paper_id
                           ORDER BY best DESC, newest DESC, paper_id
                           LIMIT :limit OFFSET :offset) AS page
-                      JOIN papers p ON p.id = page.paper_id
+                      CROSS JOIN papers p ON p.id = page.paper_id
                       ORDER BY page.best DESC, page.newest DESC, page.paper_id"""
         async with self._conn() as c:
             return await read_page(c, sql, params, count, offset, limit)

@@ -30,7 +30,10 @@ from storage.sqlite.connection import (
 #: A full :class:`Paper` as columns of ``papers p``: its row (the API extras included,
 #: migration 3; the author names as listed, migration 6) and its days as one JSON array, so a
 #: page of papers is read by the statement that chooses it. :func:`paper_from_row` reads them;
-#: columns a statement adds after them start at :data:`PAPER_WIDTH`.
+#: columns a statement adds after them start at :data:`PAPER_WIDTH`. A statement that picks a
+#: page in a subquery reads its papers with ``page CROSS JOIN papers p``: the cross join keeps
+#: the page as the outer loop (SQLite may otherwise walk ``papers`` by an index that fits the
+#: ``ORDER BY`` and look the page up for every paper).
 PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media_kind,
     p.media_url, p.summary, p.votes, p.ai_summary, p.keywords, p.github_repo, p.github_stars,
     p.project_page, p.author_names,
@@ -192,7 +195,7 @@ class PaperQueries(StoreBase):
                         f"""SELECT {PAPER_SELECT} FROM (
                                 SELECT rowid, rank FROM paper_fts WHERE paper_fts MATCH ?
                                 ORDER BY +rank, rowid LIMIT ?) AS f
-                            JOIN papers p ON p.id = f.rowid ORDER BY f.rank, f.rowid""",
+                            CROSS JOIN papers p ON p.id = f.rowid ORDER BY f.rank, f.rowid""",
                         (textsearch.column_query(query, "title"), limit),
                     )
         seen: set[int] = set()

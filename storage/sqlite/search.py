@@ -97,7 +97,7 @@ class SearchQueries(StoreBase):
                        WHERE paper_fts MATCH :q{date_filter}
                        ORDER BY +f.rank, f.rowid LIMIT :limit OFFSET :offset"""
         sql = f"""SELECT {PAPER_SELECT}, page.rank, {{total}} FROM ({page}) AS page
-                  JOIN papers p ON p.id = page.id ORDER BY {order}"""
+                  CROSS JOIN papers p ON p.id = page.id ORDER BY {order}"""
         reader = self._reader
         if reader is not None:
             # Counting up to the bound costs at most a fraction of a millisecond; few matches
