@@ -15,7 +15,7 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -306,7 +306,7 @@ def _lost(source: str, error: Exception) -> FileOutcome:
 
 async def _prepared_in_pool(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[Group]:
+) -> AsyncGenerator[Group, None]:
     """Groups of ``(source, prepared)`` for ``files`` in order, parsed ahead in worker
     processes: each group is the next file and those after it already prepared."""
     loop = asyncio.get_running_loop()
@@ -366,7 +366,7 @@ async def _prepared_in_pool(
 
 async def _unprepared(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[Group]:
+) -> AsyncGenerator[Group, None]:
     """Groups of ``(source, prepared)`` for ``files`` in order, prepared here (few files)."""
     for start in range(0, len(files), GROUP_FILES):
         yield [
@@ -395,7 +395,7 @@ async def import_files(
     """
     outcomes: list[FileOutcome] = []
     total = len(files)
-    items: AsyncIterator[Group]
+    items: AsyncGenerator[Group, None]
     if total >= POOL_MIN_FILES and POOL_WORKERS > 0:
         items = _prepared_in_pool(files)
     else:
