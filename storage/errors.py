@@ -51,6 +51,13 @@ class DatabaseProblem(StorageError):
         self.where = where
 
 
+class StoreClosed(DatabaseProblem):
+    """The store was used after :meth:`close`."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(where, "closed")
+
+
 class SchemaTooNew(DatabaseProblem):
     """The database was written by a newer papers-bot (schema ``found`` > ``supported``)."""
 

@@ -17,9 +17,22 @@ T = TypeVar("T")
 MediaKind = Literal["image", "video"]
 SortOrder = Literal["relevance", "votes", "newest"]
 
-#: A real arXiv identifier (new style ``2406.06523``, optional version) or old style
-#: (``hep-th/9901001``). Ids we derive for non-arXiv links do not match this.
-ARXIV_ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+#: A real arXiv identifier (new style ``2406.06523`` or old style ``hep-th/9901001``, optional
+#: version), to ``fullmatch``; group 1 is the id without its version. Ids we derive for non-arXiv
+#: links do not match this.
+ARXIV_ID_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+#: An arXiv abstract, PDF or HTML page (scheme, ``www.``/``export.`` host optional), to
+#: ``match``; ``id`` is the path's id as written (version kept, ``.pdf`` and slashes dropped).
+ARXIV_URL_RE = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/+(?:abs|pdf|html)/+(?P<id>[^?#\s]+?)(?:\.pdf)?/*"
+    r"(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+#: A Hugging Face paper page, absolute or root-relative, to ``match``; ``id`` as written.
+HF_PAPER_URL_RE = re.compile(
+    r"^(?:(?:https?://)?(?:www\.)?huggingface\.co)?/papers/(?P<id>[^/?#\s]+)/*(?:[?#].*)?$",
+    re.IGNORECASE,
+)
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
@@ -134,7 +147,7 @@ class Paper:
 
     @property
     def is_arxiv(self) -> bool:
-        return bool(ARXIV_ID_RE.match(self.arxiv_id))
+        return bool(ARXIV_ID_RE.fullmatch(self.arxiv_id))
 
     @property
     def abs_url(self) -> str:

@@ -90,7 +90,8 @@ def parse_daily_papers(data: Any, date: dt.date, *, source: str = "hf-api") -> P
         if not isinstance(item, dict):
             problems.append(Problem(source, index, "item is not an object"))
             continue
-        paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+        nested = item.get("paper")
+        paper: dict[str, Any] = nested if isinstance(nested, dict) else item
         arxiv_id = _text(paper.get("id"))
         title = _text(item.get("title")) or _text(paper.get("title"))
         if arxiv_id is None or title is None:
@@ -104,7 +105,7 @@ def parse_daily_papers(data: Any, date: dt.date, *, source: str = "hf-api") -> P
         keywords = paper.get("ai_keywords")
         url = (
             f"https://arxiv.org/abs/{arxiv_id}"
-            if ARXIV_ID_RE.match(arxiv_id)
+            if ARXIV_ID_RE.fullmatch(arxiv_id)
             else f"https://huggingface.co/papers/{arxiv_id}"
         )
         papers.append(

@@ -15,7 +15,7 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -299,9 +299,14 @@ async def _outcomes(store: Store, group: Group) -> list[FileOutcome]:
     return outcomes
 
 
+def _lost(source: str, error: Exception) -> FileOutcome:
+    """A file of a batch the store could not commit."""
+    return FileOutcome(source, error=Problem(source, 1, f"could not store: {error}"))
+
+
 async def _prepared_in_pool(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[Group]:
+) -> AsyncGenerator[Group, None]:
     """Groups of ``(source, prepared)`` for ``files`` in order, parsed ahead in worker
     processes: each group is the next file and those after it already prepared."""
     loop = asyncio.get_running_loop()
@@ -361,7 +366,7 @@ async def _prepared_in_pool(
 
 async def _unprepared(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[Group]:
+) -> AsyncGenerator[Group, None]:
     """Groups of ``(source, prepared)`` for ``files`` in order, prepared here (few files)."""
     for start in range(0, len(files), GROUP_FILES):
         yield [
@@ -379,7 +384,9 @@ async def import_files(
     """Import ``files`` in order, calling ``progress`` after each.
 
     Each file is atomic: it is imported whole or, when it fails, not at all, and the next file
-    goes on. Files are committed in groups (:meth:`Store.batch`) of :data:`FILES_PER_COMMIT`
+    goes on. When the store loses a group's commit as a whole (SQLite rolled it back, or the
+    commit failed), every file of that group is reported failed with the error, and the next
+    group goes on. Files are committed in groups (:meth:`Store.batch`) of :data:`FILES_PER_COMMIT`
     files or :data:`SECONDS_PER_COMMIT`, whichever comes first, so shared index pages are
     written once a group instead of once a file (the README's benchmark section has the
     figures). From :data:`POOL_MIN_FILES` files on,
@@ -388,7 +395,7 @@ async def import_files(
     """
     outcomes: list[FileOutcome] = []
     total = len(files)
-    items: AsyncIterator[Group]
+    items: AsyncGenerator[Group, None]
     if total >= POOL_MIN_FILES and POOL_WORKERS > 0:
         items = _prepared_in_pool(files)
     else:
@@ -396,20 +403,44 @@ async def import_files(
     try:
         done = False
         while not done:
-            async with store.batch():
-                deadline = time.monotonic() + SECONDS_PER_COMMIT
-                in_batch = 0
-                while in_batch < FILES_PER_COMMIT and time.monotonic() < deadline:
-                    try:
-                        group = await anext(items)
-                    except StopAsyncIteration:
-                        done = True
-                        break
-                    for outcome in await _outcomes(store, group):
-                        outcomes.append(outcome)
-                        if progress is not None:
-                            progress(len(outcomes), total, outcome.source)
-                    in_batch += len(group)
+            first = len(outcomes)
+            group: Group = []
+            storing = False
+            try:
+                async with store.batch():
+                    deadline = time.monotonic() + SECONDS_PER_COMMIT
+                    in_batch = 0
+                    while in_batch < FILES_PER_COMMIT and time.monotonic() < deadline:
+                        try:
+                            group = await anext(items)
+                        except StopAsyncIteration:
+                            done = True
+                            break
+                        storing = True
+                        stored = await _outcomes(store, group)
+                        storing = False
+                        for outcome in stored:
+                            outcomes.append(outcome)
+                            if progress is not None:
+                                progress(len(outcomes), total, outcome.source)
+                        in_batch += len(group)
+                    group = []
+                    storing = True  # the commit
+            except Exception as exc:
+                if not storing:
+                    raise
+                # The store lost the batch as a whole (SQLite rolled it back, or its commit
+                # failed): none of its files is stored.
+                log.error("Could not store a batch of %d files", len(outcomes) - first + len(group))
+                outcomes[first:] = [_lost(o.source, exc) if o.ok else o for o in outcomes[first:]]
+                for source, item in group:
+                    outcomes.append(
+                        _lost(source, exc)
+                        if not isinstance(item, Problem)
+                        else FileOutcome(source, error=item)
+                    )
+                    if progress is not None:
+                        progress(len(outcomes), total, source)
     finally:
         await items.aclose()
     summary = ImportSummary(tuple(outcomes), tuple(missing))

@@ -61,7 +61,16 @@ import datetime as dt
 import hashlib
 import re
 
-from storage.models import Bullet, Media, ParsedDigest, ParsedPaper, Problem
+from storage.models import (
+    ARXIV_ID_RE,
+    ARXIV_URL_RE,
+    HF_PAPER_URL_RE,
+    Bullet,
+    Media,
+    ParsedDigest,
+    ParsedPaper,
+    Problem,
+)
 
 __all__ = ["DigestError", "parse_digest"]
 
@@ -96,11 +105,6 @@ _RULE_RE = re.compile(r"(?:[-*_][ \t]*){3,}")
 _LABEL_RE = re.compile(
     r"\*{1,3}([^*\n]{1,80}?)(?:\*{1,3}[ \t]*[:：]|[:：][ \t]*\*{1,3})[ \t]*(.*)", re.DOTALL
 )
-_ARXIV_URL_RE = re.compile(r"arxiv\.org/+(?:abs|pdf|html)/+([^?#\s]+)", re.IGNORECASE)
-_HF_URL_RE = re.compile(
-    r"(?:https?://(?:www\.)?huggingface\.co)?/papers/([^?#\s/]+)/?(?:[?#].*)?", re.IGNORECASE
-)
-_ARXIV_ID_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 _CURLY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _HF_ORIGIN = "https://huggingface.co"
 
@@ -325,15 +329,9 @@ def _identify(url: str) -> tuple[str, str]:
     """Return ``(url, id)``: root-relative links made absolute, and the arXiv or derived id."""
     if url.startswith("/") and not url.startswith("//"):
         url = _HF_ORIGIN + url
-    match = _ARXIV_URL_RE.search(url)
-    if match:
-        candidate = match[1].rstrip("/")
-        if candidate.lower().endswith(".pdf"):
-            candidate = candidate[:-4]
-    else:
-        match = _HF_URL_RE.fullmatch(url)
-        candidate = match[1] if match else ""
-    if candidate and (id_match := _ARXIV_ID_RE.fullmatch(candidate)):
+    match = ARXIV_URL_RE.match(url) or HF_PAPER_URL_RE.match(url)
+    candidate = match["id"] if match else ""
+    if candidate and (id_match := ARXIV_ID_RE.fullmatch(candidate)):
         return url, id_match[1]
     digest = hashlib.sha1(url.encode("utf-8", "surrogatepass"), usedforsecurity=False)
     return url, "x-" + digest.hexdigest()[:12]

@@ -100,6 +100,6 @@ async def test_every_read_carries_extras(store: Store) -> None:
 async def test_unreadable_keywords_read_as_empty(store: Store) -> None:
     """A keywords value that is not a JSON list reads as no keywords instead of failing."""
     await store.import_api_digest(api_digest())  # type: ignore[arg-type]
-    await store._run(lambda c: c.execute("UPDATE papers SET keywords = 'not json'"))
+    await store._db.execute("UPDATE papers SET keywords = 'not json'")
     paper = await store.paper("2602.23229")
     assert paper is not None and paper.keywords == () and paper.github_stars == 9

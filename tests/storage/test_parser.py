@@ -138,7 +138,7 @@ def test_sample_date_is_the_file_name_date(path: Path) -> None:
 def test_sample_papers_are_well_formed(path: Path) -> None:
     """Every real paper has an arXiv id, a title, an absolute link and no `+` among authors."""
     for paper in parse_digest(path.read_text(encoding="utf-8"), path.name).papers:
-        assert ARXIV_ID_RE.match(paper.arxiv_id), paper
+        assert ARXIV_ID_RE.fullmatch(paper.arxiv_id), paper
         assert paper.title and not paper.title.startswith("[")
         assert paper.url.startswith("https://")
         assert "+" not in paper.authors
@@ -688,7 +688,7 @@ def test_arxiv_ids_from_links(link: str, arxiv_id: str, url: str | None) -> None
     """arXiv abs/pdf and Hugging Face paper links give the arXiv id without version."""
     paper = only_paper(one("", f"### [Title]({link})"))
     assert paper.arxiv_id == arxiv_id
-    assert ARXIV_ID_RE.match(paper.arxiv_id)
+    assert ARXIV_ID_RE.fullmatch(paper.arxiv_id)
     assert paper.url == (url or link)
 
 
@@ -701,7 +701,7 @@ def test_non_arxiv_link_gets_a_stable_derived_id() -> None:
     assert a.url == link
     assert a.arxiv_id == b.arxiv_id
     assert re.fullmatch(r"x-[0-9a-f]{12}", a.arxiv_id)
-    assert not ARXIV_ID_RE.match(a.arxiv_id)
+    assert not ARXIV_ID_RE.fullmatch(a.arxiv_id)
     assert c.arxiv_id != a.arxiv_id
 
 
