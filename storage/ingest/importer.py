@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Final
 from storage.models import ImportResult, ParsedDigest, Problem
 
 if TYPE_CHECKING:
-    from storage.ingest.prepare import PreparedDigest
     from storage.ports import Store
+    from storage.prepare import PreparedDigest
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
 
 async def import_text(store: Store, text: str, source: str) -> FileOutcome:
     """Parse ``text`` and import it in one transaction."""
-    from storage.ingest.prepare import prepare_digest
+    from storage.prepare import prepare_digest
 
     parsed = _parse_text(text, source)
     prepared = parsed if isinstance(parsed, Problem) else prepare_digest(parsed)
@@ -240,9 +240,9 @@ def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedD
     """Read (``path``, else ``data``), decode, parse and build the rows of one file.
 
     A pure function of its arguments that runs in a worker process: everything an import does
-    to a file before the database (:func:`storage.ingest.prepare.prepare_digest`).
+    to a file before the database (:func:`storage.prepare.prepare_digest`).
     """
-    from storage.ingest.prepare import prepare_digest
+    from storage.prepare import prepare_digest
 
     try:
         if data is None:

@@ -23,8 +23,8 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 
 from storage import text as textsearch
-from storage.ingest.prepare import PreparedDigest, prepare_digest
 from storage.models import ImportResult, ParsedDigest
+from storage.prepare import PreparedDigest, prepare_digest
 from storage.sqlite.connection import Conn, StoreBase, ids_json, now_iso
 
 log = logging.getLogger(__name__)

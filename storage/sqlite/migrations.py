@@ -17,7 +17,7 @@ bigrams). The triggers on ``papers`` compute that form with two deterministic SQ
 drift from the rows. The update trigger fires only when the title or summary really changed;
 deletes hand FTS5 the same computed values, which is what a contentless table needs. Since
 migration 5 the index rows of *new* papers are written by :mod:`storage.sqlite.importing` itself
-from forms computed in Python (:func:`storage.ingest.prepare.fts_forms`, the same text the
+from forms computed in Python (:func:`storage.prepare.fts_forms`, the same text the
 functions give), so the per-row call back into Python no longer holds up the insert.
 Consequences: updating or deleting ``papers`` from a connection without those functions (e.g.
 the ``sqlite3`` shell) fails loudly instead of corrupting the index, and papers inserted elsewhere

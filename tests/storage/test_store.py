@@ -318,7 +318,7 @@ async def test_prepared_digest_imports_like_parsed(tmp_path: Path) -> None:
     parsed digest it came from."""
     import pickle
 
-    from storage.ingest.prepare import prepare_digest
+    from storage.prepare import prepare_digest
 
     days = [
         digest(D1, paper("2406.00001", authors=("Ann", "Bob", "ann")), paper("2406.00002")),
