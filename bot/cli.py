@@ -25,6 +25,7 @@ from bot.config import Config
 from bot.core import answers
 from bot.core.errors import UserError
 from bot.i18n import en
+from storage.errors import DatabaseProblem, EngineTooOld, NotADatabase, SchemaTooNew
 from storage.ingest.importer import SAMPLE_CREDIT
 
 if TYPE_CHECKING:
@@ -62,6 +63,28 @@ def error_line(message: str) -> None:
 
 
 # --------------------------------------------------------------------------- store
+
+
+def database_problem_line(problem: DatabaseProblem) -> str:
+    """One line saying why the database cannot be used (the file is never changed by then)."""
+    where = problem.where
+    if isinstance(problem, SchemaTooNew):
+        return (
+            f"{where}: the database was written by a newer papers-bot (schema version "
+            f"{problem.found}; this one knows up to {problem.supported}): upgrade papers-bot. "
+            "The file was not changed."
+        )
+    if isinstance(problem, EngineTooOld):
+        return (
+            f"{where}: {problem.engine} {problem.found} is too old; papers-bot needs "
+            f"{problem.needed} or newer."
+        )
+    if isinstance(problem, NotADatabase):
+        return (
+            f"{where}: not a papers-bot database, or a damaged one. The file was not changed; "
+            "point DATABASE_PATH (or --database) at another file."
+        )
+    return f"{where}: cannot use this database ({problem})."
 
 
 def seeded_message(summary: ImportSummary) -> str:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storage.errors import SchemaTooNew
 from storage.ingest.parser import parse_digest
 from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper, SortOrder
 from storage.sqlite.migrations import SCHEMA_VERSION
@@ -102,7 +103,7 @@ async def test_newer_schema_is_refused(db_path: Path) -> None:
     """A database from a newer program version is not silently used."""
     with sqlite3.connect(db_path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
-    with pytest.raises(RuntimeError, match="newer"):
+    with pytest.raises(SchemaTooNew):
         await Store.open(db_path)
 
 
