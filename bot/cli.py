@@ -25,6 +25,7 @@ from bot.config import Config
 from bot.core import answers
 from bot.core.errors import UserError
 from bot.i18n import en
+from bot.i18n.problems import describe_problem
 from storage.errors import DatabaseProblem, EngineTooOld, NotADatabase, SchemaTooNew
 from storage.ingest.importer import SAMPLE_CREDIT
 
@@ -190,7 +191,7 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
     if summary.problems:
         out.print(f"[bold]Problems ({len(summary.problems)}):[/]")
         for problem in summary.problems:
-            out.print(escape(str(problem)), soft_wrap=True)
+            out.print(escape(describe_problem(problem)), soft_wrap=True)
     return 0 if summary.ok else 1
 
 
