@@ -168,13 +168,23 @@ def _guild_id(value: str | None) -> int | None:
     return int(value)
 
 
-def _timezone(value: str | None) -> dt.tzinfo:
-    name = value or DEFAULT_TIMEZONE
+def zone(name: str) -> dt.tzinfo:
+    """The time zone of an IANA name; ``UTC`` also on a machine without a tz database.
+
+    Raises ``ZoneInfoNotFoundError`` (or ``ValueError`` for a malformed name) otherwise.
+    """
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         if name.upper() in ("UTC", "ETC/UTC", "Z"):
             return dt.UTC  # no tz database on this machine (pip install tzdata)
+        raise
+
+
+def _timezone(value: str | None) -> dt.tzinfo:
+    try:
+        return zone(value or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
             "DEFAULT_TIMEZONE",
             f"must be an IANA time zone such as Asia/Seoul or UTC, got {value!r}",

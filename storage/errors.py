@@ -58,6 +58,10 @@ class StoreClosed(DatabaseProblem):
         super().__init__(where, "closed")
 
 
+class NotADatabase(DatabaseProblem):
+    """The file is not a database of this engine (random bytes, a corrupt header)."""
+
+
 class SchemaTooNew(DatabaseProblem):
     """The database was written by a newer papers-bot (schema ``found`` > ``supported``)."""
 

@@ -11,7 +11,7 @@ import json
 from typing import Any, NamedTuple
 
 from storage import text as textsearch
-from storage.models import ParsedDigest, ParsedPaper, Problem
+from storage.models import ParsedDigest, ParsedPaper, Problem, ProblemCode
 
 #: The index form of one paper: ``(title form, summary form)`` as ``paper_fts`` stores them.
 FtsForms = tuple[str, str]
@@ -38,12 +38,7 @@ def unique_papers(digest: ParsedDigest) -> tuple[dict[str, ParsedPaper], list[Pr
         first = papers.get(p.arxiv_id)
         if first is not None:
             problems.append(
-                Problem(
-                    source,
-                    p.line,
-                    f"paper {p.arxiv_id} is listed again (first at line {first.line}); "
-                    "kept the first",
-                )
+                Problem(source, p.line, ProblemCode.DUPLICATE_PAPER, (p.arxiv_id, str(first.line)))
             )
             continue
         papers[p.arxiv_id] = p

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
+from bot.config import zone
 from bot.core.answers import (
     DEFAULT_PERIOD,
     PERIODS,
@@ -30,7 +31,7 @@ from bot.core.answers import (
     TopAnswer,
     TopNote,
 )
-from bot.core.digests import RunCode, RunDetail, zone
+from bot.core.digests import RunCode, RunDetail
 from bot.core.errors import (
     BadNumber,
     BadPage,
@@ -47,6 +48,7 @@ from bot.core.errors import (
 )
 from bot.core.fetch import FetchNote, FetchOutcome
 from bot.core.question import Answered, Ignored, Question, WhyIgnored
+from bot.i18n.problems import describe_problem
 from bot.i18n.words import plural
 from storage.errors import AlertError, AlertExists, AlertLimitReached, EmptyAlertQuery
 from storage.ingest.importer import SAMPLE_LICENSE, SAMPLE_SOURCE
@@ -416,6 +418,8 @@ def reading_of(answered: Answered) -> str:
 
 def _fetch_note(outcome: FetchOutcome) -> str:
     note, reason = outcome.note, outcome.reason
+    if outcome.problem is not None:  # the parser's coded problem, in words
+        reason = describe_problem(outcome.problem)
     if note is FetchNote.NO_PAPERS:
         return "no papers that day"
     if note is FetchNote.NOT_FOUND:

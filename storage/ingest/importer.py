@@ -24,7 +24,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from storage.models import ImportResult, ParsedDigest, Problem
+from storage.models import ImportResult, ParsedDigest, Problem, ProblemCode
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -162,7 +162,7 @@ def _decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise _FileFailed(
-            Problem(source, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})")
+            Problem(source, line, ProblemCode.NOT_UTF8, (f"{data[exc.start]:02x}",))
         ) from None
 
 
@@ -188,11 +188,7 @@ def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
     try:
         return parse_digest(text, source)
     except DigestError as exc:
-        reason = getattr(exc, "reason", None) or str(exc)
-        line = getattr(exc, "line", None) or 1
-        if not reason.lower().startswith("not a digest"):
-            reason = f"not a digest: {reason}"
-        return Problem(source, int(line), reason)
+        return exc.problem
 
 
 async def import_text(store: Store, text: str, source: str) -> FileOutcome:
@@ -221,7 +217,7 @@ async def import_file(store: Store, path: str | os.PathLike[str] | Traversable) 
         log.info("%s", failed.problem)
         return FileOutcome(source, error=failed.problem)
     except OSError as exc:
-        problem = Problem(source, 1, f"cannot read: {exc.strerror or exc}")
+        problem = Problem(source, 1, ProblemCode.CANNOT_READ, (str(exc.strerror or exc),))
         log.info("%s", problem)
         return FileOutcome(source, error=problem)
     return await import_text(store, text, source)
@@ -251,7 +247,7 @@ def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedD
     except _FileFailed as failed:
         return failed.problem
     except OSError as exc:
-        return Problem(source, 1, f"cannot read: {exc.strerror or exc}")
+        return Problem(source, 1, ProblemCode.CANNOT_READ, (str(exc.strerror or exc),))
     parsed = _parse_text(text, source)
     if isinstance(parsed, Problem):
         return parsed
@@ -290,7 +286,7 @@ async def _outcomes(store: Store, group: Group) -> list[FileOutcome]:
         result = next(results)
         if isinstance(result, Exception):
             log.error("Could not store %s", source, exc_info=result)
-            error = Problem(source, 1, f"could not store: {result}")
+            error = Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(result),))
             outcomes.append(FileOutcome(source, error=error))
             continue
         for problem in result.problems:
@@ -301,7 +297,7 @@ async def _outcomes(store: Store, group: Group) -> list[FileOutcome]:
 
 def _lost(source: str, error: Exception) -> FileOutcome:
     """A file of a batch the store could not commit."""
-    return FileOutcome(source, error=Problem(source, 1, f"could not store: {error}"))
+    return FileOutcome(source, error=Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(error),)))
 
 
 async def _prepared_in_pool(

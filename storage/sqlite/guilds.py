@@ -16,9 +16,8 @@ transaction. A process that dies in between leaves the slot ``sending``, which t
 one to look in the channel before posting again (:mod:`bot.core.digests`). A run that failed or
 is still ``sending`` stays retryable; ``posted`` and ``skipped`` are final for their slot.
 
-``sending`` reuses migration 2's columns (its CHECK allows only posted, skipped and failed): it
-is stored as a retryable ``failed`` row that carries the digest day being sent, which a real
-failure never does, and read back as ``sending``.
+``detail`` and ``guild_digests.last_error`` hold short codes chosen by the caller
+(:class:`bot.core.digests.RunCode`), never sentences: the presentation layer words them.
 """
 
 from __future__ import annotations
@@ -54,8 +53,6 @@ def _settings(row: Sequence[Any]) -> DigestSettings:
 
 def _run_row(row: Sequence[Any]) -> DigestRun:
     guild_id, slot, outcome, digest_date, detail, at = row
-    if outcome == "failed" and digest_date:  # stored form of "sending" (see the module doc)
-        outcome = "sending"
     return DigestRun(
         int(guild_id),
         dt.date.fromisoformat(slot),
@@ -137,11 +134,11 @@ class GuildQueries(StoreBase):
         )
         return bool(changed)
 
-    async def record_digest_error(self, guild_id: int, message: str, *, at: dt.datetime) -> None:
-        """Remember why the last post failed (shown by ``/digest show``)."""
+    async def record_digest_error(self, guild_id: int, code: str, *, at: dt.datetime) -> None:
+        """Remember why the last post failed, as a code (shown by ``/digest show``)."""
         await self._change(
             "UPDATE guild_digests SET last_error = ?, last_error_at = ? WHERE guild_id = ?",
-            (message, utc_iso(at), guild_id),
+            (code, utc_iso(at), guild_id),
         )
 
     # ------------------------------------------------------------------ runs and posts
@@ -184,7 +181,7 @@ class GuildQueries(StoreBase):
                    VALUES (?, ?, ?, NULL, ?, ?)
                    ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = excluded.outcome,
                        digest_date = NULL, detail = excluded.detail, at = excluded.at
-                   WHERE digest_runs.outcome = 'failed'""",
+                   WHERE digest_runs.outcome IN ('failed', 'sending')""",
             (guild_id, slot.isoformat(), outcome, detail, utc_iso(at)),
         )
         return bool(changed)
@@ -197,15 +194,13 @@ class GuildQueries(StoreBase):
 
         Returns False when the slot was already settled (posted or skipped).
         """
-        detail = f"Sending the {digest_date.isoformat()} digest"
         changed = await self._change(
             """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
-                   VALUES (?, ?, 'failed', ?, ?, ?)
-                   ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = 'failed',
-                       digest_date = excluded.digest_date, detail = excluded.detail,
-                       at = excluded.at
-                   WHERE digest_runs.outcome = 'failed'""",
-            (guild_id, slot.isoformat(), digest_date.isoformat(), detail, utc_iso(at)),
+                   VALUES (?, ?, 'sending', ?, NULL, ?)
+                   ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = 'sending',
+                       digest_date = excluded.digest_date, detail = NULL, at = excluded.at
+                   WHERE digest_runs.outcome IN ('failed', 'sending')""",
+            (guild_id, slot.isoformat(), digest_date.isoformat(), utc_iso(at)),
         )
         return bool(changed)
 

@@ -34,11 +34,13 @@ import functools
 import logging
 import os
 import sqlite3
+from sqlite3 import sqlite_version, sqlite_version_info
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from storage.errors import EngineTooOld, NotADatabase, SchemaTooNew
 from storage.sqlite.alerts import AlertQueries
 from storage.sqlite.authors import AuthorQueries
 from storage.sqlite.connection import BUSY_TIMEOUT_MS, Conn
@@ -59,6 +61,9 @@ from storage.sqlite.papers import PaperQueries
 from storage.sqlite.search import SearchQueries
 
 log = logging.getLogger(__name__)
+
+#: The oldest SQLite library the SQL runs on (``->>`` came in 3.38, ``UPDATE ... FROM`` in 3.33).
+MIN_SQLITE: tuple[int, int, int] = (3, 38, 0)
 
 #: New full-text index entries FTS5 keeps in memory before writing a segment (see _tune_fts).
 FTS_HASH_BYTES = 8 * 1024 * 1024
@@ -89,6 +94,9 @@ class Store(
     async def open(cls, path: str | os.PathLike[str]) -> Store:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
         path_str = os.fspath(path)
+        if sqlite_version_info < MIN_SQLITE:
+            needed = ".".join(str(part) for part in MIN_SQLITE)
+            raise EngineTooOld(path_str, "SQLite", sqlite_version, needed)
         conn = await aiosqlite.connect(path_str, isolation_level=None)
         store = cls(conn, path_str)
         try:
@@ -114,6 +122,13 @@ class Store(
         return raw
 
     async def _setup(self, c: Conn) -> None:
+        # Read the version before anything that could change the file (WAL, migrations).
+        try:
+            version = int((await c.one("PRAGMA user_version"))[0])
+        except sqlite3.DatabaseError as exc:  # random bytes, a corrupt header
+            raise NotADatabase(self.path, str(exc)) from exc
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(self.path, version, SCHEMA_VERSION)
         db = c.db
         await db.create_function(FTS_TITLE_FUNCTION, 1, fts_title, deterministic=True)
         await db.create_function(FTS_SUMMARY_FUNCTION, 1, fts_summary, deterministic=True)
@@ -128,12 +143,6 @@ class Store(
                 PRAGMA cache_size = -32000;
                 PRAGMA wal_autocheckpoint = 10000;"""
         )
-        version = int((await c.one("PRAGMA user_version"))[0])
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path}: database schema version {version} is newer than this program "
-                f"({SCHEMA_VERSION}); upgrade papers-bot"
-            )
         for migration in migrations()[version:]:
             await c.transaction(functools.partial(self._migrate, migration=migration))
         await self._tune_fts(c)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from storage.ingest.hfapi import parse_daily_papers
 from storage.ingest.parser import parse_digest
+from storage.models import ProblemCode
 from storage.ports import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
@@ -81,7 +82,7 @@ async def test_paper_listed_twice_in_an_api_day_is_reported(store: Store) -> Non
     twice = dataclasses.replace(digest, papers=(item, dataclasses.replace(item, line=2)))
     result = await store.import_api_digest(twice)  # type: ignore[arg-type]
     assert result.new_papers == 1
-    assert [(p.line, "listed again" in p.reason) for p in result.problems] == [(2, True)]
+    assert [(p.line, p.code) for p in result.problems] == [(2, ProblemCode.DUPLICATE_PAPER)]
 
 
 async def test_every_read_carries_extras(store: Store) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from storage.ingest import importer
 from storage.ingest.parser import parse_digest
+from storage.models import ProblemCode
 from storage.sqlite.migrations import fts_summary, fts_title
 from storage.sqlite.store import Store
 
@@ -150,9 +151,9 @@ async def test_pool_import_reports_bad_files(tmp_path: Path, force_pool: None) -
     summary = await _import_with_pool(tmp_path / "s.db", [good, binary, notes, gone])
     assert [f.ok for f in summary.files] == [True, False, False, False]
     errors = [f.error for f in summary.files if f.error is not None]
-    assert errors[0].line == 2 and "not UTF-8" in errors[0].reason
-    assert errors[1].reason.startswith("not a digest")
-    assert errors[2].reason.startswith("cannot read")
+    assert errors[0].line == 2 and errors[0].code is ProblemCode.NOT_UTF8
+    assert errors[1].code is ProblemCode.NO_DIGEST_HEADER
+    assert errors[2].code is ProblemCode.CANNOT_READ
     async with await Store.open(tmp_path / "s.db") as store:
         assert (await store.search("quokka")).total == 1
 

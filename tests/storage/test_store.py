@@ -302,13 +302,15 @@ async def test_newer_markdown_day_keeps_api_extras(store: Store) -> None:
 
 async def test_problems_pass_through(store: Store) -> None:
     """Parser problems reach the ImportResult; a repeated paper in one file is reported too."""
-    from storage.models import Problem
+    from storage.models import Problem, ProblemCode
 
     d = digest(D1, paper("2406.00001"), paper("2406.00001", title="again"))
-    d = ParsedDigest(d.date, d.papers, (Problem("x.md", 3, "bad heading"),), "x.md")
+    heading = Problem("x.md", 3, ProblemCode.HEADING_NO_LINK, ("[bad]",))
+    d = ParsedDigest(d.date, d.papers, (heading,), "x.md")
     result = await store.import_digest(d)
-    assert result.problems[0] == Problem("x.md", 3, "bad heading")
-    assert "2406.00001" in result.problems[1].reason
+    assert result.problems[0] == heading
+    assert result.problems[1].code is ProblemCode.DUPLICATE_PAPER
+    assert result.problems[1].values[0] == "2406.00001"
     assert result.new_papers == 1
 
 

@@ -101,7 +101,7 @@ CREATE TABLE digest_runs (
     guild_id    bigint NOT NULL,
     slot        date NOT NULL,                   -- local day of the scheduled post
     outcome     text NOT NULL
-                CHECK (outcome IN ('pending', 'sending', 'posted', 'skipped', 'failed')),
+                CHECK (outcome IN ('sending', 'posted', 'skipped', 'failed')),
     digest_date date,                            -- the digest day posted or being sent
     detail      text,
     at          timestamptz NOT NULL,

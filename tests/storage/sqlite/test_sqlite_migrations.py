@@ -155,3 +155,45 @@ async def test_a_failing_migration_leaves_no_trace(
     assert schema(path) == before
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+async def test_migration_7_stores_sending_as_itself_without_a_sentence(tmp_path: Path) -> None:
+    """A version-6 database's in-flight slot (a 'failed' row carrying the day and the English
+    "Sending the … digest") becomes 'sending' with no detail; a real failure stays as it was."""
+    path = tmp_path / "v6.db"
+    legacy_database(path)
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (1, "2024-06-13", "failed", "2024-06-13", "Sending the 2024-06-13 digest", "t1"),
+                (2, "2024-06-13", "failed", None, "forbidden", "t2"),
+                (3, "2024-06-13", "posted", "2024-06-12", None, "t3"),
+            ],
+        )
+    async with await Store.open(path):
+        pass
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT guild_id, outcome, digest_date, detail, at FROM digest_runs ORDER BY guild_id"
+        ).fetchall()
+    assert rows == [
+        (1, "sending", "2024-06-13", None, "t1"),
+        (2, "failed", None, "forbidden", "t2"),
+        (3, "posted", "2024-06-12", None, "t3"),
+    ]
+
+
+async def test_a_slot_being_sent_is_stored_as_sending_with_no_text(tmp_path: Path) -> None:
+    """`record_digest_sending` writes the code 'sending' and no detail: no sentence in the DB."""
+    import datetime as dt
+
+    path = tmp_path / "s.db"
+    day = dt.date(2024, 6, 13)
+    async with await Store.open(path) as store:
+        await store.record_digest_sending(1, day, day, at=dt.datetime(2024, 6, 13, tzinfo=dt.UTC))
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT outcome, detail FROM digest_runs").fetchall() == [
+            ("sending", None)
+        ]

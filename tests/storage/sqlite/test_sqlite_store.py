@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from digests import digest, paper
 
+from storage.errors import SchemaTooNew
 from storage.sqlite.migrations import SCHEMA_VERSION
 from storage.sqlite.store import Store
 
@@ -51,7 +52,7 @@ async def test_newer_schema_is_refused(db_path: Path) -> None:
     """A database from a newer program version is not silently used."""
     with sqlite3.connect(db_path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
-    with pytest.raises(RuntimeError, match="newer"):
+    with pytest.raises(SchemaTooNew):
         await Store.open(db_path)
 
 

@@ -240,7 +240,7 @@ async def test_importer_reports_every_file_of_a_lost_batch_failed(
         await arm(store)
         summary = await importer.import_files(store, paths)
         assert [f.ok for f in summary.files] == [True, True, False, False, False]
-        reasons = [f.error.reason for f in summary.files if f.error is not None]
+        reasons = [" ".join(f.error.values) for f in summary.files if f.error is not None]
         assert "boom" in reasons[0] and "boom" in reasons[1] and "FOREIGN KEY" in reasons[2]
         assert dump(path) == await clean(tmp_path / "ref.db", GOOD_1, GOOD_3)
         await assert_usable(store, path)
