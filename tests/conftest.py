@@ -3,16 +3,12 @@ the session's throw-away PostgreSQL server with a fresh database per test that a
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from backends import PG_TEMPLATE, clone_database, drop_database, run_apart
 from harness.postgres import Cluster, running_cluster
 
 from storage.postgres.store import Store as PostgresStore
@@ -22,11 +18,6 @@ from storage.sqlite.store import Store
 SAMPLES = Path(__file__).resolve().parents[1] / "storage" / "ingest" / "samples"
 #: Every backend the contract tests run on.
 BACKENDS = ("sqlite", "postgres")
-#: The migrated, empty database new PostgreSQL test databases are copied from.
-PG_TEMPLATE = "papers_template"
-
-_numbers = itertools.count(1)
-T = TypeVar("T")
 
 
 @pytest.fixture
@@ -53,34 +44,6 @@ def pg_cluster() -> Iterator[Cluster]:
 
         run_apart(prepare())
         yield cluster
-
-
-def run_apart(work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work`` to the end on an event loop of its own, in a thread: session fixtures are
-    first asked for from inside a test's running loop."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, work).result()
-
-
-async def clone_database(cluster: Cluster, template: str = PG_TEMPLATE) -> str:
-    """A new database copied from ``template``; its URL."""
-    name = f"t_{next(_numbers)}"
-    admin = await asyncpg.connect(cluster.dsn)
-    try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
-    finally:
-        await admin.close()
-    return cluster.database_dsn(name)
-
-
-async def drop_database(cluster: Cluster, url: str) -> None:
-    """Drop the database at ``url`` (made by :func:`clone_database`), connections and all."""
-    name = urlsplit(url).path.lstrip("/")
-    admin = await asyncpg.connect(cluster.dsn)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await admin.close()
 
 
 @pytest.fixture(params=BACKENDS)
