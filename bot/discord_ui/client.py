@@ -24,7 +24,7 @@ from bot.core.errors import UserError
 from bot.discord_ui import embeds
 from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply_error
 from bot.i18n import en
-from storage.errors import AlertError
+from storage.errors import AlertError, Unavailable
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -99,6 +99,8 @@ def expected_error_message(error: BaseException) -> str | None:
         return error.message
     if isinstance(error, UserError | AlertError):
         return en.describe_error(error)
+    if isinstance(error, Unavailable):
+        return en.DATABASE_UNAVAILABLE
     if isinstance(error, app_commands.TransformerError):
         if isinstance(error.__cause__, UserError):
             return en.describe_error(error.__cause__)

@@ -200,6 +200,10 @@ def describe_error(error: UserError | AlertError) -> str:
     return str(error)
 
 
+#: A command ran while the database server could not be reached (it reconnects by itself).
+DATABASE_UNAVAILABLE: Final = "The database is not reachable right now: try again in a moment."
+
+
 # --------------------------------------------------------------------------- answers
 
 NO_DATA: Final = "No digests yet: import some with `papers-bot import PATH`."
