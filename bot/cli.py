@@ -171,7 +171,7 @@ def progress_bar(
 
 async def _import(args: argparse.Namespace, config: Config) -> int:
     from bot.console.render import render_import_summary
-    from storage.ingest.importer import discover, import_files
+    from storage.ingest.importer import discover, import_found
 
     files, missing = discover(args.paths)
     for text in missing:
@@ -184,9 +184,9 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
     async with open_store(config, seed=False) as store:
         if len(files) >= PROGRESS_FROM_FILES and err.is_terminal:
             with progress_bar("Importing", err, basename=True) as progress:
-                summary = await import_files(store, files, progress=progress, missing=missing)
+                summary = await import_found(store, files, progress=progress, missing=missing)
         else:
-            summary = await import_files(store, files, missing=missing)
+            summary = await import_found(store, files, missing=missing)
     out.print(render_import_summary(summary))
     if summary.problems:
         out.print(f"[bold]Problems ({len(summary.problems)}):[/]")

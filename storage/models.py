@@ -118,6 +118,8 @@ class ProblemCode(StrEnum):
     NOT_A_LIST = "not_a_list"  # (the JSON type found,): an API answer
     WRONG_DAY = "wrong_day"  # (the digest's day, the day asked for)
     COULD_NOT_STORE = "could_not_store"  # (the database's error,)
+    BAD_RECORD = "bad_record"  # (what is wrong,): a line of an export read back as a backup
+    EMPTY_BACKUP = "empty_backup"  # (): an export with no paper and no day
 
 
 @dataclass(frozen=True, slots=True)
