@@ -33,7 +33,7 @@ from bot.core.alerts import AlertMatch, AlertService, DmClosed, DmFailed, check_
 from bot.core.errors import EmptyQuery, Wanted
 from bot.discord_ui.alerts import MAX_LINES_PER_ALERT, alert_dm_embed
 from bot.discord_ui.client import PapersBot
-from bot.i18n.en import describe_error
+from bot.i18n.phrases import describe_error
 from storage.errors import AlertError, AlertLimitReached, EmptyAlertQuery
 from storage.ingest.importer import import_paths
 from storage.models import Alert
