@@ -11,8 +11,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import build_parser, error_line
+from bot.cli import build_parser, database_problem_line, error_line
 from bot.config import ConfigError, load_config, setup_logging
+from storage.errors import DatabaseProblem
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.debug("Starting with %r", config)
     try:
         return args.handler(args, config)
+    except DatabaseProblem as exc:
+        error_line(database_problem_line(exc))
+        return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130

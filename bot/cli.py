@@ -30,6 +30,8 @@ from bot.core.errors import UserError
 from bot.core.fetch import FetchNote, FetchOutcome
 from bot.i18n import phrases
 from bot.i18n.catalog import LANGUAGES, locale_from_env, use_locale
+from bot.i18n.problems import describe_problem
+from storage.errors import DatabaseProblem, EngineTooOld, NotADatabase, SchemaTooNew
 from storage.ingest.importer import SAMPLE_CREDIT
 
 if TYPE_CHECKING:
@@ -67,6 +69,28 @@ def error_line(message: str) -> None:
 
 
 # --------------------------------------------------------------------------- store
+
+
+def database_problem_line(problem: DatabaseProblem) -> str:
+    """One line saying why the database cannot be used (the file is never changed by then)."""
+    where = problem.where
+    if isinstance(problem, SchemaTooNew):
+        return (
+            f"{where}: the database was written by a newer papers-bot (schema version "
+            f"{problem.found}; this one knows up to {problem.supported}): upgrade papers-bot. "
+            "The file was not changed."
+        )
+    if isinstance(problem, EngineTooOld):
+        return (
+            f"{where}: {problem.engine} {problem.found} is too old; papers-bot needs "
+            f"{problem.needed} or newer."
+        )
+    if isinstance(problem, NotADatabase):
+        return (
+            f"{where}: not a papers-bot database, or a damaged one. The file was not changed; "
+            "point DATABASE_PATH (or --database) at another file."
+        )
+    return f"{where}: cannot use this database ({problem})."
 
 
 def seeded_message(summary: ImportSummary) -> str:
@@ -171,7 +195,7 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
     if summary.problems:
         out.print(f"[bold]Problems ({len(summary.problems)}):[/]")
         for problem in summary.problems:
-            out.print(escape(str(problem)), soft_wrap=True)
+            out.print(escape(describe_problem(problem)), soft_wrap=True)
     return 0 if summary.ok else 1
 
 
@@ -421,6 +445,8 @@ async def _fetch(args: argparse.Namespace, config: Config) -> int:
 
 def _fetch_note(outcome: FetchOutcome) -> str:
     note, reason = outcome.note, outcome.reason
+    if outcome.problem is not None:  # the parser's coded problem, in words
+        reason = describe_problem(outcome.problem)
     if note is FetchNote.NO_PAPERS:
         return "no papers that day"
     if note is FetchNote.NOT_FOUND:

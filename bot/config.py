@@ -8,6 +8,7 @@ one line on stderr and exit status 2.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import os
 from collections.abc import Mapping
@@ -26,6 +27,10 @@ DEFAULT_LOG_LEVEL: Final = "INFO"
 DEFAULT_TIMEZONE: Final = "UTC"
 DEFAULT_DIGEST_GRACE_HOURS: Final = 6.0
 DEFAULT_FETCH_INTERVAL_MINUTES: Final = 60
+#: Upper bounds: a grace window past a day would post a slot the next day's slot replaces; a
+#: fetch interval past a week is a typo (0 turns the scheduled fetch off).
+MAX_DIGEST_GRACE_HOURS: Final = 24.0
+MAX_FETCH_INTERVAL_MINUTES: Final = 7 * 24 * 60
 DEFAULT_HF_API_BASE: Final = "https://huggingface.co"
 #: HF_API_BASE values that turn the Hugging Face source off.
 OFF_VALUES: Final = ("off", "none", "false", "0", "no")
@@ -103,8 +108,24 @@ def _clean(environ: Mapping[str, str | None], name: str) -> str | None:
     value = environ.get(name)
     if value is None:
         return None
+    if "\x00" in value:  # never echo the value: it may be the token
+        raise ConfigError(name, "contains a NUL byte (check the line in .env)")
     value = value.strip()
     return value or None
+
+
+def _read_env_file(path: Path) -> dict[str, str | None]:
+    """The variables of a ``.env`` file; a file that is not UTF-8 is one clear error naming the
+    line (its content is never echoed: it holds the token)."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            str(path.name), f"is not UTF-8 text (line {line}): save it as UTF-8"
+        ) from None
+    return dotenv_values(stream=io.StringIO(text))
 
 
 def _token(value: str | None) -> str | None:
@@ -147,20 +168,30 @@ def _guild_id(value: str | None) -> int | None:
     return int(value)
 
 
-def _timezone(value: str | None) -> dt.tzinfo:
-    name = value or DEFAULT_TIMEZONE
+def zone(name: str) -> dt.tzinfo:
+    """The time zone of an IANA name; ``UTC`` also on a machine without a tz database.
+
+    Raises ``ZoneInfoNotFoundError`` (or ``ValueError`` for a malformed name) otherwise.
+    """
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         if name.upper() in ("UTC", "ETC/UTC", "Z"):
             return dt.UTC  # no tz database on this machine (pip install tzdata)
+        raise
+
+
+def _timezone(value: str | None) -> dt.tzinfo:
+    try:
+        return zone(value or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
             "DEFAULT_TIMEZONE",
             f"must be an IANA time zone such as Asia/Seoul or UTC, got {value!r}",
         ) from None
 
 
-def _positive_number(name: str, value: str | None, default: float) -> float:
+def _positive_number(name: str, value: str | None, default: float, maximum: float) -> float:
     if value is None:
         return default
     try:
@@ -169,6 +200,8 @@ def _positive_number(name: str, value: str | None, default: float) -> float:
         number = -1.0
     if number < 0 or number != number:  # negative or NaN
         raise ConfigError(name, f"must be a number of 0 or more, got {value!r}")
+    if number > maximum:  # infinity included
+        raise ConfigError(name, f"must be at most {maximum:g}, got {value!r}")
     return number
 
 
@@ -201,7 +234,7 @@ def _url_template(value: str | None) -> str | None:
         return None
     try:
         url.format(date="2024-01-02", year="2024", month="01", day="02")
-    except (KeyError, IndexError, ValueError) as exc:
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
         raise ConfigError(
             "DIGEST_URL_TEMPLATE",
             f"may only use {{date}}, {{year}}, {{month}} and {{day}}, got {value!r} ({exc})",
@@ -221,7 +254,7 @@ def load_config(
     """
     values: dict[str, str | None] = {}
     if env_file is not None and Path(env_file).is_file():
-        values.update(dotenv_values(env_file))
+        values.update(_read_env_file(Path(env_file)))
     values.update(os.environ if environ is None else environ)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = Config(
@@ -232,13 +265,17 @@ def load_config(
         discord_token=_token(_clean(values, "DISCORD_TOKEN")),
         log_level_explicit=_clean(values, "LOG_LEVEL") is not None,
         digest_grace_hours=_positive_number(
-            "DIGEST_GRACE_HOURS", _clean(values, "DIGEST_GRACE_HOURS"), DEFAULT_DIGEST_GRACE_HOURS
+            "DIGEST_GRACE_HOURS",
+            _clean(values, "DIGEST_GRACE_HOURS"),
+            DEFAULT_DIGEST_GRACE_HOURS,
+            MAX_DIGEST_GRACE_HOURS,
         ),
         fetch_interval_minutes=int(
             _positive_number(
                 "FETCH_INTERVAL_MINUTES",
                 _clean(values, "FETCH_INTERVAL_MINUTES"),
                 DEFAULT_FETCH_INTERVAL_MINUTES,
+                MAX_FETCH_INTERVAL_MINUTES,
             )
         ),
         watch_dir=_watch_dir(_clean(values, "WATCH_DIR")),

@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.digests import zone
+from bot.config import zone
 from bot.discord_ui import embeds
 from bot.discord_ui.client import permission_name
 from bot.discord_ui.digest import digest_messages, settings_embed

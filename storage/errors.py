@@ -51,6 +51,17 @@ class DatabaseProblem(StorageError):
         self.where = where
 
 
+class StoreClosed(DatabaseProblem):
+    """The store was used after :meth:`close`."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(where, "closed")
+
+
+class NotADatabase(DatabaseProblem):
+    """The file is not a database of this engine (random bytes, a corrupt header)."""
+
+
 class SchemaTooNew(DatabaseProblem):
     """The database was written by a newer papers-bot (schema ``found`` > ``supported``)."""
 

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
 T = TypeVar("T")
@@ -17,9 +18,22 @@ T = TypeVar("T")
 MediaKind = Literal["image", "video"]
 SortOrder = Literal["relevance", "votes", "newest"]
 
-#: A real arXiv identifier (new style ``2406.06523``, optional version) or old style
-#: (``hep-th/9901001``). Ids we derive for non-arXiv links do not match this.
-ARXIV_ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+#: A real arXiv identifier (new style ``2406.06523`` or old style ``hep-th/9901001``, optional
+#: version), to ``fullmatch``; group 1 is the id without its version. Ids we derive for non-arXiv
+#: links do not match this.
+ARXIV_ID_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+#: An arXiv abstract, PDF or HTML page (scheme, ``www.``/``export.`` host optional), to
+#: ``match``; ``id`` is the path's id as written (version kept, ``.pdf`` and slashes dropped).
+ARXIV_URL_RE = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/+(?:abs|pdf|html)/+(?P<id>[^?#\s]+?)(?:\.pdf)?/*"
+    r"(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+#: A Hugging Face paper page, absolute or root-relative, to ``match``; ``id`` as written.
+HF_PAPER_URL_RE = re.compile(
+    r"^(?:(?:https?://)?(?:www\.)?huggingface\.co)?/papers/(?P<id>[^/?#\s]+)/*(?:[?#].*)?$",
+    re.IGNORECASE,
+)
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
@@ -81,16 +95,47 @@ class ParsedPaper:
     project_page: str | None = None
 
 
+class ProblemCode(StrEnum):
+    """What was wrong in an imported file; the comment names the :attr:`Problem.values`."""
+
+    NOT_UTF8 = "not_utf8"  # (the bad byte as two hex digits,)
+    CANNOT_READ = "cannot_read"  # (the system's reason,)
+    NO_DIGEST_HEADER = "no_digest_header"  # (): not a digest at all
+    NO_VALID_HEADER_DATE = "no_valid_header_date"  # (): only headers with impossible dates
+    IMPOSSIBLE_HEADER_DATE = "impossible_header_date"  # (the header line,)
+    HEADER_DATE_DIFFERS = "header_date_differs"  # (this header's day, the first header's day)
+    DUPLICATE_PAPER = "duplicate_paper"  # (arXiv id, line of its first listing)
+    HEADING_EMPTY = "heading_empty"  # (the heading,)
+    HEADING_NOT_A_LINK = "heading_not_a_link"  # (the heading,)
+    HEADING_NO_LINK = "heading_no_link"  # (the heading,)
+    HEADING_LINK_NOT_CLOSED = "heading_link_not_closed"  # (the heading,)
+    HEADING_EMPTY_TITLE = "heading_empty_title"  # (the heading,)
+    HEADING_EMPTY_LINK = "heading_empty_link"  # (the heading,)
+    UNREADABLE_VOTE = "unreadable_vote"  # (the value,)
+    ITEM_NOT_AN_OBJECT = "item_not_an_object"  # (): an API list item
+    ITEM_INCOMPLETE = "item_incomplete"  # (): an API item without paper id or title
+    LISTED_AGAIN = "listed_again"  # (arXiv id,): an API item repeated
+    NOT_A_LIST = "not_a_list"  # (the JSON type found,): an API answer
+    WRONG_DAY = "wrong_day"  # (the digest's day, the day asked for)
+    COULD_NOT_STORE = "could_not_store"  # (the database's error,)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Something the parser or importer could not use, with where it is."""
+    """Something the parser or importer could not use: where, what (a code) and its data.
+
+    ``values`` are the code's data as text (see :class:`ProblemCode`); the presentation layer
+    words them. ``str()`` is a technical form for logs.
+    """
 
     file: str
     line: int
-    reason: str
+    code: ProblemCode
+    values: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+        data = f" {list(self.values)}" if self.values else ""
+        return f"{self.file}:{self.line}: {self.code.value}{data}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +179,7 @@ class Paper:
 
     @property
     def is_arxiv(self) -> bool:
-        return bool(ARXIV_ID_RE.match(self.arxiv_id))
+        return bool(ARXIV_ID_RE.fullmatch(self.arxiv_id))
 
     @property
     def abs_url(self) -> str:

@@ -18,7 +18,6 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
-from storage.ingest.prepare import PreparedDigest
 from storage.models import (
     Alert,
     AlertKind,
@@ -38,6 +37,7 @@ from storage.models import (
     SortOrder,
     WatchedFile,
 )
+from storage.prepare import PreparedDigest
 
 DateLike = dt.date | str
 

@@ -1,6 +1,6 @@
 """Pure text functions behind the store's search: index forms, query building, snippets.
 
-Nothing here touches SQLite; :mod:`storage.sqlite.store` calls these and binds the results.
+Nothing here touches a database; the storage backends call these and bind the results.
 
 Korean strategy
 ---------------
@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from storage.models import Snippet
 
@@ -51,6 +53,11 @@ MAX_TERMS = 16
 #: A trailing word shorter than this is matched exactly, not as a prefix (``a*`` matches all).
 MIN_PREFIX_CHARS = 2
 SNIPPET_CHARS = 200
+
+
+def json_list(items: Iterable[Any]) -> str:
+    """``items`` as one JSON array (non-ASCII kept as is): how rows and ids are bound to SQL."""
+    return json.dumps(list(items), ensure_ascii=False)
 
 
 def is_hangul(ch: str) -> bool:

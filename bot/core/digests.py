@@ -47,12 +47,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.config import zone
 from storage.models import FINAL_OUTCOMES, DigestRun, DigestSettings, Paper
 
 if TYPE_CHECKING:
@@ -72,16 +72,6 @@ Outcome = Literal["posted", "skipped", "failed", "settled", "off"]
 
 def job_id(guild_id: int) -> str:
     return f"digest:{guild_id}"
-
-
-def zone(name: str) -> dt.tzinfo:
-    """The ``ZoneInfo`` for an IANA name (``UTC`` also without a tz database)."""
-    try:
-        return ZoneInfo(name)
-    except Exception:
-        if name.upper() in ("UTC", "ETC/UTC"):
-            return dt.UTC
-        raise
 
 
 def cron_trigger(settings: DigestSettings) -> CronTrigger:

@@ -34,7 +34,7 @@ import aiohttp
 
 from storage.ingest.hfapi import parse_daily_papers
 from storage.ingest.parser import DigestError, parse_digest
-from storage.models import WatchedFile
+from storage.models import Problem, ProblemCode, WatchedFile
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -104,12 +104,23 @@ class FetchOutcome:
     status: int | None = None
     url: str = ""
     attempts: int = 0
+    #: What was wrong with the content, when the parser said so (a coded problem).
+    problem: Problem | None = None
 
     @classmethod
     def failed(
         cls, source: str, date: dt.date | None, note: FetchNote, reason: object = ""
     ) -> FetchOutcome:
-        return cls(source, date, False, note=note, reason=str(reason))
+        """A failure; an error that carries a parser :class:`Problem` keeps it."""
+        problem = getattr(reason, "problem", None)
+        return cls(
+            source,
+            date,
+            False,
+            note=note,
+            reason=str(reason),
+            problem=problem if isinstance(problem, Problem) else None,
+        )
 
 
 def days_between(since: dt.date, until: dt.date) -> list[dt.date]:
@@ -341,7 +352,9 @@ class Fetcher:
         def parse(body: bytes) -> ParsedDigest:
             digest = parse_digest(body.decode("utf-8-sig"), url)
             if digest.date != day:
-                raise DigestError(url, 1, f"the digest is for {digest.date}, not {day}")
+                raise DigestError(
+                    url, 1, ProblemCode.WRONG_DAY, (digest.date.isoformat(), day.isoformat())
+                )
             return digest
 
         return await self._fetch_parsed(session, url, "url", day, parse)

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
+from bot.config import zone
 from bot.core.answers import (
     DEFAULT_PERIOD,
     PERIODS,
@@ -29,7 +30,7 @@ from bot.core.answers import (
     TopAnswer,
     TopNote,
 )
-from bot.core.digests import RunCode, RunDetail, zone
+from bot.core.digests import RunCode, RunDetail
 from bot.core.errors import (
     BadNumber,
     BadPage,

@@ -17,7 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from storage.models import ARXIV_ID_RE, Bullet, Media, ParsedDigest, ParsedPaper, Problem
+from storage.models import (
+    ARXIV_ID_RE,
+    Bullet,
+    Media,
+    ParsedDigest,
+    ParsedPaper,
+    Problem,
+    ProblemCode,
+)
 
 __all__ = ["ApiDataError", "parse_daily_papers"]
 
@@ -25,7 +33,11 @@ _VIDEO_SUFFIXES = (".mp4", ".webm", ".mov")
 
 
 class ApiDataError(ValueError):
-    """The response is not the daily papers list at all."""
+    """The response is not the daily papers list at all; :attr:`problem` says what it is."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 def _text(value: Any) -> str | None:
@@ -82,29 +94,30 @@ def _authors(paper: dict[str, Any]) -> tuple[str, ...]:
 def parse_daily_papers(data: Any, date: dt.date, *, source: str = "hf-api") -> ParsedDigest:
     """One day of the API (already decoded JSON) as a digest of that ``date``, in list order."""
     if not isinstance(data, list):
-        raise ApiDataError(f"{source}: expected a JSON list, got {type(data).__name__}")
+        raise ApiDataError(Problem(source, 1, ProblemCode.NOT_A_LIST, (type(data).__name__,)))
     papers: list[ParsedPaper] = []
     problems: list[Problem] = []
     seen: set[str] = set()
     for index, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            problems.append(Problem(source, index, "item is not an object"))
+            problems.append(Problem(source, index, ProblemCode.ITEM_NOT_AN_OBJECT))
             continue
-        paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+        nested = item.get("paper")
+        paper: dict[str, Any] = nested if isinstance(nested, dict) else item
         arxiv_id = _text(paper.get("id"))
         title = _text(item.get("title")) or _text(paper.get("title"))
         if arxiv_id is None or title is None:
-            problems.append(Problem(source, index, "item has no paper id or title"))
+            problems.append(Problem(source, index, ProblemCode.ITEM_INCOMPLETE))
             continue
         if arxiv_id in seen:
-            problems.append(Problem(source, index, f"paper {arxiv_id} is listed again"))
+            problems.append(Problem(source, index, ProblemCode.LISTED_AGAIN, (arxiv_id,)))
             continue
         seen.add(arxiv_id)
         abstract = _text(paper.get("summary")) or _text(item.get("summary"))
         keywords = paper.get("ai_keywords")
         url = (
             f"https://arxiv.org/abs/{arxiv_id}"
-            if ARXIV_ID_RE.match(arxiv_id)
+            if ARXIV_ID_RE.fullmatch(arxiv_id)
             else f"https://huggingface.co/papers/{arxiv_id}"
         )
         papers.append(

@@ -15,7 +15,7 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -24,11 +24,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from storage.models import ImportResult, ParsedDigest, Problem
+from storage.models import ImportResult, ParsedDigest, Problem, ProblemCode
 
 if TYPE_CHECKING:
-    from storage.ingest.prepare import PreparedDigest
     from storage.ports import Store
+    from storage.prepare import PreparedDigest
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def _decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise _FileFailed(
-            Problem(source, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})")
+            Problem(source, line, ProblemCode.NOT_UTF8, (f"{data[exc.start]:02x}",))
         ) from None
 
 
@@ -188,16 +188,12 @@ def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
     try:
         return parse_digest(text, source)
     except DigestError as exc:
-        reason = getattr(exc, "reason", None) or str(exc)
-        line = getattr(exc, "line", None) or 1
-        if not reason.lower().startswith("not a digest"):
-            reason = f"not a digest: {reason}"
-        return Problem(source, int(line), reason)
+        return exc.problem
 
 
 async def import_text(store: Store, text: str, source: str) -> FileOutcome:
     """Parse ``text`` and import it in one transaction."""
-    from storage.ingest.prepare import prepare_digest
+    from storage.prepare import prepare_digest
 
     parsed = _parse_text(text, source)
     prepared = parsed if isinstance(parsed, Problem) else prepare_digest(parsed)
@@ -221,7 +217,7 @@ async def import_file(store: Store, path: str | os.PathLike[str] | Traversable) 
         log.info("%s", failed.problem)
         return FileOutcome(source, error=failed.problem)
     except OSError as exc:
-        problem = Problem(source, 1, f"cannot read: {exc.strerror or exc}")
+        problem = Problem(source, 1, ProblemCode.CANNOT_READ, (str(exc.strerror or exc),))
         log.info("%s", problem)
         return FileOutcome(source, error=problem)
     return await import_text(store, text, source)
@@ -240,9 +236,9 @@ def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedD
     """Read (``path``, else ``data``), decode, parse and build the rows of one file.
 
     A pure function of its arguments that runs in a worker process: everything an import does
-    to a file before the database (:func:`storage.ingest.prepare.prepare_digest`).
+    to a file before the database (:func:`storage.prepare.prepare_digest`).
     """
-    from storage.ingest.prepare import prepare_digest
+    from storage.prepare import prepare_digest
 
     try:
         if data is None:
@@ -251,7 +247,7 @@ def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedD
     except _FileFailed as failed:
         return failed.problem
     except OSError as exc:
-        return Problem(source, 1, f"cannot read: {exc.strerror or exc}")
+        return Problem(source, 1, ProblemCode.CANNOT_READ, (str(exc.strerror or exc),))
     parsed = _parse_text(text, source)
     if isinstance(parsed, Problem):
         return parsed
@@ -290,7 +286,7 @@ async def _outcomes(store: Store, group: Group) -> list[FileOutcome]:
         result = next(results)
         if isinstance(result, Exception):
             log.error("Could not store %s", source, exc_info=result)
-            error = Problem(source, 1, f"could not store: {result}")
+            error = Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(result),))
             outcomes.append(FileOutcome(source, error=error))
             continue
         for problem in result.problems:
@@ -299,9 +295,14 @@ async def _outcomes(store: Store, group: Group) -> list[FileOutcome]:
     return outcomes
 
 
+def _lost(source: str, error: Exception) -> FileOutcome:
+    """A file of a batch the store could not commit."""
+    return FileOutcome(source, error=Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(error),)))
+
+
 async def _prepared_in_pool(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[Group]:
+) -> AsyncGenerator[Group, None]:
     """Groups of ``(source, prepared)`` for ``files`` in order, parsed ahead in worker
     processes: each group is the next file and those after it already prepared."""
     loop = asyncio.get_running_loop()
@@ -361,7 +362,7 @@ async def _prepared_in_pool(
 
 async def _unprepared(
     files: Sequence[str | os.PathLike[str] | Traversable],
-) -> AsyncIterator[Group]:
+) -> AsyncGenerator[Group, None]:
     """Groups of ``(source, prepared)`` for ``files`` in order, prepared here (few files)."""
     for start in range(0, len(files), GROUP_FILES):
         yield [
@@ -379,7 +380,9 @@ async def import_files(
     """Import ``files`` in order, calling ``progress`` after each.
 
     Each file is atomic: it is imported whole or, when it fails, not at all, and the next file
-    goes on. Files are committed in groups (:meth:`Store.batch`) of :data:`FILES_PER_COMMIT`
+    goes on. When the store loses a group's commit as a whole (SQLite rolled it back, or the
+    commit failed), every file of that group is reported failed with the error, and the next
+    group goes on. Files are committed in groups (:meth:`Store.batch`) of :data:`FILES_PER_COMMIT`
     files or :data:`SECONDS_PER_COMMIT`, whichever comes first, so shared index pages are
     written once a group instead of once a file (the README's benchmark section has the
     figures). From :data:`POOL_MIN_FILES` files on,
@@ -388,7 +391,7 @@ async def import_files(
     """
     outcomes: list[FileOutcome] = []
     total = len(files)
-    items: AsyncIterator[Group]
+    items: AsyncGenerator[Group, None]
     if total >= POOL_MIN_FILES and POOL_WORKERS > 0:
         items = _prepared_in_pool(files)
     else:
@@ -396,20 +399,44 @@ async def import_files(
     try:
         done = False
         while not done:
-            async with store.batch():
-                deadline = time.monotonic() + SECONDS_PER_COMMIT
-                in_batch = 0
-                while in_batch < FILES_PER_COMMIT and time.monotonic() < deadline:
-                    try:
-                        group = await anext(items)
-                    except StopAsyncIteration:
-                        done = True
-                        break
-                    for outcome in await _outcomes(store, group):
-                        outcomes.append(outcome)
-                        if progress is not None:
-                            progress(len(outcomes), total, outcome.source)
-                    in_batch += len(group)
+            first = len(outcomes)
+            group: Group = []
+            storing = False
+            try:
+                async with store.batch():
+                    deadline = time.monotonic() + SECONDS_PER_COMMIT
+                    in_batch = 0
+                    while in_batch < FILES_PER_COMMIT and time.monotonic() < deadline:
+                        try:
+                            group = await anext(items)
+                        except StopAsyncIteration:
+                            done = True
+                            break
+                        storing = True
+                        stored = await _outcomes(store, group)
+                        storing = False
+                        for outcome in stored:
+                            outcomes.append(outcome)
+                            if progress is not None:
+                                progress(len(outcomes), total, outcome.source)
+                        in_batch += len(group)
+                    group = []
+                    storing = True  # the commit
+            except Exception as exc:
+                if not storing:
+                    raise
+                # The store lost the batch as a whole (SQLite rolled it back, or its commit
+                # failed): none of its files is stored.
+                log.error("Could not store a batch of %d files", len(outcomes) - first + len(group))
+                outcomes[first:] = [_lost(o.source, exc) if o.ok else o for o in outcomes[first:]]
+                for source, item in group:
+                    outcomes.append(
+                        _lost(source, exc)
+                        if not isinstance(item, Problem)
+                        else FileOutcome(source, error=item)
+                    )
+                    if progress is not None:
+                        progress(len(outcomes), total, source)
     finally:
         await items.aclose()
     summary = ImportSummary(tuple(outcomes), tuple(missing))

@@ -61,25 +61,32 @@ import datetime as dt
 import hashlib
 import re
 
-from storage.models import Bullet, Media, ParsedDigest, ParsedPaper, Problem
+from storage.models import (
+    ARXIV_ID_RE,
+    ARXIV_URL_RE,
+    HF_PAPER_URL_RE,
+    Bullet,
+    Media,
+    ParsedDigest,
+    ParsedPaper,
+    Problem,
+    ProblemCode,
+)
 
 __all__ = ["DigestError", "parse_digest"]
 
 
 class DigestError(ValueError):
-    """The text is not a digest at all (it has no ``## Daily Papers (YYYY-MM-DD)`` header)."""
+    """The text is not a digest at all (no ``## Daily Papers (YYYY-MM-DD)`` header with a real
+    date); :attr:`problem` says where and why, as a code."""
 
-    def __init__(self, file: str, line: int, reason: str) -> None:
-        super().__init__(f"{file}:{line}: {reason}")
-        self.file = file
-        self.line = line
-        self.reason = reason
+    def __init__(self, file: str, line: int, code: ProblemCode, values: tuple[str, ...] = ()):
+        self.problem = Problem(file, line, code, values)
+        super().__init__(str(self.problem))
 
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
-
-    def __reduce__(self) -> tuple[type[DigestError], tuple[str, int, str]]:
-        return (type(self), (self.file, self.line, self.reason))
+    def __reduce__(self) -> tuple[type[DigestError], tuple[str, int, ProblemCode, tuple[str, ...]]]:
+        problem = self.problem
+        return (type(self), (problem.file, problem.line, problem.code, problem.values))
 
 
 _HEADER_RE = re.compile(
@@ -96,11 +103,6 @@ _RULE_RE = re.compile(r"(?:[-*_][ \t]*){3,}")
 _LABEL_RE = re.compile(
     r"\*{1,3}([^*\n]{1,80}?)(?:\*{1,3}[ \t]*[:：]|[:：][ \t]*\*{1,3})[ \t]*(.*)", re.DOTALL
 )
-_ARXIV_URL_RE = re.compile(r"arxiv\.org/+(?:abs|pdf|html)/+([^?#\s]+)", re.IGNORECASE)
-_HF_URL_RE = re.compile(
-    r"(?:https?://(?:www\.)?huggingface\.co)?/papers/([^?#\s/]+)/?(?:[?#].*)?", re.IGNORECASE
-)
-_ARXIV_ID_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 _CURLY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _HF_ORIGIN = "https://huggingface.co"
 
@@ -192,10 +194,7 @@ def parse_digest(text: str, source: str = "<string>") -> ParsedDigest:
         else:
             problems.append(
                 Problem(
-                    source,
-                    block.line,
-                    f"duplicate paper {block.arxiv_id} (first listed at line {first}); "
-                    "kept the first",
+                    source, block.line, ProblemCode.DUPLICATE_PAPER, (block.arxiv_id, str(first))
                 )
             )
         block = None
@@ -218,7 +217,7 @@ def parse_digest(text: str, source: str = "<string>") -> ParsedDigest:
                 if day is None:
                     bad_header_line = bad_header_line or number
                     problems.append(
-                        Problem(source, number, f"digest header has an impossible date: {line!r}")
+                        Problem(source, number, ProblemCode.IMPOSSIBLE_HEADER_DATE, (line,))
                     )
                 elif date is None:
                     date = day
@@ -227,9 +226,8 @@ def parse_digest(text: str, source: str = "<string>") -> ParsedDigest:
                         Problem(
                             source,
                             number,
-                            f"digest header date {day.isoformat()} differs from the first "
-                            f"header's {date.isoformat()}; its papers are listed under "
-                            f"{date.isoformat()}",
+                            ProblemCode.HEADER_DATE_DIFFERS,
+                            (day.isoformat(), date.isoformat()),
                         )
                     )
                 continue
@@ -262,8 +260,8 @@ def parse_digest(text: str, source: str = "<string>") -> ParsedDigest:
     flush()
     if date is None:
         if bad_header_line:
-            raise DigestError(source, bad_header_line, "the digest header has an impossible date")
-        raise DigestError(source, 1, "not a digest: no '## Daily Papers (YYYY-MM-DD)' header")
+            raise DigestError(source, bad_header_line, ProblemCode.NO_VALID_HEADER_DATE)
+        raise DigestError(source, 1, ProblemCode.NO_DIGEST_HEADER)
     return ParsedDigest(date=date, papers=tuple(papers), problems=tuple(problems), source=source)
 
 
@@ -287,30 +285,30 @@ def _date(match: re.Match[str]) -> dt.date | None:
 def _start_block(line: str, number: int, source: str, problems: list[Problem]) -> _Block | None:
     """Read a ``### [Title](link)`` heading; on failure record a problem and return None."""
     body = line[3:].strip()
-    reason = ""
+    code: ProblemCode
     if not body:
-        reason = "paper heading is empty"
+        code = ProblemCode.HEADING_EMPTY
     elif not body.startswith("["):
-        reason = "paper heading is not a [title](link)"
+        code = ProblemCode.HEADING_NOT_A_LINK
     else:
         split = body.rfind("](")
         close = body.rfind(")")
         if split < 0:
-            reason = "paper heading has no link"
+            code = ProblemCode.HEADING_NO_LINK
         elif close < split + 2:
-            reason = "paper heading's link is not closed"
+            code = ProblemCode.HEADING_LINK_NOT_CLOSED
         else:
             title = body[1:split].strip()
             url = _clean_url(body[split + 2 : close])
             if not title:
-                reason = "paper heading has an empty title"
+                code = ProblemCode.HEADING_EMPTY_TITLE
             elif not url:
-                reason = "paper heading has an empty link"
+                code = ProblemCode.HEADING_EMPTY_LINK
             else:
                 url, arxiv_id = _identify(url)
                 return _Block(number, title, url, arxiv_id)
     shown = body if len(body) <= 80 else body[:79] + "…"
-    problems.append(Problem(source, number, f"{reason}: {shown!r}"))
+    problems.append(Problem(source, number, code, (shown,)))
     return None
 
 
@@ -325,15 +323,9 @@ def _identify(url: str) -> tuple[str, str]:
     """Return ``(url, id)``: root-relative links made absolute, and the arXiv or derived id."""
     if url.startswith("/") and not url.startswith("//"):
         url = _HF_ORIGIN + url
-    match = _ARXIV_URL_RE.search(url)
-    if match:
-        candidate = match[1].rstrip("/")
-        if candidate.lower().endswith(".pdf"):
-            candidate = candidate[:-4]
-    else:
-        match = _HF_URL_RE.fullmatch(url)
-        candidate = match[1] if match else ""
-    if candidate and (id_match := _ARXIV_ID_RE.fullmatch(candidate)):
+    match = ARXIV_URL_RE.match(url) or HF_PAPER_URL_RE.match(url)
+    candidate = match["id"] if match else ""
+    if candidate and (id_match := ARXIV_ID_RE.fullmatch(candidate)):
         return url, id_match[1]
     digest = hashlib.sha1(url.encode("utf-8", "surrogatepass"), usedforsecurity=False)
     return url, "x-" + digest.hexdigest()[:12]
@@ -359,7 +351,7 @@ def _read_block_line(
                     block.votes = int(value)
                 elif value not in ("", "-"):
                     problems.append(
-                        Problem(source, number, f"unreadable vote {value[:40]!r}; left unknown")
+                        Problem(source, number, ProblemCode.UNREADABLE_VOTE, (value[:40],))
                     )
             return
     elif first == "A":

@@ -1,7 +1,6 @@
 """Personal alerts: a keyword query or an author, and what was already sent for each.
 
-A mixin that :class:`storage.sqlite.store.Store` inherits (same ``_run``/``_Conn`` pattern as
-:mod:`storage.sqlite.guilds`). Tables (migration 4 in :mod:`storage.sqlite.migrations`)::
+Tables (migration 4 in :mod:`storage.sqlite.migrations`)::
 
     alerts(id PK, user_id, kind, query, match_key, created_at, seen_seq, paused_at,
            pause_noticed)                                       one row per alert
@@ -28,27 +27,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from storage.errors import AlertExists, AlertLimitReached, EmptyAlertQuery
 from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, Alert, AlertKind, FeedBatch
+from storage.sqlite.connection import Conn, StoreBase, utc_iso
 from storage.text import alert_key
-
-if TYPE_CHECKING:
-    from storage.models import Paper
-    from storage.sqlite.store import _Conn
-
-T = TypeVar("T")
 
 _COLUMNS = "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed"
 _POSITION = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'import_feed'), 0)"
-
-
-def _utc_iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("timezone-aware datetimes only")
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _alert(row: Sequence[Any]) -> Alert:
@@ -66,14 +54,8 @@ def _alert(row: Sequence[Any]) -> Alert:
     )
 
 
-class AlertStore:
-    """The alerts half of :class:`~storage.sqlite.store.Store` (mixed in; uses its ``_run``)."""
-
-    if TYPE_CHECKING:
-
-        async def _run(self, fn: Callable[..., T], *args: Any) -> T: ...
-
-        def _papers(self, c: _Conn, ids: Sequence[int]) -> list[Paper]: ...
+class AlertQueries(StoreBase):
+    """The :class:`storage.ports.AlertStore` of the SQLite backend."""
 
     # ------------------------------------------------------------------ a user's alerts
 
@@ -97,117 +79,105 @@ class AlertStore:
         key = alert_key(kind, query)
         if not key:
             raise EmptyAlertQuery()
-        when = _utc_iso(now)
+        when = utc_iso(now)
 
-        def work(c: _Conn) -> Alert:
-            row = c.one(
-                f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? AND kind = ? AND match_key = ?",
-                (user_id, kind, key),
+        async def work(c: Conn) -> Alert:
+            count, *existing = await c.one(
+                f"""SELECT (SELECT count(*) FROM alerts WHERE user_id = :user), a.*
+                    FROM (SELECT 1) LEFT JOIN (
+                        SELECT {_COLUMNS} FROM alerts
+                        WHERE user_id = :user AND kind = :kind AND match_key = :key) AS a""",
+                {"user": user_id, "kind": kind, "key": key},
             )
-            if row is not None:
-                raise AlertExists(_alert(row))
-            count = c.one("SELECT count(*) FROM alerts WHERE user_id = ?", (user_id,))[0]
+            if existing[0] is not None:
+                raise AlertExists(_alert(existing))
             if count >= limit:
                 raise AlertLimitReached(limit)
-            cursor = c.execute(
-                f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, seen_seq)
-                    VALUES (?, ?, ?, ?, ?, ({_POSITION}))""",
-                (user_id, kind, query, key, when),
+            return _alert(
+                await c.one(
+                    f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, seen_seq)
+                        VALUES (?, ?, ?, ?, ?, ({_POSITION})) RETURNING {_COLUMNS}""",
+                    (user_id, kind, query, key, when),
+                )
             )
-            return _alert(c.one(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (cursor.lastrowid,)))
 
-        return await self._run(lambda c: c.transaction(work))
+        return await self._transaction(work)
 
     async def alerts(self, user_id: int) -> list[Alert]:
         """The user's alerts, oldest first."""
-        rows = await self._run(
-            lambda c: c.all(
-                f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? ORDER BY id", (user_id,)
-            )
+        rows = await self._all(
+            f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? ORDER BY id", (user_id,)
         )
         return [_alert(r) for r in rows]
 
     async def remove_alert(self, user_id: int, alert_id: int) -> Alert | None:
         """Delete one of the user's alerts (and its delivery record); ``None`` if not theirs."""
 
-        def work(c: _Conn) -> Alert | None:
-            row = c.one(
+        async def work(c: Conn) -> Alert | None:
+            row = await c.one(
                 f"SELECT {_COLUMNS} FROM alerts WHERE id = ? AND user_id = ?", (alert_id, user_id)
             )
             if row is None:
                 return None
-            c.execute("DELETE FROM alerts WHERE id = ?", (alert_id,))
+            await c.execute("DELETE FROM alerts WHERE id = ?", (alert_id,))
             return _alert(row)
 
-        return await self._run(lambda c: c.transaction(work))
+        return await self._transaction(work)
 
     # ------------------------------------------------------------------ pausing
 
     async def pause_alerts(self, user_id: int, *, at: dt.datetime) -> int:
         """Pause every alert of the user (their DMs are closed); returns how many were active."""
-        return await self._run(
-            lambda c: (
-                c.execute(
-                    """UPDATE alerts SET paused_at = ?, pause_noticed = 0
+        return await self._change(
+            """UPDATE alerts SET paused_at = ?, pause_noticed = 0
                        WHERE user_id = ? AND paused_at IS NULL""",
-                    (_utc_iso(at), user_id),
-                ).rowcount
-            )
+            (utc_iso(at), user_id),
         )
 
     async def resume_alerts(self, user_id: int) -> int:
         """Un-pause the user's alerts from the current feed position (what was imported while
         they were paused is not sent); returns how many were paused."""
-        return await self._run(
-            lambda c: (
-                c.execute(
-                    f"""UPDATE alerts SET paused_at = NULL, pause_noticed = 0,
+        return await self._change(
+            f"""UPDATE alerts SET paused_at = NULL, pause_noticed = 0,
                                           seen_seq = max(seen_seq, ({_POSITION}))
                         WHERE user_id = ? AND paused_at IS NOT NULL""",
-                    (user_id,),
-                ).rowcount
-            )
+            (user_id,),
         )
 
     async def take_pause_notice(self, user_id: int) -> int:
         """How many of the user's alerts are paused and not yet told about; marks them told."""
 
-        def work(c: _Conn) -> int:
-            return c.execute(
-                """UPDATE alerts SET pause_noticed = 1
-                   WHERE user_id = ? AND paused_at IS NOT NULL AND NOT pause_noticed""",
-                (user_id,),
-            ).rowcount
-
-        return await self._run(lambda c: c.transaction(work))
+        return await self._change(
+            """UPDATE alerts SET pause_noticed = 1
+               WHERE user_id = ? AND paused_at IS NOT NULL AND NOT pause_noticed""",
+            (user_id,),
+        )
 
     # ------------------------------------------------------------------ matching
 
     async def feed_position(self) -> int:
         """The import clock: the newest ``import_feed`` sequence number (0 before any)."""
-        return await self._run(lambda c: int(c.one(_POSITION)[0]))
+        return int((await self._one(_POSITION))[0])
 
     async def pending_alerts(self, upto: int) -> list[Alert]:
         """Active alerts not yet matched up to feed position ``upto``, by user then id."""
-        rows = await self._run(
-            lambda c: c.all(
-                f"""SELECT {_COLUMNS} FROM alerts WHERE paused_at IS NULL AND seen_seq < ?
+        rows = await self._all(
+            f"""SELECT {_COLUMNS} FROM alerts WHERE paused_at IS NULL AND seen_seq < ?
                     ORDER BY user_id, id""",
-                (upto,),
-            )
+            (upto,),
         )
         return [_alert(r) for r in rows]
 
     async def feed_batch(self, after: int, upto: int) -> FeedBatch:
         """Papers with an appearance added between feed positions ``after`` and ``upto``."""
 
-        def work(c: _Conn) -> FeedBatch:
-            rows = c.all(
+        async def work(c: Conn) -> FeedBatch:
+            rows = await c.all(
                 """SELECT p.arxiv_id, p.id FROM papers p
                    WHERE p.id IN (SELECT paper_id FROM import_feed WHERE seq > ? AND seq <= ?)""",
                 (after, upto),
             )
-            lo, hi = c.one(
+            lo, hi = await c.one(
                 "SELECT min(date), max(date) FROM import_feed WHERE seq > ? AND seq <= ?",
                 (after, upto),
             )
@@ -219,46 +189,21 @@ class AlertStore:
                 dt.date.fromisoformat(hi) if hi else None,
             )
 
-        return await self._run(work)
-
-    async def author_matches(
-        self, keys: Iterable[str], paper_ids: Iterable[int]
-    ) -> dict[str, set[int]]:
-        """For each normalized author key, which of ``paper_ids`` that author wrote."""
-        keys_json = json.dumps(sorted(set(keys)), ensure_ascii=False)
-        ids_json = json.dumps(sorted(set(paper_ids)))
-        rows = await self._run(
-            lambda c: c.all(
-                """SELECT a.norm_key, pa.paper_id FROM authors a
-                   JOIN paper_authors pa ON pa.author_id = a.id
-                   WHERE a.norm_key IN (SELECT value FROM json_each(?1))
-                     AND pa.paper_id IN (SELECT value FROM json_each(?2))""",
-                (keys_json, ids_json),
-            )
-        )
-        found: dict[str, set[int]] = {}
-        for key, paper_id in rows:
-            found.setdefault(key, set()).add(int(paper_id))
-        return found
+        async with self._conn() as c:
+            return await work(c)
 
     async def delivered(self, alert_ids: Iterable[int]) -> dict[int, set[int]]:
         """For each alert, the paper ids already sent for it."""
         ids_json = json.dumps(sorted(set(alert_ids)))
-        rows = await self._run(
-            lambda c: c.all(
-                """SELECT alert_id, paper_id FROM alert_deliveries
+        rows = await self._all(
+            """SELECT alert_id, paper_id FROM alert_deliveries
                    WHERE alert_id IN (SELECT value FROM json_each(?))""",
-                (ids_json,),
-            )
+            (ids_json,),
         )
         found: dict[int, set[int]] = {}
         for alert_id, paper_id in rows:
             found.setdefault(int(alert_id), set()).add(int(paper_id))
         return found
-
-    async def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
-        """Full papers for row ids, in the order given (unknown ids skipped)."""
-        return await self._run(self._papers, list(ids))
 
     async def record_alert_run(
         self,
@@ -271,33 +216,29 @@ class AlertStore:
         """After a user's DM was sent (or nothing matched): record what was sent per alert and
         move the alerts to feed position ``upto``, in one transaction. Alerts deleted meanwhile
         are skipped."""
-        when = _utc_iso(at)
+        when = utc_iso(at)
         ids = sorted(set(alert_ids))
         rows = [(int(a), int(p), when) for a, papers in deliveries.items() for p in set(papers)]
 
-        def work(c: _Conn) -> None:
-            c.executemany(
+        async def work(c: Conn) -> None:
+            await c.executemany(
                 """INSERT OR IGNORE INTO alert_deliveries(alert_id, paper_id, sent_at)
                    SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ?1)""",
                 rows,
             )
-            c.execute(
+            await c.execute(
                 """UPDATE alerts SET seen_seq = max(seen_seq, ?)
                    WHERE id IN (SELECT value FROM json_each(?))""",
                 (upto, json.dumps(ids)),
             )
 
-        await self._run(lambda c: c.transaction(work))
+        await self._transaction(work)
 
     async def prune_import_feed(self) -> int:
         """Drop feed rows every alert has moved past (all of them when there are no alerts);
         the position is kept by ``sqlite_sequence``. Returns how many rows went."""
-        return await self._run(
-            lambda c: (
-                c.execute(
-                    """DELETE FROM import_feed WHERE seq <= coalesce(
+        return await self._change(
+            """DELETE FROM import_feed WHERE seq <= coalesce(
                            (SELECT min(seen_seq) FROM alerts WHERE paused_at IS NULL),
                            (SELECT max(seq) FROM import_feed))"""
-                ).rowcount
-            )
         )

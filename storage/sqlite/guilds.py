@@ -1,8 +1,6 @@
-"""Per-server daily digest state: settings, scheduled runs, posts, watched files.
+"""Per-server daily digest state: settings, scheduled runs, posts.
 
-A mixin that :class:`storage.sqlite.store.Store` inherits: every method is one call into aiosqlite's
-worker thread through ``Store._run`` (see :mod:`storage.sqlite.store`), so SQL stays under
-``storage/``. Tables (migration 2 in :mod:`storage.sqlite.migrations`)::
+Tables (migration 2 in :mod:`storage.sqlite.migrations`)::
 
     guild_digests(guild_id PK, channel_id, post_time HH:MM, timezone, count, enabled,
                   updated_at, last_error, last_error_at)          one row per server
@@ -10,7 +8,6 @@ worker thread through ``Store._run`` (see :mod:`storage.sqlite.store`), so SQL s
                   one row per scheduled local day: sending, posted, skipped or failed
     digest_posts(guild_id, digest_date) PK, channel_id, message_ids, slot, posted_at
                   the exactly-once record: a digest day is posted at most once per server
-    watched_files(path PK, mtime_ns, size, sha256, imported_at)   WATCH_DIR files imported
 
 Before the first message of a scheduled post is sent, its slot is recorded as ``sending``
 (:meth:`GuildDigestStore.record_digest_sending`: the digest day and the time); after every
@@ -19,49 +16,24 @@ transaction. A process that dies in between leaves the slot ``sending``, which t
 one to look in the channel before posting again (:mod:`bot.core.digests`). A run that failed or
 is still ``sending`` stays retryable; ``posted`` and ``skipped`` are final for their slot.
 
-``sending`` reuses migration 2's columns (its CHECK allows only posted, skipped and failed): it
-is stored as a retryable ``failed`` row that carries the digest day being sent, which a real
-failure never does, and read back as ``sending``.
+``detail`` and ``guild_digests.last_error`` hold short codes chosen by the caller
+(:class:`bot.core.digests.RunCode`), never sentences: the presentation layer words them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from storage.models import (
-    DigestPost,
-    DigestRun,
-    DigestSettings,
-    RunOutcome,
-    WatchedFile,
-)
-
-if TYPE_CHECKING:
-    from storage.sqlite.store import _Conn
-
-T = TypeVar("T")
+from storage.models import DigestPost, DigestRun, DigestSettings, RunOutcome
+from storage.sqlite.connection import Conn, StoreBase, parse_day, parse_moment, utc_iso
 
 _SETTINGS_COLUMNS = (
     "guild_id, channel_id, post_time, timezone, count, enabled, updated_at, last_error, "
     "last_error_at"
 )
-
-
-def _utc_iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("timezone-aware datetimes only")
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def _moment(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
-
-
-def _day(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
 
 
 def _settings(row: Sequence[Any]) -> DigestSettings:
@@ -73,56 +45,53 @@ def _settings(row: Sequence[Any]) -> DigestSettings:
         timezone=tz,
         count=int(count),
         enabled=bool(enabled),
-        updated_at=_moment(updated),
+        updated_at=parse_moment(updated),
         last_error=error,
-        last_error_at=_moment(error_at),
+        last_error_at=parse_moment(error_at),
     )
 
 
 def _run_row(row: Sequence[Any]) -> DigestRun:
     guild_id, slot, outcome, digest_date, detail, at = row
-    if outcome == "failed" and digest_date:  # stored form of "sending" (see the module doc)
-        outcome = "sending"
-    return DigestRun(int(guild_id), _day(slot), outcome, _day(digest_date), detail, _moment(at))  # type: ignore[arg-type]
+    return DigestRun(
+        int(guild_id),
+        dt.date.fromisoformat(slot),
+        outcome,
+        parse_day(digest_date),
+        detail,
+        dt.datetime.fromisoformat(at),
+    )
 
 
 def _post_row(row: Sequence[Any]) -> DigestPost:
     guild_id, digest_date, channel_id, message_ids, slot, posted_at = row
     return DigestPost(
         int(guild_id),
-        _day(digest_date),  # type: ignore[arg-type]
+        dt.date.fromisoformat(digest_date),
         int(channel_id),
         tuple(int(i) for i in json.loads(message_ids)),
-        _day(slot),
-        _moment(posted_at),  # type: ignore[arg-type]
+        parse_day(slot),
+        dt.datetime.fromisoformat(posted_at),
     )
 
 
-class GuildDigestStore:
-    """The digest half of :class:`~storage.sqlite.store.Store` (mixed in; uses its ``_run``)."""
-
-    if TYPE_CHECKING:
-
-        async def _run(self, fn: Callable[..., T], *args: Any) -> T: ...
+class GuildQueries(StoreBase):
+    """The :class:`storage.ports.GuildStore` of the SQLite backend."""
 
     # ------------------------------------------------------------------ settings
 
     async def digest_settings(self, guild_id: int) -> DigestSettings | None:
         """The server's settings (enabled or not), or ``None`` when it never set any."""
-        row = await self._run(
-            lambda c: c.one(
-                f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests WHERE guild_id = ?", (guild_id,)
-            )
+        row = await self._one(
+            f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests WHERE guild_id = ?", (guild_id,)
         )
         return _settings(row) if row else None
 
     async def all_digest_settings(self, *, enabled_only: bool = True) -> list[DigestSettings]:
         """Every server's settings (only enabled ones by default), by guild id."""
         where = "WHERE enabled" if enabled_only else ""
-        rows = await self._run(
-            lambda c: c.all(
-                f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests {where} ORDER BY guild_id"
-            )
+        rows = await self._all(
+            f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests {where} ORDER BY guild_id"
         )
         return [_settings(r) for r in rows]
 
@@ -139,8 +108,8 @@ class GuildDigestStore:
         """Create or replace the server's settings and enable them; clears the last error."""
         hhmm = post_time.replace(second=0, microsecond=0, tzinfo=None).isoformat("minutes")
 
-        def work(c: _Conn) -> Any:
-            c.execute(
+        async def work(c: Conn) -> Any:
+            await c.execute(
                 """INSERT INTO guild_digests(guild_id, channel_id, post_time, timezone, count,
                                              enabled, updated_at, last_error, last_error_at)
                    VALUES (?, ?, ?, ?, ?, 1, ?, NULL, NULL)
@@ -149,57 +118,46 @@ class GuildDigestStore:
                        timezone = excluded.timezone, count = excluded.count, enabled = 1,
                        updated_at = excluded.updated_at, last_error = NULL,
                        last_error_at = NULL""",
-                (guild_id, channel_id, hhmm, timezone, int(count), _utc_iso(now)),
+                (guild_id, channel_id, hhmm, timezone, int(count), utc_iso(now)),
             )
-            return c.one(
+            return await c.one(
                 f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests WHERE guild_id = ?", (guild_id,)
             )
 
-        return _settings(await self._run(lambda c: c.transaction(work)))
+        return _settings(await self._transaction(work))
 
     async def disable_digest(self, guild_id: int, *, now: dt.datetime) -> bool:
         """Turn the server's digest off (settings kept); False when it was not on."""
-        changed = await self._run(
-            lambda c: (
-                c.execute(
-                    "UPDATE guild_digests SET enabled = 0, updated_at = ? WHERE guild_id = ? "
-                    "AND enabled",
-                    (_utc_iso(now), guild_id),
-                ).rowcount
-            )
+        changed = await self._change(
+            "UPDATE guild_digests SET enabled = 0, updated_at = ? WHERE guild_id = ? AND enabled",
+            (utc_iso(now), guild_id),
         )
         return bool(changed)
 
-    async def record_digest_error(self, guild_id: int, message: str, *, at: dt.datetime) -> None:
-        """Remember why the last post failed (shown by ``/digest show``)."""
-        await self._run(
-            lambda c: c.execute(
-                "UPDATE guild_digests SET last_error = ?, last_error_at = ? WHERE guild_id = ?",
-                (message, _utc_iso(at), guild_id),
-            )
+    async def record_digest_error(self, guild_id: int, code: str, *, at: dt.datetime) -> None:
+        """Remember why the last post failed, as a code (shown by ``/digest show``)."""
+        await self._change(
+            "UPDATE guild_digests SET last_error = ?, last_error_at = ? WHERE guild_id = ?",
+            (code, utc_iso(at), guild_id),
         )
 
     # ------------------------------------------------------------------ runs and posts
 
     async def digest_run(self, guild_id: int, slot: dt.date) -> DigestRun | None:
         """What happened at ``slot`` (the server's local day), if anything."""
-        row = await self._run(
-            lambda c: c.one(
-                """SELECT guild_id, slot, outcome, digest_date, detail, at FROM digest_runs
+        row = await self._one(
+            """SELECT guild_id, slot, outcome, digest_date, detail, at FROM digest_runs
                    WHERE guild_id = ? AND slot = ?""",
-                (guild_id, slot.isoformat()),
-            )
+            (guild_id, slot.isoformat()),
         )
         return _run_row(row) if row else None
 
     async def last_digest_run(self, guild_id: int) -> DigestRun | None:
         """The newest slot's run."""
-        row = await self._run(
-            lambda c: c.one(
-                """SELECT guild_id, slot, outcome, digest_date, detail, at FROM digest_runs
+        row = await self._one(
+            """SELECT guild_id, slot, outcome, digest_date, detail, at FROM digest_runs
                    WHERE guild_id = ? ORDER BY slot DESC LIMIT 1""",
-                (guild_id,),
-            )
+            (guild_id,),
         )
         return _run_row(row) if row else None
 
@@ -218,17 +176,13 @@ class GuildDigestStore:
         """
         if outcome in ("posted", "sending"):
             raise ValueError("record posts with record_digest_post or record_digest_sending")
-        changed = await self._run(
-            lambda c: (
-                c.execute(
-                    """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
+        changed = await self._change(
+            """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
                    VALUES (?, ?, ?, NULL, ?, ?)
                    ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = excluded.outcome,
                        digest_date = NULL, detail = excluded.detail, at = excluded.at
-                   WHERE digest_runs.outcome = 'failed'""",
-                    (guild_id, slot.isoformat(), outcome, detail, _utc_iso(at)),
-                ).rowcount
-            )
+                   WHERE digest_runs.outcome IN ('failed', 'sending')""",
+            (guild_id, slot.isoformat(), outcome, detail, utc_iso(at)),
         )
         return bool(changed)
 
@@ -240,19 +194,13 @@ class GuildDigestStore:
 
         Returns False when the slot was already settled (posted or skipped).
         """
-        detail = f"Sending the {digest_date.isoformat()} digest"
-        changed = await self._run(
-            lambda c: (
-                c.execute(
-                    """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
-                   VALUES (?, ?, 'failed', ?, ?, ?)
-                   ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = 'failed',
-                       digest_date = excluded.digest_date, detail = excluded.detail,
-                       at = excluded.at
-                   WHERE digest_runs.outcome = 'failed'""",
-                    (guild_id, slot.isoformat(), digest_date.isoformat(), detail, _utc_iso(at)),
-                ).rowcount
-            )
+        changed = await self._change(
+            """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
+                   VALUES (?, ?, 'sending', ?, NULL, ?)
+                   ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = 'sending',
+                       digest_date = excluded.digest_date, detail = NULL, at = excluded.at
+                   WHERE digest_runs.outcome IN ('failed', 'sending')""",
+            (guild_id, slot.isoformat(), digest_date.isoformat(), utc_iso(at)),
         )
         return bool(changed)
 
@@ -272,10 +220,10 @@ class GuildDigestStore:
         already recorded as posted in this server.
         """
         day = digest_date.isoformat()
-        when = _utc_iso(at)
+        when = utc_iso(at)
 
-        def work(c: _Conn) -> bool:
-            inserted = c.execute(
+        async def work(c: Conn) -> bool:
+            inserted = await c.execute(
                 """INSERT OR IGNORE INTO digest_posts(guild_id, digest_date, channel_id,
                                                       message_ids, slot, posted_at)
                    VALUES (?, ?, ?, ?, ?, ?)""",
@@ -287,68 +235,42 @@ class GuildDigestStore:
                     slot.isoformat() if slot else None,
                     when,
                 ),
-            ).rowcount
+            )
             if not inserted:
                 return False
             if slot is not None:
-                c.execute(
+                await c.execute(
                     """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
                        VALUES (?, ?, 'posted', ?, NULL, ?)
                        ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = 'posted',
                            digest_date = excluded.digest_date, detail = NULL, at = excluded.at""",
                     (guild_id, slot.isoformat(), day, when),
                 )
-            c.execute(
+            await c.execute(
                 """UPDATE guild_digests SET last_error = NULL, last_error_at = NULL
                    WHERE guild_id = ?""",
                 (guild_id,),
             )
             return True
 
-        return await self._run(lambda c: c.transaction(work))
+        return await self._transaction(work)
 
     async def last_digest_post(self, guild_id: int) -> DigestPost | None:
         """The newest post in the server (by digest day)."""
-        row = await self._run(
-            lambda c: c.one(
-                """SELECT guild_id, digest_date, channel_id, message_ids, slot, posted_at
+        row = await self._one(
+            """SELECT guild_id, digest_date, channel_id, message_ids, slot, posted_at
                    FROM digest_posts WHERE guild_id = ? ORDER BY digest_date DESC LIMIT 1""",
-                (guild_id,),
-            )
+            (guild_id,),
         )
         return _post_row(row) if row else None
 
     async def next_digest_day(self, guild_id: int) -> dt.date | None:
         """The day to post next in the server: the newest digest day with papers, when it is
         newer than every day already posted there; ``None`` when nothing new has arrived."""
-        row = await self._run(
-            lambda c: c.one(
-                """SELECT max(date) FROM digests WHERE paper_count > 0
+        row = await self._one(
+            """SELECT max(date) FROM digests WHERE paper_count > 0
                    AND date > coalesce((SELECT max(digest_date) FROM digest_posts
                                         WHERE guild_id = ?), '')""",
-                (guild_id,),
-            )
+            (guild_id,),
         )
-        return _day(row[0])
-
-    # ------------------------------------------------------------------ watched files
-
-    async def watched_files(self) -> dict[str, WatchedFile]:
-        """Every WATCH_DIR file imported so far, by path."""
-        rows = await self._run(
-            lambda c: c.all("SELECT path, mtime_ns, size, sha256 FROM watched_files")
-        )
-        return {r[0]: WatchedFile(r[0], int(r[1]), int(r[2]), r[3]) for r in rows}
-
-    async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None:
-        """Remember that ``file`` (this mtime, size and hash) was imported."""
-        await self._run(
-            lambda c: c.execute(
-                """INSERT INTO watched_files(path, mtime_ns, size, sha256, imported_at)
-                   VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT(path) DO UPDATE SET mtime_ns = excluded.mtime_ns,
-                       size = excluded.size, sha256 = excluded.sha256,
-                       imported_at = excluded.imported_at""",
-                (file.path, file.mtime_ns, file.size, file.sha256, _utc_iso(at)),
-            )
-        )
+        return parse_day(row[0])

@@ -257,3 +257,26 @@ async def test_seeded_message(empty_store: Store) -> None:
         "New database: loaded 12 sample digests (143 papers) from "
         "l-yohai/daily_papers_ko (CC BY-NC 4.0)"
     )
+
+
+@pytest.mark.parametrize("kind", ["newer schema", "random bytes"])
+def test_unusable_database_is_one_line_and_untouched(
+    env: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database of a newer schema or a file of random bytes: one line naming the file and the
+    problem, exit 1, no traceback, and the file byte for byte as it was."""
+    import sqlite3
+
+    path = env / "papers.db"
+    if kind == "newer schema":
+        with sqlite3.connect(path) as db:
+            db.execute("PRAGMA user_version = 999")
+            db.execute("CREATE TABLE t(x)")
+    else:
+        path.write_bytes(bytes(range(256)) * 40)
+    before = path.read_bytes()
+    assert main(["--database", str(path), "console", "-c", "today"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err and "Traceback" not in err
+    assert ("newer papers-bot" in err) if kind == "newer schema" else ("not a papers-bot" in err)
+    assert path.read_bytes() == before

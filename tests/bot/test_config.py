@@ -151,3 +151,56 @@ def test_token_not_in_log_output(
     assert SECRET not in caplog.text
     assert SECRET not in captured.err
     assert SECRET not in captured.out
+
+
+def test_dotenv_not_utf8_is_one_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A .env with a byte that is not UTF-8: one line naming .env and the line, exit 2, and
+    nothing of the file's content (it holds the token) echoed."""
+    (env / ".env").write_bytes(b"LOG_LEVEL=INFO\nDISCORD_TOKEN=" + SECRET.encode() + b"\xff\n")
+    assert main(["console", "-c", "help"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0
+    assert ".env" in err and "line 2" in err and "UTF-8" in err
+    assert "Traceback" not in err and SECRET not in err
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_PATH", "LOG_LEVEL", "WATCH_DIR", "HF_API_BASE"])
+def test_nul_byte_in_a_value_is_one_line(
+    env: Path, variable: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A NUL byte in any setting (from .env or the environment) is refused by name, no traceback."""
+    (env / ".env").write_bytes(f"{variable}=abc".encode() + b"\x00def\n")
+    assert main(["console", "-c", "help"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"papers-bot: error: {variable} ") and "NUL" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("FETCH_INTERVAL_MINUTES", "inf"),
+        ("FETCH_INTERVAL_MINUTES", "1e400"),
+        ("FETCH_INTERVAL_MINUTES", "99999999999999999999"),
+        ("DIGEST_GRACE_HOURS", "inf"),
+        ("DIGEST_GRACE_HOURS", "1e308"),
+    ],
+)
+def test_numbers_out_of_range_are_one_line(env: Path, variable: str, value: str) -> None:
+    """Infinite or absurdly large numbers are refused by name (they overflowed later before)."""
+    with pytest.raises(ConfigError) as caught:
+        load_config({variable: value}, env_file=None)
+    assert caught.value.variable == variable
+    assert "at most" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["https://example.org/{date.year}.md", "https://example.org/{day.real}.md", "https://x/{}"],
+)
+def test_url_template_with_attribute_or_index_is_refused(env: Path, template: str) -> None:
+    """A template that would fail when formatted (attributes, indexes, positional fields) is
+    refused at start-up, naming the variable."""
+    with pytest.raises(ConfigError) as caught:
+        load_config({"DIGEST_URL_TEMPLATE": template}, env_file=None)
+    assert caught.value.variable == "DIGEST_URL_TEMPLATE"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from storage.ingest.hfapi import parse_daily_papers
 from storage.ingest.parser import parse_digest
+from storage.models import ProblemCode
 from storage.sqlite.store import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
@@ -81,7 +82,7 @@ async def test_paper_listed_twice_in_an_api_day_is_reported(store: Store) -> Non
     twice = dataclasses.replace(digest, papers=(item, dataclasses.replace(item, line=2)))
     result = await store.import_api_digest(twice)  # type: ignore[arg-type]
     assert result.new_papers == 1
-    assert [(p.line, "listed again" in p.reason) for p in result.problems] == [(2, True)]
+    assert [(p.line, p.code) for p in result.problems] == [(2, ProblemCode.DUPLICATE_PAPER)]
 
 
 async def test_every_read_carries_extras(store: Store) -> None:
@@ -100,6 +101,6 @@ async def test_every_read_carries_extras(store: Store) -> None:
 async def test_unreadable_keywords_read_as_empty(store: Store) -> None:
     """A keywords value that is not a JSON list reads as no keywords instead of failing."""
     await store.import_api_digest(api_digest())  # type: ignore[arg-type]
-    await store._run(lambda c: c.execute("UPDATE papers SET keywords = 'not json'"))
+    await store._db.execute("UPDATE papers SET keywords = 'not json'")
     paper = await store.paper("2602.23229")
     assert paper is not None and paper.keywords == () and paper.github_stars == 9

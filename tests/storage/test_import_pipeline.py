@@ -9,7 +9,9 @@ import pytest
 
 from storage.ingest import importer
 from storage.ingest.parser import parse_digest
-from storage.sqlite.store import Store, _fts_summary, _fts_title
+from storage.models import ProblemCode
+from storage.sqlite.migrations import fts_summary, fts_title
+from storage.sqlite.store import Store
 
 _TABLES = {
     "papers": "SELECT id, arxiv_id, title, url, authors_truncated, media_kind, media_url, "
@@ -51,7 +53,7 @@ def _trigger_index(path: Path) -> list[tuple[object, ...]]:
         rows = db.execute("SELECT id, title, summary FROM papers").fetchall()
         db.executemany(
             "INSERT INTO ref(rowid, title, summary) VALUES (?, ?, ?)",
-            [(pid, _fts_title(title), _fts_summary(summary)) for pid, title, summary in rows],
+            [(pid, fts_title(title), fts_summary(summary)) for pid, title, summary in rows],
         )
         return _index(db, "ref")
     finally:
@@ -149,9 +151,9 @@ async def test_pool_import_reports_bad_files(tmp_path: Path, force_pool: None) -
     summary = await _import_with_pool(tmp_path / "s.db", [good, binary, notes, gone])
     assert [f.ok for f in summary.files] == [True, False, False, False]
     errors = [f.error for f in summary.files if f.error is not None]
-    assert errors[0].line == 2 and "not UTF-8" in errors[0].reason
-    assert errors[1].reason.startswith("not a digest")
-    assert errors[2].reason.startswith("cannot read")
+    assert errors[0].line == 2 and errors[0].code is ProblemCode.NOT_UTF8
+    assert errors[1].code is ProblemCode.NO_DIGEST_HEADER
+    assert errors[2].code is ProblemCode.CANNOT_READ
     async with await Store.open(tmp_path / "s.db") as store:
         assert (await store.search("quokka")).total == 1
 
@@ -190,16 +192,16 @@ async def test_batch_rollback_drops_pending_index_rows(tmp_path: Path) -> None:
 
 async def test_migration_5_drops_only_the_insert_trigger(tmp_path: Path) -> None:
     """A version-4 database loses the per-row insert trigger and keeps update/delete triggers."""
-    from storage.sqlite.migrations import MIGRATIONS
+    from storage.sqlite.migrations import SCHEMA_VERSION, migrations
 
     path = tmp_path / "s.db"
     db = sqlite3.connect(path, isolation_level=None)
-    for statement in (s for migration in MIGRATIONS[:4] for s in migration):
+    for statement in (s for migration in migrations()[:4] for s in migration.statements):
         db.execute(statement)
     db.execute("PRAGMA user_version = 4")
     db.close()
     async with await Store.open(path) as store:
-        assert await store.schema_version() == len(MIGRATIONS)
+        assert await store.schema_version() == SCHEMA_VERSION
         await store.import_digest(parse_digest(_digest("2024-01-02", "Quokka"), "a"))
         assert (await store.search("quokka")).total == 1
     db = sqlite3.connect(path)

@@ -12,6 +12,7 @@ from storage.ingest.importer import (
     import_paths,
     sample_files,
 )
+from storage.models import ProblemCode
 from storage.sqlite.store import Store
 
 SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
@@ -79,7 +80,7 @@ async def test_undecodable_file_is_a_problem(empty_store: Store, tmp_path: Path)
     assert not outcome.ok
     assert outcome.error is not None
     assert (outcome.error.file, outcome.error.line) == (str(bad), 4)
-    assert outcome.error.reason.startswith("not UTF-8 text")
+    assert outcome.error.code is ProblemCode.NOT_UTF8
     assert await empty_store.is_empty()
 
 
@@ -99,14 +100,14 @@ async def test_non_digest_is_failed(empty_store: Store, tmp_path: Path) -> None:
     assert not outcome.ok
     assert outcome.error is not None
     assert outcome.error.file == str(notes)
-    assert outcome.error.reason.startswith("not a digest")
+    assert outcome.error.code is ProblemCode.NO_DIGEST_HEADER
 
 
 async def test_unreadable_path_is_failed(empty_store: Store, tmp_path: Path) -> None:
     """A file that cannot be read (here: vanished) fails with 'cannot read'."""
     outcome = await import_file(empty_store, tmp_path / "gone.md")
     assert not outcome.ok
-    assert outcome.error is not None and "cannot read" in outcome.error.reason
+    assert outcome.error is not None and outcome.error.code is ProblemCode.CANNOT_READ
 
 
 async def test_heading_problems_keep_the_rest(empty_store: Store, tmp_path: Path) -> None:

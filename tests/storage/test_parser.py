@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import storage
 from storage.ingest.parser import DigestError, parse_digest
-from storage.models import ARXIV_ID_RE, Bullet, Media, ParsedDigest, ParsedPaper
+from storage.models import ARXIV_ID_RE, Bullet, Media, ParsedDigest, ParsedPaper, ProblemCode
 
 SAMPLES = Path(storage.__file__).parent / "ingest" / "samples"
 SAMPLE_FILES = sorted(p for p in SAMPLES.rglob("*.md") if p.name != "SOURCE.md")
@@ -138,7 +138,7 @@ def test_sample_date_is_the_file_name_date(path: Path) -> None:
 def test_sample_papers_are_well_formed(path: Path) -> None:
     """Every real paper has an arXiv id, a title, an absolute link and no `+` among authors."""
     for paper in parse_digest(path.read_text(encoding="utf-8"), path.name).papers:
-        assert ARXIV_ID_RE.match(paper.arxiv_id), paper
+        assert ARXIV_ID_RE.fullmatch(paper.arxiv_id), paper
         assert paper.title and not paper.title.startswith("[")
         assert paper.url.startswith("https://")
         assert "+" not in paper.authors
@@ -688,7 +688,7 @@ def test_arxiv_ids_from_links(link: str, arxiv_id: str, url: str | None) -> None
     """arXiv abs/pdf and Hugging Face paper links give the arXiv id without version."""
     paper = only_paper(one("", f"### [Title]({link})"))
     assert paper.arxiv_id == arxiv_id
-    assert ARXIV_ID_RE.match(paper.arxiv_id)
+    assert ARXIV_ID_RE.fullmatch(paper.arxiv_id)
     assert paper.url == (url or link)
 
 
@@ -701,7 +701,7 @@ def test_non_arxiv_link_gets_a_stable_derived_id() -> None:
     assert a.url == link
     assert a.arxiv_id == b.arxiv_id
     assert re.fullmatch(r"x-[0-9a-f]{12}", a.arxiv_id)
-    assert not ARXIV_ID_RE.match(a.arxiv_id)
+    assert not ARXIV_ID_RE.fullmatch(a.arxiv_id)
     assert c.arxiv_id != a.arxiv_id
 
 
@@ -719,17 +719,17 @@ def test_non_arxiv_hf_paper_id_is_derived() -> None:
 
 
 @pytest.mark.parametrize(
-    ("heading", "reason"),
+    ("heading", "code"),
     [
-        ("### Title without a link", "not a [title](link)"),
-        ("### [Title without link]", "no link"),
-        ("### [](https://arxiv.org/abs/2406.00009)", "empty title"),
-        ("### [Title]()", "empty link"),
-        ("### [Truncated](https://arxiv.org/abs/2406.0", "not closed"),
-        ("###", "empty"),
+        ("### Title without a link", ProblemCode.HEADING_NOT_A_LINK),
+        ("### [Title without link]", ProblemCode.HEADING_NO_LINK),
+        ("### [](https://arxiv.org/abs/2406.00009)", ProblemCode.HEADING_EMPTY_TITLE),
+        ("### [Title]()", ProblemCode.HEADING_EMPTY_LINK),
+        ("### [Truncated](https://arxiv.org/abs/2406.0", ProblemCode.HEADING_LINK_NOT_CLOSED),
+        ("###", ProblemCode.HEADING_EMPTY),
     ],
 )
-def test_bad_heading_is_a_problem_and_the_rest_survives(heading: str, reason: str) -> None:
+def test_bad_heading_is_a_problem_and_the_rest_survives(heading: str, code: ProblemCode) -> None:
     """A heading that cannot become a paper is a problem at its line; the next paper is kept."""
     text = (
         f"{HEADER}{heading}\n\nVote: 5\n\nAuthors: Lost Author\n\n- 잃어버린 요약\n\n"
@@ -737,8 +737,8 @@ def test_bad_heading_is_a_problem_and_the_rest_survives(heading: str, reason: st
     )
     digest = parse(text)
     assert [(p.file, p.line) for p in digest.problems] == [("t.md", 3)]
-    assert reason in digest.problems[0].reason
-    assert str(digest.problems[0]).startswith("t.md:3: ")
+    assert digest.problems[0].code is code
+    assert digest.problems[0].values == (heading[3:].strip(),)
     [good] = digest.papers
     assert (good.arxiv_id, good.position, good.votes) == ("2406.00002", 1, 7)
     assert good.summary == (Bullet(None, "좋은 요약"),)
@@ -757,7 +757,11 @@ def test_duplicate_arxiv_id_keeps_the_first() -> None:
         ("Third", 2, None),
     ]
     [problem] = digest.problems
-    assert problem.line == 5 and "2406.00001" in problem.reason and "line 3" in problem.reason
+    assert (problem.line, problem.code, problem.values) == (
+        5,
+        ProblemCode.DUPLICATE_PAPER,
+        ("2406.00001", "3"),
+    )
 
 
 def test_indented_heading_is_text() -> None:
@@ -831,7 +835,8 @@ def test_second_header_with_other_date_is_reported() -> None:
     assert digest.date == dt.date(2024, 6, 13)
     assert [p.position for p in digest.papers] == [1, 2]
     [problem] = digest.problems
-    assert problem.line == 4 and "2024-06-14" in problem.reason
+    assert problem.line == 4 and problem.code is ProblemCode.HEADER_DATE_DIFFERS
+    assert problem.values[0] == "2024-06-14"
 
 
 def test_impossible_date_in_a_later_header_is_reported() -> None:
@@ -944,16 +949,20 @@ def test_not_a_digest_raises_digest_error() -> None:
         parse_digest("# Hello\n\n### [A](https://arxiv.org/abs/2406.00001)\n", "notes.md")
     error = caught.value
     assert isinstance(error, ValueError)
-    assert (error.file, error.line) == ("notes.md", 1)
-    assert "Daily Papers" in error.reason
-    assert str(error) == f"notes.md:1: {error.reason}"
+    assert (error.problem.file, error.problem.line) == ("notes.md", 1)
+    assert error.problem.code is ProblemCode.NO_DIGEST_HEADER
 
 
 def test_impossible_date_only_header_raises_at_its_line() -> None:
     """A file whose only header has an impossible date is not a digest; the line points at it."""
     with pytest.raises(DigestError) as caught:
         parse_digest("intro\n\n## Daily Papers (2024-13-40)\n", "bad.md")
-    assert (caught.value.file, caught.value.line) == ("bad.md", 3)
+    problem = caught.value.problem
+    assert (problem.file, problem.line, problem.code) == (
+        "bad.md",
+        3,
+        ProblemCode.NO_VALID_HEADER_DATE,
+    )
 
 
 @pytest.mark.parametrize(
@@ -972,7 +981,7 @@ def test_junk_raises_digest_error(text: str) -> None:
     """Empty strings, binary junk and near-headers raise DigestError, nothing else."""
     with pytest.raises(DigestError) as caught:
         parse(text)
-    assert caught.value.line >= 1 and caught.value.file == "t.md"
+    assert caught.value.problem.line >= 1 and caught.value.problem.file == "t.md"
 
 
 def test_binary_junk_around_a_digest() -> None:
@@ -986,8 +995,9 @@ def test_binary_junk_around_a_digest() -> None:
 
 def test_digest_error_pickles() -> None:
     """DigestError survives pickling (e.g. across a process pool) with its attributes."""
-    error = pickle.loads(pickle.dumps(DigestError("f.md", 7, "why")))
-    assert (error.file, error.line, error.reason, str(error)) == ("f.md", 7, "why", "f.md:7: why")
+    original = DigestError("f.md", 7, ProblemCode.WRONG_DAY, ("2024-06-13", "2024-06-14"))
+    error = pickle.loads(pickle.dumps(original))
+    assert error.problem == original.problem and str(error) == str(original)
 
 
 # --- properties --------------------------------------------------------------------------------
@@ -1005,7 +1015,7 @@ def parse_or_error(text: str) -> ParsedDigest | None:
         digest = parse_digest(text, "p.md")
     except DigestError as error:
         assert not valid, f"DigestError on a text with a valid header: {error}"
-        assert error.line >= 1
+        assert error.problem.line >= 1
         return None
     assert valid
     assert_accounted(text, digest)

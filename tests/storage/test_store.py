@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storage.errors import SchemaTooNew
 from storage.ingest.parser import parse_digest
 from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper, SortOrder
 from storage.sqlite.migrations import SCHEMA_VERSION
@@ -84,8 +85,7 @@ async def test_reopen_keeps_data_and_version(db_path: Path) -> None:
 async def test_connection_pragmas(db_path: Path, store: Store) -> None:
     """The database runs in WAL mode with foreign keys enforced."""
     assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
-    fk = await store._run(lambda c: c.one("PRAGMA foreign_keys")[0])
-    assert fk == 1
+    assert list(await store._db.execute_fetchall("PRAGMA foreign_keys")) == [(1,)]
 
 
 async def test_fts_hash_size_set_once(db_path: Path, store: Store) -> None:
@@ -103,7 +103,7 @@ async def test_newer_schema_is_refused(db_path: Path) -> None:
     """A database from a newer program version is not silently used."""
     with sqlite3.connect(db_path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
-    with pytest.raises(RuntimeError, match="newer"):
+    with pytest.raises(SchemaTooNew):
         await Store.open(db_path)
 
 
@@ -213,10 +213,12 @@ async def test_import_atomic_when_late_step_fails(
 ) -> None:
     """A failure after papers and authors were written still rolls the whole file back."""
 
-    def boom(*args: object) -> None:
+    import storage.sqlite.importing as importing_module
+
+    async def boom(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Store, "_replace_authors", boom)
+    monkeypatch.setattr(importing_module, "_replace_authors", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         await store.import_digest(digest(D1, paper("2406.00001"), paper("2406.00002")))
     monkeypatch.undo()
@@ -317,7 +319,7 @@ async def test_prepared_digest_imports_like_parsed(tmp_path: Path) -> None:
     parsed digest it came from."""
     import pickle
 
-    from storage.ingest.prepare import prepare_digest
+    from storage.prepare import prepare_digest
 
     days = [
         digest(D1, paper("2406.00001", authors=("Ann", "Bob", "ann")), paper("2406.00002")),
@@ -359,13 +361,15 @@ async def test_newer_markdown_day_keeps_api_extras(store: Store, db_path: Path) 
 
 async def test_problems_pass_through(store: Store) -> None:
     """Parser problems reach the ImportResult; a repeated paper in one file is reported too."""
-    from storage.models import Problem
+    from storage.models import Problem, ProblemCode
 
     d = digest(D1, paper("2406.00001"), paper("2406.00001", title="again"))
-    d = ParsedDigest(d.date, d.papers, (Problem("x.md", 3, "bad heading"),), "x.md")
+    heading = Problem("x.md", 3, ProblemCode.HEADING_NO_LINK, ("[bad]",))
+    d = ParsedDigest(d.date, d.papers, (heading,), "x.md")
     result = await store.import_digest(d)
-    assert result.problems[0] == Problem("x.md", 3, "bad heading")
-    assert "2406.00001" in result.problems[1].reason
+    assert result.problems[0] == heading
+    assert result.problems[1].code is ProblemCode.DUPLICATE_PAPER
+    assert result.problems[1].values[0] == "2406.00001"
     assert result.new_papers == 1
 
 
@@ -448,13 +452,13 @@ async def test_papers_keep_the_order_of_ids_and_skip_unknown(store: Store) -> No
     await store.import_digest(
         digest(D1, paper("2406.00001"), paper("2406.00002"), paper("2406.00003"))
     )
-    rows = await store._run(lambda c: c.all("SELECT id, arxiv_id FROM papers"))
+    rows = await store._db.execute_fetchall("SELECT id, arxiv_id FROM papers")
     by_arxiv = {arxiv_id: pid for pid, arxiv_id in rows}
     asked = [by_arxiv["2406.00003"], 999_999, by_arxiv["2406.00001"], -1, by_arxiv["2406.00002"]]
-    got = await store._run(store._papers, asked)
+    got = await store.papers_by_ids(asked)
     assert [p.arxiv_id for p in got] == ["2406.00003", "2406.00001", "2406.00002"]
-    assert await store._run(store._papers, []) == []
-    assert await store._run(store._papers, [999_999]) == []
+    assert await store.papers_by_ids([]) == []
+    assert await store.papers_by_ids([999_999]) == []
 
 
 # --------------------------------------------------------------------------- days and tops
@@ -932,10 +936,10 @@ async def test_quick_search_answers_like_the_worker(
 ) -> None:
     """A search answered on the loop's read-only connection returns exactly the page (hits,
     snippets, scores, total) the worker thread returns for it."""
-    import storage.sqlite.store as store_module
+    import storage.sqlite.search as search_module
 
     quick = await sample_store.search(query, **options)
-    monkeypatch.setattr(store_module, "_QUICK_SEARCH_MATCHES", -1)  # every search to the worker
+    monkeypatch.setattr(search_module, "QUICK_SEARCH_MATCHES", -1)  # every search to the worker
     assert await sample_store.search(query, **options) == quick
 
 
@@ -943,20 +947,20 @@ async def test_few_matches_skip_the_worker(
     sample_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A search with few matches never waits for the database thread; many matches do."""
-    import storage.sqlite.store as store_module
+    import storage.sqlite.search as search_module
 
     hops = 0
-    run = sample_store._run
+    fetchall = sample_store._db.execute_fetchall
 
-    async def counting_run(fn, *args):  # type: ignore[no-untyped-def]
+    def counting_fetchall(*args):  # type: ignore[no-untyped-def]
         nonlocal hops
         hops += 1
-        return await run(fn, *args)
+        return fetchall(*args)
 
-    monkeypatch.setattr(sample_store, "_run", counting_run)
+    monkeypatch.setattr(sample_store._db, "execute_fetchall", counting_fetchall)
     page = await sample_store.search("model")
     assert page.total > 0 and hops == 0
-    monkeypatch.setattr(store_module, "_QUICK_SEARCH_MATCHES", page.total - 1)
+    monkeypatch.setattr(search_module, "QUICK_SEARCH_MATCHES", page.total - 1)
     assert await sample_store.search("model") == page
     assert hops == 1
 
@@ -978,11 +982,11 @@ async def test_in_memory_store_searches_on_the_worker() -> None:
 
 async def test_migration_6_fills_author_names(tmp_path: Path) -> None:
     """A version-5 database gets each paper's author names, in their listed order."""
-    from storage.sqlite.migrations import MIGRATIONS
+    from storage.sqlite.migrations import migrations
 
     path = tmp_path / "v5.db"
     db = sqlite3.connect(path, isolation_level=None)
-    for statement in (s for migration in MIGRATIONS[:5] for s in migration):
+    for statement in (s for migration in migrations()[:5] for s in migration.statements):
         db.execute(statement)
     db.executescript(
         """

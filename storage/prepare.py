@@ -8,16 +8,10 @@ JSON arrays), so importers run it in worker processes and the database thread on
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from storage import text as textsearch
-from storage.models import ParsedDigest, ParsedPaper, Problem
-
-
-def _ids_json(ids: Iterable[Any]) -> str:
-    return json.dumps(list(ids), ensure_ascii=False)
-
+from storage.models import ParsedDigest, ParsedPaper, Problem, ProblemCode
 
 #: The index form of one paper: ``(title form, summary form)`` as ``paper_fts`` stores them.
 FtsForms = tuple[str, str]
@@ -44,12 +38,7 @@ def unique_papers(digest: ParsedDigest) -> tuple[dict[str, ParsedPaper], list[Pr
         first = papers.get(p.arxiv_id)
         if first is not None:
             problems.append(
-                Problem(
-                    source,
-                    p.line,
-                    f"paper {p.arxiv_id} is listed again (first at line {first.line}); "
-                    "kept the first",
-                )
+                Problem(source, p.line, ProblemCode.DUPLICATE_PAPER, (p.arxiv_id, str(first.line)))
             )
             continue
         papers[p.arxiv_id] = p
@@ -126,11 +115,11 @@ def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
         source=digest.source or "<string>",
         problems=tuple(problems),
         arxiv_ids=tuple(papers),
-        arxiv_json=_ids_json(papers),
-        papers_json=_ids_json(rows),
-        appearances_json=_ids_json(appearances),
+        arxiv_json=textsearch.json_list(papers),
+        papers_json=textsearch.json_list(rows),
+        appearances_json=textsearch.json_list(appearances),
         fts=tuple(forms),
         authors=tuple(authors),
-        author_keys_json=_ids_json(keys),
+        author_keys_json=textsearch.json_list(keys),
         links=tuple(links),
     )

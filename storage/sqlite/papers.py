@@ -1,0 +1,238 @@
+"""Papers: how a full paper is read (every read of papers ends here), lookups, suggestions.
+
+:data:`PAPER_SELECT` is a paper's columns, its days included, so the statement that chooses a
+page of papers reads them too (one hop); :func:`paper_from_row` turns such a row into a
+:class:`~storage.models.Paper`. :class:`PaperQueries` is the paper half of
+:class:`storage.ports.PaperStore` (search is :mod:`storage.sqlite.search`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from storage import text as textsearch
+from storage.models import ARXIV_URL_RE, HF_PAPER_URL_RE, Appearance, Bullet, Media, Page, Paper
+from storage.sqlite.connection import (
+    MAX_DATE,
+    MIN_DATE,
+    Conn,
+    Params,
+    StoreBase,
+    clamp,
+    ids_json,
+    iso_day,
+)
+
+#: A full :class:`Paper` as columns of ``papers p``: its row (the API extras included,
+#: migration 3; the author names as listed, migration 6) and its days as one JSON array, so a
+#: page of papers is read by the statement that chooses it. :func:`paper_from_row` reads them;
+#: columns a statement adds after them start at :data:`PAPER_WIDTH`. A statement that picks a
+#: page in a subquery reads its papers with ``page CROSS JOIN papers p``: the cross join keeps
+#: the page as the outer loop (SQLite may otherwise walk ``papers`` by an index that fits the
+#: ``ORDER BY`` and look the page up for every paper).
+PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media_kind,
+    p.media_url, p.summary, p.votes, p.ai_summary, p.keywords, p.github_repo, p.github_stars,
+    p.project_page, p.author_names,
+    (SELECT json_group_array(json_array(a.date, a.position, a.votes)) FROM appearances a
+     WHERE a.paper_id = p.id)"""
+PAPER_WIDTH = 16
+
+_VERSION_RE = re.compile(r"v\d+$")
+
+
+def ref_candidates(ref: str) -> list[str]:
+    """arXiv/HF URL or id -> ids to look up (as given, then without a version suffix)."""
+    ref = ref.strip().strip("<>").strip()
+    if not ref:
+        return []
+    m = ARXIV_URL_RE.match(ref) or HF_PAPER_URL_RE.match(ref)
+    core = m.group("id") if m else ref
+    if core.lower().startswith("arxiv:"):
+        core = core[6:].strip()
+    out = [core]
+    bare = _VERSION_RE.sub("", core)
+    if bare != core and bare:
+        out.append(bare)
+    return out
+
+
+def _bullets(summary: str) -> tuple[Bullet, ...]:
+    try:
+        return tuple([Bullet(b[0], b[1]) for b in json.loads(summary)])
+    except (ValueError, TypeError, IndexError, KeyError):
+        return ()
+
+
+def _strings(json_list: str | None) -> tuple[str, ...]:
+    """A stored JSON list of strings (keywords, author names); unreadable -> empty."""
+    if not json_list:
+        return ()
+    try:
+        return tuple([str(item) for item in json.loads(json_list)])
+    except (ValueError, TypeError):
+        return ()
+
+
+def paper_from_row(row: Sequence[Any]) -> Paper:
+    """A :class:`Paper` from a row that starts with the columns of :data:`PAPER_SELECT`."""
+    (
+        _id,
+        arxiv_id,
+        title,
+        url,
+        truncated,
+        media_kind,
+        media_url,
+        summary,
+        votes,
+        ai_summary,
+        keywords,
+        github_repo,
+        github_stars,
+        project_page,
+        author_names,
+        days,
+    ) = row[:PAPER_WIDTH]
+    fromisoformat = dt.date.fromisoformat
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=title,
+        url=url,
+        authors=_strings(author_names),
+        authors_truncated=bool(truncated),
+        votes=votes,
+        media=Media(media_kind, media_url) if media_kind and media_url else None,
+        summary=_bullets(summary),
+        # Each day once (the key of ``appearances``), so sorting compares dates only.
+        days=tuple(Appearance(fromisoformat(d), n, v) for d, n, v in sorted(json.loads(days))),
+        ai_summary=ai_summary,
+        keywords=_strings(keywords),
+        github_repo=github_repo,
+        github_stars=github_stars,
+        project_page=project_page,
+    )
+
+
+async def read_papers(c: Conn, ids: Sequence[int]) -> list[Paper]:
+    """Full :class:`Paper` objects for row ids, in the order given (unknown ids skipped), in
+    one statement."""
+    if not ids:
+        return []
+    rows = await c.all(
+        f"SELECT {PAPER_SELECT} FROM papers p WHERE p.id IN (SELECT value FROM json_each(?))",
+        (ids_json(ids),),
+    )
+    by_id = {row[0]: paper_from_row(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def read_page(
+    c: Conn, sql: str, params: Params, count_sql: str, offset: int, limit: int
+) -> Page[Paper]:
+    """A page of papers from ``sql``, which selects :data:`PAPER_SELECT` and then the total
+    (an uncorrelated ``count`` SQLite computes once); a page past the end has no row to carry
+    the total, which ``count_sql`` then gives."""
+    rows = await c.all(sql, params)
+    if rows:
+        total = int(rows[0][PAPER_WIDTH])
+    elif offset == 0 and limit > 0:
+        total = 0
+    else:
+        total = int((await c.one(count_sql, params))[0])
+    return Page(tuple(paper_from_row(row) for row in rows), total, offset, limit)
+
+
+class PaperQueries(StoreBase):
+    """Papers by reference, by id, as you type, every one for export, and how many."""
+
+    async def paper(self, ref: str) -> Paper | None:
+        """A paper by arXiv id (with or without version), arXiv abs/pdf URL, HF papers URL,
+        derived id, or the exact link of the digest."""
+        candidates = ref_candidates(ref or "")
+        if not candidates:
+            return None
+        async with self._conn() as c:
+            row = await c.one(
+                f"""SELECT {PAPER_SELECT} FROM papers p
+                    WHERE p.arxiv_id IN (SELECT value FROM json_each(?))
+                    ORDER BY p.arxiv_id = ? DESC LIMIT 1""",
+                (ids_json(candidates), candidates[0]),
+            )
+            if row is None:
+                row = await c.one(
+                    f"SELECT {PAPER_SELECT} FROM papers p WHERE p.url = ?", (ref.strip(),)
+                )
+        return paper_from_row(row) if row else None
+
+    async def suggest_papers(self, text: str, *, limit: int = 25) -> list[Paper]:
+        """Autocomplete: arXiv-id prefix matches, then title word/prefix matches by relevance;
+        the newest papers for empty text."""
+        limit, _ = clamp(limit, 0)
+        text = (text or "").strip()
+        query = textsearch.parse_query(text)
+        rows: list[Any] = []
+        async with self._conn() as c:
+            if not text:
+                rows = await c.all(
+                    f"""SELECT {PAPER_SELECT} FROM papers p WHERE p.last_date IS NOT NULL
+                        ORDER BY p.last_date DESC, p.best_votes DESC LIMIT ?""",
+                    (limit,),
+                )
+            else:
+                if re.fullmatch(r"\d{4}\.?\d*", text):
+                    rows = await c.all(
+                        f"""SELECT {PAPER_SELECT} FROM papers p
+                            WHERE p.arxiv_id >= ? AND p.arxiv_id < ?
+                            ORDER BY p.arxiv_id DESC LIMIT ?""",
+                        (text, textsearch.prefix_upper_bound(text), limit),
+                    )
+                if not query.is_empty and len(rows) < limit:
+                    rows += await c.all(
+                        f"""SELECT {PAPER_SELECT} FROM (
+                                SELECT rowid, rank FROM paper_fts WHERE paper_fts MATCH ?
+                                ORDER BY +rank, rowid LIMIT ?) AS f
+                            CROSS JOIN papers p ON p.id = f.rowid ORDER BY f.rank, f.rowid""",
+                        (textsearch.column_query(query, "title"), limit),
+                    )
+        seen: set[int] = set()
+        papers: list[Paper] = []
+        for row in rows:
+            if row[0] not in seen and len(papers) < limit:
+                seen.add(row[0])
+                papers.append(paper_from_row(row))
+        return papers
+
+    async def iter_papers(
+        self, *, since: dt.date | str | None = None, until: dt.date | str | None = None
+    ) -> AsyncIterator[Paper]:
+        """Every paper listed in the range (all by default), by first day then position."""
+        bounds = (iso_day(since) or MIN_DATE, iso_day(until) or MAX_DATE)
+        async with self._conn() as c:
+            rows = await c.all(
+                """SELECT p.id FROM papers p
+                   JOIN appearances a ON a.paper_id = p.id AND a.date = p.first_date
+                   WHERE EXISTS (SELECT 1 FROM appearances r
+                                 WHERE r.paper_id = p.id AND r.date BETWEEN ? AND ?)
+                   ORDER BY p.first_date, a.position, p.id""",
+                bounds,
+            )
+        ids = [r[0] for r in rows]
+        for start in range(0, len(ids), 500):
+            async with self._conn() as c:
+                batch = await read_papers(c, ids[start : start + 500])
+            for paper in batch:
+                yield paper
+
+    async def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
+        """Full papers for row ids, in the order given (unknown ids skipped)."""
+        async with self._conn() as c:
+            return await read_papers(c, list(ids))
+
+    async def paper_count(self) -> int:
+        """How many papers are stored."""
+        async with self._conn() as c:
+            return int((await c.one("SELECT count(*) FROM papers"))[0])

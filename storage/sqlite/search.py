@@ -1,0 +1,122 @@
+"""Keyword search over titles and summaries (see :mod:`storage.text` for the index form).
+
+The top page comes from one FTS5 query ordered by ``rank`` (bm25 with title weighted 10x) with
+``LIMIT``, the total riding along as a ``count(*)`` subquery over the same ``MATCH`` without
+ranking (computed once per query), and the page's papers (row, authors, days, API extras) read
+by the same statement; the snippets are cut here.
+
+A search that matches few papers (at most :data:`QUICK_SEARCH_MATCHES`) is answered on the event
+loop's thread from a second, read-only connection (``StoreBase._reader``, a plain ``sqlite3``
+connection), because the two thread wake-ups of a call into aiosqlite's worker cost as much as
+the search itself there; in WAL mode
+that connection reads the last committed state: never half an import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from storage import text as textsearch
+from storage.models import Page, SearchHit, SortOrder
+from storage.sqlite.connection import MAX_DATE, MIN_DATE, StoreBase, clamp, iso_day
+from storage.sqlite.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
+
+#: A search matching at most this many papers is answered on the event loop's thread (see the
+#: module docstring): ranking that many takes a few milliseconds at most.
+QUICK_SEARCH_MATCHES = 2000
+#: ``ORDER BY`` of the searches not sorted by relevance.
+SEARCH_ORDERS = {
+    "votes": "p.votes DESC, p.last_date DESC, p.id DESC",
+    "newest": "p.last_date DESC, p.votes DESC, p.id DESC",
+}
+
+
+def _hits(
+    rows: list[Any], total: int, query: textsearch.Query, offset: int, limit: int
+) -> Page[SearchHit]:
+    """A page of hits from rows of :data:`PAPER_SELECT` and the rank, snippets cut here."""
+    hits = []
+    for row in rows:
+        paper = paper_from_row(row)
+        snippet = textsearch.hit_snippet([b.text for b in paper.summary], paper.title, query.terms)
+        hits.append(SearchHit(paper, snippet, -float(row[PAPER_WIDTH])))
+    return Page(tuple(hits), int(total), offset, limit)
+
+
+class SearchQueries(StoreBase):
+    """:meth:`search`, the search half of :class:`storage.ports.PaperStore`."""
+
+    async def search(
+        self,
+        query: str,
+        *,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        sort: SortOrder = "relevance",
+        limit: int = 10,
+        offset: int = 0,
+    ) -> Page[SearchHit]:
+        """Keyword search over titles and summaries; any text is safe (see :mod:`storage.text`).
+
+        ``sort``: ``relevance`` (bm25, title weighted), ``votes`` (latest votes) or ``newest``
+        (latest appearance). ``since``/``until`` keep papers listed on a day in that range.
+        """
+        limit, offset = clamp(limit, offset)
+        parsed = textsearch.parse_query(query)
+        if parsed.is_empty:
+            return Page((), 0, offset, limit)
+        filtered = since is not None or until is not None
+        date_filter = (
+            """ AND EXISTS (SELECT 1 FROM appearances a WHERE a.paper_id = f.rowid
+                            AND a.date BETWEEN :lo AND :hi)"""
+            if filtered
+            else ""
+        )
+        params: dict[str, Any] = {"q": parsed.fts, "limit": limit, "offset": offset}
+        if filtered:
+            params.update(lo=iso_day(since) or MIN_DATE, hi=iso_day(until) or MAX_DATE)
+        count_sql = f"SELECT count(*) FROM paper_fts f WHERE paper_fts MATCH :q{date_filter}"
+        # The page's ids and ranks come from the inner statement; the outer one reads those
+        # papers in the same order. ``{total}``: the total rides along, as an uncorrelated
+        # subquery that SQLite computes once (a page past the end has no row to carry it), or as
+        # a bound value when it is already known.
+        if sort in SEARCH_ORDERS:
+            order = SEARCH_ORDERS[sort]
+            page = f"""SELECT p.id AS id, f.rank AS rank FROM paper_fts f
+                       JOIN papers p ON p.id = f.rowid
+                       WHERE paper_fts MATCH :q{date_filter}
+                       ORDER BY {order} LIMIT :limit OFFSET :offset"""
+        else:
+            # ``+f.rank``: SQLite's own top-N sort over the ranked rows. Plain ``ORDER BY rank``
+            # hands the sort to FTS5, which sorts every match in a nested query and then seeks
+            # each row again: about 1.5x slower on 100k papers (bench/bench_store.py), for rare
+            # words too.
+            order = "page.rank, page.id"
+            page = f"""SELECT f.rowid AS id, f.rank AS rank FROM paper_fts f
+                       WHERE paper_fts MATCH :q{date_filter}
+                       ORDER BY +f.rank, f.rowid LIMIT :limit OFFSET :offset"""
+        sql = f"""SELECT {PAPER_SELECT}, page.rank, {{total}} FROM ({page}) AS page
+                  CROSS JOIN papers p ON p.id = page.id ORDER BY {order}"""
+        reader = self._reader
+        if reader is not None:
+            # Counting up to the bound costs at most a fraction of a millisecond; few matches
+            # are then answered right here instead of paying two thread wake-ups.
+            total = reader.execute(
+                f"""SELECT count(*) FROM (SELECT 1 FROM paper_fts f
+                    WHERE paper_fts MATCH :q{date_filter} LIMIT {QUICK_SEARCH_MATCHES + 1})""",
+                params,
+            ).fetchone()[0]
+            if total <= QUICK_SEARCH_MATCHES:
+                params["total"] = total
+                rows = reader.execute(sql.format(total=":total"), params).fetchall()
+                return _hits(rows, total, parsed, offset, limit)
+        async with self._conn() as c:
+            rows = await c.all(sql.format(total=f"({count_sql})"), params)
+            if rows:
+                total = rows[0][PAPER_WIDTH + 1]
+            elif offset == 0 and limit > 0:
+                total = 0
+            else:
+                total = (await c.one(count_sql, params))[0]
+        return _hits(rows, total, parsed, offset, limit)
