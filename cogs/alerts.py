@@ -21,7 +21,7 @@ from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import author_choices, safe_choices
 from bot.discord_ui.replies import Refusal, reply
 from bot.discord_ui.translator import localized
-from bot.i18n.catalog import tr, trn
+from bot.i18n.catalog import current_locale, tr, trn
 from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, AlertKind
 from storage.text import name_key
 
@@ -93,7 +93,12 @@ class Alerts(
                 note = tr("alerts.add.unknown_author")
         # AlertExists, AlertLimitReached, EmptyAlertQuery: the error handler says why.
         alert = await store.add_alert(
-            interaction.user.id, kind, query, now=self.bot.now(), limit=MAX_ALERTS
+            interaction.user.id,
+            kind,
+            query,
+            now=self.bot.now(),
+            limit=MAX_ALERTS,
+            language=current_locale(),
         )
         count = len(await store.alerts(interaction.user.id))
         lines = [

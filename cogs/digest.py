@@ -23,11 +23,11 @@ from discord.ext import commands
 from bot.config import zone
 from bot.discord_ui import embeds
 from bot.discord_ui.client import permission_name
-from bot.discord_ui.digest import digest_messages, settings_embed
+from bot.discord_ui.digest import digest_messages, post_language_name, settings_embed
 from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply
 from bot.discord_ui.translator import localized
 from bot.i18n import phrases
-from bot.i18n.catalog import tr
+from bot.i18n.catalog import DEFAULT, tr, use_locale
 
 if TYPE_CHECKING:
     from bot.core.digests import DigestScheduler
@@ -73,6 +73,20 @@ def missing_post_permissions(channel: discord.abc.GuildChannel, me: discord.Memb
     if isinstance(channel, discord.Thread):
         needed[needed.index("send_messages")] = "send_messages_in_threads"
     return [permission_name(attr) for attr in needed if not getattr(perms, attr)]
+
+
+#: ``/digest language``: Korean, English, or (``SERVER_LANGUAGE``) the server's own.
+SERVER_LANGUAGE = "server"
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=localized("choice.language.ko"), value="ko"),
+    app_commands.Choice(name=localized("choice.language.en"), value="en"),
+    app_commands.Choice(name=localized("choice.language.server"), value=SERVER_LANGUAGE),
+]
+
+
+def locale_tag(locale: discord.Locale | None) -> str | None:
+    """Discord's language tag (``ko``, ``en-US``), as stored; ``None`` when unknown."""
+    return locale.value if locale is not None else None
 
 
 @functools.cache
@@ -197,6 +211,7 @@ class Digest(
             timezone=zone_name,
             count=count,
             now=self.bot.now(),
+            guild_locale=locale_tag(interaction.guild_locale),
         )
         next_run = await self.scheduler.reschedule(interaction.guild_id)
         log.info(
@@ -223,6 +238,37 @@ class Digest(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return zone_choices(current, self._default_zone())
+
+    @app_commands.command(
+        name=localized("cmd.digest.language"),
+        description=localized("cmd.digest.language.description"),
+    )
+    @app_commands.describe(language=localized("cmd.digest.language.language.description"))
+    @app_commands.rename(language=localized("cmd.digest.language.language"))
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(
+        self, interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
+        """The language of the digest posts: Korean, English, or the server's own."""
+        assert interaction.guild_id is not None
+        chosen = None if language.value == SERVER_LANGUAGE else language.value
+        settings = await self.bot.store.set_digest_language(
+            interaction.guild_id,
+            chosen,
+            guild_locale=locale_tag(interaction.guild_locale),
+            now=self.bot.now(),
+        )
+        if settings is None:
+            raise Refusal(tr("digest.refusal.not_set"))
+        log.info(
+            "Guild %s: digest language set by %s to %s",
+            interaction.guild_id,
+            interaction.user.id,
+            chosen or "the server's",
+        )
+        text = tr("digest.language.done", language=post_language_name(settings))
+        embed = embeds.note_embed(text, title=tr("digest.language.title"))
+        await reply(interaction, embed, ephemeral=True)
 
     @app_commands.command(
         name=localized("cmd.digest.show"), description=localized("cmd.digest.show.description")
@@ -276,7 +322,9 @@ class Digest(
             await reply(interaction, embed, ephemeral=True)
             return
         page = await store.day_papers(day, limit=count)
-        messages = digest_messages(day, page.items, total=page.total)
+        language = settings.post_language if settings else locale_tag(interaction.guild_locale)
+        with use_locale(language or DEFAULT):  # as the post will be
+            messages = digest_messages(day, page.items, total=page.total)
         first = f"*{tr('digest.preview.only_you')}* {note or ''}".strip()
         for index, message in enumerate(messages):
             await interaction.followup.send(

@@ -437,7 +437,7 @@ class DigestScheduler:
                 log.info("Guild %s: nothing new to post (%s)", guild_id, slot)
                 return RunResult(guild_id, "skipped", detail=detail)
             page = await self.store.day_papers(day, limit=settings.count)
-            content = DigestContent(day, page.items, page.total)
+            content = DigestContent(day, page.items, page.total, settings.post_language)
             if slot is not None:
                 await self.store.record_digest_sending(guild_id, slot, day, at=self.clock())
             try:

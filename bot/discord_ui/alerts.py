@@ -1,8 +1,8 @@
 """The Discord side of personal alerts: the DM, the ``/alerts`` cards, and the messenger.
 
 :class:`ClientMessenger` is the :class:`bot.core.alerts.Messenger` of the bot: it renders the
-matches as :func:`alert_dm_embed`, sends the DM without pinging anyone, and turns discord.py's
-exceptions into :class:`~bot.core.alerts.DmClosed` (403, 404) or
+matches as :func:`alert_dm_embed` in the user's language, sends the DM without pinging anyone,
+and turns discord.py's exceptions into :class:`~bot.core.alerts.DmClosed` (403, 404) or
 :class:`~bot.core.alerts.DmFailed` (anything else).
 """
 
@@ -17,7 +17,7 @@ from bot.discord_ui import embeds
 from bot.discord_ui.replies import NO_MENTIONS
 from bot.discord_ui.translator import command_name
 from bot.i18n import phrases
-from bot.i18n.catalog import tr, trn
+from bot.i18n.catalog import DEFAULT, tr, trn, use_locale
 from storage.models import Alert
 
 #: Papers listed per alert in one DM; the rest are counted.
@@ -31,9 +31,13 @@ class ClientMessenger:
         self.client = client
 
     async def send_alerts(self, user_id: int, matches: Sequence[AlertMatch]) -> None:
+        """One DM with every match, in the user's language (stored with their alerts)."""
+        language = next((m.alert.language for m in matches if m.alert.language), DEFAULT)
+        with use_locale(language):
+            embed = alert_dm_embed(matches)
         try:
             channel = await self.client.create_dm(discord.Object(id=user_id))
-            await channel.send(embeds=[alert_dm_embed(matches)], allowed_mentions=NO_MENTIONS)
+            await channel.send(embeds=[embed], allowed_mentions=NO_MENTIONS)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise DmClosed() from exc
         except (discord.HTTPException, discord.ClientException, OSError) as exc:

@@ -167,8 +167,11 @@ class PapersTree(app_commands.CommandTree["PapersBot"]):
     """
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Every command, autocomplete and error message answers in the user's language."""
-        set_locale(locale_from_discord(interaction.locale))
+        """Every command, autocomplete and error message answers in the user's language; a
+        command also makes it the language of the user's alert DMs."""
+        language = set_locale(locale_from_discord(interaction.locale))
+        if interaction.type is discord.InteractionType.application_command:
+            await self.client.remember_language(interaction.user.id, language)
         return True
 
     async def on_error(
@@ -235,6 +238,8 @@ class PapersBot(commands.Bot):
         #: The alerts watcher (DMs new matches), started in :meth:`setup_hook`, stopped in
         #: :meth:`close`.
         self.alerts: AlertService | None = None
+        #: Each user's language as last stored with their alerts (saves a write per command).
+        self.languages: dict[int, str] = {}
 
     def now(self) -> dt.datetime:
         """The current time, timezone-aware (from :attr:`clock`)."""
@@ -281,6 +286,18 @@ class PapersBot(commands.Bot):
             store=self.store, messenger=ClientMessenger(self), clock=self.now
         )
         await self.alerts.start()
+
+    async def remember_language(self, user_id: int, language: str) -> None:
+        """Store ``language`` (of the user's latest command) with the user's alerts, so their
+        DMs speak it; a failure is logged, never in the way of the command."""
+        if self.languages.get(user_id) == language:
+            return
+        try:
+            await self.store.set_alerts_language(user_id, language)
+        except Exception:
+            log.exception("Could not store the language of user %s", user_id)
+            return
+        self.languages[user_id] = language
 
     async def on_app_command_completion(
         self,

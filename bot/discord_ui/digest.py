@@ -20,7 +20,7 @@ import discord
 from bot.discord_ui import embeds
 from bot.discord_ui.embeds import ELLIPSIS, escape, format_votes, link, one_line, shorten
 from bot.i18n import phrases
-from bot.i18n.catalog import LANGUAGES, tr, trn, use_locale
+from bot.i18n.catalog import LANGUAGES, supported, tr, trn, use_locale
 from storage.models import DigestPost, DigestRun, DigestSettings, Paper, RunOutcome
 
 EMBEDS_PER_MESSAGE = 10
@@ -133,6 +133,17 @@ def digest_messages(
     return messages
 
 
+_LANGUAGE_NAMES = {"ko": "language.ko", "en": "language.en"}
+
+
+def post_language_name(settings: DigestSettings) -> str:
+    """``한국어``, ``English``, or ``the server's (한국어)`` when none was chosen."""
+    if settings.language is not None:
+        return tr(_LANGUAGE_NAMES[supported(settings.language)])
+    own = tr(_LANGUAGE_NAMES[supported(settings.guild_locale)])
+    return tr("digest.language.server", language=own)
+
+
 #: How a run's outcome is said.
 _OUTCOMES: dict[RunOutcome, str] = {
     "posted": "digest.outcome.posted",
@@ -169,6 +180,9 @@ def settings_embed(
         inline=True,
     )
     embed.add_field(name=tr("digest.field.papers"), value=str(settings.count), inline=True)
+    embed.add_field(
+        name=tr("digest.field.language"), value=post_language_name(settings), inline=True
+    )
     embed.add_field(
         name=tr("digest.field.next"),
         value=_when(next_run, tz) if settings.enabled else tr("digest.next.off"),
