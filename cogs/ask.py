@@ -30,7 +30,7 @@ from bot.discord_ui.client import everywhere
 from bot.discord_ui.replies import NO_MENTIONS, REPLIED
 from bot.discord_ui.translator import localized
 from bot.i18n import phrases
-from bot.i18n.catalog import language_of, locale_from_discord, tr, use_locale
+from bot.i18n.catalog import current_locale, language_of, tr, use_locale
 from cogs.search import PER_PAGE as SEARCH_PER_PAGE
 from cogs.search import QUERY_MAX
 
@@ -132,7 +132,7 @@ class Ask(commands.Cog):
     ) -> None:
         """Ask in plain words, English or Korean: a topic, an author, a day or a week."""
         text = " ".join(question.split())[:QUESTION_MAX]
-        asked_in = language_of(text, otherwise=locale_from_discord(interaction.locale))
+        asked_in = language_of(text, otherwise=current_locale())  # else the client's
         await interaction.response.defer(thinking=True)
 
         async def send(**kwargs: Any) -> discord.Message:

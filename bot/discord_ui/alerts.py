@@ -54,10 +54,16 @@ def alert_label(alert: Alert) -> str:
 
 def alert_choice_name(alert: Alert) -> str:
     """An autocomplete label for an alert (no markdown there)."""
-    key = "alerts.choice.author" if alert.kind == "author" else "alerts.choice.keywords"
-    if alert.paused:
-        key += "_paused"
+    key = _CHOICE_NAMES[alert.kind, alert.paused]
     return embeds.choice_name(tr(key, id=alert.id, query=alert.query))
+
+
+_CHOICE_NAMES = {
+    ("author", False): "alerts.choice.author",
+    ("keywords", False): "alerts.choice.keywords",
+    ("author", True): "alerts.choice.author_paused",
+    ("keywords", True): "alerts.choice.keywords_paused",
+}
 
 
 def alert_dm_embed(matches: Sequence[AlertMatch]) -> discord.Embed:
