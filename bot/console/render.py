@@ -31,6 +31,8 @@ AUTHOR_NAMES: Final = 3
 SNIPPET_CHARS: Final = 220
 BULLET_CHARS: Final = 600
 PAPER_AUTHORS: Final = 40
+#: How the words a search matched are shown.
+MATCH_STYLE: Final = "bold yellow"
 
 #: Each console command as typed, and the message saying what it does.
 #: How a search's sort order is said (``order.*`` messages).
@@ -88,9 +90,15 @@ def snippet_text(snippet: Snippet, limit: int = SNIPPET_CHARS) -> Text:
             break
         if len(part) > room:
             part = part[: max(0, room - 1)] + ELLIPSIS
-        out.append(part, style="bold yellow" if matched else None)
+        out.append(part, style=MATCH_STYLE if matched else None)
         used += len(part)
     return out
+
+
+def in_title(snippet: Snippet, title: str) -> bool:
+    """Whether the snippet is (part of) the title: then the title shows the match instead."""
+    text = one_line(plain_snippet(snippet)).strip(ELLIPSIS + " ")
+    return bool(text) and text in one_line(title)
 
 
 def plain_snippet(snippet: Snippet) -> str:
@@ -120,14 +128,19 @@ def _paper_table(
     table = Table(box=box.SIMPLE_HEAD, expand=False, pad_edge=False, show_lines=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column(tr("console.column.votes"), justify="right", style="green", no_wrap=True)
-    table.add_column(tr("console.column.title"), ratio=3)
+    # "fold": a word wider than its column (Korean is two cells a character) goes on over the
+    # next line instead of being cut, so no text is lost in a narrow terminal.
+    table.add_column(tr("console.column.title"), ratio=3, overflow="fold")
     table.add_column("arXiv", style="cyan", no_wrap=True)
-    table.add_column(tr("console.column.authors"), ratio=1, style="dim")
+    table.add_column(tr("console.column.authors"), ratio=1, style="dim", overflow="fold")
     for index, paper in enumerate(papers, start=offset + 1):
         title = Text(shorten(one_line(paper.title), TITLE_CHARS), style="bold")
-        if snippets is not None and snippets[index - offset - 1]:
+        snippet = snippets[index - offset - 1] if snippets is not None else ()
+        if snippet and in_title(snippet, title.plain):
+            title.highlight_words([part for part, matched in snippet if matched], MATCH_STYLE)
+        elif snippet:
             title.append("\n")
-            title.append_text(snippet_text(snippets[index - offset - 1]))
+            title.append_text(snippet_text(snippet))
         table.add_row(
             str(index),
             votes_text(paper.votes),
