@@ -295,6 +295,15 @@ class DigestSettings:
     updated_at: dt.datetime | None = None
     last_error: str | None = None
     last_error_at: dt.datetime | None = None
+    #: The language chosen for the posts (a tag such as ``ko``); ``None``: the server's own.
+    language: str | None = None
+    #: The server's own language (Discord's ``guild_locale``), as of the last settings saved.
+    guild_locale: str | None = None
+
+    @property
+    def post_language(self) -> str | None:
+        """The language the digest is posted in: the chosen one, else the server's."""
+        return self.language or self.guild_locale
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +363,8 @@ class Alert:
     seen_seq: int
     paused_at: dt.datetime | None = None
     pause_noticed: bool = False
+    #: The language of the user's last command (a tag such as ``ko``): their DMs speak it.
+    language: str | None = None
 
     @property
     def paused(self) -> bool:
