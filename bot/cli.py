@@ -12,19 +12,24 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from bot.config import Config
 from bot.core import answers
 from bot.core.errors import UserError
-from bot.i18n import en
+from bot.core.fetch import FetchNote, FetchOutcome
+from bot.i18n import phrases
+from bot.i18n.catalog import LANGUAGES, locale_from_env, use_locale
 from bot.i18n.problems import describe_problem
 from storage.errors import (
     AccessDenied,
@@ -187,8 +192,7 @@ def progress_bar(
 
 
 async def _import(args: argparse.Namespace, config: Config) -> int:
-    from bot.console.render import render_import_summary
-    from storage.ingest.importer import discover, import_files
+    from storage.ingest.importer import discover, import_found
 
     files, missing = discover(args.paths)
     for text in missing:
@@ -201,15 +205,29 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
     async with open_store(config, seed=False) as store:
         if len(files) >= PROGRESS_FROM_FILES and err.is_terminal:
             with progress_bar("Importing", err, basename=True) as progress:
-                summary = await import_files(store, files, progress=progress, missing=missing)
+                summary = await import_found(store, files, progress=progress, missing=missing)
         else:
-            summary = await import_files(store, files, missing=missing)
+            summary = await import_found(store, files, missing=missing)
     out.print(render_import_summary(summary))
     if summary.problems:
         out.print(f"[bold]Problems ({len(summary.problems)}):[/]")
         for problem in summary.problems:
             out.print(escape(describe_problem(problem)), soft_wrap=True)
     return 0 if summary.ok else 1
+
+
+def render_import_summary(summary: ImportSummary) -> Table:
+    """The table ``papers-bot import`` prints after the progress bar."""
+    table = Table(title="Import summary", box=box.SIMPLE_HEAD, show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("Files imported", str(len(summary.imported)))
+    table.add_row("Files failed", str(len(summary.failed) + len(summary.missing)))
+    table.add_row("Days", str(summary.days))
+    table.add_row("New papers", str(summary.new_papers))
+    table.add_row("Updated papers", str(summary.updated_papers))
+    table.add_row("Problems", str(len(summary.problems)))
+    return table
 
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
@@ -223,7 +241,7 @@ def _date_arg(text: str) -> dt.date:
     try:
         return answers.parse_date(text)
     except UserError as exc:
-        raise argparse.ArgumentTypeError(en.describe_error(exc)) from None
+        raise argparse.ArgumentTypeError(phrases.describe_error(exc)) from None
 
 
 def _add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -266,6 +284,12 @@ def _add_console_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="with -c: print the answer as JSON on stdout"
     )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language of the answers (default: from LC_ALL, LC_MESSAGES or LANG; "
+        "--json stays language-neutral)",
+    )
 
 
 async def _console_once(config: Config, line: str, as_json: bool) -> int:
@@ -287,14 +311,20 @@ def _console_interactive(config: Config) -> int:
             runner.run(store_cm.__aexit__(None, None, None))
 
 
+def console_language(args: argparse.Namespace) -> str:
+    """``--lang``, else the language of the environment (``LC_ALL``/``LC_MESSAGES``/``LANG``)."""
+    return getattr(args, "lang", None) or locale_from_env(dict(os.environ))
+
+
 def cmd_console(args: argparse.Namespace, config: Config) -> int:
     command = getattr(args, "command", None)
     if getattr(args, "json", False) and command is None:
         error_line("--json needs -c COMMAND")
         return 2
-    if command is not None:
-        return asyncio.run(_console_once(config, command, args.json))
-    return _console_interactive(config)
+    with use_locale(console_language(args)):
+        if command is not None:
+            return asyncio.run(_console_once(config, command, args.json))
+        return _console_interactive(config)
 
 
 # --------------------------------------------------------------------------- default
@@ -423,11 +453,45 @@ async def _fetch(args: argparse.Namespace, config: Config) -> int:
 
             outcomes = await fetcher.run(dates, progress=progress)
     for outcome in outcomes:
-        out.print(escape(en.describe_fetch_outcome(outcome)), soft_wrap=True)
+        out.print(escape(describe_fetch_outcome(outcome)), soft_wrap=True)
     bad = [o for o in outcomes if not o.ok]
     imported = sum(1 for o in outcomes if o.ok and o.papers)
     out.print(f"{imported} imported, {len(bad)} failed, {len(outcomes)} checked")
     return 1 if bad else 0
+
+
+def _fetch_note(outcome: FetchOutcome) -> str:
+    note, reason = outcome.note, outcome.reason
+    if outcome.problem is not None:  # the parser's coded problem, in words
+        reason = describe_problem(outcome.problem)
+    if note is FetchNote.NO_PAPERS:
+        return "no papers that day"
+    if note is FetchNote.NOT_FOUND:
+        return "no digest for that day (404)"
+    if note is FetchNote.UNCHANGED:
+        return "unchanged"
+    if note is FetchNote.HTTP_STATUS:
+        return f"HTTP {outcome.status} from {outcome.url}"
+    if note is FetchNote.GAVE_UP:
+        return f"{reason} after {outcome.attempts} attempts"
+    if note is FetchNote.BAD_RESPONSE:
+        return f"bad response: {reason}"
+    if note is FetchNote.NOT_STORED:
+        return f"could not store: {reason}"
+    if note is FetchNote.UNREADABLE:
+        return f"cannot read: {reason}"
+    return reason  # NOT_A_DIGEST: the parser's own words, or nothing
+
+
+def describe_fetch_outcome(outcome: FetchOutcome) -> str:
+    """One line of ``papers-bot fetch``: ``2026-03-06 hf: 2 papers (2 new)``, or why not."""
+    day = outcome.date.isoformat() if outcome.date else "-"
+    if not outcome.ok:
+        return f"{day} {outcome.source}: failed: {_fetch_note(outcome)}"
+    if outcome.papers == 0:
+        return f"{day} {outcome.source}: {_fetch_note(outcome) or 'nothing'}"
+    papers = f"{outcome.papers:,} paper{'' if outcome.papers == 1 else 's'}"
+    return f"{day} {outcome.source}: {papers} ({outcome.new_papers} new)"
 
 
 def cmd_fetch(args: argparse.Namespace, config: Config) -> int:

@@ -20,6 +20,8 @@ from bot.discord_ui.alerts import alert_choice_name, alert_label, alert_list_emb
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import author_choices, safe_choices
 from bot.discord_ui.replies import Refusal, reply
+from bot.discord_ui.translator import localized
+from bot.i18n.catalog import current_locale, tr, trn
 from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, AlertKind
 from storage.text import name_key
 
@@ -36,14 +38,15 @@ def resumed_note(interaction: discord.Interaction) -> str | None:
     count = int(interaction.extras.get(RESUMED) or 0)
     if not count:
         return None
-    return (
-        f"Your {embeds.plural(count, 'paused alert')} {'is' if count == 1 else 'are'} on again "
-        "(papers imported while paused are not sent)."
-    )
+    return trn("alerts.resumed", count)
 
 
 @everywhere
-class Alerts(commands.GroupCog, group_name="alerts", group_description="Your paper alerts"):
+class Alerts(
+    commands.GroupCog,
+    group_name=localized("cmd.alerts"),
+    group_description=localized("cmd.alerts.description"),
+):
     """DMs when new papers match your keywords or an author."""
 
     def __init__(self, bot: PapersBot) -> None:
@@ -57,10 +60,15 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
         interaction.extras[RESUMED] = resumed
         return True
 
-    @app_commands.command(name="add")
+    @app_commands.command(
+        name=localized("cmd.alerts.add"), description=localized("cmd.alerts.add.description")
+    )
     @app_commands.describe(
-        keywords="Words in English or Korean to watch for (e.g. diffusion, 확산 모델)",
-        author="An author to watch for (suggested as you type)",
+        keywords=localized("cmd.alerts.add.keywords.description"),
+        author=localized("cmd.alerts.add.author.description"),
+    )
+    @app_commands.rename(
+        keywords=localized("cmd.alerts.add.keywords"), author=localized("cmd.alerts.add.author")
     )
     async def add(
         self,
@@ -70,7 +78,7 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
     ) -> None:
         """Get a DM when newly imported papers match keywords or an author."""
         if (keywords is None) == (author is None):
-            raise Refusal("Give exactly one of `keywords` or `author`.")
+            raise Refusal(tr("alerts.refusal.one_of"))
         store = self.bot.store
         note = None
         kind: AlertKind
@@ -82,21 +90,25 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
             if found and name_key(found[0].name) == name_key(query):
                 query = found[0].name  # the stored spelling
             else:
-                note = "No stored papers by this name yet; I'll watch for it as typed."
+                note = tr("alerts.add.unknown_author")
         # AlertExists, AlertLimitReached, EmptyAlertQuery: the error handler says why.
         alert = await store.add_alert(
-            interaction.user.id, kind, query, now=self.bot.now(), limit=MAX_ALERTS
+            interaction.user.id,
+            kind,
+            query,
+            now=self.bot.now(),
+            limit=MAX_ALERTS,
+            language=current_locale(),
         )
         count = len(await store.alerts(interaction.user.id))
         lines = [
-            f"Alert `#{alert.id}` added: {alert_label(alert)}. When new days are imported, "
-            "I'll send you a DM with the papers that match (only papers imported from now on).",
-            f"You have {count}/{MAX_ALERTS} alerts.",
+            tr("alerts.add.done", id=alert.id, label=alert_label(alert)),
+            tr("alerts.add.count", count=count, limit=MAX_ALERTS),
         ]
         lines += [text for text in (note, resumed_note(interaction)) if text]
         await reply(
             interaction,
-            embeds.note_embed("\n".join(lines), title="Alert added"),
+            embeds.note_embed("\n".join(lines), title=tr("alerts.add.title")),
             ephemeral=True,
         )
 
@@ -106,15 +118,20 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
     ) -> list[app_commands.Choice[str]]:
         return await author_choices(self.bot.store, current)
 
-    @app_commands.command(name="list")
+    @app_commands.command(
+        name=localized("cmd.alerts.list"), description=localized("cmd.alerts.list.description")
+    )
     async def list_(self, interaction: discord.Interaction) -> None:
         """Your alerts (and turn paused ones back on)."""
         alerts = await self.bot.store.alerts(interaction.user.id)
         embed = alert_list_embed(alerts, limit=MAX_ALERTS, note=resumed_note(interaction))
         await reply(interaction, embed, ephemeral=True)
 
-    @app_commands.command(name="remove")
-    @app_commands.describe(alert="The alert to remove (pick from your alerts)")
+    @app_commands.command(
+        name=localized("cmd.alerts.remove"), description=localized("cmd.alerts.remove.description")
+    )
+    @app_commands.describe(alert=localized("cmd.alerts.remove.alert.description"))
+    @app_commands.rename(alert=localized("cmd.alerts.remove.alert"))
     async def remove(self, interaction: discord.Interaction, alert: str) -> None:
         """Stop an alert."""
         text = alert.strip().lstrip("#").split(" ", 1)[0]
@@ -122,14 +139,13 @@ class Alerts(commands.GroupCog, group_name="alerts", group_description="Your pap
         if text.isdigit():
             removed = await self.bot.store.remove_alert(interaction.user.id, int(text))
         if removed is None:
-            raise Refusal(
-                "That is not one of your alerts: pick one from the list (`/alerts list`)."
-            )
-        message = f"Alert `#{removed.id}` removed: {alert_label(removed)}."
+            raise Refusal(tr("alerts.refusal.not_yours"))
+        message = tr("alerts.remove.done", id=removed.id, label=alert_label(removed))
         note = resumed_note(interaction)
         if note:
             message += f"\n{note}"
-        await reply(interaction, embeds.note_embed(message, title="Alert removed"), ephemeral=True)
+        title = tr("alerts.remove.title")
+        await reply(interaction, embeds.note_embed(message, title=title), ephemeral=True)
 
     @remove.autocomplete("alert")
     async def alert_autocomplete(

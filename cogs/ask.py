@@ -28,7 +28,9 @@ from bot.core.errors import UserError
 from bot.discord_ui import embeds, presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.replies import NO_MENTIONS, REPLIED
-from bot.i18n import en
+from bot.discord_ui.translator import localized
+from bot.i18n import phrases
+from bot.i18n.catalog import current_locale, language_of, tr, use_locale
 from cogs.search import PER_PAGE as SEARCH_PER_PAGE
 from cogs.search import QUERY_MAX
 
@@ -41,7 +43,6 @@ log = logging.getLogger(__name__)
 QUESTION_MAX = 300
 #: Messages of these types can be questions (not joins, pins, thread starts...).
 QUESTION_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-GUIDE_TITLE = "Ask me in plain words"
 CONTENT_LIMIT = 2000
 
 #: Sends one reply: ``send(content=..., embed=..., view=...)`` -> the message it made.
@@ -50,8 +51,8 @@ Send = Callable[..., Awaitable["discord.Message | None"]]
 
 def reading_line(answered: plain.Answered) -> str:
     """The "Read as: ..." line shown above an answer, safe as message content."""
-    text = discord.utils.escape_markdown(en.reading_of(answered))
-    return embeds.shorten(discord.utils.escape_mentions(text), CONTENT_LIMIT)
+    line = discord.utils.escape_markdown(phrases.reading_of(answered))
+    return embeds.shorten(discord.utils.escape_mentions(line), CONTENT_LIMIT)
 
 
 class Ask(commands.Cog):
@@ -92,7 +93,7 @@ class Ask(commands.Cog):
         """The embed (and paging view, if any) the matching command would send."""
         answer = answered.answer
         if answer is None:
-            return embeds.note_embed(en.GUIDE, title=GUIDE_TITLE), None
+            return embeds.note_embed(phrases.guide(), title=tr("ask.guide.title")), None
         is_today = isinstance(answer, answers.DayAnswer) and answered.question.kind == "today"
         return await presenters.present(
             answer,
@@ -106,7 +107,7 @@ class Ask(commands.Cog):
     async def answer(
         self, text: str, *, owner: discord.abc.User, send: Send
     ) -> discord.Message | None:
-        """Read ``text``, answer it, and send the answer with ``send``.
+        """Read ``text``, answer it, and send the answer with ``send``, in the current language.
 
         Raises :class:`~bot.core.errors.UserError` for a question that cannot be answered.
         """
@@ -122,16 +123,16 @@ class Ask(commands.Cog):
 
     # ------------------------------------------------------------------ /ask
 
-    @app_commands.command(name="ask")
-    @app_commands.describe(
-        question="e.g. 이번 주 에이전트 논문 top 5, papers by Yejin Choi, diffusion video yesterday"
-    )
+    @app_commands.command(name=localized("cmd.ask"), description=localized("cmd.ask.description"))
+    @app_commands.describe(question=localized("cmd.ask.question.description"))
+    @app_commands.rename(question=localized("cmd.ask.question"))
     @everywhere
     async def ask(
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, QUERY_MAX]
     ) -> None:
         """Ask in plain words, English or Korean: a topic, an author, a day or a week."""
         text = " ".join(question.split())[:QUESTION_MAX]
+        asked_in = language_of(text, otherwise=current_locale())  # else the client's
         await interaction.response.defer(thinking=True)
 
         async def send(**kwargs: Any) -> discord.Message:
@@ -142,7 +143,8 @@ class Ask(commands.Cog):
             interaction.extras[REPLIED] = True
             return message
 
-        await self.answer(text, owner=interaction.user, send=send)
+        with use_locale(asked_in):
+            await self.answer(text, owner=interaction.user, send=send)
 
     # ------------------------------------------------------------------ messages
 
@@ -159,18 +161,19 @@ class Ask(commands.Cog):
                 reference=reference, mention_author=False, allowed_mentions=NO_MENTIONS, **options
             )
 
-        try:
-            await self.answer(text, owner=message.author, send=send)
-        except UserError as error:
-            await self._send_quietly(send, embeds.error_embed(en.describe_error(error)))
-        except Exception:
-            log.exception(
-                "Question %r failed (user %s, channel %s)",
-                text,
-                message.author.id,
-                message.channel.id,
-            )
-            await self._send_quietly(send, embeds.apology_embed())
+        with use_locale(language_of(text)):
+            try:
+                await self.answer(text, owner=message.author, send=send)
+            except UserError as error:
+                await self._send_quietly(send, embeds.error_embed(phrases.describe_error(error)))
+            except Exception:
+                log.exception(
+                    "Question %r failed (user %s, channel %s)",
+                    text,
+                    message.author.id,
+                    message.channel.id,
+                )
+                await self._send_quietly(send, embeds.apology_embed())
 
     async def _send_quietly(self, send: Send, embed: discord.Embed) -> None:
         try:

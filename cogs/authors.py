@@ -19,6 +19,8 @@ from bot.discord_ui import presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import author_choices
 from bot.discord_ui.replies import Refusal, reply_error
+from bot.discord_ui.translator import localized
+from bot.i18n.catalog import tr
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
@@ -26,8 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PER_PAGE = 10
-#: What to do after an unknown name, in /author.
-AUTHOR_HINT = "Start typing a name and pick one of the suggestions."
 
 
 class Authors(commands.Cog):
@@ -37,8 +37,11 @@ class Authors(commands.Cog):
         self.bot = bot
         self.per_page = PER_PAGE
 
-    @app_commands.command(name="author")
-    @app_commands.describe(name="The author's name (suggestions as you type; accents optional)")
+    @app_commands.command(
+        name=localized("cmd.author"), description=localized("cmd.author.description")
+    )
+    @app_commands.describe(name=localized("cmd.author.name.description"))
+    @app_commands.rename(name=localized("cmd.author.name"))
     @everywhere
     async def author(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]
@@ -46,11 +49,11 @@ class Authors(commands.Cog):
         """An author's papers, votes, first and last day, and frequent co-authors."""
         query = " ".join(name.split())[:200]
         if not query:
-            raise Refusal("Which author? Type a name and pick one of the suggestions.")
+            raise Refusal(tr("author.refusal.empty"))
         await interaction.response.defer(thinking=True)
         answer = await answers.author(self.bot.store, query, limit=self.per_page)
         if answer.profile is None:
-            embed = presenters.unknown_author_embed(answer, hint=AUTHOR_HINT)
+            embed = presenters.unknown_author_embed(answer, hint=tr("author.hint.command"))
             await reply_error(interaction, embed)
             return
         embed, view = await presenters.present_author(

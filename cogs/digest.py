@@ -22,9 +22,12 @@ from discord.ext import commands
 
 from bot.config import zone
 from bot.discord_ui import embeds
-from bot.discord_ui.digest import digest_messages, settings_embed
+from bot.discord_ui.client import permission_name
+from bot.discord_ui.digest import digest_messages, post_language_name, settings_embed
 from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply
-from bot.i18n import en
+from bot.discord_ui.translator import localized
+from bot.i18n import phrases
+from bot.i18n.catalog import DEFAULT, tr, use_locale
 
 if TYPE_CHECKING:
     from bot.core.digests import DigestScheduler
@@ -59,22 +62,31 @@ POSTABLE_CHANNELS = (
 )
 
 
-#: What the bot needs in the digest channel, as Discord names it.
-POST_PERMISSIONS = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-}
+#: What the bot needs in the digest channel (a thread: send_messages_in_threads instead).
+POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 
 
 def missing_post_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
     """The permissions ``me`` lacks to post a digest in ``channel`` (names as Discord shows)."""
     perms = channel.permissions_for(me)
-    needed = dict(POST_PERMISSIONS)
+    needed = list(POST_PERMISSIONS)
     if isinstance(channel, discord.Thread):
-        needed["send_messages_in_threads"] = "Send Messages in Threads"
-        del needed["send_messages"]
-    return [label for attr, label in needed.items() if not getattr(perms, attr)]
+        needed[needed.index("send_messages")] = "send_messages_in_threads"
+    return [permission_name(attr) for attr in needed if not getattr(perms, attr)]
+
+
+#: ``/digest language``: Korean, English, or (``SERVER_LANGUAGE``) the server's own.
+SERVER_LANGUAGE = "server"
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=localized("choice.language.ko"), value="ko"),
+    app_commands.Choice(name=localized("choice.language.en"), value="en"),
+    app_commands.Choice(name=localized("choice.language.server"), value=SERVER_LANGUAGE),
+]
+
+
+def locale_tag(locale: discord.Locale | None) -> str | None:
+    """Discord's language tag (``ko``, ``en-US``), as stored; ``None`` when unknown."""
+    return locale.value if locale is not None else None
 
 
 @functools.cache
@@ -90,10 +102,7 @@ def parse_time(text: str) -> dt.time:
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         if hour < 24 and minute < 60:
             return dt.time(hour, minute)
-    raise Refusal(
-        f"{embeds.escape(embeds.shorten(text, 40))!s} is not a time of day: use HH:MM, 24-hour "
-        "(for example 09:00 or 18:30)."
-    )
+    raise Refusal(tr("digest.refusal.time", text=embeds.escape(embeds.shorten(text, 40))))
 
 
 def parse_zone(name: str) -> str:
@@ -102,10 +111,7 @@ def parse_zone(name: str) -> str:
     by_lower = {z.lower(): z for z in all_zones()}
     found = by_lower.get(wanted.lower())
     if found is None:
-        raise Refusal(
-            f"{embeds.escape(embeds.shorten(wanted, 60))!s} is not a time zone: pick one from "
-            "the list, e.g. Asia/Seoul, Europe/London or UTC."
-        )
+        raise Refusal(tr("digest.refusal.zone", text=embeds.escape(embeds.shorten(wanted, 60))))
     return found
 
 
@@ -129,7 +135,11 @@ def zone_choices(current: str, default: str) -> list[app_commands.Choice[str]]:
 @app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
 @app_commands.default_permissions(manage_guild=True)
-class Digest(commands.GroupCog, group_name="digest", group_description="The daily digest"):
+class Digest(
+    commands.GroupCog,
+    group_name=localized("cmd.digest"),
+    group_description=localized("cmd.digest.description"),
+):
     """The server's daily digest of the top papers (Manage Server only)."""
 
     def __init__(self, bot: PapersBot) -> None:
@@ -146,18 +156,26 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
     @property
     def scheduler(self) -> DigestScheduler:
         if self.bot.digests is None:
-            raise Refusal("The digest scheduler is not running; try again shortly.")
+            raise Refusal(tr("digest.refusal.not_running"))
         return self.bot.digests
 
     def _default_zone(self) -> str:
         return self.bot.config.timezone_name
 
-    @app_commands.command(name="set")
+    @app_commands.command(
+        name=localized("cmd.digest.set"), description=localized("cmd.digest.set.description")
+    )
     @app_commands.describe(
-        channel="Where to post the digest",
-        time="Time of day to post, HH:MM 24-hour (e.g. 09:00)",
-        timezone="IANA time zone of that time (default: the bot's DEFAULT_TIMEZONE)",
-        count="How many papers to post (1-25, default 10)",
+        channel=localized("cmd.digest.set.channel.description"),
+        time=localized("cmd.digest.set.time.description"),
+        timezone=localized("cmd.digest.set.timezone.description"),
+        count=localized("cmd.digest.set.count.description"),
+    )
+    @app_commands.rename(
+        channel=localized("cmd.digest.set.channel"),
+        time=localized("cmd.digest.set.time"),
+        timezone=localized("cmd.digest.set.timezone"),
+        count=localized("cmd.digest.set.count"),
     )
     async def set_(
         self,
@@ -173,15 +191,18 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
         zone_name = parse_zone(timezone or self._default_zone())
         count = max(1, min(MAX_PAPERS, int(count)))
         if channel.type not in POSTABLE_CHANNELS:
-            raise Refusal("Choose a text or announcement channel (or a thread).")
+            raise Refusal(tr("digest.refusal.channel_type"))
         cached = channel.resolve()  # the real channel when the guild is cached (gateway)
         guild = interaction.guild
         if cached is not None and guild is not None and guild.me is not None:
             missing = missing_post_permissions(cached, guild.me)
             if missing:
                 raise Refusal(
-                    f"I can't post in <#{channel.id}>: I need {', '.join(missing)} there. "
-                    "Give me those (or choose another channel) and try again."
+                    tr(
+                        "digest.refusal.permissions",
+                        channel=f"<#{channel.id}>",
+                        permissions=", ".join(missing),
+                    )
                 )
         settings = await self.bot.store.set_digest_settings(
             interaction.guild_id,
@@ -190,6 +211,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
             timezone=zone_name,
             count=count,
             now=self.bot.now(),
+            guild_locale=locale_tag(interaction.guild_locale),
         )
         next_run = await self.scheduler.reschedule(interaction.guild_id)
         log.info(
@@ -208,7 +230,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
             last_post=await self.bot.store.last_digest_post(interaction.guild_id),
             last_run=None,
         )
-        embed.title = "Daily digest saved"
+        embed.title = tr("digest.saved.title")
         await reply(interaction, embed, ephemeral=True)
 
     @set_.autocomplete("timezone")
@@ -217,7 +239,40 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
     ) -> list[app_commands.Choice[str]]:
         return zone_choices(current, self._default_zone())
 
-    @app_commands.command(name="show")
+    @app_commands.command(
+        name=localized("cmd.digest.language"),
+        description=localized("cmd.digest.language.description"),
+    )
+    @app_commands.describe(language=localized("cmd.digest.language.language.description"))
+    @app_commands.rename(language=localized("cmd.digest.language.language"))
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(
+        self, interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
+        """The language of the digest posts: Korean, English, or the server's own."""
+        assert interaction.guild_id is not None
+        chosen = None if language.value == SERVER_LANGUAGE else language.value
+        settings = await self.bot.store.set_digest_language(
+            interaction.guild_id,
+            chosen,
+            guild_locale=locale_tag(interaction.guild_locale),
+            now=self.bot.now(),
+        )
+        if settings is None:
+            raise Refusal(tr("digest.refusal.not_set"))
+        log.info(
+            "Guild %s: digest language set by %s to %s",
+            interaction.guild_id,
+            interaction.user.id,
+            chosen or "the server's",
+        )
+        text = tr("digest.language.done", language=post_language_name(settings))
+        embed = embeds.note_embed(text, title=tr("digest.language.title"))
+        await reply(interaction, embed, ephemeral=True)
+
+    @app_commands.command(
+        name=localized("cmd.digest.show"), description=localized("cmd.digest.show.description")
+    )
     async def show(self, interaction: discord.Interaction) -> None:
         """The digest settings, the next post time, and the last post or error."""
         assert interaction.guild_id is not None
@@ -234,20 +289,22 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
         )
         await reply(interaction, embed, ephemeral=True)
 
-    @app_commands.command(name="off")
+    @app_commands.command(
+        name=localized("cmd.digest.off"), description=localized("cmd.digest.off.description")
+    )
     async def off(self, interaction: discord.Interaction) -> None:
         """Stop posting the daily digest in this server (settings are kept)."""
         assert interaction.guild_id is not None
         changed = await self.bot.store.disable_digest(interaction.guild_id, now=self.bot.now())
         await self.scheduler.reschedule(interaction.guild_id)
-        text = (
-            "The daily digest is off. `/digest set` turns it on again."
-            if changed
-            else "The daily digest was not on in this server."
-        )
-        await reply(interaction, embeds.note_embed(text, title="Daily digest: off"), ephemeral=True)
+        text = tr("digest.off.done") if changed else tr("digest.off.was_off")
+        embed = embeds.note_embed(text, title=tr("digest.state.off"))
+        await reply(interaction, embed, ephemeral=True)
 
-    @app_commands.command(name="preview")
+    @app_commands.command(
+        name=localized("cmd.digest.preview"),
+        description=localized("cmd.digest.preview.description"),
+    )
     async def preview(self, interaction: discord.Interaction) -> None:
         """Show (only to you) what the next digest would post."""
         assert interaction.guild_id is not None
@@ -259,17 +316,16 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
         note = None
         if day is None:
             day = await store.latest_day()
-            note = "No new day since the last post; this is the newest day, already posted."
+            note = tr("digest.preview.already_posted")
         if day is None:
-            await reply(
-                interaction,
-                embeds.note_embed("There are no digests yet.", title="Nothing to preview"),
-                ephemeral=True,
-            )
+            embed = embeds.note_embed(tr("digest.preview.none"), title=tr("digest.preview.empty"))
+            await reply(interaction, embed, ephemeral=True)
             return
         page = await store.day_papers(day, limit=count)
-        messages = digest_messages(day, page.items, total=page.total)
-        first = f"*Preview, only you can see it.* {note or ''}".strip()
+        language = settings.post_language if settings else locale_tag(interaction.guild_locale)
+        with use_locale(language or DEFAULT):  # as the post will be
+            messages = digest_messages(day, page.items, total=page.total)
+        first = f"*{tr('digest.preview.only_you')}* {note or ''}".strip()
         for index, message in enumerate(messages):
             await interaction.followup.send(
                 content=first if index == 0 else discord.utils.MISSING,
@@ -278,29 +334,32 @@ class Digest(commands.GroupCog, group_name="digest", group_description="The dail
                 allowed_mentions=NO_MENTIONS,
             )
 
-    @app_commands.command(name="now")
+    @app_commands.command(
+        name=localized("cmd.digest.now"), description=localized("cmd.digest.now.description")
+    )
     async def now(self, interaction: discord.Interaction) -> None:
         """Post the newest day not yet posted in the digest channel, now."""
         assert interaction.guild_id is not None
         await interaction.response.defer(thinking=True, ephemeral=True)
         settings = await self.bot.store.digest_settings(interaction.guild_id)
         if settings is None:
-            raise Refusal("Set the digest up first with `/digest set`.")
+            raise Refusal(tr("digest.refusal.not_set"))
         result = await self.scheduler.post(interaction.guild_id)
         if result.outcome == "posted" and result.digest_date is not None:
-            embed = embeds.note_embed(
-                f"Posted the {embeds.format_date(result.digest_date)} digest in "
-                f"<#{settings.channel_id}>.",
-                title="Digest posted",
+            posted = tr(
+                "digest.now.posted",
+                day=embeds.format_date(result.digest_date),
+                channel=f"<#{settings.channel_id}>",
             )
+            embed = embeds.note_embed(posted, title=tr("digest.now.posted.title"))
         elif result.outcome == "failed":
-            reason = en.digest_detail(result.detail) if result.detail else "Posting failed."
-            embed = embeds.error_embed(reason, title="Not posted")
+            reason = (
+                phrases.digest_detail(result.detail) if result.detail else tr("digest.now.failed")
+            )
+            embed = embeds.error_embed(reason, title=tr("digest.now.failed.title"))
         else:
             embed = embeds.note_embed(
-                "Nothing new to post: the newest day was already posted here. "
-                "`/digest preview` shows it.",
-                title="Nothing new",
+                tr("digest.now.nothing"), title=tr("digest.now.nothing.title")
             )
         await reply(interaction, embed, ephemeral=True)
 

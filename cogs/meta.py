@@ -12,30 +12,30 @@ from discord.ext import commands
 from bot.discord_ui import embeds
 from bot.discord_ui.client import everywhere, owner_only
 from bot.discord_ui.replies import reply
+from bot.discord_ui.translator import command_name, localized
+from bot.i18n.catalog import tr, trn
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 
-#: An example for each command, in the order /help lists them.
+#: The message with an example of each command, in the order /help lists them.
 EXAMPLES: dict[str, str] = {
-    "today": "/today count:5",
-    "day": "/day date:2024-06-13",
-    "top": "/top period:month",
-    "paper": "/paper id:2406.06523",
-    "author": "/author name:Yejin Choi",
-    "search": "/search query:확산 모델 sort:votes",
-    "alerts": "/alerts add keywords:확산 모델",
-    "ask": "/ask question:이번 주 에이전트 논문 top 5",
-    "help": "/help",
+    "today": "help.example.today",
+    "day": "help.example.day",
+    "top": "help.example.top",
+    "paper": "help.example.paper",
+    "author": "help.example.author",
+    "search": "help.example.search",
+    "alerts": "help.example.alerts",
+    "ask": "help.example.ask",
+    "help": "help.example.help",
 }
 
 SYNC_SCOPES = [
-    app_commands.Choice(name="this server only (instant)", value="guild"),
-    app_commands.Choice(
-        name="global (every server and user install; up to an hour)", value="global"
-    ),
+    app_commands.Choice(name=localized("choice.scope.guild"), value="guild"),
+    app_commands.Choice(name=localized("choice.scope.global"), value="global"),
 ]
 
 
@@ -46,25 +46,24 @@ class Meta(commands.Cog):
         self.bot = bot
 
     def command_help(self) -> list[tuple[str, str, str]]:
-        """``(name, description, example)`` for every public command, in :data:`EXAMPLES` order."""
-        found = {
-            c.name: c for c in self.bot.tree.get_commands(type=discord.AppCommandType.chat_input)
-        }
-        rows = []
-        for name, example in EXAMPLES.items():
-            command = found.get(name)
-            if command is not None:
-                rows.append((name, command.description, example))
-        return rows
+        """``(name, description, example)`` for every public command, in :data:`EXAMPLES` order
+        and the current language."""
+        found = {c.name for c in self.bot.tree.get_commands(type=discord.AppCommandType.chat_input)}
+        return [
+            (command_name(name), tr(f"cmd.{name}.description"), tr(example))
+            for name, example in EXAMPLES.items()
+            if name in found
+        ]
 
-    @app_commands.command(name="help")
+    @app_commands.command(name=localized("cmd.help"), description=localized("cmd.help.description"))
     @everywhere
     async def help(self, interaction: discord.Interaction) -> None:
         """What this bot can do, with examples."""
         await reply(interaction, embeds.help_embed(self.command_help()), ephemeral=True)
 
-    @app_commands.command(name="sync")
-    @app_commands.describe(scope="Where to register the commands (default: this server)")
+    @app_commands.command(name=localized("cmd.sync"), description=localized("cmd.sync.description"))
+    @app_commands.describe(scope=localized("cmd.sync.scope.description"))
+    @app_commands.rename(scope=localized("cmd.sync.scope"))
     @app_commands.choices(scope=SYNC_SCOPES)
     @app_commands.default_permissions(administrator=True)
     @app_commands.allowed_installs(guilds=True, users=False)
@@ -78,15 +77,12 @@ class Meta(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=True)
         if where == "guild" and interaction.guild_id is not None:
             synced = await self.bot.sync_to_guild(interaction.guild_id)
-            text = f"Synced {embeds.plural(len(synced), 'command')} to this server."
+            text = trn("sync.guild", len(synced))
         else:
             synced = await self.bot.tree.sync()
-            text = (
-                f"Synced {embeds.plural(len(synced), 'command')} globally; "
-                "they can take up to an hour to appear everywhere."
-            )
-        log.info("/sync by %s: %s", interaction.user.id, text)
-        await reply(interaction, embeds.note_embed(text, title="Commands synced"), ephemeral=True)
+            text = trn("sync.global", len(synced))
+        log.info("/sync by %s: %d commands (%s)", interaction.user.id, len(synced), where)
+        await reply(interaction, embeds.note_embed(text, title=tr("sync.title")), ephemeral=True)
 
 
 async def setup(bot: PapersBot) -> None:

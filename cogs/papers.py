@@ -20,7 +20,9 @@ from bot.discord_ui import embeds, presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import PERIOD_CHOICES, DateOption, paper_choices
 from bot.discord_ui.replies import reply, reply_error
-from bot.i18n import en
+from bot.discord_ui.translator import localized
+from bot.i18n import phrases
+from bot.i18n.catalog import tr
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
@@ -48,8 +50,11 @@ class Papers(commands.Cog):
         )
         await presenters.respond(interaction, embed, view)
 
-    @app_commands.command(name="today")
-    @app_commands.describe(count="How many papers per page (1-25, default 10)")
+    @app_commands.command(
+        name=localized("cmd.today"), description=localized("cmd.today.description")
+    )
+    @app_commands.describe(count=localized("cmd.today.count.description"))
+    @app_commands.rename(count=localized("cmd.today.count"))
     @everywhere
     async def today(self, interaction: discord.Interaction, count: Count = 10) -> None:
         """The newest day's Daily Papers, most voted first."""
@@ -58,11 +63,11 @@ class Papers(commands.Cog):
         answer = await answers.today(self.bot.store, count, now=self.bot.now())
         await self._send_day(interaction, answer, command="today")
 
-    @app_commands.command(name="day")
+    @app_commands.command(name=localized("cmd.day"), description=localized("cmd.day.description"))
     @app_commands.describe(
-        date="The day, YYYY-MM-DD (suggests the days that have a digest)",
-        count="How many papers per page (1-25, default 10)",
+        date=localized("cmd.day.date.description"), count=localized("cmd.day.count.description")
     )
+    @app_commands.rename(date=localized("cmd.day.date"), count=localized("cmd.day.count"))
     @everywhere
     async def day(
         self, interaction: discord.Interaction, date: DateOption, count: Count = 10
@@ -73,12 +78,18 @@ class Papers(commands.Cog):
         answer = await answers.day(self.bot.store, date, count)
         await self._send_day(interaction, answer, command="day")
 
-    @app_commands.command(name="top")
+    @app_commands.command(name=localized("cmd.top"), description=localized("cmd.top.description"))
     @app_commands.describe(
-        period="week (last 7 days), month (last 30), year or all (default week)",
-        since="Start of an explicit range, YYYY-MM-DD (overrides period)",
-        until="End of an explicit range, YYYY-MM-DD, inclusive (overrides period)",
-        count="How many papers per page (1-25, default 10)",
+        period=localized("cmd.top.period.description"),
+        since=localized("cmd.top.since.description"),
+        until=localized("cmd.top.until.description"),
+        count=localized("cmd.top.count.description"),
+    )
+    @app_commands.rename(
+        period=localized("cmd.top.period"),
+        since=localized("cmd.top.since"),
+        until=localized("cmd.top.until"),
+        count=localized("cmd.top.count"),
     )
     @app_commands.choices(period=PERIOD_CHOICES)
     @everywhere
@@ -102,11 +113,11 @@ class Papers(commands.Cog):
         )
         await presenters.respond(interaction, embed, view)
 
-    @app_commands.command(name="paper")
-    @app_commands.describe(
-        ref="An arXiv id (2406.06523) or an arXiv / Hugging Face URL; or type a title"
+    @app_commands.command(
+        name=localized("cmd.paper"), description=localized("cmd.paper.description")
     )
-    @app_commands.rename(ref="id")
+    @app_commands.describe(ref=localized("cmd.paper.id.description"))
+    @app_commands.rename(ref=localized("cmd.paper.id"))
     @everywhere
     async def paper(self, interaction: discord.Interaction, ref: str) -> None:
         """One paper: title, authors, votes, days, Korean summary and links."""
@@ -119,7 +130,7 @@ class Papers(commands.Cog):
 
     async def _unknown_paper(self, ref: str) -> discord.Embed:
         """Say the paper is unknown; when the text reads like a title, suggest close matches."""
-        message = en.unknown_paper(embeds.escape(embeds.shorten(ref, 100)))
+        message = phrases.unknown_paper(embeds.escape(embeds.shorten(ref, 100)))
         if not answers.looks_like_paper_ref(ref):
             try:
                 found = await answers.search(self.bot.store, ref, limit=5)
@@ -131,11 +142,11 @@ class Papers(commands.Cog):
                     f" `{h.paper.arxiv_id}`"
                     for h in found.hits.items
                 ]
-                message += "\nDid you mean:\n" + "\n".join(lines)
-                message += "\nUse `/paper` with one of those ids (or pick from the suggestions)."
-                return embeds.error_embed(message, title="Unknown paper")
-        message += " Check the id, or find it with `/search` (titles and summaries)."
-        return embeds.error_embed(message, title="Unknown paper")
+                message += "\n" + tr("paper.did_you_mean") + "\n" + "\n".join(lines)
+                message += "\n" + tr("paper.use_an_id")
+                return embeds.error_embed(message, title=tr("paper.unknown.title"))
+        message += " " + tr("paper.check_id")
+        return embeds.error_embed(message, title=tr("paper.unknown.title"))
 
     @paper.autocomplete("ref")
     async def paper_autocomplete(

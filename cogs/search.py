@@ -14,6 +14,8 @@ from bot.discord_ui import presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import SORT_CHOICES, DateOption
 from bot.discord_ui.replies import Refusal
+from bot.discord_ui.translator import localized
+from bot.i18n.catalog import tr
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
@@ -31,12 +33,20 @@ class Search(commands.Cog):
     def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="search")
+    @app_commands.command(
+        name=localized("cmd.search"), description=localized("cmd.search.description")
+    )
     @app_commands.describe(
-        query="Words in English or Korean (e.g. diffusion, 확산 모델), or an arXiv id / URL",
-        since="Only papers listed on or after this day, YYYY-MM-DD",
-        until="Only papers listed on or before this day, YYYY-MM-DD",
-        sort="relevance (default), votes or newest",
+        query=localized("cmd.search.query.description"),
+        since=localized("cmd.search.since.description"),
+        until=localized("cmd.search.until.description"),
+        sort=localized("cmd.search.sort.description"),
+    )
+    @app_commands.rename(
+        query=localized("cmd.search.query"),
+        since=localized("cmd.search.since"),
+        until=localized("cmd.search.until"),
+        sort=localized("cmd.search.sort"),
     )
     @app_commands.choices(sort=SORT_CHOICES)
     @everywhere
@@ -52,7 +62,7 @@ class Search(commands.Cog):
         text = " ".join(query.split())[:QUERY_MAX]
         sort_name = sort.value if sort is not None else "relevance"
         if not text:
-            raise Refusal("Search for what? e.g. `/search query:diffusion`.")
+            raise Refusal(tr("search.refusal.empty"))
         answers.check_range(since, until)  # before deferring, so the error stays private
         await interaction.response.defer(thinking=True)
         answer = await answers.search(

@@ -118,6 +118,8 @@ class ProblemCode(StrEnum):
     NOT_A_LIST = "not_a_list"  # (the JSON type found,): an API answer
     WRONG_DAY = "wrong_day"  # (the digest's day, the day asked for)
     COULD_NOT_STORE = "could_not_store"  # (the database's error,)
+    BAD_RECORD = "bad_record"  # (what is wrong,): a line of an export read back as a backup
+    EMPTY_BACKUP = "empty_backup"  # (): an export with no paper and no day
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +295,15 @@ class DigestSettings:
     updated_at: dt.datetime | None = None
     last_error: str | None = None
     last_error_at: dt.datetime | None = None
+    #: The language chosen for the posts (a tag such as ``ko``); ``None``: the server's own.
+    language: str | None = None
+    #: The server's own language (Discord's ``guild_locale``), as of the last settings saved.
+    guild_locale: str | None = None
+
+    @property
+    def post_language(self) -> str | None:
+        """The language the digest is posted in: the chosen one, else the server's."""
+        return self.language or self.guild_locale
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +363,8 @@ class Alert:
     seen_seq: int
     paused_at: dt.datetime | None = None
     pause_noticed: bool = False
+    #: The language of the user's last command (a tag such as ``ko``): their DMs speak it.
+    language: str | None = None
 
     @property
     def paused(self) -> bool:

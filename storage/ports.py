@@ -142,7 +142,12 @@ class GuildStore(Protocol):
         timezone: str,
         count: int,
         now: dt.datetime,
+        guild_locale: str | None = None,
     ) -> DigestSettings: ...
+
+    async def set_digest_language(
+        self, guild_id: int, language: str | None, *, guild_locale: str | None, now: dt.datetime
+    ) -> DigestSettings | None: ...
 
     async def disable_digest(self, guild_id: int, *, now: dt.datetime) -> bool: ...
 
@@ -186,8 +191,17 @@ class AlertStore(Protocol):
     """Personal alerts, the import feed they follow, and what was delivered."""
 
     async def add_alert(
-        self, user_id: int, kind: AlertKind, query: str, *, now: dt.datetime, limit: int = ...
+        self,
+        user_id: int,
+        kind: AlertKind,
+        query: str,
+        *,
+        now: dt.datetime,
+        limit: int = ...,
+        language: str | None = None,
     ) -> Alert: ...
+
+    async def set_alerts_language(self, user_id: int, language: str) -> int: ...
 
     async def alerts(self, user_id: int) -> list[Alert]: ...
 

@@ -18,31 +18,46 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.i18n import en
-from bot.i18n.words import ELLIPSIS, one_line, plural, shorten
-from storage.models import Page, Paper, SearchHit, Snippet
+from bot.i18n import catalog, phrases
+from bot.i18n.catalog import tr, trn
+from bot.i18n.words import ELLIPSIS, one_line, shorten
+from storage.models import MediaKind, Page, Paper, SearchHit, Snippet
 
 if TYPE_CHECKING:
     from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
-    from storage.ingest.importer import ImportSummary
 
 TITLE_CHARS: Final = 160
 AUTHOR_NAMES: Final = 3
 SNIPPET_CHARS: Final = 220
 BULLET_CHARS: Final = 600
 PAPER_AUTHORS: Final = 40
+#: How the words a search matched are shown.
+MATCH_STYLE: Final = "bold yellow"
+
+#: Each console command as typed, and the message saying what it does.
+#: How a search's sort order is said (``order.*`` messages).
+SORT_ORDERS: Final = {
+    "relevance": "order.relevance",
+    "votes": "order.votes",
+    "newest": "order.newest",
+}
+#: How a paper's media kind is named.
+MEDIA_KINDS: Final[dict[MediaKind, str]] = {
+    "image": "console.paper.image",
+    "video": "console.paper.video",
+}
 
 HELP_COMMANDS: Final = (
-    ("today [N]", "the newest day's papers, most voted first"),
-    ("day DATE [N]", "one day's papers (DATE as YYYY-MM-DD)"),
-    ("top [week|month|year|all] [N]", "most voted papers of a period"),
-    ("top since DATE [until DATE]", "most voted papers in a date range"),
-    ("paper ID", "one paper in full (arXiv id or URL)"),
-    ("author NAME", "an author's papers and co-authors"),
-    ("search QUERY", "full-text search (titles, authors, Korean summaries)"),
-    ("next / prev / page N", "page through the last list"),
-    ("help", "this help"),
-    ("quit / exit / Ctrl-D", "leave"),
+    ("today [N]", "console.help.today"),
+    ("day DATE [N]", "console.help.day"),
+    ("top [week|month|year|all] [N]", "console.help.top"),
+    ("top since DATE [until DATE]", "console.help.top_range"),
+    ("paper ID", "console.help.paper"),
+    ("author NAME", "console.help.author"),
+    ("search QUERY", "console.help.search"),
+    ("next / prev / page N", "console.help.paging"),
+    ("help", "console.help.help"),
+    ("quit / exit / Ctrl-D", "console.help.quit"),
 )
 
 
@@ -55,12 +70,12 @@ def authors_short(
         return ""
     text = ", ".join(shown[:names])
     if len(shown) > names or truncated:
-        text += " et al."
+        text += " " + tr("console.et_al")
     return text
 
 
 def votes_text(votes: int | None) -> str:
-    return "–" if votes is None else str(votes)
+    return "–" if votes is None else catalog.number(votes)
 
 
 def snippet_text(snippet: Snippet, limit: int = SNIPPET_CHARS) -> Text:
@@ -75,9 +90,15 @@ def snippet_text(snippet: Snippet, limit: int = SNIPPET_CHARS) -> Text:
             break
         if len(part) > room:
             part = part[: max(0, room - 1)] + ELLIPSIS
-        out.append(part, style="bold yellow" if matched else None)
+        out.append(part, style=MATCH_STYLE if matched else None)
         used += len(part)
     return out
+
+
+def in_title(snippet: Snippet, title: str) -> bool:
+    """Whether the snippet is (part of) the title: then the title shows the match instead."""
+    text = one_line(plain_snippet(snippet)).strip(ELLIPSIS + " ")
+    return bool(text) and text in one_line(title)
 
 
 def plain_snippet(snippet: Snippet) -> str:
@@ -85,16 +106,17 @@ def plain_snippet(snippet: Snippet) -> str:
 
 
 def page_footer(page: Page, *, pageable: bool = True) -> str:
-    """``1–10 of 57 · page 1/6`` plus a hint to page when there is more."""
+    """``1–10 of 57 in all · page 1/6`` plus a hint to page when there is more."""
     if not page.total:
-        return "0 results"
+        return trn("count.results", 0)
     first = page.offset + 1
     last = page.offset + len(page.items)
+    number = page.offset // max(1, page.limit) + 1
     if not page.items:
-        return f"{page.total} in all; page {page.offset // max(1, page.limit) + 1} is past the end"
-    text = f"{first}–{last} of {page.total} in all"
+        return tr("console.page.past_end", total=page.total, page=number)
+    text = tr("console.page.range", first=first, last=last, total=page.total)
     if page.page_count > 1:
-        text += f" · page {page.offset // max(1, page.limit) + 1}/{page.page_count}"
+        text += " · " + tr("console.page.number", page=number, pages=page.page_count)
         if pageable:
             text += " · next / prev / page N"
     return text
@@ -105,15 +127,20 @@ def _paper_table(
 ) -> Table:
     table = Table(box=box.SIMPLE_HEAD, expand=False, pad_edge=False, show_lines=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("Votes", justify="right", style="green", no_wrap=True)
-    table.add_column("Title", ratio=3)
+    table.add_column(tr("console.column.votes"), justify="right", style="green", no_wrap=True)
+    # "fold": a word wider than its column (Korean is two cells a character) goes on over the
+    # next line instead of being cut, so no text is lost in a narrow terminal.
+    table.add_column(tr("console.column.title"), ratio=3, overflow="fold")
     table.add_column("arXiv", style="cyan", no_wrap=True)
-    table.add_column("Authors", ratio=1, style="dim")
+    table.add_column(tr("console.column.authors"), ratio=1, style="dim", overflow="fold")
     for index, paper in enumerate(papers, start=offset + 1):
         title = Text(shorten(one_line(paper.title), TITLE_CHARS), style="bold")
-        if snippets is not None and snippets[index - offset - 1]:
+        snippet = snippets[index - offset - 1] if snippets is not None else ()
+        if snippet and in_title(snippet, title.plain):
+            title.highlight_words([part for part, matched in snippet if matched], MATCH_STYLE)
+        elif snippet:
             title.append("\n")
-            title.append_text(snippet_text(snippets[index - offset - 1]))
+            title.append_text(snippet_text(snippet))
         table.add_row(
             str(index),
             votes_text(paper.votes),
@@ -132,13 +159,8 @@ def render_day(answer: DayAnswer) -> RenderableType:
     """``today``/``day``: a heading, the note, the table and a footer."""
     parts: list[RenderableType] = []
     if answer.date is not None:
-        parts.append(
-            Text.from_markup(
-                f"[bold]Daily Papers {answer.date.isoformat()}[/] "
-                f"[dim]({en.weekday(answer.date)})[/]"
-            )
-        )
-    note = en.note_text(answer)
+        parts.append(Text(tr("day.title", day=catalog.date(answer.date)), style="bold"))
+    note = phrases.note_text(answer)
     if note:
         parts.append(_note(note))
     if answer.papers.items:
@@ -148,8 +170,8 @@ def render_day(answer: DayAnswer) -> RenderableType:
 
 
 def render_top(answer: TopAnswer) -> RenderableType:
-    parts: list[RenderableType] = [Text("Top papers", style="bold")]
-    note = en.note_text(answer)
+    parts: list[RenderableType] = [Text(tr("console.top.title"), style="bold")]
+    note = phrases.note_text(answer)
     if note:
         parts.append(_note(note, "dim" if answer.papers.items else "yellow"))
     if answer.papers.items:
@@ -161,14 +183,17 @@ def render_top(answer: TopAnswer) -> RenderableType:
 def render_search(answer: SearchAnswer) -> RenderableType:
     if answer.paper is not None:
         return render_paper(answer.paper)
+    order = tr(SORT_ORDERS.get(answer.sort, "order.relevance"))
     parts: list[RenderableType] = [
-        Text.from_markup(f"[bold]Search[/] {escape(answer.query)} [dim](by {answer.sort})[/]")
+        Text.from_markup(
+            tr("console.search.title", query=escape(answer.query), order=escape(order))
+        )
     ]
-    note = en.note_text(answer)
+    note = phrases.note_text(answer)
     if note:
         parts.append(_note(note))
     for tip in answer.tips:
-        parts.append(Text(f"  • {en.search_tip(tip)}", style="dim"))
+        parts.append(Text(f"  • {phrases.search_tip(tip)}", style="dim"))
     if answer.hits.items:
         hits: Sequence[SearchHit] = answer.hits.items
         parts.append(
@@ -184,23 +209,27 @@ def render_search(answer: SearchAnswer) -> RenderableType:
 
 def render_author(answer: AuthorAnswer) -> RenderableType:
     if answer.author is None:
-        parts: list[RenderableType] = [_note(en.note_text(answer) or "No such author.")]
+        parts: list[RenderableType] = [_note(phrases.note_text(answer))]
         return Group(*parts)
     author = answer.author
     profile = answer.profile
-    lines = [f"[bold]{escape(author.name)}[/] [dim]· {plural(author.paper_count, 'paper')}[/]"]
+    papers = escape(trn("count.papers", author.paper_count))
+    lines = [f"[bold]{escape(author.name)}[/] [dim]· {papers}[/]"]
     if profile is not None:
-        span = ""
+        votes = trn("console.author.votes", profile.total_votes)
         if profile.first_day and profile.last_day:
-            span = f" · {profile.first_day.isoformat()} to {profile.last_day.isoformat()}"
-        lines.append(f"[dim]{profile.total_votes} votes in all{span}[/]")
-        if profile.coauthors:
-            names = ", ".join(
-                f"{escape(c.author.name)} ({c.shared_papers})" for c in profile.coauthors
+            span = tr(
+                "top.label.span",
+                since=profile.first_day.isoformat(),
+                until=profile.last_day.isoformat(),
             )
-            lines.append(f"Co-authors: {names}")
+            votes += f" · {span}"
+        lines.append(f"[dim]{escape(votes)}[/]")
+        if profile.coauthors:
+            names = ", ".join(f"{c.author.name} ({c.shared_papers})" for c in profile.coauthors)
+            lines.append(escape(tr("console.author.coauthors", names=names)))
     parts = [Text.from_markup("\n".join(lines))]
-    note = en.note_text(answer)
+    note = phrases.note_text(answer)
     if note:
         parts.append(_note(note, "dim"))
     if answer.papers.items:
@@ -212,47 +241,55 @@ def render_author(answer: AuthorAnswer) -> RenderableType:
 def render_paper(paper: Paper) -> RenderableType:
     """One paper in full: links, votes, days, authors, media and the Korean summary."""
     lines: list[str] = [f"[bold]{escape(paper.title)}[/]"]
-    urls = [url for _, url in en.paper_links(paper, extras=False)]
+    urls = [url for _, url in phrases.paper_links(paper, extras=False)]
     links = [f"[link={escape(urls[0])}]{escape(urls[0])}[/link]", *map(escape, urls[1:])]
-    lines.append(f"[cyan]{escape(paper.arxiv_id)}[/] · [green]{votes_text(paper.votes)} votes[/]")
+    votes = escape(trn("console.paper.votes", paper.votes)) if paper.votes is not None else "–"
+    lines.append(f"[cyan]{escape(paper.arxiv_id)}[/] · [green]{votes}[/]")
     lines.append("[dim]" + " · ".join(links) + "[/]")
     if paper.days:
         days = ", ".join(
             f"{a.date.isoformat()} #{a.position}"
-            + (f" ({a.votes} votes)" if a.votes is not None else "")
+            + (f" ({trn('console.paper.votes', a.votes)})" if a.votes is not None else "")
             for a in paper.days
         )
-        lines.append(f"Listed: {days}")
+        lines.append(escape(tr("console.paper.listed", days=days)))
     names = [a for a in paper.authors if a.strip() and a.strip() != "+"]
     if names:
-        shown = ", ".join(escape(n) for n in names[:PAPER_AUTHORS])
+        shown = ", ".join(names[:PAPER_AUTHORS])
         more = len(names) - PAPER_AUTHORS
         if more > 0:
-            shown += f" and {more} more"
-        elif paper.authors_truncated:
-            shown += " [dim](list cut short in the source)[/]"
-        lines.append(f"Authors: {shown}")
+            shown += " " + tr("console.paper.more_authors", count=more)
+        line = escape(tr("console.paper.authors", names=shown))
+        if more <= 0 and paper.authors_truncated:
+            line += f" [dim]{escape(tr('console.paper.cut_short'))}[/]"
+        lines.append(line)
     if paper.media is not None:
-        lines.append(f"[dim]{paper.media.kind.capitalize()}: {escape(paper.media.url)}[/]")
+        kind = tr(MEDIA_KINDS[paper.media.kind])
+        lines.append(f"[dim]{escape(kind)}: {escape(paper.media.url)}[/]")
     if paper.github_repo:
-        stars = f" ({plural(paper.github_stars, 'star')})" if paper.github_stars is not None else ""
-        lines.append(f"GitHub: {escape(paper.github_repo)}{stars}")
+        if paper.github_stars is not None:
+            stars = trn("console.paper.stars", paper.github_stars)
+            github = tr("console.paper.github_stars", url=paper.github_repo, stars=stars)
+        else:
+            github = tr("console.paper.github", url=paper.github_repo)
+        lines.append(escape(github))
     if paper.project_page:
-        lines.append(f"Project page: {escape(paper.project_page)}")
+        lines.append(escape(tr("console.paper.project_page", url=paper.project_page)))
     if paper.keywords:
-        lines.append("Keywords: " + escape(", ".join(paper.keywords)))
+        lines.append(escape(tr("console.paper.keywords", keywords=", ".join(paper.keywords))))
     if paper.ai_summary:
         summary = shorten(one_line(paper.ai_summary), BULLET_CHARS)
-        lines.append(f"[bold]AI summary[/]: {escape(summary)}")
+        lines.append(f"[bold]{escape(tr('console.paper.ai_summary'))}[/]: {escape(summary)}")
     if paper.summary:
         lines.append("")
         for bullet in paper.summary:
             text = escape(shorten(one_line(bullet.text), BULLET_CHARS))
             label = f"[bold]{escape(bullet.label)}[/]: " if bullet.label else ""
             lines.append(f"• {label}{text}")
+    title = escape(tr("console.paper.title", id=paper.arxiv_id))
     return Panel(
         Text.from_markup("\n".join(lines)),
-        title=f"[dim]paper {escape(paper.arxiv_id)}[/]",
+        title=f"[dim]{title}[/]",
         title_align="left",
         box=box.ROUNDED,
     )
@@ -262,24 +299,10 @@ def render_help() -> RenderableType:
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
-    for command, what in HELP_COMMANDS:
-        table.add_row(escape(command), escape(what))
+    for command, key in HELP_COMMANDS:
+        table.add_row(escape(command), escape(tr(key)))
     return Group(
-        Text("Commands", style="bold"),
+        Text(tr("console.help.title"), style="bold"),
         table,
-        Text(en.SAMPLES_CREDIT, style="dim"),
+        Text(phrases.samples_credit(), style="dim"),
     )
-
-
-def render_import_summary(summary: ImportSummary) -> RenderableType:
-    """The table ``papers-bot import`` prints after the progress bar."""
-    table = Table(title="Import summary", box=box.SIMPLE_HEAD, show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    table.add_row("Files imported", str(len(summary.imported)))
-    table.add_row("Files failed", str(len(summary.failed) + len(summary.missing)))
-    table.add_row("Days", str(summary.days))
-    table.add_row("New papers", str(summary.new_papers))
-    table.add_row("Updated papers", str(summary.updated_papers))
-    table.add_row("Problems", str(len(summary.problems)))
-    return table

@@ -25,7 +25,8 @@ from bot.core import answers
 from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
 from bot.core.errors import BadNumber, BadPage, BadUsage, UnknownCommand, UserError
 from bot.core.export import paper_record
-from bot.i18n import en
+from bot.i18n import phrases
+from bot.i18n.catalog import tr
 from bot.i18n.words import one_line, shorten
 from storage.models import Page, Paper, SearchHit
 
@@ -221,7 +222,7 @@ class Session:
         ref = " ".join(args)
         found = await answers.paper(self.store, ref)
         if found is None:
-            return Reply("paper", None, text=en.unknown_paper(repr(ref)), ok=False)
+            return Reply("paper", None, text=phrases.unknown_paper(repr(ref)), ok=False)
         return Reply("paper", found)
 
     # ---------------------------------------------------------------- paging
@@ -229,11 +230,11 @@ class Session:
     async def _goto(self, offset: int) -> Reply:
         last = self._last
         if last is None:
-            return Reply("message", text="Nothing to page: ask for a list first.", ok=False)
+            return Reply("message", text=tr("console.paging.nothing"), ok=False)
         if offset < 0:
-            return Reply("message", text="Already on the first page.", ok=False)
+            return Reply("message", text=tr("console.paging.first"), ok=False)
         if offset >= max(1, last.total):
-            return Reply("message", text="Already on the last page.", ok=False)
+            return Reply("message", text=tr("console.paging.last"), ok=False)
         answer = await last.fetch(offset)
         page = _page_of(answer)
         self._last = _LastList(last.kind, last.fetch, page.offset, page.limit, page.total)
@@ -322,7 +323,7 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
             sort=answer.sort,
             since=_date(answer.since),
             until=_date(answer.until),
-            suggestions=[en.search_tip(tip) for tip in answer.tips],
+            suggestions=[tip.value for tip in answer.tips],
         )
     else:
         page = answer.papers
@@ -352,8 +353,9 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
                         for c in answer.profile.coauthors
                     ],
                 )
+    why = answer.why
     data.update(
-        note=en.note_text(answer),
+        note=why.value if why is not None else None,
         total=page.total,
         offset=page.offset,
         limit=page.limit,
@@ -383,7 +385,7 @@ async def run_once(
     try:
         reply = await session.handle(line)
     except UserError as exc:
-        message = escape(en.describe_error(exc))
+        message = escape(phrases.describe_error(exc))
         err.print(f"papers-bot: error: {message}", style="red", highlight=False)
         return 2
     if as_json:
@@ -392,7 +394,8 @@ async def run_once(
             if reply.kind == "help":
                 data = {
                     "commands": [c for c, _ in textrender.HELP_COMMANDS],
-                    "credit": en.SAMPLES_CREDIT,
+                    "source": phrases.DATA_SOURCE,
+                    "licence": phrases.DATA_LICENCE,
                 }
             else:
                 if reply.text:
@@ -429,9 +432,9 @@ def _setup_readline() -> Callable[[], None]:
 
 def banner() -> str:
     return (
-        "[bold]papers-bot console[/] · Hugging Face Daily Papers with Korean summaries\n"
-        f"[dim]{escape(en.SAMPLES_CREDIT)}\n"
-        "Type `help` for the commands, `quit` or Ctrl-D to leave.[/]"
+        f"[bold]papers-bot console[/] · {escape(tr('console.banner.what'))}\n"
+        f"[dim]{escape(phrases.samples_credit())}\n"
+        f"{escape(tr('console.banner.how'))}[/]"
     )
 
 
@@ -463,10 +466,10 @@ def interactive(
             try:
                 reply = runner.run(session.handle(line))
             except UserError as exc:
-                out.print(escape(en.describe_error(exc)), style="red", highlight=False)
+                out.print(escape(phrases.describe_error(exc)), style="red", highlight=False)
                 continue
             except KeyboardInterrupt:
-                out.print("(interrupted)")
+                out.print(escape(tr("console.interrupted")))
                 continue
             if reply.kind == "quit":
                 return 0

@@ -4,7 +4,7 @@ Every function takes an open store (:mod:`storage.ports`), validates and clamps 
 the store, and returns a frozen answer dataclass: the data (always as a :class:`Page`, so a
 renderer can say "N in all"), plus a typed ``why`` for anything surprising (an anchored
 period, a day without a digest, suggestions when nothing matched), which the front ends put
-into words (:func:`bot.i18n.en.note_text`). Only the rendering differs between the terminal and
+into words (:func:`bot.i18n.phrases.note_text`). Only the rendering differs between the terminal and
 Discord.
 
 Invalid input raises a typed :class:`~bot.core.errors.UserError` (:mod:`bot.core.errors`).

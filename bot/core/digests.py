@@ -33,7 +33,7 @@ not affected. Rate limits are waited out by the poster; nothing here retries in 
 
 Words. Nothing here is a sentence: what is recorded (``detail`` of a run, the server's last
 error) is a short code, :meth:`RunDetail.encode` (``forbidden``, ``http_error:503``,
-``missed:...``), which the presentation turns into words (:mod:`bot.i18n.en`).
+``missed:...``), which the presentation turns into words (:mod:`bot.i18n.phrases`).
 
 Time comes from an injected clock, so tests never sleep.
 """
@@ -129,11 +129,13 @@ class PostFailed(Exception):
 
 @dataclass(frozen=True, slots=True)
 class DigestContent:
-    """What one digest post shows: the ``day``'s top ``papers`` (in order) of ``total``."""
+    """What one digest post shows: the ``day``'s top ``papers`` (in order) of ``total``, and
+    the ``language`` tag it is written in (``None``: the default)."""
 
     day: dt.date
     papers: tuple[Paper, ...]
     total: int
+    language: str | None = None
 
 
 class Poster(Protocol):
@@ -435,7 +437,7 @@ class DigestScheduler:
                 log.info("Guild %s: nothing new to post (%s)", guild_id, slot)
                 return RunResult(guild_id, "skipped", detail=detail)
             page = await self.store.day_papers(day, limit=settings.count)
-            content = DigestContent(day, page.items, page.total)
+            content = DigestContent(day, page.items, page.total, settings.post_language)
             if slot is not None:
                 await self.store.record_digest_sending(guild_id, slot, day, at=self.clock())
             try:

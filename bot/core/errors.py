@@ -2,7 +2,7 @@
 
 Every one is a :class:`UserError`, the expected failure the front ends show to the person who
 typed the input (the Discord error handler, the console) in words of
-:func:`bot.i18n.en.describe_error`. ``str()`` of each is a short technical form for logs.
+:func:`bot.i18n.phrases.describe_error`. ``str()`` of each is a short technical form for logs.
 The first ones come from :mod:`bot.core.answers`; :class:`BadNumber`, :class:`BadUsage`,
 :class:`UnknownCommand` and :class:`BadPage` from the console's command lines.
 """

@@ -1,6 +1,9 @@
 """Every paper out of the store as JSON Lines or CSV (``papers-bot export``).
 
 :func:`paper_record` is also the JSON shape of one paper elsewhere (``console --json paper``).
+A JSONL export is also a backup: ``papers-bot import EXPORT.jsonl`` restores it
+(:mod:`storage.ingest.backup`), which is why it carries the API extras and a record for each
+digest day that lists no paper (:data:`DAY_RECORD_KEYS`), written before the papers.
 """
 
 from __future__ import annotations
@@ -32,7 +35,14 @@ RECORD_KEYS: Final = (
     "media",
     "summary",
     "days",
+    "ai_summary",
+    "keywords",
+    "github_repo",
+    "github_stars",
+    "project_page",
 )
+#: The keys of the record of a digest day that lists no paper (``papers`` is always 0).
+DAY_RECORD_KEYS: Final = ("day", "papers")
 
 CSV_FIELDS: Final = (
     "arxiv_id",
@@ -71,6 +81,11 @@ def paper_record(paper: Paper) -> dict[str, Any]:
             {"date": a.date.isoformat(), "position": a.position, "votes": a.votes}
             for a in paper.days
         ],
+        "ai_summary": paper.ai_summary,
+        "keywords": list(paper.keywords),
+        "github_repo": paper.github_repo,
+        "github_stars": paper.github_stars,
+        "project_page": paper.project_page,
     }
 
 
@@ -120,6 +135,10 @@ async def export(
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
         writer.writeheader()
+    else:
+        for day in sorted(d.date for d in await store.days() if not d.paper_count):
+            if (since is None or day >= since) and (until is None or day <= until):
+                out.write(json.dumps({"day": day.isoformat(), "papers": 0}) + "\n")
     async for paper in store.iter_papers(since=since, until=until):
         if writer is not None:
             writer.writerow(csv_row(paper))

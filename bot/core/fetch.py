@@ -14,7 +14,7 @@ imported, and imported in one transaction: nothing half-written reaches the stor
 errors, timeouts, 5xx/429 answers and undecodable bodies are logged and retried with exponential
 backoff, a bounded number of times; a 404 means there is no digest for that day. What happened
 to each day is a typed :class:`FetchOutcome` (``papers-bot fetch`` prints it in words:
-:func:`bot.i18n.en.describe_fetch_outcome`).
+:func:`bot.cli.describe_fetch_outcome`).
 """
 
 from __future__ import annotations

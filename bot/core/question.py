@@ -23,7 +23,7 @@ gives the day (``answers.today``/``answers.day``) or the top papers (``answers.t
 gives the author card (``answers.author``; the period is applied when ``answers.author`` takes
 one, otherwise :attr:`Answered.period_ignored` says it was ignored). ``help`` (or nothing) asks
 for the guide. How a question was read, and the guide, are put into words by the front ends
-(:func:`bot.i18n.en.reading`, :data:`bot.i18n.en.GUIDE`).
+(:func:`bot.i18n.phrases.reading`, :func:`bot.i18n.phrases.guide`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The Discord side of personal alerts: the DM, the ``/alerts`` cards, and the messenger.
 
 :class:`ClientMessenger` is the :class:`bot.core.alerts.Messenger` of the bot: it renders the
-matches as :func:`alert_dm_embed`, sends the DM without pinging anyone, and turns discord.py's
-exceptions into :class:`~bot.core.alerts.DmClosed` (403, 404) or
+matches as :func:`alert_dm_embed` in the user's language, sends the DM without pinging anyone,
+and turns discord.py's exceptions into :class:`~bot.core.alerts.DmClosed` (403, 404) or
 :class:`~bot.core.alerts.DmFailed` (anything else).
 """
 
@@ -15,6 +15,9 @@ import discord
 from bot.core.alerts import AlertMatch, DmClosed, DmFailed
 from bot.discord_ui import embeds
 from bot.discord_ui.replies import NO_MENTIONS
+from bot.discord_ui.translator import command_name
+from bot.i18n import phrases
+from bot.i18n.catalog import DEFAULT, tr, trn, use_locale
 from storage.models import Alert
 
 #: Papers listed per alert in one DM; the rest are counted.
@@ -28,9 +31,13 @@ class ClientMessenger:
         self.client = client
 
     async def send_alerts(self, user_id: int, matches: Sequence[AlertMatch]) -> None:
+        """One DM with every match, in the user's language (stored with their alerts)."""
+        language = next((m.alert.language for m in matches if m.alert.language), DEFAULT)
+        with use_locale(language):
+            embed = alert_dm_embed(matches)
         try:
             channel = await self.client.create_dm(discord.Object(id=user_id))
-            await channel.send(embeds=[alert_dm_embed(matches)], allowed_mentions=NO_MENTIONS)
+            await channel.send(embeds=[embed], allowed_mentions=NO_MENTIONS)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise DmClosed() from exc
         except (discord.HTTPException, discord.ClientException, OSError) as exc:
@@ -40,14 +47,23 @@ class ClientMessenger:
 def alert_label(alert: Alert) -> str:
     """``“diffusion models”`` or ``author Yejin Choi`` (escaped, one line)."""
     text = embeds.escape(embeds.shorten(embeds.one_line(alert.query), 80))
-    return f"author {text}" if alert.kind == "author" else f"“{text}”"
+    return tr(
+        "alerts.label.author" if alert.kind == "author" else "alerts.label.keywords", text=text
+    )
 
 
 def alert_choice_name(alert: Alert) -> str:
     """An autocomplete label for an alert (no markdown there)."""
-    kind = "Author" if alert.kind == "author" else "Keywords"
-    paused = " (paused)" if alert.paused else ""
-    return embeds.choice_name(f"#{alert.id} {kind}: {alert.query}{paused}")
+    key = _CHOICE_NAMES[alert.kind, alert.paused]
+    return embeds.choice_name(tr(key, id=alert.id, query=alert.query))
+
+
+_CHOICE_NAMES = {
+    ("author", False): "alerts.choice.author",
+    ("keywords", False): "alerts.choice.keywords",
+    ("author", True): "alerts.choice.author_paused",
+    ("keywords", True): "alerts.choice.keywords_paused",
+}
 
 
 def alert_dm_embed(matches: Sequence[AlertMatch]) -> discord.Embed:
@@ -58,7 +74,7 @@ def alert_dm_embed(matches: Sequence[AlertMatch]) -> discord.Embed:
     used = 0
     for index, match in enumerate(matches):
         count = len(match.papers)
-        header = f"**{alert_label(match.alert)}** · {embeds.plural(count, 'new paper')}"
+        header = f"**{alert_label(match.alert)}** · {trn('alerts.dm.new_papers', count)}"
         lines = [
             embeds.paper_line(p, n, day=p.last_day)
             for n, p in enumerate(match.papers[:MAX_LINES_PER_ALERT], start=1)
@@ -70,19 +86,20 @@ def alert_dm_embed(matches: Sequence[AlertMatch]) -> discord.Embed:
             block.append(line)
         hidden = count - (len(block) - 1)
         if hidden:
-            block.append(f"… and {hidden} more")
+            block.append(trn("alerts.dm.more_papers", hidden))
         text = "\n".join(block)
         if used + len(text) + 2 > budget:
-            parts.append(f"… and {len(matches) - index} more alerts with new papers")
+            parts.append(trn("alerts.dm.more_alerts", len(matches) - index))
             break
         parts.append(text)
         used += len(text) + 2
     embed = discord.Embed(
-        title=f"New papers for your alerts ({total})",
+        title=tr("alerts.dm.title", total=total),
         description="\n\n".join(parts),
         colour=embeds.COLOUR,
     )
-    embed.set_footer(text=f"/alerts list · /alerts remove · {embeds.CREDIT}")
+    commands = f"/{command_name('alerts list')} · /{command_name('alerts remove')}"
+    embed.set_footer(text=f"{commands} · {phrases.credit()}")
     return embeds.fit(embed)
 
 
@@ -93,31 +110,21 @@ def alert_list_embed(
     lines = []
     for alert in alerts:
         kind = "👤" if alert.kind == "author" else "🔑"
-        paused = " · **paused**" if alert.paused else ""
-        lines.append(
-            f"`#{alert.id}` {kind} {alert_label(alert)} · since "
-            f"{alert.created_at.date().isoformat()}{paused}"
-        )
-    body = (
-        "\n".join(lines)
-        if lines
-        else ("You have no alerts. `/alerts add keywords:…` or `/alerts add author:…` adds one.")
-    )
+        since = tr("alerts.list.since", day=embeds.format_date(alert.created_at.date()))
+        paused = f" · **{tr('alerts.list.paused')}**" if alert.paused else ""
+        lines.append(f"`#{alert.id}` {kind} {alert_label(alert)} · {since}{paused}")
+    body = "\n".join(lines) if lines else tr("alerts.list.none")
     if note:
         body = f"*{note}*\n\n{body}"
     embed = discord.Embed(
-        title=f"Your alerts ({len(alerts)}/{limit})", description=body, colour=embeds.COLOUR
+        title=tr("alerts.list.title", count=len(alerts), limit=limit),
+        description=body,
+        colour=embeds.COLOUR,
     )
-    embed.set_footer(text="New papers that match are sent to you by DM when new days are imported.")
+    embed.set_footer(text=tr("alerts.list.footer"))
     return embeds.fit(embed)
 
 
 def paused_notice_embed(count: int) -> discord.Embed:
     """Told once after a DM bounced: the alerts are kept but paused."""
-    return embeds.note_embed(
-        f"I couldn't send you a direct message (your DMs are closed to me), so your "
-        f"{embeds.plural(count, 'alert')} {'is' if count == 1 else 'are'} paused. Allow direct "
-        "messages from this app (or a server we share), then use `/alerts list` to turn them "
-        "back on.",
-        title="Alerts paused",
-    )
+    return embeds.note_embed(trn("alerts.paused.text", count), title=tr("alerts.paused.title"))

@@ -23,7 +23,9 @@ from discord.ext import commands
 from bot.core.errors import UserError
 from bot.discord_ui import embeds
 from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply_error
-from bot.i18n import en
+from bot.discord_ui.translator import CatalogTranslator
+from bot.i18n import phrases
+from bot.i18n.catalog import locale_from_discord, set_locale, tr
 from storage.errors import AlertError, Unavailable
 
 if TYPE_CHECKING:
@@ -98,30 +100,47 @@ def expected_error_message(error: BaseException) -> str | None:
     if isinstance(error, Refusal):
         return error.message
     if isinstance(error, UserError | AlertError):
-        return en.describe_error(error)
-    if isinstance(error, Unavailable):
-        return en.DATABASE_UNAVAILABLE
+        return phrases.describe_error(error)
     if isinstance(error, app_commands.TransformerError):
         if isinstance(error.__cause__, UserError):
-            return en.describe_error(error.__cause__)
-        return f"Could not read {error.value!r} for this option."
+            return phrases.describe_error(error.__cause__)
+        return tr("error.option", value=repr(error.value))
+    if isinstance(error, Unavailable):
+        return tr("error.database_unavailable")
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: try again in {error.retry_after:.0f} seconds."
+        return tr("error.cooldown", seconds=f"{error.retry_after:.0f}")
     if isinstance(error, NotOwner):
-        return "Only the bot's owner can use this command."
+        return tr("error.owner_only")
     if isinstance(error, app_commands.MissingPermissions):
         missing = [p for p in error.missing_permissions if p != "administrator"]
         if missing:
-            names = ", ".join(
-                p.replace("guild", "server").replace("_", " ").title() for p in missing
-            )
-            return f"You need the {names} permission for this command."
-        return "You need the Administrator permission for this command."
+            names = ", ".join(permission_name(p) for p in missing)
+            return tr("error.permission", names=names)
+        return tr("error.permission", names=tr("permission.administrator"))
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command works only in a server."
+        return tr("error.guild_only")
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here."
+        return tr("error.check_failed")
     return None
+
+
+#: Permission names as Discord shows them, for the permissions the bot asks of anyone.
+_PERMISSIONS = {
+    "administrator": "permission.administrator",
+    "manage_guild": "permission.manage_guild",
+    "view_channel": "permission.view_channel",
+    "send_messages": "permission.send_messages",
+    "send_messages_in_threads": "permission.send_messages_in_threads",
+    "embed_links": "permission.embed_links",
+}
+
+
+def permission_name(attribute: str) -> str:
+    """``manage_guild`` -> ``Manage Server`` (in the current language)."""
+    key = _PERMISSIONS.get(attribute)
+    if key is not None:
+        return tr(key)
+    return attribute.replace("guild", "server").replace("_", " ").title()
 
 
 class NotOwner(app_commands.CheckFailure):
@@ -148,6 +167,14 @@ class PapersTree(app_commands.CommandTree["PapersBot"]):
     ephemeral message; anything else is logged with the command name and its options, and the
     user gets a short apology: never silence.
     """
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Every command, autocomplete and error message answers in the user's language; a
+        command also makes it the language of the user's alert DMs."""
+        language = set_locale(locale_from_discord(interaction.locale))
+        if interaction.type is discord.InteractionType.application_command:
+            await self.client.remember_language(interaction.user.id, language)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
@@ -213,12 +240,15 @@ class PapersBot(commands.Bot):
         #: The alerts watcher (DMs new matches), started in :meth:`setup_hook`, stopped in
         #: :meth:`close`.
         self.alerts: AlertService | None = None
+        #: Each user's language as last stored with their alerts (saves a write per command).
+        self.languages: dict[int, str] = {}
 
     def now(self) -> dt.datetime:
         """The current time, timezone-aware (from :attr:`clock`)."""
         return self.clock()
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())
         await self.load_cogs()
         if self.run_scheduler:
             await self.start_scheduler()
@@ -258,6 +288,18 @@ class PapersBot(commands.Bot):
             store=self.store, messenger=ClientMessenger(self), clock=self.now
         )
         await self.alerts.start()
+
+    async def remember_language(self, user_id: int, language: str) -> None:
+        """Store ``language`` (of the user's latest command) with the user's alerts, so their
+        DMs speak it; a failure is logged, never in the way of the command."""
+        if self.languages.get(user_id) == language:
+            return
+        try:
+            await self.store.set_alerts_language(user_id, language)
+        except Exception:
+            log.exception("Could not store the language of user %s", user_id)
+            return
+        self.languages[user_id] = language
 
     async def on_app_command_completion(
         self,

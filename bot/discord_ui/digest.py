@@ -19,8 +19,9 @@ import discord
 
 from bot.discord_ui import embeds
 from bot.discord_ui.embeds import ELLIPSIS, escape, format_votes, link, one_line, shorten
-from bot.i18n import en
-from storage.models import DigestPost, DigestRun, DigestSettings, Paper
+from bot.i18n import phrases
+from bot.i18n.catalog import LANGUAGES, supported, tr, trn, use_locale
+from storage.models import DigestPost, DigestRun, DigestSettings, Paper, RunOutcome
 
 EMBEDS_PER_MESSAGE = 10
 #: Room kept under the 6,000 total for the title and footer of each embed.
@@ -56,16 +57,10 @@ def paper_block(paper: Paper, rank: int, day: dt.date) -> str:
     return "\n".join(lines)
 
 
-DIGEST_MARKER = "Daily Papers digest"
-
-
-def digest_title(day: dt.date) -> str:
-    return f"Daily Papers · {embeds.format_date(day)}"
-
-
 def digest_marker(day: dt.date) -> str:
-    """The stable start of a digest post's last footer: ``Daily Papers digest · 2024-06-13``."""
-    return f"{DIGEST_MARKER} · {day.isoformat()}"
+    """The stable start of a digest post's last footer: ``Daily Papers digest · 2024-06-13``
+    (in the post's language)."""
+    return tr("digest.marker", day=day.isoformat())
 
 
 def day_url(day: dt.date) -> str:
@@ -78,9 +73,14 @@ def opens_digest(message_embeds: Sequence[discord.Embed], day: dt.date) -> bool:
 
 
 def closes_digest(message_embeds: Sequence[discord.Embed], day: dt.date) -> bool:
-    """Whether a message's embeds end the ``day`` digest post (the marker in the footer)."""
-    marker = digest_marker(day)
-    return any((e.footer.text or "").startswith(marker) for e in message_embeds)
+    """Whether a message's embeds end the ``day`` digest post (the marker in the footer, in
+    any language: the server may have changed its digest language since)."""
+    markers = []
+    for language in LANGUAGES:
+        with use_locale(language):
+            markers.append(digest_marker(day))
+    footers = [e.footer.text or "" for e in message_embeds]
+    return any(footer.startswith(marker) for footer in footers for marker in markers)
 
 
 def digest_messages(
@@ -94,7 +94,7 @@ def digest_messages(
     total = len(papers) if total is None else total
     blocks = [paper_block(p, rank, day) for rank, p in enumerate(papers, start=1)]
     if not blocks:
-        blocks = ["*No papers that day.*"]
+        blocks = [f"*{tr('digest.empty')}*"]
     descriptions: list[str] = []
     current = ""
     for block in blocks:
@@ -110,16 +110,14 @@ def digest_messages(
     descriptions.append(current)
 
     shown = len(papers)
-    footer = (
-        f"{digest_marker(day)} · Top {shown} of {embeds.plural(total, 'paper')} by votes · "
-        f"{embeds.CREDIT}"
-    )
+    top = trn("digest.top", shown, total=trn("count.papers", total))
+    footer = f"{digest_marker(day)} · {top} · {phrases.credit()}"
     messages: list[list[discord.Embed]] = [[]]
     used = 0
     for index, description in enumerate(descriptions):
         embed = discord.Embed(description=description, colour=embeds.COLOUR)
         if index == 0:
-            embed.title = digest_title(day)
+            embed.title = embeds.day_title(day)
             embed.url = day_url(day)
         if index == len(descriptions) - 1:
             embed.set_footer(text=footer)
@@ -133,6 +131,26 @@ def digest_messages(
         messages[-1].append(embed)
         used += size
     return messages
+
+
+_LANGUAGE_NAMES = {"ko": "language.ko", "en": "language.en"}
+
+
+def post_language_name(settings: DigestSettings) -> str:
+    """``한국어``, ``English``, or ``the server's (한국어)`` when none was chosen."""
+    if settings.language is not None:
+        return tr(_LANGUAGE_NAMES[supported(settings.language)])
+    own = tr(_LANGUAGE_NAMES[supported(settings.guild_locale)])
+    return tr("digest.language.server", language=own)
+
+
+#: How a run's outcome is said.
+_OUTCOMES: dict[RunOutcome, str] = {
+    "posted": "digest.outcome.posted",
+    "skipped": "digest.outcome.skipped",
+    "failed": "digest.outcome.failed",
+    "sending": "digest.outcome.sending",
+}
 
 
 def _when(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
@@ -152,48 +170,55 @@ def settings_embed(
 ) -> discord.Embed:
     """``/digest show``: the settings, the next post time, the last post, the last error."""
     if settings is None:
-        return embeds.note_embed(
-            "No daily digest is set up in this server. Use `/digest set` to choose a channel "
-            "and a time.",
-            title="Daily digest: off",
-        )
-    state = "on" if settings.enabled else "off"
-    embed = discord.Embed(title=f"Daily digest: {state}", colour=embeds.COLOUR)
-    embed.add_field(name="Channel", value=f"<#{settings.channel_id}>", inline=True)
+        return embeds.note_embed(tr("digest.show.none"), title=tr("digest.state.off"))
+    state = "digest.state.on" if settings.enabled else "digest.state.off"
+    embed = discord.Embed(title=tr(state), colour=embeds.COLOUR)
+    embed.add_field(name=tr("digest.field.channel"), value=f"<#{settings.channel_id}>", inline=True)
     embed.add_field(
-        name="Time",
+        name=tr("digest.field.time"),
         value=f"{settings.post_time:%H:%M} {escape(settings.timezone)}",
         inline=True,
     )
-    embed.add_field(name="Papers", value=str(settings.count), inline=True)
+    embed.add_field(name=tr("digest.field.papers"), value=str(settings.count), inline=True)
     embed.add_field(
-        name="Next post",
-        value=_when(next_run, tz) if settings.enabled else "— (turned off)",
+        name=tr("digest.field.language"), value=post_language_name(settings), inline=True
+    )
+    embed.add_field(
+        name=tr("digest.field.next"),
+        value=_when(next_run, tz) if settings.enabled else tr("digest.next.off"),
         inline=False,
     )
     if last_post is not None:
         embed.add_field(
-            name="Last post",
-            value=f"{embeds.format_date(last_post.digest_date)} in <#{last_post.channel_id}>, "
-            f"{_when(last_post.posted_at, tz)}",
+            name=tr("digest.field.last_post"),
+            value=tr(
+                "digest.last_post",
+                day=embeds.format_date(last_post.digest_date),
+                channel=f"<#{last_post.channel_id}>",
+                when=_when(last_post.posted_at, tz),
+            ),
             inline=False,
         )
     if last_run is not None and last_run.outcome != "posted":
         if last_run.outcome == "sending" and last_run.digest_date is not None:
-            text = en.sending_digest(last_run.digest_date)
+            text = phrases.sending_digest(last_run.digest_date)
         else:
-            text = en.recorded_detail(last_run.detail)
+            text = phrases.recorded_detail(last_run.detail)
         detail = escape(shorten(one_line(text), 300)) or ELLIPSIS
         embed.add_field(
-            name=f"Last run ({last_run.slot.isoformat()}): {last_run.outcome}",
+            name=tr(
+                "digest.field.last_run",
+                slot=last_run.slot.isoformat(),
+                outcome=tr(_OUTCOMES[last_run.outcome]),
+            ),
             value=detail,
             inline=False,
         )
     if settings.last_error:
+        error = escape(shorten(one_line(phrases.recorded_detail(settings.last_error)), 600))
         embed.add_field(
-            name="Last error",
-            value=f"{escape(shorten(one_line(en.recorded_detail(settings.last_error)), 600))}\n"
-            f"{_when(settings.last_error_at, tz)}",
+            name=tr("digest.field.last_error"),
+            value=f"{error}\n{_when(settings.last_error_at, tz)}",
             inline=False,
         )
         embed.colour = embeds.ERROR_COLOUR

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.i18n import en
-from bot.i18n.words import ELLIPSIS, one_line, plural, shorten
+from bot.i18n import catalog, phrases
+from bot.i18n.catalog import tr, trn
+from bot.i18n.words import ELLIPSIS, one_line, shorten
 from storage.models import (
     AuthorProfile,
     Bullet,
@@ -42,7 +43,12 @@ COLOUR = discord.Colour(0xFFD21E)  # the Hugging Face yellow
 ERROR_COLOUR = discord.Colour.red()
 NOTE_COLOUR = discord.Colour.light_grey()
 
-CREDIT = en.CREDIT
+#: How each sort order of a search is said (``order.*`` messages).
+SORT_ORDERS = {
+    "relevance": "order.relevance",
+    "votes": "order.votes",
+    "newest": "order.newest",
+}
 
 _LINE_START_RE = re.compile(r"^(\s*)(?:([#>\-+])|(\d+)\.)", re.MULTILINE)
 
@@ -77,15 +83,20 @@ def link(text: str, url: str | None, *, limit: int = 200) -> str:
 
 
 def format_date(day: dt.date | None) -> str:
-    """``2024-06-13 (Thu)``; an em dash for no date."""
+    """``Thu, Jun 13, 2024`` / ``2024년 6월 13일 (목)``; an em dash for no date."""
     if day is None:
         return "—"
-    return f"{day.isoformat()} ({en.weekday(day)[:3]})"
+    return catalog.date(day)
+
+
+def iso_day(day: dt.date | None) -> str:
+    """``2024-06-13`` (compact, in lists); an em dash for no date."""
+    return day.isoformat() if day is not None else "—"
 
 
 def format_votes(votes: int | None) -> str:
     """``▲ 47``; ``▲ –`` when the digest did not record votes."""
-    return f"▲ {votes}" if votes is not None else "▲ –"
+    return f"▲ {catalog.number(votes)}" if votes is not None else "▲ –"
 
 
 def format_authors(
@@ -97,9 +108,9 @@ def format_authors(
     ``+ more`` even when every known name fits.
     """
     if not authors:
-        return "Unknown" if not truncated else "(list cut short in the digest)"
+        return tr("authors.unknown") if not truncated else tr("authors.cut_short")
     names = [escape(one_line(name)) for name in authors]
-    tail_extra = " + more" if truncated else ""
+    tail_extra = " " + tr("authors.more") if truncated else ""
     full = ", ".join(names) + tail_extra
     if len(full) <= limit:
         return full
@@ -109,11 +120,11 @@ def format_authors(
         rest = len(names) - index - 1
         sep = ", " if shown else ""
         # Room for this name plus the suffix that would follow if we stopped after it.
-        after = f" ... +{rest} more" if rest else tail_extra
+        after = " " + tr("authors.n_more", count=rest) if rest else tail_extra
         if used + len(sep) + len(name) + len(after) > limit:
             if not shown:  # a single name longer than the limit: cut the name itself
                 return shorten(name, limit - len(after)) + after
-            return ", ".join(shown) + f" ... +{len(names) - index} more"
+            return ", ".join(shown) + " " + tr("authors.n_more", count=len(names) - index)
         shown.append(name)
         used += len(sep) + len(name)
     return ", ".join(shown) + tail_extra  # pragma: no cover - the full text fitted above
@@ -171,7 +182,7 @@ def days_text(paper: Paper, *, limit: int = FIELD_VALUE_LIMIT) -> str:
     head = parts[:3]
     tail = parts[-3:]
     hidden = len(parts) - len(head) - len(tail)
-    return shorten("\n".join([*head, f"... {hidden} more days ...", *tail]), limit)
+    return shorten("\n".join([*head, trn("paper.days_hidden", hidden), *tail]), limit)
 
 
 def choice_name(text: str) -> str:
@@ -185,8 +196,8 @@ def _safe_url(url: str) -> str:
 
 
 def link_row(paper: Paper, *, abstract: bool = True, extras: bool = True) -> str:
-    """``[Abstract](…) · [PDF](…) · [Hugging Face](…)`` and more (:func:`en.paper_links`)."""
-    links = en.paper_links(paper, abstract=abstract, extras=extras)
+    """``[Abstract](…) · [PDF](…) · [Hugging Face](…)`` and more (:func:`phrases.paper_links`)."""
+    links = phrases.paper_links(paper, abstract=abstract, extras=extras)
     return " · ".join(f"[{label}]({_safe_url(url)})" for label, url in links)
 
 
@@ -253,34 +264,38 @@ def paper_embed(paper: Paper, *, note: str | None = None) -> discord.Embed:
     """
     embed = _embed(title=escape(one_line(paper.title)), url=paper.abs_url)
     bullets = [format_bullet(b) for b in paper.summary]
-    description = "\n".join(bullets) if bullets else "*No summary in the digest.*"
+    description = "\n".join(bullets) if bullets else f"*{tr('paper.no_summary')}*"
     if note:
         description = f"*{escape(note)}*\n\n{description}"
     embed.description = description
     embed.add_field(
-        name=f"Authors ({len(paper.authors)}{'+' if paper.authors_truncated else ''})",
+        name=tr(
+            "paper.field.authors_cut" if paper.authors_truncated else "paper.field.authors",
+            count=catalog.number(len(paper.authors)),
+        ),
         value=format_authors(paper.authors, truncated=paper.authors_truncated),
         inline=False,
     )
-    embed.add_field(name="Votes", value=format_votes(paper.votes), inline=True)
-    label = "Appeared" if len(paper.days) <= 1 else f"Appeared ({len(paper.days)} days)"
+    embed.add_field(name=tr("paper.field.votes"), value=format_votes(paper.votes), inline=True)
+    days = len(paper.days)
+    label = tr("paper.field.appeared") if days <= 1 else trn("paper.field.appeared_days", days)
     embed.add_field(name=label, value=days_text(paper), inline=True)
-    embed.add_field(name="Links", value=link_row(paper), inline=True)
+    embed.add_field(name=tr("paper.field.links"), value=link_row(paper), inline=True)
     if paper.ai_summary:
         embed.add_field(
-            name="AI summary (Hugging Face)",
+            name=tr("paper.field.ai_summary"),
             value=escape(shorten(one_line(paper.ai_summary), FIELD_VALUE_LIMIT - 64)),
             inline=False,
         )
     if paper.keywords:
         embed.add_field(
-            name="Keywords",
+            name=tr("paper.field.keywords"),
             value=shorten(", ".join(escape(one_line(k)) for k in paper.keywords), 512),
             inline=False,
         )
     if paper.media is not None and paper.media.is_embeddable_image:
         embed.set_image(url=paper.media.url)
-    embed.set_footer(text=f"{paper.arxiv_id} · {CREDIT}")
+    embed.set_footer(text=f"{paper.arxiv_id} · {phrases.credit()}")
     return fit(embed)
 
 
@@ -306,12 +321,13 @@ def paper_list_embed(
     page: Page[Paper],
     *,
     note: str | None = None,
-    order: str = "by votes",
+    order: str,
+    empty: str,
     day: dt.date | None = None,
     show_day: bool = False,
-    empty: str = "No papers.",
 ) -> discord.Embed:
-    """A numbered list of papers: ``title``, an optional note, and "Showing a-b of N".
+    """A numbered list of papers: ``title``, an optional note, and "Showing a-b of N"
+    (``order`` says how they are sorted; ``empty`` is the text for no papers).
 
     ``day`` picks which day's votes to show; ``show_day`` adds each paper's first day.
     """
@@ -324,7 +340,7 @@ def paper_list_embed(
     body = "\n".join(lines) if lines else empty
     header = f"*{escape(note)}*\n\n" if note else ""
     embed = _embed(title=title, description=_join_within(header, lines, body))
-    embed.set_footer(text=f"{count_line(page, 'paper', order)} · {CREDIT}")
+    embed.set_footer(text=f"{count_line(page, 'count.papers', order)} · {phrases.credit()}")
     return fit(embed)
 
 
@@ -336,46 +352,49 @@ def _join_within(header: str, lines: list[str], fallback: str) -> str:
     for index, line in enumerate(lines):
         piece = line if index == 0 else "\n" + line
         if len(out) + len(piece) > DESCRIPTION_LIMIT - 40:
-            return out + f"\n… {len(lines) - index} more on this page not shown"
+            return out + "\n" + trn("list.not_shown", len(lines) - index)
         out += piece
     return out
 
 
 def count_line(page: Page, noun: str, order: str | None = None) -> str:
-    """``Showing 1-10 of 34 papers, by votes`` (``34 papers`` when one page holds all)."""
+    """``Showing 1-10 of 34 papers, by votes`` (``34 papers`` when one page holds all);
+    ``noun`` is the plural message counting the items (``count.papers``)."""
     shown = len(page.items)
-    total = page.total
-    sort = f", {order}" if order else ""
-    if shown == 0:
-        return f"{plural(total, noun)}{sort}"
+    counted = trn(noun, page.total)
     first = page.offset + 1
     last = page.offset + shown
-    if first == 1 and last >= total:
-        return f"{plural(total, noun)}{sort}"
-    return f"Showing {first}-{last} of {plural(total, noun)}{sort}"
+    if shown and not (first == 1 and last >= page.total):
+        counted = tr("list.showing", first=first, last=last, total=counted)
+    return tr("list.ordered", count=counted, order=order) if order else counted
 
 
 def day_list_embed(day: dt.date, page: Page[Paper], *, note: str | None = None) -> discord.Embed:
     """``/today`` and ``/day``: that day's papers by votes."""
     return paper_list_embed(
-        f"Daily Papers · {format_date(day)}",
+        day_title(day),
         page,
         note=note,
-        order="by votes",
+        order=tr("order.votes"),
         day=day,
-        empty="This day's digest lists no papers.",
+        empty=tr("day.empty"),
     )
+
+
+def day_title(day: dt.date) -> str:
+    """``Daily Papers · Thu, Jun 13, 2024``: a day's list, and a digest post."""
+    return tr("day.title", day=format_date(day))
 
 
 def top_list_embed(label: str, page: Page[Paper], *, note: str | None = None) -> discord.Embed:
     """``/top``: papers in a range by their best votes."""
     return paper_list_embed(
-        f"Top papers · {label}",
+        tr("top.title", label=label),
         page,
         note=note,
-        order="by votes",
+        order=tr("order.votes"),
         show_day=True,
-        empty="No papers in this range.",
+        empty=tr("top.empty"),
     )
 
 
@@ -383,18 +402,18 @@ def missing_day_embed(
     day: dt.date, before: dt.date | None, after: dt.date | None, *, note: str | None = None
 ) -> discord.Embed:
     """A day without a digest, naming the nearest days that have one."""
-    nearest = [f"before: **{format_date(before)}**" if before else None]
-    nearest.append(f"after: **{format_date(after)}**" if after else None)
+    nearest = [tr("day.missing.before", day=format_date(before)) if before else None]
+    nearest.append(tr("day.missing.after", day=format_date(after)) if after else None)
     shown = [n for n in nearest if n]
-    text = f"There is no digest for **{format_date(day)}**."
+    text = tr("day.missing.text", day=format_date(day))
     if shown:
-        text += "\nNearest days with one: " + ", ".join(shown) + "."
-        text += "\nTry `/day` with one of those dates (the date option autocompletes)."
+        text += "\n" + tr("day.missing.nearest", days=", ".join(shown))
+        text += "\n" + tr("day.missing.try")
     else:
-        text += "\nThe database has no digests at all yet."
+        text += "\n" + tr("day.missing.none")
     if note:
         text += f"\n\n*{escape(note)}*"
-    return fit(_embed(title="No digest that day", description=text, colour=NOTE_COLOUR))
+    return fit(_embed(title=tr("day.missing.title"), description=text, colour=NOTE_COLOUR))
 
 
 # -- search ----------------------------------------------------------------------------------
@@ -407,31 +426,31 @@ def search_embed(
     lines = []
     for rank, hit in enumerate(page.items, start=page.offset + 1):
         paper = hit.paper
-        day = paper.last_day.isoformat() if paper.last_day else "—"
         title = link(paper.title, paper.abs_url, limit=180)
-        line = f"`{rank:>2}.` {title}\n  {format_votes(paper.votes)} · {day}"
+        line = f"`{rank:>2}.` {title}\n  {format_votes(paper.votes)} · {iso_day(paper.last_day)}"
         snippet = format_snippet(hit.snippet)
         if snippet:
             line += f"\n  {snippet}"
         lines.append(line)
     header = f"*{escape(note)}*\n\n" if note else ""
-    title = f"Search: {shorten(one_line(query), 200)}"
-    embed = _embed(title=escape(title), description=_join_within(header, lines, "No results."))
-    embed.set_footer(text=f"{count_line(page, 'result', f'by {sort}')} · {CREDIT}")
+    title = tr("search.title", query=escape(shorten(one_line(query), 200)))
+    embed = _embed(title=title, description=_join_within(header, lines, tr("search.empty")))
+    order = tr(SORT_ORDERS.get(sort, "order.relevance"))
+    embed.set_footer(text=f"{count_line(page, 'count.results', order)} · {phrases.credit()}")
     return fit(embed)
 
 
 def nothing_found_embed(query: str, suggestions: Iterable[str] = ()) -> discord.Embed:
     """No search results: say so and suggest what to try."""
     tips = list(suggestions) or [
-        "fewer or shorter words (e.g. `diffusion` instead of `diffusion models for video`)",
-        "English or Korean keywords (e.g. `모델`, `benchmark`)",
-        "a wider date range, or none",
-        "an arXiv id such as `2406.06523` to open one paper",
+        tr("search.try.fewer_words"),
+        tr("search.try.languages"),
+        tr("search.try.wider_range"),
+        tr("search.try.arxiv_id"),
     ]
-    text = f"Nothing matched **{escape(shorten(one_line(query), 200))}**.\nTry:\n"
-    text += "\n".join(f"• {tip}" for tip in tips)
-    return fit(_embed(title="No results", description=text, colour=NOTE_COLOUR))
+    text = tr("search.nothing", query=escape(shorten(one_line(query), 200))) + "\n"
+    text += tr("search.try") + "\n" + "\n".join(f"• {tip}" for tip in tips)
+    return fit(_embed(title=tr("search.nothing.title"), description=text, colour=NOTE_COLOUR))
 
 
 # -- authors ---------------------------------------------------------------------------------
@@ -441,11 +460,19 @@ def author_embed(profile: AuthorProfile) -> discord.Embed:
     """An author card: papers, total votes, first and last appearance, co-authors, papers."""
     author = profile.author
     embed = _embed(title=escape(shorten(one_line(author.name), 200)))
-    embed.add_field(name="Papers", value=f"{author.paper_count:,}", inline=True)
-    embed.add_field(name="Total votes", value=f"{profile.total_votes:,}", inline=True)
     embed.add_field(
-        name="Appeared",
-        value=f"first {format_date(profile.first_day)}\nlast {format_date(profile.last_day)}",
+        name=tr("author.field.papers"), value=catalog.number(author.paper_count), inline=True
+    )
+    embed.add_field(
+        name=tr("author.field.votes"), value=catalog.number(profile.total_votes), inline=True
+    )
+    embed.add_field(
+        name=tr("paper.field.appeared"),
+        value=tr(
+            "author.field.span",
+            first=format_date(profile.first_day),
+            last=format_date(profile.last_day),
+        ),
         inline=True,
     )
     if profile.coauthors:
@@ -453,27 +480,30 @@ def author_embed(profile: AuthorProfile) -> discord.Embed:
             f"{escape(one_line(c.author.name))} ({c.shared_papers})" for c in profile.coauthors
         )
         embed.add_field(
-            name="Frequent co-authors", value=shorten(co, FIELD_VALUE_LIMIT), inline=False
+            name=tr("author.field.coauthors"), value=shorten(co, FIELD_VALUE_LIMIT), inline=False
         )
     page = profile.papers
     lines = []
     for rank, paper in enumerate(page.items, start=page.offset + 1):
-        day = paper.last_day.isoformat() if paper.last_day else "—"
         lines.append(
             f"`{rank:>2}.` {link(paper.title, paper.abs_url, limit=150)}"
-            f" · {format_votes(paper.votes)} · {day}"
+            f" · {format_votes(paper.votes)} · {iso_day(paper.last_day)}"
         )
-    embed.description = _join_within("**Papers, newest first**\n", lines, "No papers.")
-    embed.set_footer(text=f"{count_line(page, 'paper', 'newest first')} · {CREDIT}")
+    heading = f"**{tr('author.papers_heading')}**\n"
+    embed.description = _join_within(heading, lines, tr("list.empty"))
+    order = tr("order.newest")
+    embed.set_footer(text=f"{count_line(page, 'count.papers', order)} · {phrases.credit()}")
     return fit(embed)
 
 
 # -- messages --------------------------------------------------------------------------------
 
 
-def error_embed(message: str, *, title: str = "Can't do that") -> discord.Embed:
-    """An expected failure: what went wrong and what to do (message is ours, not escaped)."""
-    return fit(_embed(title=title, description=message, colour=ERROR_COLOUR))
+def error_embed(message: str, *, title: str | None = None) -> discord.Embed:
+    """An expected failure: what went wrong and what to do (message is ours, not escaped);
+    the title defaults to "Can't do that"."""
+    heading = title if title is not None else tr("error.title")
+    return fit(_embed(title=heading, description=message, colour=ERROR_COLOUR))
 
 
 def note_embed(message: str, *, title: str) -> discord.Embed:
@@ -485,9 +515,8 @@ def apology_embed() -> discord.Embed:
     """An unexpected failure: a short apology (the details are in the log)."""
     return fit(
         _embed(
-            title="Something went wrong",
-            description="Sorry, that command failed unexpectedly. It has been logged; "
-            "please try again in a moment.",
+            title=tr("error.apology.title"),
+            description=tr("error.apology.text"),
             colour=ERROR_COLOUR,
         )
     )
@@ -496,25 +525,22 @@ def apology_embed() -> discord.Embed:
 def help_embed(commands: Sequence[tuple[str, str, str]]) -> discord.Embed:
     """``/help``: each command with its description and an example, and the data credit.
 
-    ``commands`` holds ``(name, description, example)``.
+    ``commands`` holds ``(name, description, example)``, in the reader's language.
     """
-    embed = _embed(
-        title="papers-bot",
-        description=(
-            "Hugging Face Daily Papers with Korean summaries: browse days, the top papers, "
-            "authors, and search in English or Korean."
-        ),
-    )
+    embed = _embed(title="papers-bot", description=tr("help.intro"))
     for name, description, example in commands[: FIELD_COUNT_LIMIT - 1]:
-        embed.add_field(name=f"/{name}", value=f"{description}\ne.g. `{example}`", inline=False)
+        value = tr("help.command", description=description, example=example)
+        embed.add_field(name=f"/{name}", value=value, inline=False)
     embed.add_field(
-        name="Data",
-        value=(
-            f"Summaries from [{en.DATA_SOURCE}]({en.DATA_SOURCE_URL}), licensed "
-            f"[{en.DATA_LICENCE}]({en.DATA_LICENCE_URL}): credited here, no commercial use. "
-            "Papers from [Hugging Face Daily Papers](https://huggingface.co/papers)."
+        name=tr("help.data.title"),
+        value=tr(
+            "help.data.text",
+            source=phrases.DATA_SOURCE,
+            source_url=phrases.DATA_SOURCE_URL,
+            licence=phrases.DATA_LICENCE,
+            licence_url=phrases.DATA_LICENCE_URL,
         ),
         inline=False,
     )
-    embed.set_footer(text=CREDIT)
+    embed.set_footer(text=phrases.credit())
     return fit(embed)

@@ -18,6 +18,8 @@ from discord import app_commands
 from bot.core import answers
 from bot.core.errors import InvalidDate
 from bot.discord_ui import embeds
+from bot.discord_ui.translator import localized
+from bot.i18n.catalog import tr, trn
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -31,16 +33,16 @@ T = TypeVar("T")
 
 #: The periods of ``/top``, in the order the menu shows them.
 PERIOD_CHOICES: list[app_commands.Choice[str]] = [
-    app_commands.Choice(name="week (last 7 days)", value="week"),
-    app_commands.Choice(name="month (last 30 days)", value="month"),
-    app_commands.Choice(name="year (last 365 days)", value="year"),
-    app_commands.Choice(name="all time", value="all"),
+    app_commands.Choice(name=localized("choice.period.week"), value="week"),
+    app_commands.Choice(name=localized("choice.period.month"), value="month"),
+    app_commands.Choice(name=localized("choice.period.year"), value="year"),
+    app_commands.Choice(name=localized("choice.period.all"), value="all"),
 ]
 
 SORT_CHOICES: list[app_commands.Choice[str]] = [
-    app_commands.Choice(name="relevance (best match first)", value="relevance"),
-    app_commands.Choice(name="votes (most voted first)", value="votes"),
-    app_commands.Choice(name="newest first", value="newest"),
+    app_commands.Choice(name=localized("choice.sort.relevance"), value="relevance"),
+    app_commands.Choice(name=localized("choice.sort.votes"), value="votes"),
+    app_commands.Choice(name=localized("choice.sort.newest"), value="newest"),
 ]
 
 
@@ -95,14 +97,15 @@ async def day_choices(store: Store, current: str) -> list[app_commands.Choice[st
                 before, after = await store.nearest_days(wanted)
                 return [
                     choice(
-                        f"{embeds.format_date(d)} (nearest to {wanted.isoformat()})", d.isoformat()
+                        tr("choice.day.nearest", day=embeds.format_date(d), wanted=wanted),
+                        d.isoformat(),
                     )
                     for d in (before, after)
                     if d is not None
                 ]
         return [
             choice(
-                f"{embeds.format_date(d.date)} · {embeds.plural(d.paper_count, 'paper')}",
+                f"{embeds.format_date(d.date)} · {trn('count.papers', d.paper_count)}",
                 d.date.isoformat(),
             )
             for d in days
@@ -162,7 +165,7 @@ async def author_choices(store: Store, current: str) -> list[app_commands.Choice
     async def make() -> list[app_commands.Choice[str]]:
         authors = await store.suggest_authors(current.strip(), limit=MAX_CHOICES)
         return [
-            choice(f"{a.name} ({embeds.plural(a.paper_count, 'paper')})", a.name)
+            choice(f"{a.name} ({trn('count.papers', a.paper_count)})", a.name)
             for a in authors
             if len(a.name) <= CHOICE_LIMIT
         ]

@@ -17,6 +17,8 @@ import discord
 
 from bot.discord_ui import embeds
 from bot.discord_ui.replies import NO_MENTIONS, reply_error
+from bot.discord_ui.translator import command_name
+from bot.i18n.catalog import current_locale, locale_from_discord, set_locale, tr
 from storage.models import Page
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,8 @@ class OwnedView(discord.ui.View):
         self.owner_id = owner.id
         self.owner_name = owner.display_name
         self.command = command
+        #: The language of the answer: later pages speak it too.
+        self.language = current_locale()
         self.message: discord.Message | None = None
         self.interaction: discord.Interaction | None = None
 
@@ -142,14 +146,17 @@ class OwnedView(discord.ui.View):
             self.interaction = interaction
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Only the owner may use it (the pages speak the answer's language); anyone else is
+        told so in their own."""
         if interaction.user.id == self.owner_id:
+            set_locale(self.language)
             return True
-        name = discord.utils.escape_markdown(self.owner_name)
+        set_locale(locale_from_discord(interaction.locale))
+        name = discord.utils.escape_mentions(discord.utils.escape_markdown(self.owner_name))
         await interaction.response.send_message(
             embed=embeds.error_embed(
-                f"Only {discord.utils.escape_mentions(name)} can page this. "
-                f"Run `/{self.command}` to get your own.",
-                title="Not your menu",
+                tr("pager.not_yours", name=name, command=command_name(self.command)),
+                title=tr("pager.not_yours.title"),
             ),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -203,6 +210,8 @@ class Paginator(OwnedView):
         super().__init__(owner=owner, command=command, timeout=timeout)
         self.source = source
         self.index = 0
+        self.previous_page.label = tr("pager.previous")
+        self.next_page.label = tr("pager.next")
         self._update_buttons()
 
     @property
@@ -217,7 +226,7 @@ class Paginator(OwnedView):
         last = self.page_count - 1
         self.first_page.disabled = self.previous_page.disabled = self.index <= 0
         self.next_page.disabled = self.last_page.disabled = self.index >= last
-        self.indicator.label = f"{self.index + 1}/{self.page_count}"
+        self.indicator.label = tr("pager.indicator", page=self.index + 1, pages=self.page_count)
 
     async def show_page(self, interaction: discord.Interaction, index: int) -> None:
         self.index = clamp_page(index, self.page_count)

@@ -1,9 +1,9 @@
 """The Discord side of the daily digest: :class:`ChannelPoster`, the scheduler's poster.
 
 It renders a :class:`~bot.core.digests.DigestContent` as the messages of
-:func:`bot.discord_ui.digest.digest_messages`, sends them through discord.py channel objects
-without pinging anyone, finds a post again in the channel's history (:func:`opens_digest` /
-:func:`closes_digest`), and turns discord.py's exceptions into
+:func:`bot.discord_ui.digest.digest_messages` in the post's language, sends them through
+discord.py channel objects without pinging anyone, finds a post again in the channel's history
+(:func:`opens_digest` / :func:`closes_digest`), and turns discord.py's exceptions into
 :class:`~bot.core.digests.PostFailed`.
 """
 
@@ -19,6 +19,7 @@ import discord
 from bot.core.digests import DigestContent, PostFailed, PostProblem
 from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest
 from bot.discord_ui.replies import NO_MENTIONS
+from bot.i18n.catalog import DEFAULT, use_locale
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ class ChannelPoster:
     async def send(self, channel_id: int, content: DigestContent) -> list[int]:
         """Send the digest's messages in order; on failure delete what went out, then raise
         :class:`PostFailed` (discord.py's exception is its cause)."""
-        messages = digest_messages(content.day, content.papers, total=content.total)
+        with use_locale(content.language or DEFAULT):
+            messages = digest_messages(content.day, content.papers, total=content.total)
         sent: list[Any] = []
         try:
             channel = await self.resolve(channel_id)

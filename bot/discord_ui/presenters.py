@@ -21,7 +21,8 @@ from bot.core import answers
 from bot.discord_ui import embeds
 from bot.discord_ui.paginator import Paginator, QueryPageSource
 from bot.discord_ui.replies import NO_MENTIONS, reply, reply_error
-from bot.i18n import en
+from bot.i18n import phrases
+from bot.i18n.catalog import tr, trn
 from storage.models import Author, AuthorProfile, Page, Paper, SearchHit
 
 if TYPE_CHECKING:
@@ -38,9 +39,6 @@ Answer: TypeAlias = (
 
 #: A select menu holds at most 25 options.
 MAX_OPTIONS = 25
-#: What to do after an unknown author name, when the name came from a question.
-ASK_AUTHOR_HINT = "Try `/author` and pick a name from the suggestions."
-
 T = TypeVar("T")
 
 
@@ -49,30 +47,36 @@ T = TypeVar("T")
 
 def top_label(answer: answers.TopAnswer) -> str:
     """``last 7 days (2024-06-07 to 2024-06-13)``, ``all time``, ``since 2024-01-01``."""
-    names = {"week": "last 7 days", "month": "last 30 days", "year": "last 365 days"}
     if answer.period == "all":
-        return "all time"
+        return tr("top.label.all")
     span = ""
     if answer.since and answer.until:
-        span = f"{answer.since.isoformat()} to {answer.until.isoformat()}"
+        span = tr("top.label.span", since=answer.since.isoformat(), until=answer.until.isoformat())
     elif answer.since:
-        span = f"since {answer.since.isoformat()}"
+        span = tr("range.since", since=answer.since.isoformat())
     elif answer.until:
-        span = f"until {answer.until.isoformat()}"
-    if answer.period in names:
-        return f"{names[answer.period]} ({span})" if span else names[answer.period]
-    return span or "all time"
+        span = tr("range.until", until=answer.until.isoformat())
+    days = answer.days
+    if answer.period != "custom" and days is not None:
+        last = tr("top.label.last_days", days=days)
+        return tr("top.label.with_span", label=last, span=span) if span else last
+    return span or tr("top.label.all")
 
 
-def unknown_author_embed(
-    answer: answers.AuthorAnswer, *, hint: str = ASK_AUTHOR_HINT
-) -> discord.Embed:
-    """No author by that name: the suggestions, if any, and ``hint`` on what to do next."""
-    message = en.unknown_author(f"**{embeds.escape(embeds.shorten(answer.query, 100))}**")
+def ask_author_hint() -> str:
+    """What to do after an unknown author name, when the name came from a question."""
+    return tr("author.hint.ask")
+
+
+def unknown_author_embed(answer: answers.AuthorAnswer, *, hint: str | None = None) -> discord.Embed:
+    """No author by that name: the suggestions, if any, and ``hint`` on what to do next
+    (:func:`ask_author_hint` by default)."""
+    message = phrases.unknown_author(f"**{embeds.escape(embeds.shorten(answer.query, 100))}**")
     if answer.suggestions:
-        message += "\n" + en.did_you_mean([embeds.escape(a.name) for a in answer.suggestions])
-    message += f"\n{hint}"
-    return embeds.error_embed(message, title="Unknown author")
+        names = [embeds.escape(a.name) for a in answer.suggestions]
+        message += "\n" + phrases.did_you_mean(names)
+    message += "\n" + (hint if hint is not None else ask_author_hint())
+    return embeds.error_embed(message, title=tr("author.unknown.title"))
 
 
 # ---------------------------------------------------------------------- one per answer type
@@ -112,7 +116,7 @@ async def present_search(
     if answer.paper is not None:
         return embeds.paper_embed(answer.paper), None
     if not answer.found:
-        tips = [en.search_tip(tip) for tip in answer.tips]
+        tips = [phrases.search_tip(tip) for tip in answer.tips]
         return embeds.nothing_found_embed(answer.query, tips), None
     text, since, until, sort = answer.query, answer.since, answer.until, answer.sort
 
@@ -122,7 +126,7 @@ async def present_search(
         )
         return again.hits
 
-    render = partial(embeds.search_embed, text, sort=sort, note=en.note_text(answer) or None)
+    render = partial(embeds.search_embed, text, sort=sort, note=phrases.note_text(answer) or None)
     return await _paged(answer.hits, fetch, render, owner=owner, command=command, expires=expires)
 
 
@@ -137,7 +141,7 @@ async def present_top(
 ) -> Presented:
     """The most voted papers of the answer's period or range, paged; or why there are none."""
     if not answer.found:
-        return embeds.note_embed(en.note_text(answer), title="No papers there"), None
+        return embeds.note_embed(phrases.note_text(answer), title=tr("top.none.title")), None
     if answer.period == "custom":
         period, since, until = None, answer.since, answer.until
     else:
@@ -147,7 +151,7 @@ async def present_top(
         again = await answers.top(store, period, since, until, limit, now=now, offset=offset)
         return again.papers
 
-    note = en.note_text(answer) or None
+    note = phrases.note_text(answer) or None
     render = partial(embeds.top_list_embed, top_label(answer), note=note)
     return await _paged(answer.papers, fetch, render, owner=owner, command=command, expires=expires)
 
@@ -164,13 +168,13 @@ async def present_day(
     if answer.date is None:
         if answer.requested is not None and (answer.before or answer.after):
             return embeds.missing_day_embed(answer.requested, answer.before, answer.after), None
-        return embeds.note_embed(en.note_text(answer), title="Nothing yet"), None
+        return embeds.note_embed(phrases.note_text(answer), title=tr("day.nothing.title")), None
     date = answer.date
 
     async def fetch(offset: int, limit: int) -> Page[Paper]:
         return (await answers.day(store, date, limit, offset=offset)).papers
 
-    render = partial(embeds.day_list_embed, date, note=en.note_text(answer) or None)
+    render = partial(embeds.day_list_embed, date, note=phrases.note_text(answer) or None)
     return await _paged(answer.papers, fetch, render, owner=owner, command=command, expires=expires)
 
 
@@ -180,7 +184,7 @@ async def present_author(
     store: Store,
     owner: discord.abc.User,
     expires: float | None,
-    hint: str = ASK_AUTHOR_HINT,
+    hint: str | None = None,
 ) -> Presented:
     """The author card with its papers paged (and a menu of other matches), or "unknown"."""
     if answer.profile is None:
@@ -259,13 +263,13 @@ class AuthorSelect(discord.ui.Select["AuthorView"]):
             discord.SelectOption(
                 label=embeds.shorten(embeds.one_line(a.name), 100),
                 value=str(a.id),
-                description=embeds.plural(a.paper_count, "paper"),
+                description=trn("count.papers", a.paper_count),
                 default=a.id == current,
             )
             for a in matches[:MAX_OPTIONS]
         ]
         super().__init__(
-            placeholder=f"{len(matches)} authors match: pick one",
+            placeholder=trn("author.pick", len(matches)),
             options=options,
             custom_id="author:pick",
             row=1,
@@ -341,9 +345,7 @@ class AuthorView(Paginator):
         """Switch the card to ``author`` (from the menu), back on page 1."""
         profile = await profile_page(self.store, author, limit=self.per_page, offset=0)
         if profile is None:
-            await reply_error(
-                interaction, embeds.error_embed("That author is no longer in the database.")
-            )
+            await reply_error(interaction, embeds.error_embed(tr("author.gone")))
             return
         self.source = self._source(profile)
         self.index = 0

@@ -32,6 +32,8 @@ _REASONS: Final[dict[ProblemCode, str]] = {
     ProblemCode.NOT_A_LIST: "expected a JSON list, got {0}",
     ProblemCode.WRONG_DAY: "the digest is for {0}, not {1}",
     ProblemCode.COULD_NOT_STORE: "could not store: {0}",
+    ProblemCode.BAD_RECORD: "not a record of an export ({0}); skipped",
+    ProblemCode.EMPTY_BACKUP: "no paper and no day in this export",
 }
 
 

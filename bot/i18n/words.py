@@ -30,9 +30,3 @@ def shorten(text: str, limit: int, *, placeholder: str = ELLIPSIS) -> str:
     if cut.endswith("\\") and not cut.endswith("\\\\"):
         cut = cut[:-1]
     return cut + placeholder
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 paper``, ``3 papers``, ``1,204 papers``."""
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count:,} {word}"

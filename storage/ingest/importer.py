@@ -8,6 +8,7 @@ parser could not use are problems too, but the rest of that file is imported.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import glob
 import logging
 import multiprocessing
@@ -24,6 +25,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from storage.ingest.backup import BACKUP_SUFFIX, read_backup
 from storage.models import ImportResult, ParsedDigest, Problem, ProblemCode
 
 if TYPE_CHECKING:
@@ -452,6 +454,37 @@ async def import_files(
     return summary
 
 
+async def import_backup(store: Store, path: str | os.PathLike[str]) -> list[FileOutcome]:
+    """Restore an export (``papers-bot export --format jsonl``): every day it holds, in one
+    transaction (all or nothing). One outcome a day; the lines that could not be read are
+    problems of the first day, and the rest is restored."""
+    source = str(path)
+    try:
+        text = _decode(await asyncio.to_thread(_read_bytes, path), source)
+    except _FileFailed as failed:
+        return [FileOutcome(source, error=failed.problem)]
+    except OSError as exc:
+        problem = Problem(source, 1, ProblemCode.CANNOT_READ, (str(exc.strerror or exc),))
+        return [FileOutcome(source, error=problem)]
+    backup = read_backup(text, source)
+    if not backup.digests:
+        problems = backup.problems or (Problem(source, 1, ProblemCode.EMPTY_BACKUP),)
+        return [FileOutcome(source, error=problem) for problem in problems]
+    try:
+        async with store.batch():
+            results = await store.import_digests(list(backup.digests))
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result  # the whole backup is rolled back
+    except Exception as exc:
+        log.error("Could not restore %s", source, exc_info=exc)
+        problem = Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(exc),))
+        return [FileOutcome(source, error=problem)]
+    stored = [r for r in results if isinstance(r, ImportResult)]
+    stored[0] = dataclasses.replace(stored[0], problems=backup.problems + stored[0].problems)
+    return [FileOutcome(source, result=result) for result in stored]
+
+
 async def import_paths(
     store: Store,
     paths: Iterable[str | os.PathLike[str]],
@@ -462,7 +495,24 @@ async def import_paths(
     files, missing = discover(paths)
     for text in missing:
         log.warning("No file matches %s", text)
-    return await import_files(store, files, progress=progress, missing=missing)
+    return await import_found(store, files, progress=progress, missing=missing)
+
+
+async def import_found(
+    store: Store,
+    files: Sequence[Path],
+    *,
+    progress: ProgressCallback | None = None,
+    missing: Sequence[str] = (),
+) -> ImportSummary:
+    """Import what :func:`discover` found: exports (``*.jsonl``) are restored first
+    (:func:`import_backup`), then the digest files (:func:`import_files`)."""
+    restored: list[FileOutcome] = []
+    for backup in (f for f in files if f.suffix == BACKUP_SUFFIX):
+        restored.extend(await import_backup(store, backup))
+    digests = [f for f in files if f.suffix != BACKUP_SUFFIX]
+    summary = await import_files(store, digests, progress=progress, missing=missing)
+    return ImportSummary(tuple(restored) + summary.files, summary.missing)
 
 
 # --------------------------------------------------------------------------- bundled samples

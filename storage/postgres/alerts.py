@@ -30,12 +30,14 @@ from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, Alert, AlertKind, 
 from storage.postgres.connection import Conn, StoreBase, utc
 from storage.text import alert_key
 
-_COLUMNS = "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed"
+_COLUMNS = (
+    "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed, language"
+)
 _POSITION = "SELECT position FROM feed_clock"
 
 
 def _alert(row: Record) -> Alert:
-    alert_id, user_id, kind, query, key, created, seen, paused, noticed = row
+    alert_id, user_id, kind, query, key, created, seen, paused, noticed, language = row
     return Alert(
         id=alert_id,
         user_id=user_id,
@@ -46,6 +48,7 @@ def _alert(row: Record) -> Alert:
         seen_seq=seen,
         paused_at=paused,
         pause_noticed=noticed,
+        language=language,
     )
 
 
@@ -62,8 +65,9 @@ class AlertQueries(StoreBase):
         *,
         now: dt.datetime,
         limit: int = MAX_ALERTS,
+        language: str | None = None,
     ) -> Alert:
-        """Add an alert that matches papers imported from now on.
+        """Add an alert that matches papers imported from now on (DMed in ``language``).
 
         PostgreSQL text cannot hold NUL characters: they are dropped from the query.
         Raises :class:`AlertExists` for a duplicate (same kind and key), :class:`AlertLimitReached`
@@ -94,13 +98,15 @@ class AlertQueries(StoreBase):
             if await c.value("SELECT count(*) FROM alerts WHERE user_id = $1", user_id) >= limit:
                 raise AlertLimitReached(limit)
             row = await c.one(
-                f"""INSERT INTO alerts (user_id, kind, query, match_key, created_at, seen_seq)
-                    VALUES ($1, $2, $3, $4, $5, ({_POSITION})) RETURNING {_COLUMNS}""",
+                f"""INSERT INTO alerts (user_id, kind, query, match_key, created_at, seen_seq,
+                                        language)
+                    VALUES ($1, $2, $3, $4, $5, ({_POSITION}), $6) RETURNING {_COLUMNS}""",
                 user_id,
                 kind,
                 query,
                 key,
                 when,
+                language,
             )
             assert row is not None
             return _alert(row)
@@ -122,6 +128,16 @@ class AlertQueries(StoreBase):
             user_id,
         )
         return _alert(row) if row else None
+
+    async def set_alerts_language(self, user_id: int, language: str) -> int:
+        """The language of the user's DMs from now on (their last command's); how many of their
+        alerts changed."""
+        return await self._change(
+            """UPDATE alerts SET language = $1
+               WHERE user_id = $2 AND language IS DISTINCT FROM $1""",
+            language,
+            user_id,
+        )
 
     # ------------------------------------------------------------------ pausing
 

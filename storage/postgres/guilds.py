@@ -3,7 +3,8 @@
 Tables (:mod:`storage.postgres.migrations`)::
 
     guild_digests(guild_id PK, channel_id, post_time HH:MM, timezone, count, enabled,
-                  updated_at, last_error, last_error_at)          one row per server
+                  updated_at, last_error, last_error_at, language, guild_locale)
+                  one row per server
     digest_runs(guild_id, slot) PK, outcome, digest_date, detail, at
                   one row per scheduled local day: sending, posted, skipped or failed
     digest_posts(guild_id, digest_date) PK, channel_id, message_ids, slot, posted_at
@@ -28,7 +29,7 @@ from storage.postgres.connection import Conn, StoreBase, utc
 
 _SETTINGS_COLUMNS = (
     "guild_id, channel_id, post_time, timezone, count, enabled, updated_at, last_error, "
-    "last_error_at"
+    "last_error_at, language, guild_locale"
 )
 _RUN_COLUMNS = "guild_id, slot, outcome, digest_date, detail, at"
 #: Outcomes that settle a slot for good.
@@ -36,7 +37,7 @@ _FINAL = "('posted', 'skipped')"
 
 
 def _settings(row: Record) -> DigestSettings:
-    guild_id, channel_id, post_time, tz, count, enabled, updated, error, error_at = row
+    (guild_id, channel_id, post_time, tz, count, enabled, updated, error, error_at) = row[:9]
     return DigestSettings(
         guild_id=guild_id,
         channel_id=channel_id,
@@ -47,6 +48,8 @@ def _settings(row: Record) -> DigestSettings:
         updated_at=updated,
         last_error=error,
         last_error_at=error_at,
+        language=row[9],
+        guild_locale=row[10],
     )
 
 
@@ -89,17 +92,22 @@ class GuildQueries(StoreBase):
         timezone: str,
         count: int,
         now: dt.datetime,
+        guild_locale: str | None = None,
     ) -> DigestSettings:
-        """Create or replace the server's settings and enable them; clears the last error."""
+        """Create or replace the server's settings and enable them; clears the last error.
+        ``guild_locale`` (the server's own language) is recorded when given; a chosen language
+        is kept."""
         hhmm = post_time.replace(second=0, microsecond=0, tzinfo=None).isoformat("minutes")
         row = await self._one(
             f"""INSERT INTO guild_digests (guild_id, channel_id, post_time, timezone, count,
-                                           enabled, updated_at, last_error, last_error_at)
-                VALUES ($1, $2, $3, $4, $5, true, $6, NULL, NULL)
+                                           enabled, updated_at, last_error, last_error_at,
+                                           guild_locale)
+                VALUES ($1, $2, $3, $4, $5, true, $6, NULL, NULL, $7)
                 ON CONFLICT (guild_id) DO UPDATE SET
                     channel_id = excluded.channel_id, post_time = excluded.post_time,
                     timezone = excluded.timezone, count = excluded.count, enabled = true,
-                    updated_at = excluded.updated_at, last_error = NULL, last_error_at = NULL
+                    updated_at = excluded.updated_at, last_error = NULL, last_error_at = NULL,
+                    guild_locale = coalesce(excluded.guild_locale, guild_digests.guild_locale)
                 RETURNING {_SETTINGS_COLUMNS}""",
             guild_id,
             channel_id,
@@ -107,9 +115,26 @@ class GuildQueries(StoreBase):
             timezone,
             int(count),
             utc(now),
+            guild_locale,
         )
         assert row is not None
         return _settings(row)
+
+    async def set_digest_language(
+        self, guild_id: int, language: str | None, *, guild_locale: str | None, now: dt.datetime
+    ) -> DigestSettings | None:
+        """Choose the posts' language (``None``: the server's own, ``guild_locale``, recorded
+        when given); ``None`` when the server has no digest settings."""
+        row = await self._one(
+            f"""UPDATE guild_digests SET language = $1, updated_at = $2,
+                    guild_locale = coalesce($3, guild_locale)
+                WHERE guild_id = $4 RETURNING {_SETTINGS_COLUMNS}""",
+            language,
+            utc(now),
+            guild_locale,
+            guild_id,
+        )
+        return _settings(row) if row else None
 
     async def disable_digest(self, guild_id: int, *, now: dt.datetime) -> bool:
         """Turn the server's digest off (settings kept); False when it was not on."""

@@ -35,12 +35,14 @@ from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, Alert, AlertKind, 
 from storage.sqlite.connection import Conn, StoreBase, utc_iso
 from storage.text import alert_key
 
-_COLUMNS = "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed"
+_COLUMNS = (
+    "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed, language"
+)
 _POSITION = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'import_feed'), 0)"
 
 
 def _alert(row: Sequence[Any]) -> Alert:
-    alert_id, user_id, kind, query, key, created, seen, paused, noticed = row
+    alert_id, user_id, kind, query, key, created, seen, paused, noticed, language = row
     return Alert(
         id=int(alert_id),
         user_id=int(user_id),
@@ -51,6 +53,7 @@ def _alert(row: Sequence[Any]) -> Alert:
         seen_seq=int(seen),
         paused_at=dt.datetime.fromisoformat(paused) if paused else None,
         pause_noticed=bool(noticed),
+        language=language,
     )
 
 
@@ -67,8 +70,9 @@ class AlertQueries(StoreBase):
         *,
         now: dt.datetime,
         limit: int = MAX_ALERTS,
+        language: str | None = None,
     ) -> Alert:
-        """Add an alert that matches papers imported from now on.
+        """Add an alert that matches papers imported from now on (DMed in ``language``).
 
         Raises :class:`AlertExists` for a duplicate (same kind and key), :class:`AlertLimitReached`
         when the user has ``limit`` alerts, :class:`EmptyAlertQuery` for an empty query.
@@ -95,9 +99,10 @@ class AlertQueries(StoreBase):
                 raise AlertLimitReached(limit)
             return _alert(
                 await c.one(
-                    f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, seen_seq)
-                        VALUES (?, ?, ?, ?, ?, ({_POSITION})) RETURNING {_COLUMNS}""",
-                    (user_id, kind, query, key, when),
+                    f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, seen_seq,
+                                           language)
+                        VALUES (?, ?, ?, ?, ?, ({_POSITION}), ?) RETURNING {_COLUMNS}""",
+                    (user_id, kind, query, key, when, language),
                 )
             )
 
@@ -109,6 +114,14 @@ class AlertQueries(StoreBase):
             f"SELECT {_COLUMNS} FROM alerts WHERE user_id = ? ORDER BY id", (user_id,)
         )
         return [_alert(r) for r in rows]
+
+    async def set_alerts_language(self, user_id: int, language: str) -> int:
+        """The language of the user's DMs from now on (their last command's); how many of their
+        alerts changed."""
+        return await self._change(
+            "UPDATE alerts SET language = ? WHERE user_id = ? AND language IS NOT ?",
+            (language, user_id, language),
+        )
 
     async def remove_alert(self, user_id: int, alert_id: int) -> Alert | None:
         """Delete one of the user's alerts (and its delivery record); ``None`` if not theirs."""

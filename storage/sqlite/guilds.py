@@ -1,9 +1,10 @@
 """Per-server daily digest state: settings, scheduled runs, posts.
 
-Tables (migration 2 in :mod:`storage.sqlite.migrations`)::
+Tables (migrations 2 and 8 in :mod:`storage.sqlite.migrations`)::
 
     guild_digests(guild_id PK, channel_id, post_time HH:MM, timezone, count, enabled,
-                  updated_at, last_error, last_error_at)          one row per server
+                  updated_at, last_error, last_error_at, language, guild_locale)
+                  one row per server
     digest_runs(guild_id, slot) PK, outcome, digest_date, detail, at
                   one row per scheduled local day: sending, posted, skipped or failed
     digest_posts(guild_id, digest_date) PK, channel_id, message_ids, slot, posted_at
@@ -32,12 +33,13 @@ from storage.sqlite.connection import Conn, StoreBase, parse_day, parse_moment, 
 
 _SETTINGS_COLUMNS = (
     "guild_id, channel_id, post_time, timezone, count, enabled, updated_at, last_error, "
-    "last_error_at"
+    "last_error_at, language, guild_locale"
 )
 
 
 def _settings(row: Sequence[Any]) -> DigestSettings:
-    guild_id, channel_id, post_time, tz, count, enabled, updated, error, error_at = row
+    guild_id, channel_id, post_time, tz, count, enabled, updated, error, error_at, *languages = row
+    language, guild_locale = languages
     return DigestSettings(
         guild_id=int(guild_id),
         channel_id=int(channel_id),
@@ -48,6 +50,8 @@ def _settings(row: Sequence[Any]) -> DigestSettings:
         updated_at=parse_moment(updated),
         last_error=error,
         last_error_at=parse_moment(error_at),
+        language=language,
+        guild_locale=guild_locale,
     )
 
 
@@ -104,27 +108,52 @@ class GuildQueries(StoreBase):
         timezone: str,
         count: int,
         now: dt.datetime,
+        guild_locale: str | None = None,
     ) -> DigestSettings:
-        """Create or replace the server's settings and enable them; clears the last error."""
+        """Create or replace the server's settings and enable them; clears the last error.
+        ``guild_locale`` (the server's own language) is recorded when given; a chosen language
+        is kept."""
         hhmm = post_time.replace(second=0, microsecond=0, tzinfo=None).isoformat("minutes")
 
         async def work(c: Conn) -> Any:
             await c.execute(
                 """INSERT INTO guild_digests(guild_id, channel_id, post_time, timezone, count,
-                                             enabled, updated_at, last_error, last_error_at)
-                   VALUES (?, ?, ?, ?, ?, 1, ?, NULL, NULL)
+                                             enabled, updated_at, last_error, last_error_at,
+                                             guild_locale)
+                   VALUES (?, ?, ?, ?, ?, 1, ?, NULL, NULL, ?)
                    ON CONFLICT(guild_id) DO UPDATE SET
                        channel_id = excluded.channel_id, post_time = excluded.post_time,
                        timezone = excluded.timezone, count = excluded.count, enabled = 1,
                        updated_at = excluded.updated_at, last_error = NULL,
-                       last_error_at = NULL""",
-                (guild_id, channel_id, hhmm, timezone, int(count), utc_iso(now)),
+                       last_error_at = NULL,
+                       guild_locale = coalesce(excluded.guild_locale, guild_locale)""",
+                (guild_id, channel_id, hhmm, timezone, int(count), utc_iso(now), guild_locale),
             )
             return await c.one(
                 f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests WHERE guild_id = ?", (guild_id,)
             )
 
         return _settings(await self._transaction(work))
+
+    async def set_digest_language(
+        self, guild_id: int, language: str | None, *, guild_locale: str | None, now: dt.datetime
+    ) -> DigestSettings | None:
+        """Choose the posts' language (``None``: the server's own, ``guild_locale``, recorded
+        when given); ``None`` when the server has no digest settings."""
+
+        async def work(c: Conn) -> Any:
+            await c.execute(
+                """UPDATE guild_digests SET language = ?, updated_at = ?,
+                       guild_locale = coalesce(?, guild_locale)
+                   WHERE guild_id = ?""",
+                (language, utc_iso(now), guild_locale, guild_id),
+            )
+            return await c.one(
+                f"SELECT {_SETTINGS_COLUMNS} FROM guild_digests WHERE guild_id = ?", (guild_id,)
+            )
+
+        row = await self._transaction(work)
+        return _settings(row) if row else None
 
     async def disable_digest(self, guild_id: int, *, now: dt.datetime) -> bool:
         """Turn the server's digest off (settings kept); False when it was not on."""

@@ -52,5 +52,8 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.setenv("COLUMNS", "200")  # rich: wide enough that ids and titles stay whole
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # the console speaks English unless told otherwise
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -1,6 +1,6 @@
 """bot.core.answers: what each command finds, its order, its notes, clamping and user errors.
 
-The notes and errors are typed; their English (bot.i18n.en) is pinned here too.
+The notes and errors are typed; their English (bot.i18n.phrases) is pinned here too.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bot.core.errors import (
     UserError,
     Wanted,
 )
-from bot.i18n.en import describe_error, note_text, search_tip
+from bot.i18n.phrases import describe_error, note_text, search_tip
 from storage.ingest.importer import import_file
 from storage.sqlite.store import Store
 
@@ -155,7 +155,7 @@ async def test_today_note_when_archive_is_old(store: Store) -> None:
     assert answer.requested == dt.date(2026, 11, 22)
     assert answer.why is TodayGap.ARCHIVE_ENDS
     assert note_text(answer) == (
-        "Showing 2025-05-09 (Friday), the newest digest: none yet for 2026-11-22 (UTC) "
+        "Showing Fri, May 9, 2025, the newest digest: none yet for 2026-11-22 (UTC) "
         "and nothing newer in the archive."
     )
 
@@ -172,7 +172,7 @@ async def test_today_note_monday_morning(store: Store) -> None:
     answer = await answers.today(store, 3, now=at(2025, 5, 12, 9))
     assert answer.why is TodayGap.WEEKEND_NOT_OUT_YET
     assert note_text(answer) == (
-        "Showing 2025-05-09 (Friday), the newest digest: there is none at the weekend, and "
+        "Showing Fri, May 9, 2025, the newest digest: there is none at the weekend, and "
         "today's (2025-05-12, UTC) is not out yet; digests are made at 23:00 UTC."
     )
 
@@ -190,7 +190,7 @@ async def test_today_note_dated_after_today(store: Store) -> None:
     answer = await answers.today(store, 3, now=at(2025, 5, 8))
     assert answer.why is TodayGap.DATED_AFTER_TODAY
     assert note_text(answer) == (
-        "Showing 2025-05-09 (Friday), the newest digest; it is dated after today (2025-05-08, UTC)."
+        "Showing Fri, May 9, 2025, the newest digest; it is dated after today (2025-05-08, UTC)."
     )
 
 
@@ -253,8 +253,8 @@ async def test_day_without_digest_gives_nearest_days(store: Store) -> None:
     assert (answer.before, answer.after) == (dt.date(2024, 6, 13), dt.date(2024, 10, 18))
     assert answer.why is DayGap.NO_DIGEST
     assert note_text(answer) == (
-        "No digest for 2024-06-14 (Friday). Nearest digests: 2024-06-13 (Thursday) before "
-        "and 2024-10-18 (Friday) after."
+        "No digest for Fri, Jun 14, 2024. Nearest digests: Thu, Jun 13, 2024 before "
+        "and Fri, Oct 18, 2024 after."
     )
 
 
@@ -269,7 +269,7 @@ async def test_empty_digest_day(store: Store) -> None:
     answer = await answers.day(store, dt.date(2023, 11, 22), 5)
     assert answer.date == dt.date(2023, 11, 22)
     assert answer.why is DayGap.EMPTY_DIGEST
-    assert note_text(answer).startswith("The digest for 2023-11-22 (Wednesday) lists no papers.")
+    assert note_text(answer).startswith("The digest for Wed, Nov 22, 2023 lists no papers.")
 
 
 async def test_day_bad_date(store: Store) -> None:

@@ -33,7 +33,7 @@ from bot.core.alerts import AlertMatch, AlertService, DmClosed, DmFailed, check_
 from bot.core.errors import EmptyQuery, Wanted
 from bot.discord_ui.alerts import MAX_LINES_PER_ALERT, alert_dm_embed
 from bot.discord_ui.client import PapersBot
-from bot.i18n.en import describe_error
+from bot.i18n.phrases import describe_error
 from storage.errors import AlertError, AlertLimitReached, EmptyAlertQuery
 from storage.ingest.importer import import_paths
 from storage.models import Alert
@@ -135,7 +135,9 @@ def section_ids(message: dict[str, Any]) -> dict[str, set[str]]:
     return out
 
 
-def alerts_payload(sub: str, user: dict[str, Any], context: str, **options: Any) -> dict[str, Any]:
+def alerts_payload(
+    sub: str, user: dict[str, Any], context: str, locale: str = "en-US", **options: Any
+) -> dict[str, Any]:
     data = {
         "id": str(snowflake()),
         "name": "alerts",
@@ -148,13 +150,19 @@ def alerts_payload(sub: str, user: dict[str, Any], context: str, **options: Any)
             }
         ],
     }
-    return interaction_payload(2, data, user=user, context=context)
+    return interaction_payload(2, data, user=user, context=context, locale=locale)
 
 
 async def alerts(
-    harness: Harness, sub: str, *, user: dict[str, Any] = ALICE, context: str = "guild", **o: Any
+    harness: Harness,
+    sub: str,
+    *,
+    user: dict[str, Any] = ALICE,
+    context: str = "guild",
+    locale: str = "en-US",
+    **o: Any,
 ) -> Any:
-    return await harness.dispatch(alerts_payload(sub, user, context, **o))
+    return await harness.dispatch(alerts_payload(sub, user, context, locale, **o))
 
 
 async def completion_notes(harness: Harness) -> None:
@@ -509,3 +517,25 @@ def test_keywords_without_words_are_empty_query() -> None:
     with pytest.raises(EmptyQuery) as raised:
         check_keywords(" ?! ")
     assert raised.value.what is Wanted.ALERT_KEYWORDS
+
+
+# --------------------------------------------------------------------------- languages
+
+
+async def test_dm_speaks_the_language_of_the_users_last_command(
+    harness: Harness, store: Store, rest: FakeRest
+) -> None:
+    """An alert added from a Korean client is DMed in Korean; after a command from an English
+    client, the next DM is in English."""
+    await import_day(store, "2025-06-02", DAY_A)
+    await alerts(harness, "add", keywords="diffusion", locale="ko")
+    await import_day(store, "2025-06-03", DAY_B)
+    await service(harness).tick()
+    korean = rest.sent()[-1]["embeds"][0]
+    assert korean["title"].startswith("알림에 맞는 새 논문")
+    assert "새 논문 1편" in korean["description"]
+    await harness.command("help", locale="en-US")
+    await import_day(store, "2025-06-05", [("2506.00031", "Diffusion Again", "Hana Yu")])
+    await service(harness).tick()
+    english = rest.sent()[-1]["embeds"][0]
+    assert english["title"].startswith("New papers for your alerts")

@@ -20,7 +20,7 @@ from bot.console.render import render_paper
 from bot.console.session import Session
 from bot.core.errors import BadNumber, BadPage, BadUsage, UnknownCommand, UserError
 from bot.core.export import RECORD_KEYS
-from bot.i18n.en import describe_error
+from bot.i18n.phrases import describe_error
 from storage.models import Bullet, Paper
 from storage.sqlite.store import Store
 
@@ -69,8 +69,8 @@ def test_today_text_says_which_day(
 ) -> None:
     """`today 3` shows three rows of the newest digest and explains the day shown."""
     _, out, _ = _run(capsys, "console", "-c", "today 3")
-    assert "Daily Papers 2025-05-09" in out
-    assert "Showing 2025-05-09 (Friday), the newest digest" in out
+    assert "Daily Papers · Fri, May 9, 2025" in out
+    assert "Showing Fri, May 9, 2025, the newest digest" in out
     assert "1–3 of 20 in all" in out
 
 
@@ -212,16 +212,18 @@ def test_json_search_korean(env: Path, seeded_db: Path, capsys: pytest.CaptureFi
 def test_json_search_nothing(
     env: Path, seeded_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A search with no match has total 0 and suggestions."""
+    """A search with no match has total 0, the note's code, and the tips' codes (no words)."""
     data = _json(capsys, "search zzqqxx wwvvyy")
     assert data["total"] == 0
-    assert "Use fewer words." in data["suggestions"]
+    assert data["note"] == "no_match"
+    assert data["suggestions"] == ["fewer_words", "korean_term"]
 
 
 def test_json_help(env: Path, seeded_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`help --json` lists the commands and the credit."""
+    """`help --json` lists the commands and the data's source and licence."""
     data = _json(capsys, "help")
-    assert "CC BY-NC 4.0" in data["credit"]
+    assert data["licence"] == "CC BY-NC 4.0"
+    assert data["source"] == "l-yohai/daily_papers_ko"
 
 
 def test_fresh_database_is_seeded_quietly(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

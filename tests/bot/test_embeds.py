@@ -227,13 +227,13 @@ def test_day_list_embed_counts_all() -> None:
 def test_count_line_whole_list() -> None:
     """One page holding everything just says the count."""
     page = Page(items=(make_paper(),), total=1, offset=0, limit=10)
-    assert embeds.count_line(page, "paper") == "1 paper"
+    assert embeds.count_line(page, "count.papers") == "1 paper"
 
 
 def test_missing_day_embed_names_nearest() -> None:
     """A missing day names the nearest days before and after."""
     embed = embeds.missing_day_embed(DAY, dt.date(2024, 6, 12), None)
-    assert "2024-06-12" in (embed.description or "")
+    assert "Wed, Jun 12, 2024" in (embed.description or "")
     assert "after" not in (embed.description or "")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.__main__ import main
-from bot.core.export import CSV_FIELDS, RECORD_KEYS, export
+from bot.core.export import CSV_FIELDS, DAY_RECORD_KEYS, RECORD_KEYS, export
 from storage.sqlite.store import Store
 
 NARCAN = {
@@ -37,10 +37,15 @@ NARCAN = {
 }
 
 
-def _jsonl(capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict[str, Any]]:
+def _records(capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict[str, Any]]:
     assert main(["export", *extra]) == 0
     out = capsys.readouterr().out
     return [json.loads(line) for line in out.splitlines()]
+
+
+def _jsonl(capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict[str, Any]]:
+    """The paper records of an export (without the records of days that list no paper)."""
+    return [r for r in _records(capsys, *extra) if "arxiv_id" in r]
 
 
 def test_jsonl_has_exactly_the_keys(
@@ -59,8 +64,26 @@ def test_jsonl_has_exactly_the_keys(
         "media",
         "summary",
         "days",
+        "ai_summary",
+        "keywords",
+        "github_repo",
+        "github_stars",
+        "project_page",
     )
     assert all(list(r) == list(RECORD_KEYS) for r in records)
+
+
+def test_days_without_papers_are_records_first(
+    env: Path, seeded_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A digest day that lists no paper is exported too (a record of its own, before the papers),
+    so an export is a whole backup; the date filter applies to it."""
+    records = _records(capsys)
+    days = [r for r in records if "arxiv_id" not in r]
+    assert days == [{"day": "2023-11-22", "papers": 0}]
+    assert list(days[0]) == list(DAY_RECORD_KEYS)
+    assert records[0] == days[0]
+    assert not [r for r in _records(capsys, "--since", "2024-01-01") if "arxiv_id" not in r]
 
 
 def test_jsonl_known_paper(env: Path, seeded_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,11 +180,11 @@ def test_csv_parses_back(env: Path, seeded_db: Path, capsys: pytest.CaptureFixtu
 
 
 async def test_export_function_counts(store: Store) -> None:
-    """export() returns how many papers it wrote and one line per paper."""
+    """export() returns how many papers it wrote: one line per paper, plus one per empty day."""
     out = io.StringIO()
     count = await export(store, out, fmt="jsonl")
     assert count == 143
-    assert len(out.getvalue().splitlines()) == 143
+    assert len(out.getvalue().splitlines()) == 143 + 1
 
 
 async def test_export_rejects_unknown_format(store: Store) -> None:

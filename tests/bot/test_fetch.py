@@ -16,9 +16,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot import cli
+from bot.cli import describe_fetch_outcome
 from bot.config import Config
 from bot.core.fetch import Fetcher, FetchNote, FetchOutcome
-from bot.i18n.en import describe_fetch_outcome
 from storage.ingest.hfapi import ApiDataError, parse_daily_papers
 from storage.sqlite.store import Store
 

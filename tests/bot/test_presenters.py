@@ -78,13 +78,13 @@ def spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
 FIRST_PAGES: dict[str, tuple[Ask, str, str, tuple[int, str] | None]] = {
     "day, two pages": (
         lambda s: answers.day(s, JAN1, 2),
-        "Daily Papers · 2024-01-01 (Mon)",
+        "Daily Papers · Mon, Jan 1, 2024",
         "Showing 1-2 of 3 papers, by votes",
         (2, "day"),
     ),
     "day, one page": (
         lambda s: answers.day(s, JAN1, 10),
-        "Daily Papers · 2024-01-01 (Mon)",
+        "Daily Papers · Mon, Jan 1, 2024",
         "3 papers, by votes",
         None,
     ),
@@ -156,7 +156,7 @@ SECOND_PAGES: dict[str, tuple[str, Ask, int, str]] = {
         "search",
         lambda s: answers.search(s, "quantum", sort="newest", limit=2),
         2,
-        "Showing 3-3 of 3 results, by newest",
+        "Showing 3-3 of 3 results, newest first",
     ),
     "author": (
         "author",
@@ -189,7 +189,7 @@ NOTHING: dict[str, tuple[Ask, str, str]] = {
     "missing day": (
         lambda s: answers.day(s, dt.date(2023, 12, 31), 10),
         "No digest that day",
-        "after: **2024-01-01 (Mon)**",
+        "after: **Mon, Jan 1, 2024**",
     ),
     "empty range": (
         lambda s: answers.top(s, None, dt.date(2020, 1, 1), dt.date(2020, 1, 2), 10, now=NOW),
@@ -205,7 +205,7 @@ NOTHING: dict[str, tuple[Ask, str, str]] = {
     "unknown author": (
         lambda s: answers.author(s, "Nobody Atall", limit=10),
         "Unknown author",
-        presenters.ASK_AUTHOR_HINT,
+        "Try `/author` and pick a name from the suggestions.",
     ),
 }
 

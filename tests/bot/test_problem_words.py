@@ -33,6 +33,8 @@ ARITY = {
     ProblemCode.NOT_A_LIST: 1,
     ProblemCode.WRONG_DAY: 2,
     ProblemCode.COULD_NOT_STORE: 1,
+    ProblemCode.BAD_RECORD: 1,
+    ProblemCode.EMPTY_BACKUP: 0,
 }
 
 

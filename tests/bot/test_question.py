@@ -1,6 +1,6 @@
 """bot.core.question: questions in plain words, read without any service, answered by answers.
 
-How a question was read is typed; its English (bot.i18n.en.reading) is pinned here too.
+How a question was read is typed; its English (bot.i18n.phrases.reading) is pinned here too.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.core.question import (
     execute,
     parse_question,
 )
-from bot.i18n.en import reading, reading_of
+from bot.i18n.phrases import reading, reading_of
 from storage.sqlite.store import Store
 
 #: The bundled samples end on Friday 2025-05-09; "now" is the Saturday after (harness's).

@@ -223,7 +223,7 @@ async def test_due_run_posts_newest_day_once(store: Store, channels: Channels) -
     assert (result.outcome, result.digest_date) == ("posted", dt.date(2024, 6, 13))
     assert len(channel.sent) == 1
     assert channel.sent[0]["allowed_mentions"].to_dict() == {"parse": []}
-    assert "2024-06-13" in channel.sent[0]["embeds"][0].title
+    assert "Jun 13, 2024" in channel.sent[0]["embeds"][0].title
     clock.now += dt.timedelta(hours=1)
     assert (await scheduler.run_due(GUILD_A)).outcome == "settled"
     assert len(channel.sent) == 1
@@ -642,7 +642,7 @@ async def test_channel_poster_sends_without_mentions() -> None:
     ids = await ChannelPoster(resolve).send(3, DigestContent(dt.date(2024, 6, 13), (), 0))
     assert ids == [301]
     assert all(s["allowed_mentions"].to_dict() == {"parse": []} for s in channel.sent)
-    assert "2024-06-13" in (channel.sent[0]["embeds"][0].title or "")
+    assert "Jun 13, 2024" in (channel.sent[0]["embeds"][0].title or "")
 
 
 @pytest.mark.parametrize(
@@ -778,7 +778,7 @@ async def test_start_fetches_before_catching_up(store: Store, channels: Channels
     finally:
         await scheduler.stop()
     assert calls == ["fetch"]
-    assert "2024-06-14" in (channel.sent[0]["embeds"][0].title or "")
+    assert "Jun 14, 2024" in (channel.sent[0]["embeds"][0].title or "")
 
 
 def test_summary_line_prefers_digest_bullet_then_ai_summary() -> None:

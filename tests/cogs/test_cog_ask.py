@@ -11,7 +11,8 @@ import pytest
 from harness import ALICE, BOB, BOT_USER, DM_CHANNEL_ID, Harness, Result, mention
 
 from bot.core import answers
-from bot.i18n.en import GUIDE
+from bot.i18n.catalog import use_locale
+from bot.i18n.phrases import guide
 
 NO_PING = {"parse": [], "replied_user": False}
 
@@ -57,7 +58,7 @@ async def test_dm_reply_references_the_question_and_pings_no_one(harness: Harnes
 async def test_dm_help_gets_the_guide(harness: Harness) -> None:
     """`help` in a DM gets the short guide and no "Read as" line."""
     asked = await harness.message("help")
-    assert asked.embed["description"] == GUIDE
+    assert asked.embed["description"] == guide()
     assert asked.last.content == ""
     assert asked.last.components in (None, [])
 
@@ -82,9 +83,10 @@ async def test_dm_without_words_is_ignored(harness: Harness) -> None:
 async def test_example_korean_week_like_search(harness: Harness) -> None:
     """`이번 주 에이전트 논문 top 5` is answered exactly like /search over this week."""
     asked = await harness.message("이번 주 에이전트 논문 top 5")
+    harness.locale = "ko"  # a Korean question is answered in Korean
     expected = await search_command(harness, "에이전트", "2025-05-03", "2025-05-09")
     assert asked.embed == expected.embed
-    assert asked.last.content.endswith("(this week), top 5")
+    assert asked.last.content.endswith("(이번 주) '에이전트' 검색, 상위 5편")
 
 
 async def test_example_author_like_author_command(harness: Harness) -> None:
@@ -133,7 +135,7 @@ async def test_guild_message_without_mention_is_ignored(harness: Harness) -> Non
 async def test_guild_bare_mention_gets_the_guide(harness: Harness) -> None:
     """A mention with nothing else gets the guide."""
     asked = await harness.message(mention(BOT_USER), context="guild", mentions=[BOT_USER])
-    assert asked.embed["description"] == GUIDE
+    assert asked.embed["description"] == guide()
 
 
 async def test_guild_mention_logs_no_command_error(
@@ -186,7 +188,8 @@ async def test_ask_command_in_dm(harness: Harness) -> None:
 async def test_ask_command_help(harness: Harness) -> None:
     """/ask help shows the guide."""
     asked = await harness.command("ask", question="도움말")
-    assert asked.embed["description"] == GUIDE
+    with use_locale("ko"):
+        assert asked.embed["description"] == guide()
 
 
 async def test_failure_apologises_and_logs(

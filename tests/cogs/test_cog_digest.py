@@ -212,7 +212,7 @@ async def test_preview_is_private_and_records_nothing(
     result = await digest(harness, "preview")
     assert result.requests[0].callback_type == 5
     assert result.ephemeral and result.last.allowed_mentions == NONE
-    assert "2025-05-09" in result.embed["title"]
+    assert "May 9, 2025" in result.embed["title"]
     assert poster.sent == []
     assert await store.last_digest_post(GUILD_ID) is None
 

@@ -36,7 +36,7 @@ async def test_today_defers_then_shows_newest_day(harness: Harness) -> None:
     result = await harness.command("today")
     assert result.requests[0].callback_type == 5  # deferred "thinking..."
     assert result.last.kind == "followup"
-    assert "2025-05-09" in result.embed["title"]
+    assert "May 9, 2025" in result.embed["title"]
     assert not result.ephemeral
     assert_no_pings(result)
 
@@ -45,7 +45,7 @@ async def test_today_explains_weekend(harness: Harness) -> None:
     """On a Saturday the reply says which day is shown and that there are no weekend digests."""
     result = await harness.command("today")
     assert "weekend" in result.embed["description"]
-    assert "2025-05-09" in result.embed["description"]
+    assert "May 9, 2025" in result.embed["description"]
 
 
 async def test_today_sorted_by_votes_and_counts_all(harness: Harness) -> None:
@@ -67,14 +67,14 @@ async def test_count_is_clamped(harness: Harness) -> None:
 async def test_today_in_dm_as_user_install(harness: Harness) -> None:
     """A user-installed app in a DM gets the same answer."""
     result = await harness.command("today", context="dm")
-    assert "2025-05-09" in result.embed["title"]
+    assert "May 9, 2025" in result.embed["title"]
     assert_no_pings(result)
 
 
 async def test_today_in_group_dm(harness: Harness) -> None:
     """A user-installed app in a group DM (private channel) works too."""
     result = await harness.command("today", context="private")
-    assert "2025-05-09" in result.embed["title"]
+    assert "May 9, 2025" in result.embed["title"]
 
 
 async def test_today_pages_with_buttons(harness: Harness) -> None:
@@ -98,7 +98,7 @@ async def test_today_pages_with_buttons(harness: Harness) -> None:
 async def test_day_shows_that_day(harness: Harness) -> None:
     """/day with a digest day lists that day's papers, by that day's votes."""
     result = await harness.command("day", date="2024-06-13")
-    assert "2024-06-13" in result.embed["title"]
+    assert "Jun 13, 2024" in result.embed["title"]
     votes = votes_in(result.embed["description"])
     assert votes == sorted(votes, reverse=True)
     assert votes[0] == 47  # NaRCan, the day's most voted
@@ -109,15 +109,15 @@ async def test_day_without_digest_names_nearest_days(harness: Harness) -> None:
     """A day without a digest gets a reply naming the nearest days before and after."""
     result = await harness.command("day", date="2024-06-14")
     text = result.embed["description"]
-    assert "2024-06-14" in text
-    assert "2024-06-13" in text
-    assert "2024-10-18" in text
+    assert "Jun 14, 2024" in text
+    assert "Jun 13, 2024" in text
+    assert "Oct 18, 2024" in text
 
 
 async def test_day_with_empty_digest_says_so(harness: Harness) -> None:
     """A day whose digest lists no papers says so (and names the nearest days)."""
     result = await harness.command("day", date="2023-11-22")
-    assert "2023-11-22" in result.embed["title"]
+    assert "Nov 22, 2023" in result.embed["title"]
     assert "lists no papers" in result.embed["description"]
     assert "0 papers" in result.embed["footer"]["text"]
 
@@ -208,7 +208,7 @@ async def test_paper_card(harness: Harness) -> None:
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert "Hau-Shiang Shiu" in fields["Authors (6)"]
     assert fields["Votes"] == "▲ 47"
-    assert "2024-06-13" in fields["Appeared"]
+    assert "Jun 13, 2024" in fields["Appeared"]
     assert "https://arxiv.org/pdf/2406.06523" in fields["Links"]
     assert "https://huggingface.co/papers/2406.06523" in fields["Links"]
     assert "**What's New**" in embed["description"]

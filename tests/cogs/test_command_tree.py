@@ -145,4 +145,11 @@ async def test_digest_is_guild_only_and_manage_server_default(
     assert digest["integration_types"] == [0]
     assert digest["contexts"] == [0]
     assert int(digest["default_member_permissions"]) == 1 << 5  # Manage Server
-    assert {o["name"] for o in digest["options"]} == {"set", "show", "off", "preview", "now"}
+    assert {o["name"] for o in digest["options"]} == {
+        "set",
+        "language",
+        "show",
+        "off",
+        "preview",
+        "now",
+    }

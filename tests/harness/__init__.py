@@ -333,8 +333,11 @@ def interaction_payload(
     context: str = "guild",
     message: dict[str, Any] | None = None,
     permissions: str = "0",
+    locale: str = "en-US",
+    guild_locale: str = "en-US",
 ) -> dict[str, Any]:
-    """A gateway INTERACTION_CREATE payload, in a server channel, a DM or a group DM."""
+    """A gateway INTERACTION_CREATE payload, in a server channel, a DM or a group DM, from a
+    client in ``locale`` (in a server whose language is ``guild_locale``)."""
     interaction_id = snowflake()
     payload: dict[str, Any] = {
         "id": str(interaction_id),
@@ -343,7 +346,7 @@ def interaction_payload(
         "token": f"token-{interaction_id}",
         "version": 1,
         "data": data,
-        "locale": "en-US",
+        "locale": locale,
         "app_permissions": str(discord.Permissions(send_messages=True, embed_links=True).value),
         "entitlements": [],
         "attachment_size_limit": 8 * 1024 * 1024,
@@ -352,8 +355,8 @@ def interaction_payload(
     if context == "guild":
         payload.update(
             guild_id=str(GUILD_ID),
-            guild={"id": str(GUILD_ID), "locale": "en-US", "features": []},
-            guild_locale="en-US",
+            guild={"id": str(GUILD_ID), "locale": guild_locale, "features": []},
+            guild_locale=guild_locale,
             channel_id=str(CHANNEL_ID),
             channel={
                 "id": str(CHANNEL_ID),
@@ -528,6 +531,10 @@ class Harness:
     def __init__(self, bot: PapersBot, discord_: FakeDiscord) -> None:
         self.bot = bot
         self.discord = discord_
+        #: The client language of every interaction (Discord's ``interaction.locale``), and
+        #: the server's (``guild_locale``), unless a call passes its own.
+        self.locale = "en-US"
+        self.guild_locale = "en-US"
 
     @classmethod
     async def create(
@@ -671,20 +678,40 @@ class Harness:
         user: dict[str, Any] = ALICE,
         context: str = "guild",
         permissions: str = "0",
+        locale: str | None = None,
+        guild_locale: str | None = None,
         **options: Any,
     ) -> Result:
-        """Run ``/name option=value ...`` as ``user`` in a server channel, a DM or a group DM."""
+        """Run ``/name option=value ...`` as ``user`` in a server channel, a DM or a group DM,
+        from a client in ``locale`` (default :attr:`locale`)."""
         data = command_data(self.tree, name, options)
-        payload = interaction_payload(2, data, user=user, context=context, permissions=permissions)
+        payload = interaction_payload(
+            2,
+            data,
+            user=user,
+            context=context,
+            permissions=permissions,
+            locale=locale or self.locale,
+            guild_locale=guild_locale or self.guild_locale,
+        )
         return await self.dispatch(payload)
 
     async def autocomplete(
-        self, name: str, focused: str, /, *, user: dict[str, Any] = ALICE, **options: Any
+        self,
+        name: str,
+        focused: str,
+        /,
+        *,
+        user: dict[str, Any] = ALICE,
+        locale: str | None = None,
+        **options: Any,
     ) -> list[dict[str, Any]]:
         """The choices offered while typing ``options[focused]`` in ``/name``."""
         options.setdefault(focused, "")
         data = command_data(self.tree, name, options, focused=focused)
-        payload = interaction_payload(4, data, user=user)
+        payload = interaction_payload(
+            4, data, user=user, locale=locale or self.locale, guild_locale=self.guild_locale
+        )
         return (await self.dispatch(payload)).choices
 
     async def press(
@@ -695,6 +722,7 @@ class Harness:
         user: dict[str, Any] = ALICE,
         values: list[str] | None = None,
         context: str = "guild",
+        locale: str | None = None,
     ) -> Result:
         """Click a button (or pick ``values`` in a select menu) on a message the bot sent."""
         message = copy.deepcopy(self.discord.messages[message_id])
@@ -712,7 +740,15 @@ class Harness:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
-        payload = interaction_payload(3, data, user=user, context=context, message=message)
+        payload = interaction_payload(
+            3,
+            data,
+            user=user,
+            context=context,
+            message=message,
+            locale=locale or self.locale,
+            guild_locale=self.guild_locale,
+        )
         return await self.dispatch(payload)
 
 

@@ -139,3 +139,14 @@ async def test_deleting_alert_deletes_deliveries(store: Store) -> None:
     await store.record_alert_run([alert.id], {alert.id: [1, 2]}, upto=0, at=NOW)
     await store.remove_alert(USER, alert.id)
     assert await store.delivered([alert.id]) == {}
+
+
+async def test_alerts_keep_their_users_language(store: Store) -> None:
+    """An alert remembers its user's language; a later command changes it for all of them."""
+    await store.add_alert(USER, "keywords", "diffusion", now=NOW, language="ko")
+    await store.add_alert(USER, "author", "Ann Lee", now=NOW, language="ko")
+    await store.add_alert(OTHER, "keywords", "diffusion", now=NOW)
+    assert await store.set_alerts_language(USER, "en") == 2
+    assert await store.set_alerts_language(USER, "en") == 0
+    assert {a.language for a in await store.alerts(USER)} == {"en"}
+    assert [a.language for a in await store.alerts(OTHER)] == [None]

@@ -163,3 +163,34 @@ async def test_watched_files_upsert(store: Store) -> None:
     await store.record_watched_file(WatchedFile("/d/a.md", 1, 10, "aa"), at=NOW)
     await store.record_watched_file(WatchedFile("/d/a.md", 2, 11, "bb"), at=NOW)
     assert await store.watched_files() == {"/d/a.md": WatchedFile("/d/a.md", 2, 11, "bb")}
+
+
+async def test_settings_record_the_servers_language(store: Store) -> None:
+    """Saving settings records the server's own language; the posts speak it by default."""
+    await configure(store, guild_locale="ko")
+    settings = await store.digest_settings(GUILD)
+    assert settings is not None
+    assert (settings.language, settings.guild_locale, settings.post_language) == (None, "ko", "ko")
+
+
+async def test_chosen_digest_language_wins_and_survives_new_settings(store: Store) -> None:
+    """A chosen language is used over the server's, and saving the settings again keeps it."""
+    await configure(store, guild_locale="ko")
+    chosen = await store.set_digest_language(GUILD, "en", guild_locale=None, now=NOW)
+    assert chosen is not None and chosen.post_language == "en"
+    await configure(store, guild_locale="ko", count=3)
+    again = await store.digest_settings(GUILD)
+    assert again is not None and (again.language, again.count) == ("en", 3)
+
+
+async def test_digest_language_back_to_the_servers(store: Store) -> None:
+    """Choosing no language goes back to the server's own (updated when given)."""
+    await configure(store, guild_locale="en-US")
+    await store.set_digest_language(GUILD, "ko", guild_locale=None, now=NOW)
+    back = await store.set_digest_language(GUILD, None, guild_locale="ko", now=NOW)
+    assert back is not None and (back.language, back.post_language) == (None, "ko")
+
+
+async def test_digest_language_needs_settings(store: Store) -> None:
+    """A server without digest settings has no language to set."""
+    assert await store.set_digest_language(OTHER, "ko", guild_locale=None, now=NOW) is None

@@ -1,4 +1,4 @@
--- 1: the whole schema, in the shape the SQLite backend reached with its migration 7.
+-- 1: the whole schema, in the shape the SQLite backend reached with its migration 8.
 -- Keys that are compared as ranges (arXiv ids, author name terms) use the "C" collation, so
 -- ``prefix <= key < prefix || U+10FFFF`` is a byte-wise prefix scan whatever the database's
 -- locale. Sorting mirrors SQLite, where NULL is the smallest value: DESC means NULLS LAST.
@@ -94,7 +94,9 @@ CREATE TABLE guild_digests (
     enabled       boolean NOT NULL DEFAULT true,
     updated_at    timestamptz NOT NULL,
     last_error    text,                          -- an error code, never a sentence
-    last_error_at timestamptz
+    last_error_at timestamptz,
+    language      text,                          -- posts' language ('ko'); NULL: guild_locale
+    guild_locale  text                           -- the server's own, as of the last settings
 );
 
 CREATE TABLE digest_runs (
@@ -139,6 +141,7 @@ CREATE TABLE alerts (
     seen_seq      bigint NOT NULL,
     paused_at     timestamptz,
     pause_noticed boolean NOT NULL DEFAULT false,
+    language      text,                          -- the user's last command's; NULL: default
     UNIQUE (user_id, kind, match_key)
 );
 

@@ -8,7 +8,7 @@ from digests import import_day
 from harness.postgres import Cluster
 
 from bot.discord_ui.client import expected_error_message
-from bot.i18n import en
+from bot.i18n.catalog import tr
 from storage.errors import Unavailable
 from storage.ports import Store
 
@@ -40,4 +40,4 @@ async def test_outage_is_unavailable_then_reconnects(store: Store, pg_cluster: C
 def test_discord_users_are_told_to_try_again() -> None:
     """The Discord error handler words Unavailable as a passing problem."""
     error = Unavailable("postgresql://u:***@db/papers", "ConnectionRefusedError")
-    assert expected_error_message(error) == en.DATABASE_UNAVAILABLE
+    assert expected_error_message(error) == tr("error.database_unavailable")

@@ -1,0 +1,438 @@
+"""The core's typed values in words, in the current language (:mod:`bot.i18n.catalog`).
+
+The core (:mod:`bot.core`) and storage return typed values and raise typed errors: no words.
+The Discord adapter (:mod:`bot.discord_ui`, ``cogs``) and the terminal (:mod:`bot.console`)
+turn them into sentences here, each sentence a catalogue message picked by the value's fields.
+
+Text is plain (no markup of either front end), except command names in backticks, which both
+show as they are. Untrusted text (what a user typed) is quoted with ``repr`` where a sentence
+quotes it; a caller that needs more (Discord markdown) escapes before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Final
+
+from bot.config import zone
+from bot.core.answers import (
+    DEFAULT_PERIOD,
+    PERIODS,
+    AuthorAnswer,
+    AuthorNote,
+    DayAnswer,
+    DayGap,
+    SearchAnswer,
+    SearchNote,
+    SearchTip,
+    TodayGap,
+    TopAnswer,
+    TopNote,
+)
+from bot.core.digests import RunCode, RunDetail
+from bot.core.errors import (
+    BadNumber,
+    BadPage,
+    BadUsage,
+    DateProblem,
+    EmptyQuery,
+    InvalidDate,
+    ReversedRange,
+    UnknownCommand,
+    UnknownPeriod,
+    UnknownSort,
+    UserError,
+    Wanted,
+)
+from bot.core.question import Answered, Ignored, Question, When, WhyIgnored
+from bot.i18n.catalog import date, number, tr, trn
+from storage.errors import AlertError, AlertExists, AlertLimitReached, EmptyAlertQuery
+from storage.ingest.importer import SAMPLE_LICENSE, SAMPLE_SOURCE
+from storage.models import Paper
+
+Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer
+#: A link as ``(label, url)``.
+Link = tuple[str, str]
+
+# --------------------------------------------------------------------------- daily digest
+
+_DIGEST_PROBLEMS: Final[dict[RunCode, str]] = {
+    RunCode.CHANNEL_MISSING: "digest.problem.channel_missing",
+    RunCode.FORBIDDEN: "digest.problem.forbidden",
+    RunCode.POST_FAILED: "digest.problem.post_failed",
+    RunCode.NOTHING_NEW: "digest.problem.nothing_new",
+    RunCode.NO_SLOT: "digest.problem.no_slot",
+    RunCode.FOUND_IN_HISTORY: "digest.problem.found_in_history",
+}
+
+
+def digest_detail(detail: RunDetail) -> str:
+    """What a digest run's detail (or a server's last error) means, for the server's admins."""
+    if detail.code is RunCode.HTTP_ERROR:
+        if detail.status is None:
+            return tr("digest.problem.http_error")
+        return tr("digest.problem.http_status", status=detail.status)
+    if detail.code is RunCode.MISSED:
+        return missed_slot(detail)
+    return tr(_DIGEST_PROBLEMS[detail.code])
+
+
+def missed_slot(detail: RunDetail) -> str:
+    """``Missed: the bot was not running at 2024-06-14 09:00 KST and the 6:00:00 grace window
+    has passed`` (the slot's fire time in the server's zone, as recorded)."""
+    when = tr("digest.missed.post_time")
+    if detail.fired_at is not None:
+        local = detail.fired_at
+        if detail.timezone:
+            try:
+                local = local.astimezone(zone(detail.timezone))
+            except Exception:  # a zone this machine does not know: keep UTC
+                local = local.astimezone(dt.UTC)
+        when = f"{local:%Y-%m-%d %H:%M %Z}"
+    if detail.grace is None:
+        return tr("digest.missed", when=when)
+    return tr("digest.missed.grace", when=when, grace=detail.grace)
+
+
+def recorded_detail(text: str | None) -> str:
+    """A stored run detail or last error in words: a code (:meth:`RunDetail.decode`) is
+    described; anything else (a sentence an older version stored) is shown as it is."""
+    detail = RunDetail.decode(text)
+    return digest_detail(detail) if detail is not None else (text or "")
+
+
+def sending_digest(day: dt.date) -> str:
+    """A slot in flight: its messages are being sent."""
+    return tr("digest.sending", day=day.isoformat())
+
+
+# --------------------------------------------------------------------------- dates and ranges
+
+
+def range_text(since: dt.date | None, until: dt.date | None) -> str:
+    """``from 2024-06-01 to 2024-06-13``, ``since ...``, ``until ...`` or ``of all time``."""
+    if since and until:
+        return tr("range.between", since=since.isoformat(), until=until.isoformat())
+    if since:
+        return tr("range.since", since=since.isoformat())
+    if until:
+        return tr("range.until", until=until.isoformat())
+    return tr("range.all")
+
+
+# --------------------------------------------------------------------------- errors
+
+_DATE_PROBLEMS: Final[dict[DateProblem, str]] = {
+    DateProblem.FORMAT: "error.date.format",
+    DateProblem.YEAR: "error.date.year",
+    DateProblem.MONTH: "error.date.month",
+    DateProblem.DAY: "error.date.day",
+}
+
+_EMPTY_QUERIES: Final[dict[Wanted, str]] = {
+    Wanted.PAPER: "error.empty.paper",
+    Wanted.AUTHOR: "error.empty.author",
+    Wanted.SEARCH: "error.empty.search",
+    Wanted.ALERT_KEYWORDS: "error.empty.alert_keywords",
+}
+
+#: How each console command is used (``{option}``: the option given without its value).
+_USAGES: Final[dict[str, str]] = {
+    "today": "error.usage.today",
+    "day": "error.usage.day",
+    "top": "error.usage.top",
+    "search": "error.usage.search",
+    "page": "error.usage.page",
+}
+
+
+def describe_error(error: UserError | AlertError) -> str:
+    """The message for the person whose input failed (a core or an alert error)."""
+    match error:
+        case InvalidDate(text=text, problem=problem):
+            return tr("error.date", text=repr(text), problem=tr(_DATE_PROBLEMS[problem]))
+        case UnknownPeriod(text=text, choices=choices):
+            return tr("error.period", text=repr(text), choices=", ".join(choices))
+        case UnknownSort(text=text, choices=choices):
+            return tr("error.sort", text=repr(text), choices=", ".join(choices))
+        case ReversedRange(since=since, until=until):
+            return tr("error.reversed", since=since, until=until)
+        case EmptyQuery(what=what):
+            return tr(_EMPTY_QUERIES[what])
+        case BadNumber(text=text, what=what):
+            return tr("error.number", what=what, text=repr(text))
+        case BadUsage(command=command, option=option):
+            return tr(_USAGES[command], option=option)
+        case UnknownCommand(name=name):
+            return tr("error.unknown_command", name=repr(name))
+        case BadPage():
+            return tr("error.bad_page")
+        case AlertExists(existing=existing):
+            return tr("error.alert_exists", id=existing.id)
+        case AlertLimitReached(limit=limit):
+            return tr("error.alert_limit", limit=limit)
+        case EmptyAlertQuery():
+            return tr("error.alert_empty")
+    return str(error)
+
+
+# --------------------------------------------------------------------------- answers
+
+_TIPS: Final[dict[SearchTip, str]] = {
+    SearchTip.FEWER_WORDS: "tip.fewer_words",
+    SearchTip.ENGLISH_TERM: "tip.english_term",
+    SearchTip.KOREAN_TERM: "tip.korean_term",
+    SearchTip.NO_DATE_RANGE: "tip.no_date_range",
+    SearchTip.TITLE_WORDS: "tip.title_words",
+}
+
+
+def search_tip(tip: SearchTip) -> str:
+    """What to try, as one sentence."""
+    return tr(_TIPS[tip])
+
+
+def unknown_paper(shown: str) -> str:
+    """``No paper '2406.99999' in the archive.`` (``shown`` quoted or escaped by the caller)."""
+    return tr("paper.unknown", shown=shown)
+
+
+def unknown_author(shown: str) -> str:
+    """``No author named 'Yejin Cho'.`` (``shown`` quoted or escaped by the caller)."""
+    return tr("author.unknown", shown=shown)
+
+
+def did_you_mean(names: Sequence[str]) -> str:
+    """``Did you mean: A, B?``"""
+    return tr("author.did_you_mean", names=", ".join(names))
+
+
+def note_text(answer: Answer) -> str:
+    """The note explaining anything surprising about an answer (``""`` when there is none)."""
+    if isinstance(answer, DayAnswer):
+        return _day_note(answer)
+    if isinstance(answer, TopAnswer):
+        return _top_note(answer)
+    if isinstance(answer, AuthorAnswer):
+        return _author_note(answer)
+    return _search_note(answer)
+
+
+def _nearest(before: dt.date | None, after: dt.date | None) -> str:
+    if before is not None and after is not None:
+        return tr("note.nearest.both", before=date(before), after=date(after))
+    if before is not None:
+        return tr("note.nearest.before", before=date(before))
+    if after is not None:
+        return tr("note.nearest.after", after=date(after))
+    return tr("note.nearest.none")
+
+
+_TODAY_NOTES: Final[dict[TodayGap, str]] = {
+    TodayGap.DATED_AFTER_TODAY: "today.note.dated_after_today",
+    TodayGap.WEEKEND: "today.note.weekend",
+    TodayGap.NOT_OUT_YET: "today.note.not_out_yet",
+    TodayGap.WEEKEND_NOT_OUT_YET: "today.note.weekend_not_out_yet",
+    TodayGap.ARCHIVE_ENDS: "today.note.archive_ends",
+}
+
+
+def _day_note(answer: DayAnswer) -> str:
+    why, requested, shown = answer.why, answer.requested, answer.date
+    if why is None or requested is None:
+        return ""
+    if why is TodayGap.NO_DATA:
+        return tr("note.no_data")
+    nearest = _nearest(answer.before, answer.after)
+    if why is DayGap.NO_DIGEST:
+        return tr("day.note.no_digest", day=date(requested), nearest=nearest)
+    if why is DayGap.EMPTY_DIGEST:
+        return tr("day.note.empty_digest", day=date(requested), nearest=nearest)
+    assert shown is not None
+    return tr(_TODAY_NOTES[why], day=date(shown), today=requested.isoformat())
+
+
+def _top_note(answer: TopAnswer) -> str:
+    why, since, until = answer.why, answer.since, answer.until
+    if why is TopNote.RANGE:
+        return tr("top.note.range", range=range_text(since, until))
+    if why is TopNote.RANGE_EMPTY:
+        note = tr("top.note.range_empty", range=range_text(since, until))
+        if answer.latest is not None:
+            note += " " + tr("top.note.newest", day=answer.latest.isoformat())
+        return note
+    if why is TopNote.ALL_TIME:
+        return tr("top.note.all_time")
+    if why is TopNote.NO_DATA or since is None or until is None:
+        return tr("note.no_data")
+    key = "top.note.anchored" if why is TopNote.PERIOD_ANCHORED else "top.note.period"
+    return tr(key, days=answer.days, since=since.isoformat(), until=until.isoformat())
+
+
+def _author_note(answer: AuthorAnswer) -> str:
+    if answer.why is AuthorNote.NOT_FOUND:
+        note = unknown_author(repr(answer.query))
+        if answer.suggestions:
+            note += " " + did_you_mean([a.name for a in answer.suggestions])
+        return note
+    if answer.why is AuthorNote.SEVERAL and answer.author is not None:
+        key = "author.note.matches_capped" if answer.matches_capped else "author.note.matches"
+        note = tr(key, count=len(answer.matches), query=repr(answer.query), name=answer.author.name)
+        others = ", ".join(a.name for a in answer.named_others)
+        more = answer.unnamed_others
+        if more > 0:
+            return note + " " + tr("author.note.others_more", others=others, more=more)
+        return note + " " + tr("author.note.others", others=others)
+    return ""
+
+
+def _search_note(answer: SearchAnswer) -> str:
+    if answer.why is SearchNote.UNKNOWN_PAPER:
+        return unknown_paper(repr(answer.query))
+    if answer.why is SearchNote.PAST_THE_END:
+        return trn("search.note.past_the_end", answer.hits.total)
+    if answer.why is SearchNote.NO_MATCH:
+        since, until = answer.since, answer.until
+        if since or until:
+            return tr(
+                "search.note.no_match_range",
+                query=repr(answer.query),
+                range=range_text(since, until),
+            )
+        return tr("search.note.no_match", query=repr(answer.query))
+    return ""
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def guide() -> str:
+    """How to ask in plain words (the answer to ``help`` or an empty question)."""
+    return tr("ask.guide")
+
+
+_WHY_IGNORED: Final[dict[WhyIgnored, str]] = {
+    WhyIgnored.NOT_A_DATE: "ask.ignored.not_a_date",
+    WhyIgnored.OUT_OF_RANGE: "ask.ignored.out_of_range",
+}
+
+_WHEN: Final[dict[When, str]] = {
+    When.TODAY: "when.today",
+    When.YESTERDAY: "when.yesterday",
+    When.THIS_WEEK: "when.this_week",
+    When.THIS_MONTH: "when.this_month",
+    When.LAST_WEEK: "when.last_week",
+    When.LAST_MONTH: "when.last_month",
+}
+
+
+def when_text(when: When) -> str:
+    """``this week`` / ``이번 주``."""
+    return tr(_WHEN[when])
+
+
+def ignored_text(ignored: Ignored) -> str:
+    """``2025-13-40 (not a date)``, or the words alone."""
+    if ignored.why is None:
+        return ignored.text
+    return tr("ask.ignored.why", text=ignored.text, why=tr(_WHY_IGNORED[ignored.why]))
+
+
+def _span(question: Question) -> str:
+    since, until, when = question.since, question.until, question.when
+    if since is None or until is None:
+        return ""
+    if since == until:
+        text = tr("ask.span.on", day=since)
+    else:
+        text = tr("ask.span.between", since=since, until=until)
+    return tr("ask.span.when", span=text, when=when_text(when)) if when else text
+
+
+def _what(question: Question, span: str, period_ignored: bool) -> str:
+    kind = question.kind
+    if kind == "search":
+        if span:
+            return tr("ask.read.search_span", topic=question.topic, span=span)
+        return tr("ask.read.search", topic=question.topic)
+    if kind == "today":
+        return tr("ask.read.today")
+    if kind == "day":
+        return tr("ask.read.day", span=span)
+    if kind == "top":
+        if question.period is not None and question.when is not None:
+            days = PERIODS[question.period]
+            return tr("ask.read.top_period", when=when_text(question.when), days=days)
+        if question.since is not None:
+            return tr("ask.read.top_span", span=span)
+        return tr("ask.read.top_default", days=PERIODS[DEFAULT_PERIOD])
+    if span and not period_ignored:
+        return tr("ask.read.author_span", author=question.author, span=span)
+    return tr("ask.read.author", author=question.author)
+
+
+def reading(question: Question, *, period_ignored: bool = False) -> str:
+    """How the question was read, e.g. ``Read as: search 'diffusion video' on 2025-05-08
+    (yesterday)``."""
+    if question.kind == "help":
+        return tr("ask.read_as", reading=tr("ask.read.help"))
+    text = _what(question, _span(question), period_ignored)
+    if question.count is not None:
+        text = tr("ask.read.count", reading=text, count=question.count)
+    if period_ignored:
+        if question.when:
+            what = when_text(question.when)
+        elif question.since:
+            what = str(question.since)
+        else:
+            what = tr("ask.read.the_period")
+        text = tr("ask.read.period_ignored", reading=text, what=what)
+    if question.ignored:
+        words = ", ".join(f"'{ignored_text(w)}'" for w in question.ignored)
+        text = tr("ask.read.ignored", reading=text, words=words)
+    return tr("ask.read_as", reading=text)
+
+
+def reading_of(answered: Answered) -> str:
+    """How an answered question was read (:func:`reading`)."""
+    return reading(answered.question, period_ignored=answered.period_ignored)
+
+
+# --------------------------------------------------------------------------- papers and data
+
+#: Where the summaries come from, and under which licence (the bundled samples' data facts).
+DATA_SOURCE: Final = SAMPLE_SOURCE
+DATA_SOURCE_URL: Final = f"https://github.com/{SAMPLE_SOURCE}"
+DATA_LICENCE: Final = SAMPLE_LICENSE
+DATA_LICENCE_URL: Final = "https://creativecommons.org/licenses/by-nc/4.0/"
+
+
+def credit() -> str:
+    """The credit under every list of papers."""
+    return tr("credit", source=DATA_SOURCE, licence=DATA_LICENCE)
+
+
+def samples_credit() -> str:
+    """The credit of the console and ``help``."""
+    return tr("credit.samples", source=DATA_SOURCE, licence=DATA_LICENCE)
+
+
+def paper_links(paper: Paper, *, abstract: bool = True, extras: bool = True) -> list[Link]:
+    """A paper's links as ``(label, url)``, in the order every renderer shows them: the
+    abstract (``abstract``), the PDF and the Hugging Face page (arXiv papers), then (``extras``)
+    GitHub with its stars and the project page."""
+    links: list[Link] = [(tr("link.abstract"), paper.abs_url)] if abstract else []
+    if paper.pdf_url:
+        links.append((tr("link.pdf"), paper.pdf_url))
+    if paper.hf_url:
+        links.append((tr("link.hugging_face"), paper.hf_url))
+    if extras and paper.github_repo:
+        if paper.github_stars is not None:
+            label = tr("link.github_stars", stars=number(paper.github_stars))
+        else:
+            label = tr("link.github")
+        links.append((label, paper.github_repo))
+    if extras and paper.project_page:
+        links.append((tr("link.project_page"), paper.project_page))
+    return links
