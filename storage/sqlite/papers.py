@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from storage import text as textsearch
-from storage.models import ARXIV_URL_RE, HF_PAPER_URL_RE, Appearance, Bullet, Media, Page, Paper
+from storage.models import Appearance, Bullet, Media, Page, Paper
 from storage.sqlite.connection import (
     MAX_DATE,
     MIN_DATE,
@@ -26,6 +26,7 @@ from storage.sqlite.connection import (
     ids_json,
     iso_day,
 )
+from storage.text import ref_candidates
 
 #: A full :class:`Paper` as columns of ``papers p``: its row (the API extras included,
 #: migration 3; the author names as listed, migration 6) and its days as one JSON array, so a
@@ -40,24 +41,6 @@ PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media
     (SELECT json_group_array(json_array(a.date, a.position, a.votes)) FROM appearances a
      WHERE a.paper_id = p.id)"""
 PAPER_WIDTH = 16
-
-_VERSION_RE = re.compile(r"v\d+$")
-
-
-def ref_candidates(ref: str) -> list[str]:
-    """arXiv/HF URL or id -> ids to look up (as given, then without a version suffix)."""
-    ref = ref.strip().strip("<>").strip()
-    if not ref:
-        return []
-    m = ARXIV_URL_RE.match(ref) or HF_PAPER_URL_RE.match(ref)
-    core = m.group("id") if m else ref
-    if core.lower().startswith("arxiv:"):
-        core = core[6:].strip()
-    out = [core]
-    bare = _VERSION_RE.sub("", core)
-    if bare != core and bare:
-        out.append(bare)
-    return out
 
 
 def _bullets(summary: str) -> tuple[Bullet, ...]:
