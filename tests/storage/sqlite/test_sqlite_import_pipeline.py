@@ -1,4 +1,5 @@
-"""The fast import path: parsing in worker processes, index rows written by the store (batched)."""
+"""SQLite backend: the fast import path (parsing in worker processes, index rows written by the
+store, batched)."""
 
 from __future__ import annotations
 
