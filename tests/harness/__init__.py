@@ -64,6 +64,10 @@ WATCHED_TASKS = (
 
 EPHEMERAL = 1 << 6
 
+#: The harness's default settings: no per-user rate limits, so tests may repeat a command as
+#: often as they like (the rate limit tests pass their own).
+UNLIMITED = Config(question_rate=None, button_rate=None)
+
 CONTEXTS = {"guild": 0, "dm": 1, "private": 2}
 
 _ids = itertools.count(1_000_000_000_000_000_000)
@@ -550,7 +554,7 @@ class Harness:
         if extensions is not None:
             options["extensions"] = tuple(extensions)
         bot = PapersBot(
-            config=config or Config(),
+            config=config or UNLIMITED,
             store=store,
             clock=clock,
             view_timeout=view_timeout,
