@@ -544,3 +544,27 @@ async def test_dm_speaks_the_language_of_the_users_last_command(
     await service(harness).tick()
     english = rest.sent()[-1]["embeds"][0]
     assert english["title"].startswith("New papers for your alerts")
+
+
+async def test_a_503_burst_on_the_dm_route_backs_off_and_delivers_once(
+    subscribed: Harness, store: Store, rest: FakeRest
+) -> None:
+    """While the DM route answers 503, Alice's DM is tried ever more rarely (not every tick);
+    when Discord recovers it goes out once, and later ticks send nothing more."""
+    await import_day(store, "2025-06-03", DAY_B)
+    watcher = service(subscribed)
+    now = [FIXED_NOW]
+    watcher.clock = lambda: now[0]
+    rest.fail[("POST", "/channels/{channel_id}/messages")] = (503, 0)
+    for _ in range(20):  # ten minutes of ticks
+        await watcher.tick()
+        now[0] += dt.timedelta(seconds=30)
+    failed_tries = len(rest.sent())  # only Alice has new matches (Bob: nothing)
+    assert 2 <= failed_tries <= 6
+    rest.fail.clear()
+    for _ in range(240):  # two hours: past the one-hour cap
+        await watcher.tick()
+        now[0] += dt.timedelta(seconds=30)
+    delivered = rest.sent()[failed_tries:]
+    assert len(delivered) == 1
+    assert arxiv_ids(delivered[0]) == {"2506.00011", "2506.00012"}
