@@ -8,11 +8,13 @@ import random
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+import discord
 import pytest
 from digests import import_day
 
 from bot.core.alerts import AlertMatch, AlertService, DmFailed
 from bot.core.backoff import Backoff
+from bot.discord_ui.alerts import ClientMessenger
 from storage.sqlite.store import Store
 
 START = dt.datetime(2025, 6, 3, tzinfo=dt.UTC)
@@ -138,3 +140,17 @@ def test_jitter_spreads_users_apart() -> None:
     waits = {backoff.failed(user, START) for user in range(20)}
     assert len(waits) == 20
     assert all(30 <= w <= 60 for w in waits)
+
+
+async def test_a_long_rate_limit_becomes_a_retry_after() -> None:
+    """A 429 longer than discord.py waits by itself (discord.RateLimited) reaches the service as
+    DmFailed with Discord's retry_after, so the backoff waits at least that long."""
+
+    class LimitedClient:
+        async def create_dm(self, user: object) -> object:
+            raise discord.RateLimited(600.0)
+
+    messenger = ClientMessenger(LimitedClient())  # type: ignore[arg-type]
+    with pytest.raises(DmFailed) as failed:
+        await messenger.send_alerts(ALICE, [])
+    assert failed.value.retry_after == 600.0

@@ -9,6 +9,7 @@ from typing import Any
 import discord
 import pytest
 from harness import Harness
+from harness.faults import Response
 
 from bot.config import ConfigError, load_config
 from bot.discord_ui.client import run_bot
@@ -19,6 +20,23 @@ TOKEN = "MTAxMDEwMTAxMDEwMTAxMDEw.GsEcRt.SECRETtokenPARTthatMUSTneverLEAK_012345
 PIECES = TOKEN.split(".")
 
 
+class Unauthorized:
+    """An aiohttp session to which Discord answers every request 401 (a rejected token),
+    remembering the Authorization headers it was sent."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.authorizations: list[str] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        self.authorizations.append(kwargs.get("headers", {}).get("Authorization", ""))
+        return Response(401, {"message": "401: Unauthorized", "code": 0})
+
+    async def close(self) -> None:
+        self.closed = True
+
+
 def leaked(text: str) -> list[str]:
     return [piece for piece in PIECES if piece in text]
 
@@ -26,10 +44,11 @@ def leaked(text: str) -> list[str]:
 async def test_token_never_logged_over_a_session(
     store: Store, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At DEBUG, over config loading, commands, paging, a crash with its traceback and a
-    rejected login, no log record (message, arguments or traceback) holds any part of the
-    token."""
-    caplog.set_level(logging.DEBUG)
+    """At DEBUG, over config loading, commands, paging, a crash with its traceback and a login
+    that Discord rejects (through discord.py's real HTTP client), no log record (message,
+    arguments or traceback) holds any part of the token."""
+    for name in ("", "discord", "discord.http", "bot", "storage"):  # even the chatty HTTP layer
+        caplog.set_level(logging.DEBUG, logger=name)
     config = load_config({"DISCORD_TOKEN": TOKEN}, env_file=None)
     harness = await Harness.create(store, config=config)
     try:
@@ -47,17 +66,17 @@ async def test_token_never_logged_over_a_session(
     finally:
         await harness.close()
 
-    async def static_login(self: Any, token: str) -> Any:
-        raise discord.LoginFailure("Improper token has been passed.")
-
-    monkeypatch.setattr(discord.http.HTTPClient, "static_login", static_login)
+    discord_says_401 = Unauthorized()
+    monkeypatch.setattr(discord.http.aiohttp, "ClientSession", lambda **_: discord_says_401)
     assert await run_bot(config, store) == 1
+    assert discord_says_401.authorizations == [f"Bot {TOKEN}"]  # the real login was tried
     text = "\n".join(
         record.getMessage()
         + "".join(traceback.format_exception(*record.exc_info) if record.exc_info else [])
         for record in caplog.records
     )
     assert "the store broke" in text  # the traceback was logged
+    assert "has returned 401" in text  # and discord.py's own DEBUG lines of the login
     assert leaked(text) == []
     assert leaked(caplog.text) == []
 

@@ -61,7 +61,7 @@ class Faults:
         return None
 
 
-class _Response:
+class Response:
     """What discord.py reads of an aiohttp response: status, reason, headers, text."""
 
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
@@ -74,7 +74,7 @@ class _Response:
     async def text(self, encoding: str = "utf-8") -> str:
         return self._text
 
-    async def __aenter__(self) -> _Response:
+    async def __aenter__(self) -> Response:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -90,10 +90,10 @@ class FaultSession:
         self.path = path
         self.answer = answer
 
-    def request(self, method: str, url: str, **_: Any) -> _Response:
+    def request(self, method: str, url: str, **_: Any) -> Response:
         fault = self.faults.take(method, self.path)
         if fault is None:
-            return _Response(200, self.answer())
+            return Response(200, self.answer())
         if fault.status == 429:
             body = {
                 "message": "You are being rate limited.",
@@ -104,5 +104,5 @@ class FaultSession:
                 "Via": "1.1 google",
                 "X-RateLimit-Scope": "global" if fault.is_global else "user",
             }
-            return _Response(429, body, headers)
-        return _Response(fault.status, {"message": "Server error", "code": 0})
+            return Response(429, body, headers)
+        return Response(fault.status, {"message": "Server error", "code": 0})
