@@ -164,8 +164,11 @@ class Ask(commands.Cog):
             )
 
         with use_locale(language_of(text)):
-            retry_after = self.bot.limits.questions.hit(message.author.id)
+            limiter = self.bot.limits.questions
+            retry_after = limiter.hit(message.author.id)
             if retry_after is not None:
+                if not limiter.tell(message.author.id, retry_after):
+                    return
                 wait = RateLimited(retry_after).seconds
                 await self._send_quietly(
                     send, embeds.error_embed(tr("error.cooldown", seconds=wait))

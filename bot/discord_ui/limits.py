@@ -45,6 +45,7 @@ class UserLimiter:
         self.rate = rate
         self._clock = clock
         self._buckets: dict[int, app_commands.Cooldown] = {}
+        self._told_until: dict[int, float] = {}
 
     def hit(self, user_id: int) -> float | None:
         """Count one request of ``user_id``: ``None`` when allowed, else the seconds to wait."""
@@ -58,10 +59,20 @@ class UserLimiter:
                 for user, bucket in self._buckets.items()
                 if bucket.get_tokens(now) < rate.requests
             }
+            self._told_until = {u: t for u, t in self._told_until.items() if t > now}
         bucket = self._buckets.get(user_id)
         if bucket is None:
             bucket = self._buckets[user_id] = app_commands.Cooldown(rate.requests, rate.seconds)
         return bucket.update_rate_limit(now)
+
+    def tell(self, user_id: int, retry_after: float) -> bool:
+        """True the first time ``user_id`` is refused in a window (tell them), False for later
+        refusals until it ends (stay quiet: a reply to every message of a flood is a flood)."""
+        now = self._clock()
+        if self._told_until.get(user_id, now) > now:
+            return False
+        self._told_until[user_id] = now + retry_after
+        return True
 
     def check(self, user_id: int) -> None:
         """:meth:`hit`, raising :class:`RateLimited` when over the limit."""

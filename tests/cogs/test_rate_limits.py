@@ -84,6 +84,20 @@ async def test_dm_questions_are_limited(limited: Harness) -> None:
     assert refused.last.allowed_mentions == {"parse": [], "replied_user": False}
 
 
+async def test_a_dm_flood_is_told_once(limited: Harness, clock: Clock) -> None:
+    """Past the limit, the first question in DMs is told when to retry and the rest of the flood
+    gets no reply (no reply storm); after the wait, questions are answered again."""
+    for _ in range(2):
+        await limited.message("diffusion papers")
+    told = await limited.message("diffusion papers")
+    assert told.embed["description"] == "Slow down: try again in 30 seconds."
+    flood = [await limited.message("diffusion papers") for _ in range(5)]
+    assert all(not r.sent for r in flood)
+    clock.now += 30.5
+    answered = await limited.message("diffusion papers")
+    assert answered.sent and "try again" not in answered.embed.get("description", "")
+
+
 async def test_button_presses_are_limited(limited: Harness) -> None:
     """Paging faster than the button limit is refused privately; the page stays."""
     message = (await limited.command("search", query="model")).message_id
