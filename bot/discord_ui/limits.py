@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, TypeVar
 
 import discord
 from discord import app_commands
 
-from bot.config import DEFAULT_BUTTON_RATE, DEFAULT_QUESTION_RATE, Rate
+from bot.config import Rate
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -86,8 +86,8 @@ class Limits:
     """The bot's limiters: ``questions`` (/search, /ask, DM and mention questions) and
     ``buttons`` (paging buttons)."""
 
-    questions: UserLimiter = field(default_factory=lambda: UserLimiter(DEFAULT_QUESTION_RATE))
-    buttons: UserLimiter = field(default_factory=lambda: UserLimiter(DEFAULT_BUTTON_RATE))
+    questions: UserLimiter
+    buttons: UserLimiter
 
 
 def limits_of(client: discord.Client) -> Limits | None:
