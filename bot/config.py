@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +40,19 @@ DEFAULT_HF_API_BASE: Final = "https://huggingface.co"
 #: HF_API_BASE values that turn the Hugging Face source off.
 OFF_VALUES: Final = ("off", "none", "false", "0", "no")
 
+
+class Rate(NamedTuple):
+    """A per-user rate limit: at most ``requests`` in ``seconds``."""
+
+    requests: int
+    seconds: float
+
+
+#: Searches, /ask and questions in DMs or mentions, per user (QUESTION_RATE_LIMIT).
+DEFAULT_QUESTION_RATE: Final = Rate(5, 30.0)
+#: Presses of paging buttons, per user (BUTTON_RATE_LIMIT).
+DEFAULT_BUTTON_RATE: Final = Rate(20, 30.0)
+
 #: Every variable the bot reads, for docs and tests.
 VARIABLES: Final = (
     "DISCORD_TOKEN",
@@ -54,6 +67,8 @@ VARIABLES: Final = (
     "WATCH_DIR",
     "HF_API_BASE",
     "DIGEST_URL_TEMPLATE",
+    "QUESTION_RATE_LIMIT",
+    "BUTTON_RATE_LIMIT",
 )
 
 
@@ -92,6 +107,9 @@ class Config:
     hf_api_base: str | None = None
     #: A URL of markdown digests with ``{date}``, ``{year}``, ``{month}``, ``{day}``.
     digest_url_template: str | None = None
+    #: Per-user limits (``None``: unlimited), see :mod:`bot.discord_ui.limits`.
+    question_rate: Rate | None = DEFAULT_QUESTION_RATE
+    button_rate: Rate | None = DEFAULT_BUTTON_RATE
 
     @property
     def database(self) -> str | Path:
@@ -222,6 +240,24 @@ def _positive_number(name: str, value: str | None, default: float, maximum: floa
     return number
 
 
+def _rate(name: str, value: str | None, default: Rate) -> Rate | None:
+    """``COUNT/SECONDS`` (``5/30``: five in 30 seconds); ``off`` (or a count of 0): no limit."""
+    if value is None:
+        return default
+    if value.lower() in OFF_VALUES:
+        return None
+    count, _, seconds = value.partition("/")
+    try:
+        rate = Rate(int(count), float(seconds))
+    except ValueError:
+        rate = Rate(-1, 0.0)
+    if rate.requests == 0:
+        return None
+    if rate.requests < 0 or not 0 < rate.seconds <= 24 * 3600:
+        raise ConfigError(name, f"must be COUNT/SECONDS such as 5/30, or off, got {value!r}")
+    return rate
+
+
 def _watch_dir(value: str | None) -> Path | None:
     if value is None:
         return None
@@ -343,6 +379,12 @@ def load_config(
         watch_dir=_watch_dir(_clean(values, "WATCH_DIR")),
         hf_api_base=_hf_api_base(_clean(values, "HF_API_BASE")),
         digest_url_template=_url_template(_clean(values, "DIGEST_URL_TEMPLATE")),
+        question_rate=_rate(
+            "QUESTION_RATE_LIMIT", _clean(values, "QUESTION_RATE_LIMIT"), DEFAULT_QUESTION_RATE
+        ),
+        button_rate=_rate(
+            "BUTTON_RATE_LIMIT", _clean(values, "BUTTON_RATE_LIMIT"), DEFAULT_BUTTON_RATE
+        ),
     )
     log.debug("Loaded %r", config)
     return config

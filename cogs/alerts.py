@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The longest /alerts remove value: an alert id as suggested, or ``#id`` and its query as typed.
+MAX_ALERT_CHOICE_CHARS = MAX_ALERT_QUERY_CHARS + 24
+
 #: ``interaction.extras`` key: how many paused alerts this interaction turned back on.
 RESUMED = "papers_bot_alerts_resumed"
 
@@ -132,7 +135,11 @@ class Alerts(
     )
     @app_commands.describe(alert=localized("cmd.alerts.remove.alert.description"))
     @app_commands.rename(alert=localized("cmd.alerts.remove.alert"))
-    async def remove(self, interaction: discord.Interaction, alert: str) -> None:
+    async def remove(
+        self,
+        interaction: discord.Interaction,
+        alert: app_commands.Range[str, 1, MAX_ALERT_CHOICE_CHARS],
+    ) -> None:
         """Stop an alert."""
         text = alert.strip().lstrip("#").split(" ", 1)[0]
         removed = None

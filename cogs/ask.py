@@ -27,6 +27,7 @@ from bot.core import question as plain
 from bot.core.errors import UserError
 from bot.discord_ui import embeds, presenters
 from bot.discord_ui.client import everywhere
+from bot.discord_ui.limits import RateLimited, question_limited
 from bot.discord_ui.replies import NO_MENTIONS, REPLIED
 from bot.discord_ui.translator import localized
 from bot.i18n import phrases
@@ -127,6 +128,7 @@ class Ask(commands.Cog):
     @app_commands.describe(question=localized("cmd.ask.question.description"))
     @app_commands.rename(question=localized("cmd.ask.question"))
     @everywhere
+    @question_limited()
     async def ask(
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, QUERY_MAX]
     ) -> None:
@@ -162,6 +164,16 @@ class Ask(commands.Cog):
             )
 
         with use_locale(language_of(text)):
+            limiter = self.bot.limits.questions
+            retry_after = limiter.hit(message.author.id)
+            if retry_after is not None:
+                if not limiter.tell(message.author.id, retry_after):
+                    return
+                wait = RateLimited(retry_after).seconds
+                await self._send_quietly(
+                    send, embeds.error_embed(tr("error.cooldown", seconds=wait))
+                )
+                return
             try:
                 await self.answer(text, owner=message.author, send=send)
             except UserError as error:

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_PAPERS = 25
+#: The longest digest time (``09:00``, ``9h30``) and IANA zone name accepted, with room to spare.
+TIME_MAX = 16
+ZONE_MAX = 64
 Count = app_commands.Range[int, 1, MAX_PAPERS]
 _TIME_RE = re.compile(r"^\s*(\d{1,2})(?:[:.h]?(\d{2}))?\s*$")
 #: Offered first when the time zone option is still empty.
@@ -181,8 +184,8 @@ class Digest(
         self,
         interaction: discord.Interaction,
         channel: app_commands.AppCommandChannel,
-        time: str,
-        timezone: str | None = None,
+        time: app_commands.Range[str, 1, TIME_MAX],
+        timezone: app_commands.Range[str, 1, ZONE_MAX] | None = None,
         count: Count = 10,
     ) -> None:
         """Post the day's top papers in a channel every day at a time."""

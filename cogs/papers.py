@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The longest paper reference accepted: an id or an arXiv / Hugging Face link with room to spare.
+REF_MAX = 200
+
 Count = app_commands.Range[int, 1, answers.MAX_COUNT]
 
 
@@ -119,7 +122,9 @@ class Papers(commands.Cog):
     @app_commands.describe(ref=localized("cmd.paper.id.description"))
     @app_commands.rename(ref=localized("cmd.paper.id"))
     @everywhere
-    async def paper(self, interaction: discord.Interaction, ref: str) -> None:
+    async def paper(
+        self, interaction: discord.Interaction, ref: app_commands.Range[str, 1, REF_MAX]
+    ) -> None:
         """One paper: title, authors, votes, days, Korean summary and links."""
         ref = ref.strip()
         found = await answers.paper(self.bot.store, ref)

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.core import answers
 from bot.discord_ui import presenters
 from bot.discord_ui.client import everywhere
+from bot.discord_ui.limits import question_limited
 from bot.discord_ui.options import SORT_CHOICES, DateOption
 from bot.discord_ui.replies import Refusal
 from bot.discord_ui.translator import localized
@@ -50,6 +51,7 @@ class Search(commands.Cog):
     )
     @app_commands.choices(sort=SORT_CHOICES)
     @everywhere
+    @question_limited()
     async def search(
         self,
         interaction: discord.Interaction,

@@ -39,6 +39,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from anyascii import anyascii
+
 from storage.models import ARXIV_URL_RE, HF_PAPER_URL_RE, Snippet
 
 #: Hangul syllables block (가..힣): the characters turned into bigrams.
@@ -127,13 +129,27 @@ _NAME_DROP_RE = re.compile(r"[.'’‘`´ʼ]")
 _NAME_SPLIT_RE = re.compile(r"[^\w]+|_+")
 
 
+@functools.lru_cache(maxsize=4096)
+def _latin_ascii(ch: str) -> str:
+    """A Latin letter that decomposition leaves alone, in ASCII (``ł`` -> ``l``, ``ø`` -> ``o``,
+    ``æ`` -> ``ae``, ``ı`` -> ``i``, by anyascii); every other character as it is, so names in
+    other scripts (Hangul, Han, Greek, ...) keep their own keys and never meet a Latin one."""
+    if not unicodedata.name(ch, "").startswith("LATIN "):
+        return ch
+    return anyascii(ch).lower() or ch
+
+
 def name_key(name: str) -> str:
-    """Normalized author key: folded, apostrophes/dots dropped, other punctuation as spaces.
+    """Normalized author key: folded, Latin letters in ASCII, apostrophes/dots dropped, other
+    punctuation as spaces.
 
     ``Matthias Nießner`` -> ``matthias niessner``; ``O'Brien`` -> ``obrien``; ``Ávila`` ->
-    ``avila``.
+    ``avila``; ``Stypułkowski`` -> ``stypulkowski``; ``Øvrelid`` -> ``ovrelid``.
     """
-    folded = _NAME_DROP_RE.sub("", fold(name))
+    folded = fold(name)
+    if not folded.isascii():
+        folded = "".join(map(_latin_ascii, folded))
+    folded = _NAME_DROP_RE.sub("", folded)
     return " ".join(part for part in _NAME_SPLIT_RE.split(folded) if part)
 
 

@@ -39,6 +39,7 @@ PROMPT: Final = "papers> "
 HISTORY_FILE: Final = Path("~/.papers_bot_history")
 COMMANDS: Final = ("today", "day", "top", "paper", "author", "search", "next", "prev", "page")
 QUIT_WORDS: Final = frozenset({"quit", "exit", "q", ":q"})
+_QUOTED_CHARS: Final = 24  # how much of a bad number an error message repeats
 
 Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer
 
@@ -81,10 +82,18 @@ def _split(line: str) -> list[str]:
 
 
 def _int(text: str, what: str) -> int:
+    """``text`` as a whole number; :class:`BadNumber` (quoting at most a few characters) for
+    anything ``int`` refuses, including numbers past Python's digit limit."""
     try:
         return int(text)
     except ValueError:
-        raise BadNumber(text, what) from None
+        raise BadNumber(shorten(text, _QUOTED_CHARS), what) from None
+
+
+def _scrub(line: str) -> str:
+    """``line`` with lone surrogates (undecodable terminal bytes under ``surrogateescape``)
+    replaced by U+FFFD, so every later step can encode it as UTF-8."""
+    return line.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 class Session:
@@ -105,7 +114,7 @@ class Session:
     async def handle(self, line: str) -> Reply:
         """Answer one command line; raises a :class:`~bot.core.errors.UserError` (such as
         :class:`~bot.core.errors.UnknownCommand`) for bad input."""
-        words = _split(line.strip())
+        words = _split(_scrub(line).strip())
         if not words:
             return Reply("message", text="")
         name, args = words[0].lower(), words[1:]
@@ -164,7 +173,7 @@ class Session:
                 else:
                     until = date
             elif word.isdigit():
-                count = int(word)
+                count = _int(word, "N")
             else:
                 period = answers.parse_period(word)
 
@@ -470,6 +479,10 @@ def interactive(
                 continue
             except KeyboardInterrupt:
                 out.print(escape(tr("console.interrupted")))
+                continue
+            except Exception:  # one bad line never ends the session
+                log.exception("Console line failed: %r", line)
+                out.print(escape(tr("console.crashed")), style="red", highlight=False)
                 continue
             if reply.kind == "quit":
                 return 0

@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from bot.core.backoff import Backoff
 from bot.core.errors import EmptyQuery, Wanted
 from storage.models import Alert, FeedBatch
 from storage.text import parse_query
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: How often the store is checked for new imports (seconds).
 TICK_SECONDS = 30.0
+#: The longest wait between two attempts at a user's failing DM (seconds).
+RETRY_CAP_SECONDS = 3600.0
 #: Search results read per keyword alert and tick, at most (pages of 100).
 MAX_SEARCH_RESULTS = 2000
 _SEARCH_PAGE = 100
@@ -62,7 +65,12 @@ class DmClosed(Exception):
 
 
 class DmFailed(Exception):
-    """A direct message failed for now (a server error, the network): try again next tick."""
+    """A direct message failed for now (a server error, a rate limit, the network): try again
+    after a backoff, at least ``retry_after`` seconds when Discord said so."""
+
+    def __init__(self, *args: object, retry_after: float | None = None) -> None:
+        super().__init__(*args)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +112,14 @@ class AlertService:
         messenger: Messenger,
         clock: Callable[[], dt.datetime],
         interval: float = TICK_SECONDS,
+        backoff: Backoff[int] | None = None,
     ) -> None:
         self.store = store
         self.messenger = messenger
         self.clock = clock
         self.interval = interval
+        #: Users whose last DM failed, and when they may be tried again.
+        self.backoff = backoff or Backoff(base=interval, cap=max(interval, RETRY_CAP_SECONDS))
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -144,7 +155,12 @@ class AlertService:
         """Deliver what was imported since each alert's position; one DM per user at most."""
         async with self._lock:
             upto = await self.store.feed_position()
-            pending = await self.store.pending_alerts(upto)
+            now = self.clock()
+            pending = [
+                a
+                for a in await self.store.pending_alerts(upto)
+                if self.backoff.ready(a.user_id, now)
+            ]
             if not pending:
                 return []
             matches = await self._match(pending, upto)
@@ -237,8 +253,12 @@ class AlertService:
             return Delivery(user_id, "paused", found)
         except DmFailed as exc:
             reason = exc.__cause__ or exc
-            log.warning("User %s: could not send their alerts (will retry): %s", user_id, reason)
+            wait = self.backoff.failed(user_id, self.clock(), retry_after=exc.retry_after)
+            log.warning(
+                "User %s: could not send their alerts (retry in %.0f s): %s", user_id, wait, reason
+            )
             return Delivery(user_id, "failed", found)
+        self.backoff.succeeded(user_id)
         deliveries = {m.alert.id: m.paper_ids for m in found}
         await self.store.record_alert_run(ids, deliveries, upto=upto, at=self.clock())
         log.info(

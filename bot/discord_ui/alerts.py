@@ -40,6 +40,8 @@ class ClientMessenger:
             await channel.send(embeds=[embed], allowed_mentions=NO_MENTIONS)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise DmClosed() from exc
+        except discord.RateLimited as exc:  # longer than the client waits by itself
+            raise DmFailed(retry_after=exc.retry_after) from exc
         except (discord.HTTPException, discord.ClientException, OSError) as exc:
             raise DmFailed() from exc
 

@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from bot.core.errors import UserError
 from bot.discord_ui import embeds
+from bot.discord_ui.limits import Limits, RateLimited, UserLimiter
 from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply_error
 from bot.discord_ui.translator import CatalogTranslator
 from bot.i18n import phrases
@@ -107,6 +108,8 @@ def expected_error_message(error: BaseException) -> str | None:
         return tr("error.option", value=repr(error.value))
     if isinstance(error, Unavailable):
         return tr("error.database_unavailable")
+    if isinstance(error, RateLimited):
+        return tr("error.cooldown", seconds=error.seconds)
     if isinstance(error, app_commands.CommandOnCooldown):
         return tr("error.cooldown", seconds=f"{error.retry_after:.0f}")
     if isinstance(error, NotOwner):
@@ -240,6 +243,10 @@ class PapersBot(commands.Bot):
         #: The alerts watcher (DMs new matches), started in :meth:`setup_hook`, stopped in
         #: :meth:`close`.
         self.alerts: AlertService | None = None
+        #: Per-user rate limits of questions and paging buttons (QUESTION/BUTTON_RATE_LIMIT).
+        self.limits = Limits(
+            questions=UserLimiter(config.question_rate), buttons=UserLimiter(config.button_rate)
+        )
         #: Each user's language as last stored with their alerts (saves a write per command).
         self.languages: dict[int, str] = {}
 

@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import discord
 
 from bot.discord_ui import embeds
+from bot.discord_ui.limits import RateLimited, limits_of
 from bot.discord_ui.replies import NO_MENTIONS, reply_error
 from bot.discord_ui.translator import command_name
 from bot.i18n.catalog import current_locale, locale_from_discord, set_locale, tr
@@ -146,11 +147,22 @@ class OwnedView(discord.ui.View):
             self.interaction = interaction
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Only the owner may use it (the pages speak the answer's language); anyone else is
-        told so in their own."""
+        """Only the owner may use it (the pages speak the answer's language), within the button
+        rate limit; anyone else is told so in their own."""
         if interaction.user.id == self.owner_id:
             set_locale(self.language)
-            return True
+            limits = limits_of(interaction.client)
+            retry_after = limits.buttons.hit(interaction.user.id) if limits else None
+            if retry_after is None:
+                return True
+            await interaction.response.send_message(
+                embed=embeds.error_embed(
+                    tr("error.cooldown", seconds=RateLimited(retry_after).seconds)
+                ),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return False
         set_locale(locale_from_discord(interaction.locale))
         name = discord.utils.escape_mentions(discord.utils.escape_markdown(self.owner_name))
         await interaction.response.send_message(

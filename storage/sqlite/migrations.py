@@ -24,6 +24,13 @@ the ``sqlite3`` shell) fails loudly instead of corrupting the index, and papers 
 than ``import_digest`` are not indexed; reading works everywhere. If the index form ever
 changes, add functions with a new suffix and a migration that runs
 ``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts every paper.
+
+Author keys
+-----------
+Authors, their prefix terms and author alerts are keyed by :func:`storage.text.name_key`. When
+the key changes, a migration keys them again with SQL functions the store registers under a new
+suffix (migration 9: ``papers_name_key_v2`` and ``papers_name_terms_v2``, :func:`name_key` and
+:func:`name_terms`), merging the rows whose keys now meet, in the migration's transaction.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ from storage import text as textsearch
 
 FTS_TITLE_FUNCTION = "papers_fts_title_v1"
 FTS_SUMMARY_FUNCTION = "papers_fts_summary_v1"
+NAME_KEY_FUNCTION = "papers_name_key_v2"
+NAME_TERMS_FUNCTION = "papers_name_terms_v2"
 
 
 def summary_text(summary_json: str | None) -> str:
@@ -60,6 +69,16 @@ def fts_title(title: str | None) -> str:
 def fts_summary(summary_json: str | None) -> str:
     """``papers_fts_summary_v1``: the index form of a stored summary's bullet texts."""
     return textsearch.index_form(summary_text(summary_json))
+
+
+def name_key(name: str | None) -> str:
+    """``papers_name_key_v2``: :func:`storage.text.name_key`, for migration 9's re-keying."""
+    return textsearch.name_key(name or "")
+
+
+def name_terms(key: str | None) -> str:
+    """``papers_name_terms_v2``: :func:`storage.text.name_terms` of a key, as a JSON array."""
+    return json.dumps(textsearch.name_terms(key or ""), ensure_ascii=False)
 
 
 class Migration(NamedTuple):

@@ -51,11 +51,15 @@ from storage.sqlite.jobs import JobQueries
 from storage.sqlite.migrations import (
     FTS_SUMMARY_FUNCTION,
     FTS_TITLE_FUNCTION,
+    NAME_KEY_FUNCTION,
+    NAME_TERMS_FUNCTION,
     SCHEMA_VERSION,
     Migration,
     fts_summary,
     fts_title,
     migrations,
+    name_key,
+    name_terms,
 )
 from storage.sqlite.papers import PaperQueries
 from storage.sqlite.search import SearchQueries
@@ -132,6 +136,8 @@ class Store(
         db = c.db
         await db.create_function(FTS_TITLE_FUNCTION, 1, fts_title, deterministic=True)
         await db.create_function(FTS_SUMMARY_FUNCTION, 1, fts_summary, deterministic=True)
+        await db.create_function(NAME_KEY_FUNCTION, 1, name_key, deterministic=True)
+        await db.create_function(NAME_TERMS_FUNCTION, 1, name_terms, deterministic=True)
         # Imports dirty many index pages (authors are shared between papers); a larger WAL lets
         # one checkpoint write each hot page once instead of once per 1,000-page WAL.
         await db.executescript(

@@ -22,6 +22,7 @@ from harness import (
     ALICE,
     BOB,
     BOT_USER,
+    FIXED_NOW,
     Harness,
     interaction_payload,
     message_body,
@@ -295,13 +296,15 @@ async def test_new_papers_on_a_known_day_count(
 async def test_failed_send_is_not_recorded_and_retried(
     subscribed: Harness, store: Store, rest: FakeRest
 ) -> None:
-    """A 500 from Discord records nothing: the next tick sends the same DM."""
+    """A 500 from Discord records nothing: the first tick after the backoff (at most 30 s
+    after a first failure) sends the same DM."""
     await import_day(store, "2025-06-03", DAY_B)
     rest.fail[("POST", "/channels/{channel_id}/messages")] = (500, 0)
     results = await service(subscribed).tick()
     assert {r.user_id: r.outcome for r in results} == {ALICE_ID: "failed", BOB_ID: "nothing"}
     assert all(not a.paused for a in await store.alerts(ALICE_ID))
     rest.fail.clear()
+    service(subscribed).clock = lambda: FIXED_NOW + dt.timedelta(seconds=30)
     await service(subscribed).tick()
     assert len(rest.sent()) == 2  # the failed attempt records its request too
     assert arxiv_ids(rest.sent()[-1]) == {"2506.00011", "2506.00012"}
@@ -490,12 +493,14 @@ async def test_core_dm_closed_pauses(store: Store) -> None:
 
 
 async def test_core_dm_failed_is_retried(store: Store) -> None:
-    """DmFailed records nothing: the next tick offers the same matches again."""
+    """DmFailed records nothing: the first tick after the backoff offers the same matches."""
     messenger = FakeMessenger(DmFailed())
     service = await core_service(store, messenger)
     assert [r.outcome for r in await service.tick()] == ["failed"]
     assert not any(a.paused for a in await store.alerts(ALICE_ID))
     messenger.error = None
+    later = service.clock() + dt.timedelta(seconds=30)
+    service.clock = lambda: later
     await service.tick()
     assert messenger.sent == [(ALICE_ID, ("2506.00011",))]
 
@@ -539,3 +544,27 @@ async def test_dm_speaks_the_language_of_the_users_last_command(
     await service(harness).tick()
     english = rest.sent()[-1]["embeds"][0]
     assert english["title"].startswith("New papers for your alerts")
+
+
+async def test_a_503_burst_on_the_dm_route_backs_off_and_delivers_once(
+    subscribed: Harness, store: Store, rest: FakeRest
+) -> None:
+    """While the DM route answers 503, Alice's DM is tried ever more rarely (not every tick);
+    when Discord recovers it goes out once, and later ticks send nothing more."""
+    await import_day(store, "2025-06-03", DAY_B)
+    watcher = service(subscribed)
+    now = [FIXED_NOW]
+    watcher.clock = lambda: now[0]
+    rest.fail[("POST", "/channels/{channel_id}/messages")] = (503, 0)
+    for _ in range(20):  # ten minutes of ticks
+        await watcher.tick()
+        now[0] += dt.timedelta(seconds=30)
+    failed_tries = len(rest.sent())  # only Alice has new matches (Bob: nothing)
+    assert 2 <= failed_tries <= 6
+    rest.fail.clear()
+    for _ in range(240):  # two hours: past the one-hour cap
+        await watcher.tick()
+        now[0] += dt.timedelta(seconds=30)
+    delivered = rest.sent()[failed_tries:]
+    assert len(delivered) == 1
+    assert arxiv_ids(delivered[0]) == {"2506.00011", "2506.00012"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import VARIABLES, ConfigError, load_config
+from bot.config import DEFAULT_QUESTION_RATE, VARIABLES, ConfigError, Rate, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +58,21 @@ def test_every_variable_in_env_example() -> None:
     """.env.example documents every variable the bot reads."""
     text = (ROOT / ".env.example").read_text(encoding="utf-8")
     assert [v for v in VARIABLES if f"\n{v}=" not in text] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "rate"),
+    [("3/10", Rate(3, 10.0)), ("off", None), ("0/30", None), (None, DEFAULT_QUESTION_RATE)],
+)
+def test_question_rate_limit(value: str | None, rate: Rate | None) -> None:
+    """QUESTION_RATE_LIMIT is COUNT/SECONDS, off (or 0) for none, 5/30 by default."""
+    environ = {} if value is None else {"QUESTION_RATE_LIMIT": value}
+    assert load_config(environ, env_file=None).question_rate == rate
+
+
+@pytest.mark.parametrize("value", ["5", "five/30", "5/0", "-1/30", "5/inf"])
+def test_bad_rate_limit_names_the_variable(value: str) -> None:
+    """A rate limit that is not COUNT/SECONDS is a ConfigError naming its variable."""
+    with pytest.raises(ConfigError) as info:
+        load_config({"BUTTON_RATE_LIMIT": value}, env_file=None)
+    assert info.value.variable == "BUTTON_RATE_LIMIT"

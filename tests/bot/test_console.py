@@ -412,3 +412,55 @@ async def test_bad_lines_are_typed_errors_told_in_words(
         await Session(store).handle(line)
     assert vars(raised.value) == vars(error)
     assert describe_error(raised.value) == words
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+async def test_paper_with_undecodable_bytes_is_unknown_paper(store: Store) -> None:
+    """`paper` with bytes a terminal could not decode (surrogate escapes) says the paper is
+    unknown instead of crashing on the lookup."""
+    reply = await Session(store).handle("paper 2406.\udcff\udcfe")
+    assert reply.kind == "paper"
+    assert not reply.ok
+
+
+async def test_top_with_a_huge_number_is_a_bad_number(store: Store) -> None:
+    """`top` with a 5,000-digit count is a typed error, not a crash in int()."""
+    with pytest.raises(BadNumber):
+        await Session(store).handle("top " + "9" * 5000)
+
+
+def test_interactive_loop_survives_a_crash(
+    seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected exception while answering one line is reported, and the next line is
+    still answered."""
+    import asyncio
+
+    async def broken(self: Session, args: list[str]) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Session, "_cmd_author", broken)
+    lines = iter(["author x", "today 2"])
+    buffer = StringIO()
+    out = Console(file=buffer, width=200)
+
+    def fake_input(prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    with asyncio.Runner() as runner:
+        store = runner.run(Store.open(seeded_db))
+        try:
+            code = console_module.interactive(
+                runner, store, out=out, input_func=fake_input, history=False
+            )
+        finally:
+            runner.run(store.close())
+    text = buffer.getvalue()
+    assert code == 0
+    assert "Something went wrong with that line" in text
+    assert "2505.04921" in text

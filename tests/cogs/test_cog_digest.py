@@ -27,7 +27,7 @@ MANAGE_SERVER = str(1 << 5)
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
 NONE = {"parse": []}
 #: Discord option types: 1 subcommand, 3 string, 4 integer, 7 channel.
-TYPES = {"channel": 7, "time": 3, "timezone": 3, "count": 4}
+TYPES = {"channel": 7, "time": 3, "timezone": 3, "count": 4, "language": 3}
 
 
 def hf_sample() -> Any:
@@ -274,3 +274,24 @@ def test_missing_post_permissions_names_what_is_missing() -> None:
         view_channel=True, send_messages=True, embed_links=True
     )
     assert missing_post_permissions(channel, me) == []
+
+
+@pytest.mark.parametrize(
+    ("sub", "options"),
+    [
+        ("show", {}),
+        ("off", {}),
+        ("preview", {}),
+        ("now", {}),
+        ("language", {"language": "en"}),
+    ],
+)
+async def test_every_digest_command_needs_manage_server_at_run_time(
+    harness: Harness, sub: str, options: dict[str, Any]
+) -> None:
+    """A member without Manage Server is refused every /digest command privately, even when the
+    server let them see it (default permissions changed), and nothing is posted."""
+    result = await digest(harness, sub, permissions="0", **options)
+    assert result.ephemeral
+    assert "Manage Server" in result.embed["description"]
+    assert not [r for r in result.requests if r.kind == "send"]

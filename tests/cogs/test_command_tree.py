@@ -107,6 +107,18 @@ async def test_counts_are_ranged(payloads: dict[str, dict[str, Any]]) -> None:
         assert (count["min_value"], count["max_value"]) == (1, 25)
 
 
+async def test_every_text_option_is_capped(payloads: dict[str, dict[str, Any]]) -> None:
+    """Every free-text option tells the client its longest value (at most 200 characters of a
+    query, a few for times), so no command is handed Discord's 6,000-character maximum."""
+    uncapped = [
+        (name, option["name"])
+        for name, payload in payloads.items()
+        for option in options_of(payload)
+        if option["type"] == 3 and "choices" not in option and not option.get("max_length")
+    ]
+    assert uncapped == []
+
+
 async def test_autocompleted_options(payloads: dict[str, dict[str, Any]]) -> None:
     """Dates, paper ids and author names autocomplete."""
     expected = {

@@ -39,6 +39,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.config import Config
 from bot.discord_ui.client import PapersBot
+from harness.faults import Faults, FaultSession
 
 if TYPE_CHECKING:
     from discord.types.user import User as UserPayload
@@ -63,6 +64,10 @@ WATCHED_TASKS = (
 )
 
 EPHEMERAL = 1 << 6
+
+#: The harness's default settings: no per-user rate limits, so tests may repeat a command as
+#: often as they like (the rate limit tests pass their own).
+UNLIMITED = Config(question_rate=None, button_rate=None)
 
 CONTEXTS = {"guild": 0, "dm": 1, "private": 2}
 
@@ -185,6 +190,10 @@ class FakeDiscord(AsyncWebhookAdapter):
         self._component_message: dict[str, int] = {}  # token -> message the component is on
         self._channel: dict[str, int] = {}  # token -> channel id
         self._interaction: dict[str, int] = {}  # token -> interaction id
+        #: Scripted 429s and 5xx by route (see tests/harness/faults.py).
+        self.faults = Faults()
+        #: The bot's HTTP client, for routing faulty requests through its real request code.
+        self.http: discord.http.HTTPClient | None = None
 
     def expect(self, payload: dict[str, Any]) -> None:
         """Learn about an interaction before it is dispatched (its channel, its message)."""
@@ -209,6 +218,15 @@ class FakeDiscord(AsyncWebhookAdapter):
         await asyncio.sleep(0)  # a real request always yields to the loop
         path = route.url.removeprefix(route.BASE)
         self.requests.append(Request(route.method, path, copy.deepcopy(payload), params, at))
+        if self.faults.pending(route.method, path):  # discord.py's own retrying, for real
+            session = FaultSession(self.faults, path, lambda: self._answer(route, path, payload))
+            return await AsyncWebhookAdapter.request(
+                self, route, session, payload=payload, multipart=multipart, files=files
+            )
+        return self._answer(route, path, payload)
+
+    def _answer(self, route: Any, path: str, payload: dict[str, Any] | None) -> Any:
+        """Discord's answer to an interaction request (a callback, a followup, an edit)."""
         token = route.webhook_token
         if path.endswith("/callback"):
             return self._callback(route, token, payload or {})
@@ -241,6 +259,29 @@ class FakeDiscord(AsyncWebhookAdapter):
         self.requests.append(
             Request(route.method, path, copy.deepcopy(payload), kwargs.get("params"), at)
         )
+        if self.http is not None and self.faults.pending(route.method, path):
+            return await self._faulty_http_request(self.http, route, path, payload, kwargs)
+        return self._http_answer(route, path, payload)
+
+    async def _faulty_http_request(
+        self,
+        http: discord.http.HTTPClient,
+        route: Any,
+        path: str,
+        payload: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """``route`` through discord.py's real ``HTTPClient.request`` over a fault session."""
+        session = FaultSession(self.faults, path, lambda: self._http_answer(route, path, payload))
+        saved = http._HTTPClient__session  # type: ignore[attr-defined]
+        http._HTTPClient__session = session  # type: ignore[attr-defined]
+        try:
+            return await discord.http.HTTPClient.request(http, route, **kwargs)
+        finally:
+            http._HTTPClient__session = saved  # type: ignore[attr-defined]
+
+    def _http_answer(self, route: Any, path: str, payload: dict[str, Any] | None) -> Any:
+        """Discord's answer to a request the bot makes as itself."""
         parts = path.strip("/").split("/")
         if parts[:1] != ["channels"] or len(parts) < 3 or parts[2] != "messages":
             return None  # typing, reactions, ...: nothing to answer
@@ -531,6 +572,8 @@ class Harness:
     def __init__(self, bot: PapersBot, discord_: FakeDiscord) -> None:
         self.bot = bot
         self.discord = discord_
+        discord_.http = bot.http
+        bot.http.request = discord_.http_request  # type: ignore[method-assign]
         #: The client language of every interaction (Discord's ``interaction.locale``), and
         #: the server's (``guild_locale``), unless a call passes its own.
         self.locale = "en-US"
@@ -550,7 +593,7 @@ class Harness:
         if extensions is not None:
             options["extensions"] = tuple(extensions)
         bot = PapersBot(
-            config=config or Config(),
+            config=config or UNLIMITED,
             store=store,
             clock=clock,
             view_timeout=view_timeout,
@@ -559,6 +602,8 @@ class Harness:
         # What login() does before setup_hook, minus the network: bind the loop, know who we are.
         await bot._async_setup_hook()
         bot._connection.application_id = APP_ID
+        bot.http._global_over = asyncio.Event()  # static_login's: no global rate limit yet
+        bot.http._global_over.set()
         me = cast("UserPayload", BOT_USER)
         bot._connection.user = discord.ClientUser(state=bot._connection, data=me)
         bot.owner_id = OWNER_ID

@@ -568,6 +568,21 @@ async def test_author_diacritics_and_case(authored: Store) -> None:
     assert [(a.name, a.paper_count) for a in found] == [("José Ávila", 3)]
 
 
+async def test_author_letters_without_decomposition(store: Store) -> None:
+    """stypulkowski, thuno and ovrelid find Stypułkowski, Thunø and Øvrelid, by name and as
+    typed prefixes (ł, ø are not accents: decomposition leaves them alone)."""
+    await store.import_digest(
+        digest(D1, paper("2406.00001", authors=("Dawid Stypułkowski", "Ida Thunø", "L Øvrelid")))
+    )
+    for typed, name in (
+        ("stypulkowski", "Dawid Stypułkowski"),
+        ("thuno", "Ida Thunø"),
+        ("ovrelid", "L Øvrelid"),
+    ):
+        assert [a.name for a in await store.find_authors(typed)] == [name]
+        assert [a.name for a in await store.suggest_authors(typed[:4])] == [name]
+
+
 async def test_author_prefix_of_any_part(authored: Store) -> None:
     """Autocomplete matches the start of the full name or of any later name part."""
     assert [a.name for a in await authored.suggest_authors("yuchen l")] == ["Bill Yuchen Lin"]
