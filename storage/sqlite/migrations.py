@@ -23,7 +23,8 @@ Consequences: updating or deleting ``papers`` from a connection without those fu
 the ``sqlite3`` shell) fails loudly instead of corrupting the index, and papers inserted elsewhere
 than ``import_digest`` are not indexed; reading works everywhere. If the index form ever
 changes, add functions with a new suffix and a migration that runs
-``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts every paper.
+``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts every paper, as
+migration 9 did when the keywords joined the summary column (``papers_fts_summary_v2``).
 """
 
 from __future__ import annotations
@@ -36,9 +37,12 @@ from importlib import resources
 from typing import NamedTuple
 
 from storage import text as textsearch
+from storage.prepare import summary_and_keywords
 
 FTS_TITLE_FUNCTION = "papers_fts_title_v1"
 FTS_SUMMARY_FUNCTION = "papers_fts_summary_v1"
+#: Since migration 9 the summary column also holds the keywords (``summary``, ``keywords``).
+FTS_SUMMARY_KEYWORDS_FUNCTION = "papers_fts_summary_v2"
 
 
 def summary_text(summary_json: str | None) -> str:
@@ -60,6 +64,17 @@ def fts_title(title: str | None) -> str:
 def fts_summary(summary_json: str | None) -> str:
     """``papers_fts_summary_v1``: the index form of a stored summary's bullet texts."""
     return textsearch.index_form(summary_text(summary_json))
+
+
+def fts_summary_keywords(summary_json: str | None, keywords_json: str | None) -> str:
+    """``papers_fts_summary_v2``: the index form of a stored summary's bullet texts and its
+    keywords (:func:`storage.prepare.summary_and_keywords`)."""
+    try:
+        keywords = [str(k) for k in json.loads(keywords_json)] if keywords_json else []
+    except (ValueError, TypeError):
+        keywords = []
+    text = summary_text(summary_json)
+    return textsearch.index_form(summary_and_keywords([text] if text else [], keywords))
 
 
 class Migration(NamedTuple):

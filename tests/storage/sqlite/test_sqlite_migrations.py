@@ -13,6 +13,7 @@ import pytest
 from storage.sqlite import migrations as migrations_module
 from storage.sqlite.migrations import (
     FTS_SUMMARY_FUNCTION,
+    FTS_SUMMARY_KEYWORDS_FUNCTION,
     FTS_TITLE_FUNCTION,
     SCHEMA_VERSION,
     Migration,
@@ -96,7 +97,7 @@ def test_files_use_the_fts_function_names_registered_in_python() -> None:
     """The triggers call the SQL functions under the names the store registers."""
     text = " ".join(s for m in migrations() for s in m.statements)
     used = set(re.findall(r"\b(papers_fts_\w+)\(", text))
-    assert used == {FTS_TITLE_FUNCTION, FTS_SUMMARY_FUNCTION}
+    assert used == {FTS_TITLE_FUNCTION, FTS_SUMMARY_FUNCTION, FTS_SUMMARY_KEYWORDS_FUNCTION}
 
 
 def test_split_keeps_trigger_bodies_strings_and_comments_whole() -> None:
