@@ -337,3 +337,30 @@ class Summariser:
         return await self.store.record_summary(
             paper.arxiv_id, bullets, model=s.model, at=self._clock()
         )
+
+
+class BackgroundSummaries:
+    """Runs the summariser as a background task after each fetch: :meth:`kick` starts a run
+    unless one is under way (never awaited by the caller, so digests never wait for it);
+    :meth:`stop` cancels it (a paper cut short is recorded as a failed attempt)."""
+
+    def __init__(self, summariser: Summariser) -> None:
+        self.summariser = summariser
+        self.task: asyncio.Task[SummaryRun | None] | None = None
+
+    def kick(self) -> None:
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run(), name="summaries")
+
+    async def _run(self) -> SummaryRun | None:
+        try:
+            return await self.summariser.run()
+        except Exception:
+            log.exception("Summarising new papers failed")
+            return None
+
+    async def stop(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
