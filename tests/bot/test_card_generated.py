@@ -9,6 +9,7 @@ from rich.console import Console
 
 from bot.console.render import render_paper
 from bot.core.export import paper_record
+from bot.discord_ui.digest import MACHINE_MARK, summary_line
 from bot.discord_ui.embeds import TOTAL_LIMIT, paper_embed
 from bot.i18n.catalog import use_locale
 from storage.models import Appearance, Bullet, GeneratedSummary, Paper
@@ -99,3 +100,9 @@ def test_json_carries_generated_summary_with_provenance() -> None:
         "bullets": [{"label": b.label, "text": b.text} for b in KOREAN],
     }
     assert (record["organization"], record["comments"]) == ("MHUG", 3)
+
+
+def test_digest_line_uses_generated_bullet_with_mark() -> None:
+    """A digest line of a paper with generated bullets shows the first one after the robot mark."""
+    line = summary_line(paper(generated=generated(), ai_summary="English AI summary."))
+    assert line == f"{MACHINE_MARK} 새로운 방법."
