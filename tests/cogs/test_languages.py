@@ -22,7 +22,8 @@ CONFTEST = Path(__file__).with_name("conftest.py")
 NASTY_ID = "2501.00001"
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
-SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "storage" / "ingest" / "samples"
 
 
 def visible(result: Result) -> list[str]:
@@ -267,3 +268,140 @@ def test_app_command_choices_are_catalogued() -> None:
     for choice in [*PERIOD_CHOICES, *SORT_CHOICES]:
         assert isinstance(choice._locale_name, app_commands.locale_str)
         assert choice._locale_name.extras["key"].startswith("choice.")
+
+
+#: Option types of the group commands the sweep below drives (Discord's numbers).
+GROUP_OPTION_TYPES = {
+    "channel": 7,
+    "time": 3,
+    "timezone": 3,
+    "count": 4,
+    "keywords": 3,
+    "author": 3,
+    "alert": 3,
+    "language": 3,
+}
+MANAGE_SERVER = str(1 << 5)
+
+
+async def group_command(
+    harness: Harness, group: str, sub: str, *, permissions: str = "0", **options: Any
+) -> Result:
+    """``/group sub option=value ...`` as Alice in the server (with ``permissions``)."""
+    from harness import CHANNEL_ID, GUILD_ID, interaction_payload, snowflake
+
+    rendered = []
+    for key, value in options.items():
+        kind = GROUP_OPTION_TYPES[key]
+        rendered.append({"name": key, "type": kind, "value": str(value) if kind == 7 else value})
+    data: dict[str, Any] = {
+        "id": str(snowflake()),
+        "name": group,
+        "type": 1,
+        "options": [{"name": sub, "type": 1, "options": rendered}],
+    }
+    if "channel" in options:
+        data["resolved"] = {
+            "channels": {
+                str(CHANNEL_ID): {
+                    "id": str(CHANNEL_ID),
+                    "type": 0,
+                    "name": "papers",
+                    "permissions": "0",
+                    "guild_id": str(GUILD_ID),
+                    "parent_id": None,
+                }
+            }
+        }
+    return await harness.dispatch(interaction_payload(2, data, permissions=permissions))
+
+
+GROUP_SWEEP: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("digest", "show", MANAGE_SERVER, {}),
+    ("digest", "set", MANAGE_SERVER, {"channel": "CHANNEL", "time": "25:99"}),
+    ("digest", "set", MANAGE_SERVER, {"channel": "CHANNEL", "time": "09:00", "timezone": "Mars"}),
+    ("digest", "set", MANAGE_SERVER, {"channel": "CHANNEL", "time": "09:00"}),
+    ("digest", "show", "0", {}),  # refused at run time: no Manage Server
+    ("digest", "off", MANAGE_SERVER, {}),
+    ("digest", "preview", MANAGE_SERVER, {}),
+    ("digest", "now", MANAGE_SERVER, {}),
+    ("alerts", "add", "0", {"keywords": "diffusion"}),
+    ("alerts", "add", "0", {"keywords": "?!"}),
+    ("alerts", "add", "0", {}),
+    ("alerts", "remove", "0", {"alert": "#999"}),
+]
+
+
+@pytest.mark.usefixtures("pseudo")
+@pytest.mark.parametrize(("group", "sub", "permissions", "options"), GROUP_SWEEP)
+async def test_group_commands_have_no_text_outside_the_catalogues(
+    harness: Harness, group: str, sub: str, permissions: str, options: dict[str, Any]
+) -> None:
+    """/digest and /alerts subcommands, their refusals and errors: every word is catalogued.
+    (A preview's embeds are the post itself, in the server's language: only its note is the
+    asker's.)"""
+    from harness import CHANNEL_ID
+
+    options = {k: (CHANNEL_ID if v == "CHANNEL" else v) for k, v in options.items()}
+    result = await group_command(harness, group, sub, permissions=permissions, **options)
+    data = data_text()
+    if sub == "preview":
+        parts = [request.content for request in result.requests if request.content]
+    else:
+        parts = [part for request in result.requests for part in visible_in(request)]
+    assert parts
+    for part in parts:
+        assert not stray_words(part, data), part
+
+
+def visible_in(request: Any) -> list[str]:
+    """The UI text of one request (as :func:`visible` for a result's last)."""
+
+    class One:
+        last = request
+
+    return visible(One())  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("pseudo")
+@pytest.mark.parametrize(
+    ("name", "focused", "options"),
+    [("author", "name", {"name": "wa"}), ("paper", "id", {"id": "diffusion"})],
+)
+async def test_autocomplete_labels_are_data_or_catalogued(
+    harness: Harness, name: str, focused: str, options: dict[str, Any]
+) -> None:
+    """Autocomplete choice labels show data (names, titles) and catalogued words only."""
+    choices = await harness.autocomplete(name, focused, **options)
+    assert choices
+    data = data_text()
+    for choice in choices:
+        assert not stray_words(choice["name"], data), choice["name"]
+
+
+@pytest.mark.parametrize("locale", ["ko", "en"])
+async def test_commands_named_in_the_catalogue_exist_in_that_language(
+    harness: Harness, locale: str
+) -> None:
+    """Every `/command [subcommand or option]` a catalogue message mentions is the name a client
+    in that language sees (so a Korean tip names /검색, not a name that does not exist)."""
+    tree, translator = harness.tree, harness.tree.translator
+    assert translator is not None
+    discord_locale = "ko" if locale == "ko" else "en-US"
+
+    def local(item: dict[str, Any]) -> str:
+        return str(item.get("name_localizations", {}).get(discord_locale, item["name"]))
+
+    names: dict[str, set[str]] = {}
+    for command in tree.get_commands():
+        payload = await command.get_translated_payload(tree, translator)
+        names[local(payload)] = {local(option) for option in payload.get("options", [])}
+    text = (ROOT / "bot" / "i18n" / "locales" / locale / "LC_MESSAGES" / "messages.po").read_text(
+        encoding="utf-8"
+    )
+    mentioned = re.findall(r"`/([^\s`:{]+)(?: ([^\s`:{]+))?", text)
+    assert mentioned
+    for command, child in mentioned:
+        assert command in names, f"/{command}"
+        if child:
+            assert child in names[command], f"/{command} {child}"
