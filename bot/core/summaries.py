@@ -50,6 +50,8 @@ MAX_BULLETS = 5
 BULLET_CHARS = 600
 LABEL_CHARS = 40
 TOTAL_CHARS = 2400
+#: The background runs look at papers listed this many days back at most.
+RECENT_DAYS = 7
 #: The most of the model's answer read at all (characters).
 MAX_ANSWER_CHARS = 20_000
 
@@ -100,15 +102,15 @@ class SummarySettings:
 
 _LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MENTION_RE = re.compile(r"<(?:@[!&]?|#|/[^:>]*:)\d+>|@(?=everyone|here)", re.IGNORECASE)
-_MARK_RE = re.compile(r"[*`~|>#]|__")
+_MARK_RE = re.compile(r"[*`~|]|__")
 _ITEM_RE = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)])\s+(.*)$")
 _LABEL_RE = re.compile(r"^\*\*([^*]{1,60}?)\*\*\s*[:：]\s*(.*)$|^([A-Z][A-Za-z' ]{1,38}):\s+(.*)$")
 
 
 def clean_text(text: str, limit: int) -> str:
     """``text`` safe to store and show: no control or invisible format characters, no
-    markdown links (their text kept), emphasis or mention syntax, spaces collapsed, at most
-    ``limit`` characters (cut with an ellipsis)."""
+    markdown links (their text kept), emphasis, code, spoiler or mention syntax, spaces
+    collapsed, at most ``limit`` characters (cut with an ellipsis)."""
     text = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
     )
@@ -255,7 +257,7 @@ class Summariser:
         self.store = store
         self.settings = settings
         self._session = session
-        self._clock = clock
+        self.clock = clock
         self._sleep = sleep
         self._lock = asyncio.Lock()  # one run at a time in this process
 
@@ -270,7 +272,7 @@ class Summariser:
         that need it), within what is left of today's cap."""
         async with self._lock:
             s = self.settings
-            now = self._clock()
+            now = self.clock().astimezone(dt.UTC)
             day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
             left = max(0, s.daily_cap - await self.store.summaries_claimed_since(day_start))
             take = left if limit is None else min(limit, left)
@@ -316,7 +318,7 @@ class Summariser:
     async def summarise(self, client: ChatClient, paper: Paper) -> bool:
         """Claim ``paper``, ask the model, record the bullets or the failure; True when done."""
         s = self.settings
-        now = self._clock()
+        now = self.clock()
         claimed = await self.store.claim_summary(
             paper.arxiv_id, at=now, max_attempts=s.attempts, stale_before=now - s.stale_after
         )
@@ -326,23 +328,24 @@ class Summariser:
             bullets = parse_bullets(await client.complete(summary_prompt.messages(paper)))
         except SummaryFailure as exc:
             log.warning("No summary for %s: %s", paper.arxiv_id, exc)
-            await self.store.record_summary_failure(paper.arxiv_id, str(exc), at=self._clock())
+            await self.store.record_summary_failure(paper.arxiv_id, str(exc), at=self.clock())
             return False
         except BaseException:
             # Cancelled or a bug: give the claim back as a failed attempt, then let it go on.
             await asyncio.shield(
-                self.store.record_summary_failure(paper.arxiv_id, "interrupted", at=self._clock())
+                self.store.record_summary_failure(paper.arxiv_id, "interrupted", at=self.clock())
             )
             raise
         return await self.store.record_summary(
-            paper.arxiv_id, bullets, model=s.model, at=self._clock()
+            paper.arxiv_id, bullets, model=s.model, at=self.clock()
         )
 
 
 class BackgroundSummaries:
     """Runs the summariser as a background task after each fetch: :meth:`kick` starts a run
-    unless one is under way (never awaited by the caller, so digests never wait for it);
-    :meth:`stop` cancels it (a paper cut short is recorded as a failed attempt)."""
+    over the papers listed in the last :data:`RECENT_DAYS` days (older ones are for
+    ``papers-bot summarize``), unless one is under way; never awaited by the caller, so digests
+    never wait for it. :meth:`stop` cancels it (a paper cut short is a failed attempt)."""
 
     def __init__(self, summariser: Summariser) -> None:
         self.summariser = summariser
@@ -353,8 +356,10 @@ class BackgroundSummaries:
             self.task = asyncio.create_task(self._run(), name="summaries")
 
     async def _run(self) -> SummaryRun | None:
+        summariser = self.summariser
+        since = summariser.clock().astimezone(dt.UTC).date() - dt.timedelta(days=RECENT_DAYS)
         try:
-            return await self.summariser.run()
+            return await summariser.run(since=since)
         except Exception:
             log.exception("Summarising new papers failed")
             return None

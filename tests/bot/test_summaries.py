@@ -15,7 +15,9 @@ import pytest
 from bot.config import ConfigError, load_config
 from bot.core.summaries import (
     BULLET_CHARS,
+    RECENT_DAYS,
     TOTAL_CHARS,
+    BackgroundSummaries,
     Summariser,
     SummaryFailure,
     SummarySettings,
@@ -257,3 +259,16 @@ def test_config_url_needs_model() -> None:
     with pytest.raises(ConfigError) as info:
         load_config({"SUMMARY_API_URL": "http://x/v1"}, env_file=None)
     assert info.value.variable == "SUMMARY_MODEL"
+
+
+async def test_background_run_takes_recent_papers_only(store: Store) -> None:
+    """The run after a fetch leaves papers listed more than a week ago to the backfill."""
+    await add_papers(store, 1)
+    later = NOW + dt.timedelta(days=RECENT_DAYS + 1)
+    async with chat_server(Reply()) as chat:
+        settings = SummarySettings(url=chat.url, model="m-ko")
+        background = BackgroundSummaries(Summariser(store, settings, clock=lambda: later))
+        background.kick()
+        assert background.task is not None
+        run = await background.task
+    assert run is not None and run.done == 0 and chat.requests == []
