@@ -17,6 +17,8 @@ from storage.sqlite.migrations import (
     FTS_TITLE_FUNCTION,
     SCHEMA_VERSION,
     Migration,
+    fts_summary,
+    fts_title,
     migrations,
     split_statements,
 )
@@ -198,3 +200,24 @@ async def test_a_slot_being_sent_is_stored_as_sending_with_no_text(tmp_path: Pat
         assert db.execute("SELECT outcome, detail FROM digest_runs").fetchall() == [
             ("sending", None)
         ]
+
+
+async def test_migration_9_indexes_the_keywords_of_stored_papers(tmp_path: Path) -> None:
+    """A version-8 database's papers are re-indexed with their keywords: a word found only in a
+    stored paper's keywords finds it after the upgrade, and its title still does."""
+    path = tmp_path / "v8.db"
+    file_database(path, upto=8)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            """INSERT INTO papers(id, arxiv_id, title, url, summary, content_date, first_date,
+                                  last_date, keywords)
+               VALUES (1, '2603.00001', 'Stored title', 'u', '[[null, "abstract"]]',
+                       '2026-03-06', '2026-03-06', '2026-03-06', '["zeppelinology"]')"""
+        )
+        db.execute(
+            "INSERT INTO paper_fts(rowid, title, summary) VALUES (1, ?, ?)",
+            (fts_title("Stored title"), fts_summary('[[null, "abstract"]]')),
+        )
+    async with await Store.open(path) as store:
+        assert (await store.search("zeppelinology")).total == 1
+        assert (await store.search("stored title")).total == 1
