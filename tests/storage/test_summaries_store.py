@@ -8,7 +8,7 @@ from typing import Any
 from storage.ingest.hfapi import parse_daily_papers
 from storage.ingest.parser import parse_digest
 from storage.models import Bullet
-from storage.sqlite.store import Store
+from storage.ports import Store
 
 DAY = dt.date(2026, 3, 6)
 T0 = dt.datetime(2026, 3, 6, 9, 0, tzinfo=dt.UTC)
