@@ -202,3 +202,15 @@ async def test_fetch_job_returns_before_slow_summaries(hf: tuple[HfApi, str], st
         assert asyncio.get_running_loop().time() - started < 1.5
         assert background.task is not None and not background.task.done()
         await background.stop()
+
+
+async def test_votes_across_days_in_one_refresh(hf: tuple[HfApi, str], store: Store) -> None:
+    """A paper listed on two days of one refresh, with votes rising from one day's answer to
+    the next, gets one point per count, oldest day first; the rise counts from the first."""
+    state, base = hf
+    state.days["2026-03-05"] = [real_item(5)]
+    state.days[DAY] = [real_item(9)]
+    await fetcher(store, base).run([dt.date(2026, 3, 5), dt.date(2026, 3, 6)])
+    paper = await store.paper("2602.23229")
+    assert [p.votes for p in await store.vote_history("2602.23229")] == [5, 9]
+    assert paper is not None and paper.vote_rise == 4
