@@ -186,6 +186,10 @@ class GuildStore(Protocol):
 
     async def last_digest_post(self, guild_id: int) -> DigestPost | None: ...
 
+    async def claim_digest_refresh(
+        self, guild_id: int, digest_date: DateLike, *, at: dt.datetime
+    ) -> bool: ...
+
     async def next_digest_day(self, guild_id: int) -> dt.date | None: ...
 
 

@@ -347,8 +347,15 @@ class BackgroundSummaries:
     ``papers-bot summarize``), unless one is under way; never awaited by the caller, so digests
     never wait for it. :meth:`stop` cancels it (a paper cut short is a failed attempt)."""
 
-    def __init__(self, summariser: Summariser) -> None:
+    def __init__(
+        self,
+        summariser: Summariser,
+        *,
+        then: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self.summariser = summariser
+        #: Awaited after a run that summarised something (the digest posts' one edit).
+        self.then = then
         self.task: asyncio.Task[SummaryRun | None] | None = None
 
     def kick(self) -> None:
@@ -359,7 +366,10 @@ class BackgroundSummaries:
         summariser = self.summariser
         since = summariser.clock().astimezone(dt.UTC).date() - dt.timedelta(days=RECENT_DAYS)
         try:
-            return await summariser.run(since=since)
+            run = await summariser.run(since=since)
+            if run.done and self.then is not None:
+                await self.then()
+            return run
         except Exception:
             log.exception("Summarising new papers failed")
             return None

@@ -285,6 +285,8 @@ class PapersBot(commands.Bot):
             fetch=fetch,
             fetch_interval=interval,
         )
+        if self.summaries is not None:
+            self.summaries.then = self.digests.refresh_summaries
         await self.digests.start()
 
     async def start_alerts(self) -> None:

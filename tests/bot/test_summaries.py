@@ -272,3 +272,20 @@ async def test_background_run_takes_recent_papers_only(store: Store) -> None:
         assert background.task is not None
         run = await background.task
     assert run is not None and run.done == 0 and chat.requests == []
+
+
+async def test_background_run_then_refreshes_posts(store: Store) -> None:
+    """After a run that summarised something, the ``then`` hook (the digest edit) runs."""
+    await add_papers(store, 1)
+    calls: list[int] = []
+
+    async def then() -> None:
+        calls.append(1)
+
+    async with chat_server(Reply()) as chat:
+        settings = SummarySettings(url=chat.url, model="m-ko")
+        background = BackgroundSummaries(Summariser(store, settings, clock=lambda: NOW), then=then)
+        background.kick()
+        assert background.task is not None
+        await background.task
+    assert calls == [1]

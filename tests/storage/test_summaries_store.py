@@ -144,3 +144,11 @@ def test_wrong_types_of_new_fields_are_dropped() -> None:
     bad = item("2603.00001", organization="MHUG") | {"numComments": "3"}
     (paper,) = parse_daily_papers([bad], DAY).papers
     assert (paper.organization, paper.comments) == (None, None)
+
+
+async def test_digest_refresh_claimed_once_and_needs_a_post(store: Store) -> None:
+    """The one edit of a posted digest is claimed once; a day not posted has none to claim."""
+    assert not await store.claim_digest_refresh(1, DAY, at=T0)
+    await store.record_digest_post(1, DAY, channel_id=7, message_ids=[11], at=T0)
+    assert await store.claim_digest_refresh(1, DAY, at=T0)
+    assert not await store.claim_digest_refresh(1, DAY, at=T0)

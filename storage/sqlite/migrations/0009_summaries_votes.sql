@@ -1,4 +1,5 @@
--- 9: the API's data in full, Korean summaries for new days, vote history, keywords searchable.
+-- 9: the API's data in full, Korean summaries for new days (and the digest post edited once
+-- they arrive), vote history, keywords searchable.
 
 -- The submitting organisation's full name and the comment count of the paper's HF page.
 ALTER TABLE papers ADD COLUMN organization TEXT;
@@ -31,6 +32,9 @@ CREATE TABLE vote_history (
             votes    INTEGER NOT NULL,
             PRIMARY KEY (paper_id, at)
         ) WITHOUT ROWID;
+
+-- When a posted digest was edited to show the Korean summaries that arrived after it (once).
+ALTER TABLE digest_posts ADD COLUMN refreshed_at TEXT;
 
 -- Keywords join the summary column of the index: new triggers with papers_fts_summary_v2, and
 -- the index rebuilt from the rows.
