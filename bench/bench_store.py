@@ -2,6 +2,11 @@
 
 Run:  .venv/bin/python -m bench.bench_store            (10k and 100k papers)
       .venv/bin/python -m bench.bench_store --sizes 10000 --reps 50
+      .venv/bin/python -m bench.bench_store --backend sqlite,postgres --sizes 100000
+
+``--backend`` lists the backends to measure one after the other in the same run, on the same
+corpus; ``postgres`` uses ``--postgres-url`` (a database it may fill) or else starts a throw-away
+PostgreSQL server (tests/harness/postgres.py) with default settings.
 
 For each size it writes synthetic digests (bench/synth.py, recombined from the real samples) to
 a temporary directory, then measures, in one run:
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import resource
@@ -28,9 +34,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.synth import Pool, load_pool, write_corpus
+from storage.backends import open_store
 from storage.ingest.importer import import_files
 from storage.ingest.parser import parse_digest
-from storage.sqlite.store import Store
+from storage.ports import Store
 
 #: (name, query as a user types it, floor FTS5 query over the bare table). The floor runs the
 #: same match our store runs (the last word as a prefix, as the store does; Korean words as
@@ -108,12 +115,20 @@ def build_floor(paths: list[Path], db: Path) -> sqlite3.Connection:
     return conn
 
 
-async def bench_size(size: int, reps: int, pool: Pool, workdir: Path) -> None:
+async def bench_size(
+    size: int, reps: int, pool: Pool, workdir: Path, backend: str, postgres_url: str | None
+) -> None:
     corpus = workdir / f"corpus-{size}"
-    paths = write_corpus(corpus, size, pool=pool)
+    paths = sorted(corpus.glob("**/*.md")) if corpus.exists() else []
+    if not paths:
+        paths = write_corpus(corpus, size, pool=pool)
     db_path = workdir / f"store-{size}.db"
+    database = str(db_path) if backend == "sqlite" else postgres_url
+    assert database is not None
+    if backend == "postgres":
+        await _empty_postgres(database)
 
-    store = await Store.open(db_path)
+    store = await open_store(database)
     start = time.perf_counter()
     # What `papers-bot import DIR` runs: read, decode, parse, store, index (files grouped into
     # commits, each file atomic).
@@ -121,13 +136,13 @@ async def bench_size(size: int, reps: int, pool: Pool, workdir: Path) -> None:
     elapsed = time.perf_counter() - start
     assert summary.ok, summary.failed
     imported = summary.new_papers + summary.updated_papers
-    print(f"\n== {size:,} papers ({len(paths):,} digest files)")
+    print(f"\n== {backend}: {size:,} papers ({len(paths):,} digest files)")
     print(
         f"import end to end: {imported:,} papers in {elapsed:.1f} s = "
         f"{imported / elapsed:,.0f} papers/s"
     )
 
-    floor = build_floor(paths, workdir / f"floor-{size}.db")
+    floor = build_floor(paths, workdir / f"floor-{size}-{backend}.db")
     rare = rare_word(pool)
     latest = await store.latest_day()
     assert latest is not None
@@ -166,12 +181,36 @@ async def bench_size(size: int, reps: int, pool: Pool, workdir: Path) -> None:
 
     await store.close()
     floor.close()
-    size_mb = _size_mb(workdir, f"store-{size}.db*")
+    if backend == "sqlite":
+        size_mb = _size_mb(workdir, f"store-{size}.db*")
+    else:
+        size_mb = await _postgres_mb(database)
     print(f"database size: {size_mb:,.1f} MB; peak memory so far: {peak_mb():,.0f} MB")
 
 
 def _size_mb(directory: Path, pattern: str) -> float:
     return sum(f.stat().st_size for f in directory.glob(pattern)) / 1e6
+
+
+async def _empty_postgres(url: str) -> None:
+    """Drop every table of the benchmark's PostgreSQL database (a fresh schema each size)."""
+    import asyncpg
+
+    con = await asyncpg.connect(url)
+    try:
+        await con.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await con.close()
+
+
+async def _postgres_mb(url: str) -> float:
+    import asyncpg
+
+    con = await asyncpg.connect(url)
+    try:
+        return float(await con.fetchval("SELECT pg_database_size(current_database())")) / 1e6
+    finally:
+        await con.close()
 
 
 async def _author_search(store: Store, name: str) -> object:
@@ -183,12 +222,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--reps", type=int, default=100)
+    parser.add_argument("--backend", default="sqlite", help="sqlite, postgres or both (a,b)")
+    parser.add_argument("--postgres-url", help="a PostgreSQL database the benchmark may empty")
     args = parser.parse_args()
+    backends = [b.strip() for b in args.backend.split(",")]
     pool = load_pool()
     print(f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cores, {args.reps} reps a query")
-    with tempfile.TemporaryDirectory(prefix="papers-bench-") as tmp:
+    with contextlib.ExitStack() as stack:
+        url = args.postgres_url
+        if "postgres" in backends and url is None:
+            from tests.harness.postgres import running_cluster
+
+            url = stack.enter_context(running_cluster(port=5488)).dsn
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="papers-bench-"))
         for size in (int(s) for s in args.sizes.split(",")):
-            await bench_size(size, args.reps, pool, Path(tmp))
+            for backend in backends:
+                await bench_size(size, args.reps, pool, Path(tmp), backend, url)
     print(f"\npeak memory: {peak_mb():,.0f} MB")
 
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import build_parser, database_problem_line, error_line
-from bot.config import ConfigError, load_config, setup_logging
+from bot.config import ConfigError, database_override, load_config, setup_logging
 from storage.errors import DatabaseProblem
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error argparse already reported
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        config = load_config(overrides={"DATABASE_PATH": args.database})
+        config = load_config(overrides=database_override(args.database))
     except ConfigError as exc:
         error_line(str(exc))
         return 2

@@ -31,7 +31,14 @@ from bot.core.fetch import FetchNote, FetchOutcome
 from bot.i18n import phrases
 from bot.i18n.catalog import LANGUAGES, locale_from_env, use_locale
 from bot.i18n.problems import describe_problem
-from storage.errors import DatabaseProblem, EngineTooOld, NotADatabase, SchemaTooNew
+from storage.errors import (
+    AccessDenied,
+    DatabaseProblem,
+    EngineTooOld,
+    NotADatabase,
+    SchemaTooNew,
+    Unavailable,
+)
 from storage.ingest.importer import SAMPLE_CREDIT
 
 if TYPE_CHECKING:
@@ -86,6 +93,16 @@ def database_problem_line(problem: DatabaseProblem) -> str:
             f"{where}: {problem.engine} {problem.found} is too old; papers-bot needs "
             f"{problem.needed} or newer."
         )
+    if isinstance(problem, Unavailable):
+        return (
+            f"{where}: cannot reach the database server ({problem.reason}); check DATABASE_URL "
+            "and that the server is running. Nothing was written."
+        )
+    if isinstance(problem, AccessDenied):
+        return (
+            f"{where}: the database server refused the connection ({problem.reason}: wrong "
+            "user or password, or no such database); check DATABASE_URL. Nothing was written."
+        )
     if isinstance(problem, NotADatabase):
         return (
             f"{where}: not a papers-bot database, or a damaged one. The file was not changed; "
@@ -108,7 +125,7 @@ async def open_store(config: Config, *, seed: bool = True) -> AsyncIterator[Stor
     from storage.backends import open_store as open_backend
     from storage.ingest.importer import ensure_seeded
 
-    store = await open_backend(config.database_path)
+    store = await open_backend(config.database, pool_size=config.database_pool_size)
     try:
         if seed:
             summary = await ensure_seeded(store)
@@ -601,8 +618,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--database",
-        metavar="PATH",
-        help="SQLite database file (overrides DATABASE_PATH; default ./papers.db)",
+        metavar="PATH_OR_URL",
+        help=(
+            "SQLite database file or postgresql:// URL (overrides DATABASE_PATH and "
+            "DATABASE_URL; default ./papers.db)"
+        ),
     )
     parser.set_defaults(handler=cmd_default, command=None, json=False, quiet=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -23,6 +24,10 @@ log = logging.getLogger(__name__)
 
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATABASE_PATH: Final = "./papers.db"
+DEFAULT_DATABASE_POOL_SIZE: Final = 10
+MAX_DATABASE_POOL_SIZE: Final = 100
+#: DATABASE_URL schemes (the PostgreSQL backend).
+DATABASE_URL_SCHEMES: Final = ("postgresql", "postgres")
 DEFAULT_LOG_LEVEL: Final = "INFO"
 DEFAULT_TIMEZONE: Final = "UTC"
 DEFAULT_DIGEST_GRACE_HOURS: Final = 6.0
@@ -43,6 +48,8 @@ OFF_VALUES: Final = ("off", "none", "false", "0", "no")
 VARIABLES: Final = (
     "DISCORD_TOKEN",
     "DATABASE_PATH",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
     "LOG_LEVEL",
     "DISCORD_GUILD_ID",
     "DEFAULT_TIMEZONE",
@@ -73,6 +80,11 @@ class Config:
     (and so out of logs)."""
 
     database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    #: A ``postgresql://`` URL: the PostgreSQL backend instead of the SQLite file. Kept out of
+    #: ``repr`` (it may hold a password).
+    database_url: str | None = field(default=None, repr=False)
+    #: Connections the PostgreSQL backend keeps at most.
+    database_pool_size: int = DEFAULT_DATABASE_POOL_SIZE
     log_level: str = DEFAULT_LOG_LEVEL
     default_timezone: dt.tzinfo = dt.UTC
     discord_guild_id: int | None = None
@@ -102,6 +114,11 @@ class Config:
     @property
     def summaries_enabled(self) -> bool:
         return bool(self.summary_api_url and self.summary_model)
+
+    @property
+    def database(self) -> str | Path:
+        """Where the store is: :attr:`database_url` when set, else :attr:`database_path`."""
+        return self.database_url or self.database_path
 
     @property
     def has_token(self) -> bool:
@@ -250,6 +267,49 @@ def _hf_api_base(value: str | None) -> str | None:
     return (_url("HF_API_BASE", value) or DEFAULT_HF_API_BASE).rstrip("/")
 
 
+def _database_url(value: str | None) -> str | None:
+    """A ``postgresql://`` URL, checked without ever echoing it (it may hold a password)."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError:
+        raise ConfigError("DATABASE_URL", "is not a valid URL (check the line in .env)") from None
+    if parts.scheme.lower() not in DATABASE_URL_SCHEMES:
+        raise ConfigError(
+            "DATABASE_URL",
+            "must start with postgresql:// (leave it unset to use the SQLite DATABASE_PATH)",
+        )
+    if any(c.isspace() for c in value):
+        raise ConfigError("DATABASE_URL", "must not contain spaces (check the line in .env)")
+    return value
+
+
+def database_override(value: str | None) -> dict[str, str | None]:
+    """The settings ``--database`` overrides: a ``postgresql://`` URL replaces DATABASE_URL, a
+    file replaces DATABASE_PATH and turns DATABASE_URL off."""
+    if value is None:
+        return {}
+    if value.lower().startswith(tuple(f"{scheme}://" for scheme in DATABASE_URL_SCHEMES)):
+        return {"DATABASE_URL": value}
+    return {"DATABASE_PATH": value, "DATABASE_URL": ""}
+
+
+def _pool_size(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_DATABASE_POOL_SIZE
+    try:
+        size = int(value)
+    except ValueError:
+        raise ConfigError("DATABASE_POOL_SIZE", f"must be a whole number, got {value!r}") from None
+    if not 1 <= size <= MAX_DATABASE_POOL_SIZE:
+        raise ConfigError(
+            "DATABASE_POOL_SIZE", f"must be between 1 and {MAX_DATABASE_POOL_SIZE}, got {size}"
+        )
+    return size
+
+
 def _url_template(value: str | None) -> str | None:
     url = _url("DIGEST_URL_TEMPLATE", value)
     if url is None:
@@ -304,6 +364,8 @@ def load_config(
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = Config(
         database_path=_database_path(_clean(values, "DATABASE_PATH")),
+        database_url=_database_url(_clean(values, "DATABASE_URL")),
+        database_pool_size=_pool_size(_clean(values, "DATABASE_POOL_SIZE")),
         log_level=_log_level(_clean(values, "LOG_LEVEL")),
         default_timezone=_timezone(_clean(values, "DEFAULT_TIMEZONE")),
         discord_guild_id=_guild_id(_clean(values, "DISCORD_GUILD_ID")),

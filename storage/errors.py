@@ -79,3 +79,22 @@ class EngineTooOld(DatabaseProblem):
         self.engine = engine
         self.found = found
         self.needed = needed
+
+
+class Unavailable(DatabaseProblem):
+    """The database server cannot be reached right now (down, restarting, connection dropped).
+
+    Worth trying again in a moment: the store reconnects by itself.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(where, f"unavailable: {reason}")
+        self.reason = reason
+
+
+class AccessDenied(DatabaseProblem):
+    """The server refused us: wrong password or user, no such database, no permission."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(where, f"access denied: {reason}")
+        self.reason = reason

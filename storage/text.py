@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage.models import Snippet
+from storage.models import ARXIV_URL_RE, HF_PAPER_URL_RE, Snippet
 
 #: Hangul syllables block (가..힣): the characters turned into bigrams.
 _HANGUL_RUN_RE = re.compile(r"[\uac00-\ud7a3]+")
@@ -93,6 +93,24 @@ def index_form(text: str | None) -> str:
     )
 
 
+#: A run of token characters, as FTS5's ``unicode61`` splits text (letters, numbers, private use).
+_WORD_RE = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd])+")
+
+
+def index_words(form: str) -> list[str]:
+    """The folded words of an :func:`index_form`, in order: what a backend without ``unicode61``
+    (PostgreSQL) indexes, matching the folded :attr:`Term.tokens` of a query."""
+    return [_fold_word(word) for word in _WORD_RE.findall(form)]
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    return word if _HANGUL_WORD_RE.fullmatch(word) else fold(word)
+
+
+_HANGUL_WORD_RE = re.compile(r"[\uac00-\ud7a3]+")
+
+
 def fold(text: str) -> str:
     """Case- and diacritic-insensitive form of ``text`` (NFKD, combining marks dropped, casefold).
 
@@ -126,6 +144,25 @@ def name_terms(key: str) -> tuple[str, ...]:
     """
     words = key.split()
     return tuple(dict.fromkeys(" ".join(words[i:]) for i in range(len(words))))
+
+
+_VERSION_RE = re.compile(r"v\d+$")
+
+
+def ref_candidates(ref: str) -> list[str]:
+    """arXiv/HF URL or id -> ids to look up (as given, then without a version suffix)."""
+    ref = ref.strip().strip("<>").strip()
+    if not ref:
+        return []
+    m = ARXIV_URL_RE.match(ref) or HF_PAPER_URL_RE.match(ref)
+    core = m.group("id") if m else ref
+    if core.lower().startswith("arxiv:"):
+        core = core[6:].strip()
+    out = [core]
+    bare = _VERSION_RE.sub("", core)
+    if bare != core and bare:
+        out.append(bare)
+    return out
 
 
 def prefix_upper_bound(prefix: str) -> str:

@@ -26,7 +26,7 @@ from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply_error
 from bot.discord_ui.translator import CatalogTranslator
 from bot.i18n import phrases
 from bot.i18n.catalog import locale_from_discord, set_locale, tr
-from storage.errors import AlertError
+from storage.errors import AlertError, Unavailable
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -106,6 +106,8 @@ def expected_error_message(error: BaseException) -> str | None:
         if isinstance(error.__cause__, UserError):
             return phrases.describe_error(error.__cause__)
         return tr("error.option", value=repr(error.value))
+    if isinstance(error, Unavailable):
+        return tr("error.database_unavailable")
     if isinstance(error, app_commands.CommandOnCooldown):
         return tr("error.cooldown", seconds=f"{error.retry_after:.0f}")
     if isinstance(error, NotOwner):

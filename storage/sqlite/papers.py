@@ -15,16 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from storage import text as textsearch
-from storage.models import (
-    ARXIV_URL_RE,
-    HF_PAPER_URL_RE,
-    Appearance,
-    Bullet,
-    GeneratedSummary,
-    Media,
-    Page,
-    Paper,
-)
+from storage.models import Appearance, Bullet, GeneratedSummary, Media, Page, Paper
 from storage.sqlite.connection import (
     MAX_DATE,
     MIN_DATE,
@@ -35,6 +26,7 @@ from storage.sqlite.connection import (
     ids_json,
     iso_day,
 )
+from storage.text import ref_candidates
 
 #: A full :class:`Paper` as columns of ``papers p``: its row (the API extras included,
 #: migrations 3 and 9; the author names as listed, migration 6), its days as one JSON array, its
@@ -54,24 +46,6 @@ PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media
      WHERE s.paper_id = p.id AND s.state = 'done'),
     (SELECT h.votes FROM vote_history h WHERE h.paper_id = p.id ORDER BY h.at LIMIT 1)"""
 PAPER_WIDTH = 20
-
-_VERSION_RE = re.compile(r"v\d+$")
-
-
-def ref_candidates(ref: str) -> list[str]:
-    """arXiv/HF URL or id -> ids to look up (as given, then without a version suffix)."""
-    ref = ref.strip().strip("<>").strip()
-    if not ref:
-        return []
-    m = ARXIV_URL_RE.match(ref) or HF_PAPER_URL_RE.match(ref)
-    core = m.group("id") if m else ref
-    if core.lower().startswith("arxiv:"):
-        core = core[6:].strip()
-    out = [core]
-    bare = _VERSION_RE.sub("", core)
-    if bare != core and bare:
-        out.append(bare)
-    return out
 
 
 def _bullets(summary: str) -> tuple[Bullet, ...]:

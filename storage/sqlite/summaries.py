@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from storage.models import Bullet, Paper, VotePoint
 from storage.sqlite.connection import StoreBase, iso_day, utc_iso
-from storage.sqlite.papers import PAPER_SELECT, paper_from_row, ref_candidates
+from storage.sqlite.papers import PAPER_SELECT, paper_from_row
+from storage.text import ref_candidates
 
 # Papers a summariser may take: no archive summary (at most one unlabelled bullet: the API's
 # abstract) and a summaries row that is absent, failed with attempts left, or pending since

@@ -1,26 +1,46 @@
-"""Fixtures for store tests: a real SQLite file under ``tmp_path``, empty or holding the samples."""
+"""Fixtures for the storage contract tests: every test runs on each backend (``backend``: a real
+SQLite file, a fresh database on the session's PostgreSQL server), empty or holding the samples.
+
+SQLite-only tests live in ``tests/storage/sqlite``, PostgreSQL-only ones in
+``tests/storage/postgres``; everything here holds for every backend.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from backends import Raw, raw_rows
 
-from storage.sqlite.store import Store
+from storage.backends import open_store
+from storage.ports import Store
 
 SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "papers.db"
+async def store(database: str) -> AsyncIterator[Store]:
+    """An open store over the test's new database."""
+    async with await open_store(database) as s:
+        yield s
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(db_path) as s:
-        yield s
+async def empty_store(store: Store) -> Store:
+    """The same empty store, under the name the importer tests use."""
+    return store
+
+
+@pytest.fixture
+def raw(database: str) -> Raw:
+    """:func:`raw_rows` on the test's database."""
+
+    async def run(sql: str) -> list[tuple[Any, ...]]:
+        return await raw_rows(database, sql)
+
+    return run
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from storage.ingest.hfapi import parse_daily_papers
 from storage.ingest.parser import parse_digest
 from storage.models import ProblemCode
-from storage.sqlite.store import Store
+from storage.ports import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
 DAY = dt.date(2026, 3, 6)
@@ -96,11 +96,3 @@ async def test_every_read_carries_extras(store: Store) -> None:
     assert len(papers) == 4
     for paper in papers:
         assert paper.github_stars == 9 and paper.keywords and paper.ai_summary
-
-
-async def test_unreadable_keywords_read_as_empty(store: Store) -> None:
-    """A keywords value that is not a JSON list reads as no keywords instead of failing."""
-    await store.import_api_digest(api_digest())  # type: ignore[arg-type]
-    await store._db.execute("UPDATE papers SET keywords = 'not json'")
-    paper = await store.paper("2602.23229")
-    assert paper is not None and paper.keywords == () and paper.github_stars == 9

@@ -1,13 +1,13 @@
-"""Per-server digest state in the store: settings, runs, posts, watched files (real SQLite)."""
+"""Per-server digest state in the store: settings, runs, posts, watched files (every backend)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
+from storage.backends import open_store
 from storage.ingest.parser import parse_digest
 from storage.models import WatchedFile
-from storage.sqlite.store import Store
+from storage.ports import Store
 
 NOW = dt.datetime(2024, 6, 14, 9, 0, tzinfo=dt.UTC)
 GUILD = 111
@@ -34,11 +34,11 @@ async def configure(store: Store, guild: int = GUILD, **changes: object) -> None
     await store.set_digest_settings(guild, **options)  # type: ignore[arg-type]
 
 
-async def test_settings_round_trip_and_survive_reopen(store: Store, db_path: Path) -> None:
+async def test_settings_round_trip_and_survive_reopen(store: Store, database: str) -> None:
     """Saved settings come back the same after closing and reopening the database."""
     await configure(store, count=7)
     await store.close()
-    again = await Store.open(db_path)
+    again = await open_store(database)
     try:
         settings = await again.digest_settings(GUILD)
     finally:

@@ -1,117 +1,59 @@
-"""storage.sqlite.store: schema, imports, every query, search behaviour, hostile input."""
+"""The storage contract on every backend: schema, imports, every query, search behaviour, hostile
+input (``backend`` runs each test on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+import importlib
 from pathlib import Path
 
 import pytest
+from backends import INTEGRITY_ERRORS, NewDatabase, Raw, raw_rows
+from digests import digest, paper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.errors import SchemaTooNew
+from storage.backends import open_store
 from storage.ingest.parser import parse_digest
 from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper, SortOrder
-from storage.sqlite.migrations import SCHEMA_VERSION
-from storage.sqlite.store import Store
+from storage.ports import Store
 
 D1, D2, D3 = dt.date(2024, 6, 11), dt.date(2024, 6, 12), dt.date(2024, 6, 13)
-
-
-def paper(
-    arxiv_id: str,
-    title: str = "A Paper",
-    *,
-    authors: tuple[str, ...] = ("Ada Lovelace",),
-    votes: int | None = 1,
-    summary: tuple[str, ...] = ("요약입니다.",),
-    media: Media | None = None,
-) -> ParsedPaper:
-    """A ParsedPaper as the parser would produce it (position is set by :func:`digest`)."""
-    return ParsedPaper(
-        arxiv_id=arxiv_id,
-        title=title,
-        url=f"https://arxiv.org/abs/{arxiv_id}",
-        authors=authors,
-        authors_truncated=False,
-        votes=votes,
-        media=media,
-        summary=tuple(Bullet(None, text) for text in summary),
-        position=0,
-        line=0,
-    )
-
-
-def digest(day: dt.date, *papers: ParsedPaper) -> ParsedDigest:
-    """A digest listing ``papers`` in order (positions 1..n)."""
-    numbered = tuple(
-        ParsedPaper(**{**{f: getattr(p, f) for f in p.__slots__}, "position": i, "line": i * 10})
-        for i, p in enumerate(papers, start=1)
-    )
-    return ParsedDigest(date=day, papers=numbered, source=f"{day}.md")
 
 
 async def ids(page: Page) -> list[str]:
     return [getattr(item, "paper", item).arxiv_id for item in page.items]
 
 
-def raw(db_path: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql).fetchall()
-
-
 # --------------------------------------------------------------------------- schema
 
 
-async def test_fresh_database_gets_current_schema(store: Store, db_path: Path) -> None:
-    """Opening a new file applies every migration and records it in user_version."""
-    assert await store.schema_version() == SCHEMA_VERSION
-    assert raw(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
-    tables = {r[0] for r in raw(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"papers", "authors", "paper_authors", "appearances", "digests", "paper_fts"} <= tables
-
-
-async def test_reopen_keeps_data_and_version(db_path: Path) -> None:
+async def test_reopen_keeps_data_and_version(database: str) -> None:
     """Reopening an existing database neither re-runs migrations nor loses rows."""
-    s = await Store.open(db_path)
+    s = await open_store(database)
+    version = await s.schema_version()
     await s.import_digest(digest(D1, paper("2406.00001")))
     await s.close()
-    async with await Store.open(db_path) as s2:
-        assert await s2.schema_version() == SCHEMA_VERSION
+    async with await open_store(database) as s2:
+        assert await s2.schema_version() == version > 0
         assert await s2.paper_count() == 1
 
 
-async def test_connection_pragmas(db_path: Path, store: Store) -> None:
-    """The database runs in WAL mode with foreign keys enforced."""
-    assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
-    assert list(await store._db.execute_fetchall("PRAGMA foreign_keys")) == [(1,)]
-
-
-async def test_fts_hash_size_set_once(db_path: Path, store: Store) -> None:
-    """The full-text index gathers 8 MB of entries per segment, set on first open and kept."""
-    from storage.sqlite.store import FTS_HASH_BYTES
-
-    query = "SELECT v FROM paper_fts_config WHERE k = 'hashsize'"
-    assert raw(db_path, query) == [(FTS_HASH_BYTES,)]
-    await store.close()
-    async with await Store.open(db_path):
-        assert raw(db_path, query) == [(FTS_HASH_BYTES,)]
-
-
-async def test_newer_schema_is_refused(db_path: Path) -> None:
-    """A database from a newer program version is not silently used."""
-    with sqlite3.connect(db_path) as conn:
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
-    with pytest.raises(SchemaTooNew):
-        await Store.open(db_path)
-
-
-async def test_close_twice_is_harmless(db_path: Path) -> None:
+async def test_close_twice_is_harmless(database: str) -> None:
     """close() can be called again (e.g. by a context manager after an explicit close)."""
-    s = await Store.open(db_path)
+    s = await open_store(database)
     await s.close()
     await s.close()
+
+
+async def test_closed_store_refuses_work(database: str) -> None:
+    """A closed store raises StoreClosed instead of touching the database."""
+    from storage.errors import StoreClosed
+
+    s = await open_store(database)
+    await s.close()
+    with pytest.raises(StoreClosed):
+        await s.paper_count()
 
 
 # --------------------------------------------------------------------------- import
@@ -124,7 +66,7 @@ async def test_import_counts_new_papers(store: Store) -> None:
     assert await store.paper_count() == 2
 
 
-async def test_reimport_is_idempotent(store: Store, db_path: Path) -> None:
+async def test_reimport_is_idempotent(store: Store, raw: Raw) -> None:
     """Importing the same digest twice leaves the same rows and reports updates, not news."""
     d = digest(D1, paper("2406.00001", authors=("A B", "C D")), paper("2406.00002"))
     await store.import_digest(d)
@@ -132,10 +74,10 @@ async def test_reimport_is_idempotent(store: Store, db_path: Path) -> None:
         "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM authors), "
         "(SELECT count(*) FROM paper_authors), (SELECT count(*) FROM appearances)"
     )
-    before = raw(db_path, counts)
+    before = await raw(counts)
     result = await store.import_digest(d)
     assert (result.new_papers, result.updated_papers) == (0, 2)
-    assert raw(db_path, counts) == before
+    assert await raw(counts) == before
     assert (await store.search("요약")).total == 2  # the index did not double either
 
 
@@ -200,7 +142,7 @@ async def test_import_is_atomic(store: Store) -> None:
     await store.import_digest(digest(D1, paper("2406.00001")))
     good = paper("2406.00002", title="Fine", authors=("Zed Zulu",))
     bad = paper("2406.00003", title=None)  # type: ignore[arg-type]  # NOT NULL violation
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await store.import_digest(digest(D2, good, bad))
     assert await store.paper_count() == 1
     assert [d.date for d in await store.days()] == [D1]
@@ -209,11 +151,10 @@ async def test_import_is_atomic(store: Store) -> None:
 
 
 async def test_import_atomic_when_late_step_fails(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    store: Store, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A failure after papers and authors were written still rolls the whole file back."""
-
-    import storage.sqlite.importing as importing_module
+    importing_module = importlib.import_module(f"storage.{backend}.importing")
 
     async def boom(*args: object) -> None:
         raise RuntimeError("disk on fire")
@@ -228,17 +169,17 @@ async def test_import_atomic_when_late_step_fails(
     assert result.new_papers == 1
 
 
-async def test_batch_keeps_each_file_atomic(store: Store, db_path: Path) -> None:
+async def test_batch_keeps_each_file_atomic(store: Store, database: str) -> None:
     """In a batch, a failing file is rolled back alone; the files around it are committed."""
     async with store.batch():
         await store.import_digest(digest(D1, paper("2406.00001")))
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             await store.import_digest(
                 digest(D2, paper("2406.00002"), paper("2406.00003", title=None))  # type: ignore[arg-type]
             )
         await store.import_digest(digest(D3, paper("2406.00004")))
     await store.close()
-    reopened = await Store.open(db_path)
+    reopened = await open_store(database)
     try:
         assert [d.date for d in await reopened.days()] == [D3, D1]
         assert await reopened.paper("2406.00001") is not None
@@ -259,10 +200,9 @@ async def test_batch_that_raises_rolls_everything_back(store: Store) -> None:
     assert result.new_papers == 1
 
 
-def author_counts(db_path: Path) -> dict[str, tuple[int, int]]:
+async def author_counts(raw: Raw) -> dict[str, tuple[int, int]]:
     """Each stored author's name -> (stored paper_count, papers actually linked)."""
-    rows = raw(
-        db_path,
+    rows = await raw(
         """SELECT a.name, a.paper_count,
                   (SELECT count(*) FROM paper_authors pa WHERE pa.author_id = a.id)
            FROM authors a""",
@@ -270,7 +210,7 @@ def author_counts(db_path: Path) -> dict[str, tuple[int, int]]:
     return {name: (count, linked) for name, count, linked in rows}
 
 
-async def test_batch_author_counts_match_links(store: Store, db_path: Path) -> None:
+async def test_batch_author_counts_match_links(store: Store, raw: Raw) -> None:
     """Author counts written at a batch's commit equal the links, and an author a file of the
     batch added and a later file removed again is gone."""
     async with store.batch():
@@ -278,10 +218,10 @@ async def test_batch_author_counts_match_links(store: Store, db_path: Path) -> N
         await store.import_digest(digest(D2, paper("2406.00002", authors=("Bob",))))
         # D1 again with a corrected list: Ann (added by this batch) loses her only paper.
         await store.import_digest(digest(D1, paper("2406.00001", authors=("Bob", "Cy"))))
-    assert author_counts(db_path) == {"Bob": (2, 2), "Cy": (1, 1)}
+    assert await author_counts(raw) == {"Bob": (2, 2), "Cy": (1, 1)}
 
 
-async def test_older_digest_links_only_its_new_papers(store: Store, db_path: Path) -> None:
+async def test_older_digest_links_only_its_new_papers(store: Store, raw: Raw) -> None:
     """An older digest listing a stored paper beside a new one gives authors to the new paper
     only: the stored paper keeps its list, and nobody only the stored paper listed is added."""
     await store.import_digest(digest(D2, paper("2406.00001", authors=("Ann",))))
@@ -295,14 +235,14 @@ async def test_older_digest_links_only_its_new_papers(store: Store, db_path: Pat
     first, second = await store.paper("2406.00001"), await store.paper("2406.00002")
     assert first is not None and first.authors == ("Ann",)
     assert second is not None and second.authors == ("Bob", "Cy")
-    assert author_counts(db_path) == {"Ann": (1, 1), "Bob": (1, 1), "Cy": (1, 1)}
+    assert await author_counts(raw) == {"Ann": (1, 1), "Bob": (1, 1), "Cy": (1, 1)}
 
 
-async def test_batch_failed_file_changes_no_counts(store: Store, db_path: Path) -> None:
+async def test_batch_failed_file_changes_no_counts(store: Store, raw: Raw) -> None:
     """A file rolled back inside a batch leaves neither its authors nor their counts."""
     await store.import_digest(digest(D1, paper("2406.00001", authors=("Ann",))))
     async with store.batch():
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             await store.import_digest(
                 digest(
                     D2,
@@ -311,10 +251,10 @@ async def test_batch_failed_file_changes_no_counts(store: Store, db_path: Path) 
                 )
             )
         await store.import_digest(digest(D3, paper("2406.00004", authors=("Ann",))))
-    assert author_counts(db_path) == {"Ann": (2, 2)}
+    assert await author_counts(raw) == {"Ann": (2, 2)}
 
 
-async def test_prepared_digest_imports_like_parsed(tmp_path: Path) -> None:
+async def test_prepared_digest_imports_like_parsed(new_database: NewDatabase) -> None:
     """A digest prepared ahead (and pickled, as the worker sends it) imports exactly like the
     parsed digest it came from."""
     import pickle
@@ -326,15 +266,16 @@ async def test_prepared_digest_imports_like_parsed(tmp_path: Path) -> None:
         digest(D2, paper("2406.00001", "Renamed", authors=("Bob",), votes=None)),
     ]
     dumps = []
-    for name, prepare in (("parsed.db", False), ("prepared.db", True)):
-        async with await Store.open(tmp_path / name) as s:
+    for prepare in (False, True):
+        database = await new_database()
+        async with await open_store(database) as s:
             for d in days:
                 await s.import_digest(
                     pickle.loads(pickle.dumps(prepare_digest(d))) if prepare else d
                 )
         dumps.append(
             [
-                raw(tmp_path / name, f"SELECT * FROM {table} ORDER BY 1, 2")
+                await raw_rows(database, f"SELECT * FROM {table} ORDER BY 1, 2")
                 for table in ("papers", "appearances", "authors", "paper_authors", "author_terms")
             ]
         )
@@ -343,7 +284,7 @@ async def test_prepared_digest_imports_like_parsed(tmp_path: Path) -> None:
     assert dumps[0][2] == [(2, "Bob", "bob", 1), (3, "Ada Lovelace", "ada lovelace", 1)]
 
 
-async def test_newer_markdown_day_keeps_api_extras(store: Store, db_path: Path) -> None:
+async def test_newer_markdown_day_keeps_api_extras(store: Store) -> None:
     """A newer markdown digest replaces a paper's content but keeps the extras the API gave."""
     api = ParsedPaper(
         **{
@@ -354,9 +295,9 @@ async def test_newer_markdown_day_keeps_api_extras(store: Store, db_path: Path) 
     )
     await store.import_api_digest(digest(D1, api))
     await store.import_digest(digest(D2, paper("2406.00001", "Newer title")))
-    assert raw(db_path, "SELECT title, github_stars, keywords FROM papers") == [
-        ("Newer title", 7, '["agents"]')
-    ]
+    got = await store.paper("2406.00001")
+    assert got is not None
+    assert (got.title, got.github_stars, got.keywords) == ("Newer title", 7, ("agents",))
 
 
 async def test_problems_pass_through(store: Store) -> None:
@@ -447,12 +388,12 @@ async def test_days_oldest_first_with_votes(store: Store) -> None:
     assert got.first_day == D1 and got.last_day == D3
 
 
-async def test_papers_keep_the_order_of_ids_and_skip_unknown(store: Store) -> None:
+async def test_papers_keep_the_order_of_ids_and_skip_unknown(store: Store, raw: Raw) -> None:
     """The internal page read returns papers in the order asked, skipping ids that do not exist."""
     await store.import_digest(
         digest(D1, paper("2406.00001"), paper("2406.00002"), paper("2406.00003"))
     )
-    rows = await store._db.execute_fetchall("SELECT id, arxiv_id FROM papers")
+    rows = await raw("SELECT id, arxiv_id FROM papers")
     by_arxiv = {arxiv_id: pid for pid, arxiv_id in rows}
     asked = [by_arxiv["2406.00003"], 999_999, by_arxiv["2406.00001"], -1, by_arxiv["2406.00002"]]
     got = await store.papers_by_ids(asked)
@@ -915,93 +856,3 @@ async def test_samples_particles_found(sample_store: Store) -> None:
 async def test_samples_unicode_author(sample_store: Store) -> None:
     """An author with a ß in the samples is found by its plain-ASCII spelling."""
     assert any("Nießner" in a.name for a in await sample_store.suggest_authors("niessner"))
-
-
-# --------------------------------------------------------------------------- quick searches
-
-
-@pytest.mark.parametrize(
-    ("query", "options"),
-    [
-        ("model", {}),
-        ("모델", {"sort": "votes"}),
-        ("에이전트", {"sort": "newest", "limit": 3, "offset": 2}),
-        ("language model", {"since": dt.date(2024, 1, 1), "until": dt.date(2024, 12, 31)}),
-        ("diffusion", {"limit": 5, "offset": 500}),
-        ("zzzznotaword", {}),
-    ],
-)
-async def test_quick_search_answers_like_the_worker(
-    sample_store: Store, monkeypatch: pytest.MonkeyPatch, query: str, options: dict
-) -> None:
-    """A search answered on the loop's read-only connection returns exactly the page (hits,
-    snippets, scores, total) the worker thread returns for it."""
-    import storage.sqlite.search as search_module
-
-    quick = await sample_store.search(query, **options)
-    monkeypatch.setattr(search_module, "QUICK_SEARCH_MATCHES", -1)  # every search to the worker
-    assert await sample_store.search(query, **options) == quick
-
-
-async def test_few_matches_skip_the_worker(
-    sample_store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A search with few matches never waits for the database thread; many matches do."""
-    import storage.sqlite.search as search_module
-
-    hops = 0
-    fetchall = sample_store._db.execute_fetchall
-
-    def counting_fetchall(*args):  # type: ignore[no-untyped-def]
-        nonlocal hops
-        hops += 1
-        return fetchall(*args)
-
-    monkeypatch.setattr(sample_store._db, "execute_fetchall", counting_fetchall)
-    page = await sample_store.search("model")
-    assert page.total > 0 and hops == 0
-    monkeypatch.setattr(search_module, "QUICK_SEARCH_MATCHES", page.total - 1)
-    assert await sample_store.search("model") == page
-    assert hops == 1
-
-
-async def test_quick_search_sees_committed_state_only(store: Store) -> None:
-    """The read-only connection sees what is committed: a batch's papers once it commits."""
-    async with store.batch():
-        await store.import_digest(digest(D1, paper("2406.00001", "Quokka habitats")))
-        assert (await store.search("quokka")).total == 0
-    assert (await store.search("quokka")).total == 1
-
-
-async def test_in_memory_store_searches_on_the_worker() -> None:
-    """An in-memory database has no second connection; its searches still work."""
-    async with await Store.open(":memory:") as mem:
-        await mem.import_digest(digest(D1, paper("2406.00001", "Quokka habitats")))
-        assert await ids(await mem.search("quokka")) == ["2406.00001"]
-
-
-async def test_migration_6_fills_author_names(tmp_path: Path) -> None:
-    """A version-5 database gets each paper's author names, in their listed order."""
-    from storage.sqlite.migrations import migrations
-
-    path = tmp_path / "v5.db"
-    db = sqlite3.connect(path, isolation_level=None)
-    for statement in (s for migration in migrations()[:5] for s in migration.statements):
-        db.execute(statement)
-    db.executescript(
-        """
-        INSERT INTO digests VALUES ('2024-06-11', 'a.md', 1, '2024-06-11T00:00:00');
-        INSERT INTO papers(id, arxiv_id, title, url, summary, content_date, last_date)
-            VALUES (1, '2406.00001', 'T', 'https://arxiv.org/abs/2406.00001', '[]',
-                    '2024-06-11', '2024-06-11');
-        INSERT INTO appearances VALUES (1, '2024-06-11', 1, 3);
-        INSERT INTO authors(id, name, norm_key, paper_count) VALUES
-            (1, 'Zed Last', 'zed last', 1), (2, 'Ann First', 'ann first', 1);
-        INSERT INTO paper_authors VALUES (1, 1, 2), (1, 2, 1);
-        PRAGMA user_version = 5;
-        """
-    )
-    db.close()
-    async with await Store.open(path) as store:
-        found = await store.paper("2406.00001")
-    assert found is not None and found.authors == ("Ann First", "Zed Last")

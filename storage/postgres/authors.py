@@ -1,0 +1,162 @@
+"""Authors: suggestions as you type, lookup by name, the author card, and who wrote which papers.
+
+Authors are normalised (:func:`storage.text.name_key`) and found by any word-suffix of the key
+through ``author_terms`` (written by :mod:`storage.postgres.importing`), whose ``term`` sorts
+byte-wise (``COLLATE "C"``), so a prefix is a range scan of its primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from asyncpg import Record
+
+from storage import text as textsearch
+from storage.models import Author, AuthorProfile, CoAuthor, Page
+from storage.postgres.connection import StoreBase, clamp
+from storage.postgres.papers import PAPER_SELECT, paper_from_row
+
+#: Above this many matching name terms, author suggestions walk authors by paper count instead.
+AUTHOR_DENSE_THRESHOLD = 2000
+#: Co-authors are counted over an author's most recently stored papers, at most this many.
+_COAUTHOR_WINDOW = 1000
+
+
+def _author(row: Record) -> Author:
+    return Author(id=row[0], name=row[1], paper_count=row[2])
+
+
+#: Authors whose key or a word-suffix of it starts with ``$1`` (up to ``$2``), most papers
+#: first. With few matching terms (fewer than ``$4``) they are collected through the term index
+#: and sorted; with many, authors are walked by paper count until ``$3`` match. Both arms are
+#: in the statement; the one not chosen has a false one-time filter and reads nothing.
+_SUGGEST = """
+    WITH dense AS (
+        SELECT count(*) >= $4 AS yes FROM (
+            SELECT 1 FROM author_terms WHERE term >= $1 AND term < $2 LIMIT $4) AS t)
+    (SELECT id, name, paper_count FROM authors
+     WHERE id IN (SELECT author_id FROM author_terms WHERE term >= $1 AND term < $2)
+       AND NOT (SELECT yes FROM dense)
+     ORDER BY paper_count DESC, id LIMIT $3)
+    UNION ALL
+    (SELECT id, name, paper_count FROM authors a
+     WHERE (SELECT yes FROM dense)
+       AND EXISTS (SELECT 1 FROM author_terms t WHERE t.author_id = a.id
+                   AND t.term >= $1 AND t.term < $2)
+     ORDER BY paper_count DESC, id LIMIT $3)"""
+
+
+def _suggest_args(key: str, limit: int) -> tuple[str, str, int, int]:
+    return key, textsearch.prefix_upper_bound(key), limit, AUTHOR_DENSE_THRESHOLD
+
+
+class AuthorQueries(StoreBase):
+    """The :class:`storage.ports.AuthorStore` of the PostgreSQL backend."""
+
+    async def suggest_authors(self, prefix: str, *, limit: int = 25) -> list[Author]:
+        """Authors whose name, or a part of it from any word on, starts with ``prefix`` (case and
+        diacritics ignored: ``niess`` finds ``Nießner``), most papers first."""
+        limit, _ = clamp(limit, 0)
+        key = textsearch.name_key(prefix or "")
+        if not key:
+            rows = await self._all(
+                "SELECT id, name, paper_count FROM authors ORDER BY paper_count DESC, id LIMIT $1",
+                limit,
+            )
+        else:
+            rows = await self._all(_SUGGEST, *_suggest_args(key, limit))
+        return [_author(r) for r in rows]
+
+    async def find_authors(self, name: str, *, limit: int = 25) -> list[Author]:
+        """Authors for a typed name: exact normalized matches first, then prefix matches."""
+        limit, _ = clamp(limit, 0)
+        key = textsearch.name_key(name or "")
+        if not key:
+            return []
+        async with self._conn() as c:
+            exact = await c.all(
+                "SELECT id, name, paper_count FROM authors WHERE norm_key = $1", key
+            )
+            prefixed = await c.all(_SUGGEST, *_suggest_args(key, limit))
+        found: dict[int, Author] = {}
+        for row in [*exact, *prefixed]:
+            found.setdefault(row[0], _author(row))
+        return list(found.values())[:limit]
+
+    async def author(self, author_id: int) -> Author | None:
+        """One author by id."""
+        row = await self._one("SELECT id, name, paper_count FROM authors WHERE id = $1", author_id)
+        return _author(row) if row else None
+
+    async def author_profile(
+        self, author_id: int, *, limit: int = 10, offset: int = 0, coauthors: int = 10
+    ) -> AuthorProfile | None:
+        """An author's card: totals, frequent co-authors, and a page of papers newest first.
+
+        Co-authors are counted over the author's latest 1,000 stored papers (all of them for
+        anyone real; it bounds the cost for a synthetic super-author).
+        """
+        limit, offset = clamp(limit, offset)
+        co_limit, _ = clamp(coauthors, 0)
+        async with self._conn() as c:
+            row = await c.one(
+                """SELECT a.id, a.name, a.paper_count, s.votes, s.first, s.last, s.papers,
+                       ARRAY(SELECT ROW(o.id, o.name, o.paper_count, co.shared)
+                             FROM (SELECT other.author_id, count(*) AS shared
+                                   FROM (SELECT paper_id FROM paper_authors WHERE author_id = $1
+                                         ORDER BY paper_id DESC LIMIT $3) AS mine
+                                   JOIN paper_authors other ON other.paper_id = mine.paper_id
+                                                           AND other.author_id != $1
+                                   GROUP BY other.author_id) AS co
+                             JOIN authors o ON o.id = co.author_id
+                             ORDER BY co.shared DESC, o.paper_count DESC, o.id LIMIT $2)
+                   FROM authors a, (
+                       SELECT coalesce(sum(p.votes), 0) AS votes, min(p.first_date) AS first,
+                              max(p.last_date) AS last, count(*) AS papers
+                       FROM paper_authors pa JOIN papers p ON p.id = pa.paper_id
+                       WHERE pa.author_id = $1) AS s
+                   WHERE a.id = $1""",
+                author_id,
+                co_limit,
+                _COAUTHOR_WINDOW,
+            )
+            if row is None:
+                return None
+            rows = await c.all(
+                f"""SELECT {PAPER_SELECT} FROM (
+                        SELECT p.id, p.last_date, p.best_votes FROM paper_authors pa
+                        JOIN papers p ON p.id = pa.paper_id WHERE pa.author_id = $1
+                        ORDER BY p.last_date DESC NULLS LAST, p.best_votes DESC NULLS LAST,
+                                 p.id DESC
+                        LIMIT $2 OFFSET $3) AS page
+                    JOIN papers p ON p.id = page.id
+                    ORDER BY page.last_date DESC NULLS LAST, page.best_votes DESC NULLS LAST,
+                             page.id DESC""",
+                author_id,
+                limit,
+                offset,
+            )
+        return AuthorProfile(
+            author=_author(row),
+            total_votes=int(row[3]),
+            first_day=row[4],
+            last_day=row[5],
+            coauthors=tuple(CoAuthor(_author(r), r[3]) for r in row[7]),
+            papers=Page(tuple(paper_from_row(r) for r in rows), int(row[6]), offset, limit),
+        )
+
+    async def author_matches(
+        self, keys: Iterable[str], paper_ids: Iterable[int]
+    ) -> dict[str, set[int]]:
+        """For each normalized author key, which of ``paper_ids`` that author wrote."""
+        rows = await self._all(
+            """SELECT a.norm_key, pa.paper_id FROM authors a
+               JOIN paper_authors pa ON pa.author_id = a.id
+               WHERE a.norm_key = ANY($1::text[]) AND pa.paper_id = ANY($2::bigint[])""",
+            sorted(set(keys)),
+            sorted(set(paper_ids)),
+        )
+        found: dict[str, set[int]] = {}
+        for key, paper_id in rows:
+            found.setdefault(key, set()).add(int(paper_id))
+        return found

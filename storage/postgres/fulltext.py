@@ -1,0 +1,97 @@
+"""Full-text search in PostgreSQL with the shared tokeniser of :mod:`storage.text`.
+
+Stock PostgreSQL has no Korean tokeniser, and its ``simple`` configuration keeps ``모델이`` as
+one word, so a search for ``모델`` would miss it. PostgreSQL therefore never tokenises here:
+the importer turns each paper's index form (:func:`storage.text.index_form`: Latin words,
+Hangul bigrams, one-syllable runs) into the words :func:`storage.text.index_words` gives and
+writes them as a ``tsvector`` literal (:func:`document`), and a search turns the parsed query's
+terms into a ``tsquery`` literal from the same words (:func:`tsquery`). Both are bound as
+parameters and ``CAST`` to their type, whose input syntax takes lexemes as they are: nothing of
+the user's text is ever read as query syntax (``&|!():*\\`` and quotes are quoted lexeme data),
+and nothing is re-split, stemmed or dropped as a stop word.
+
+Document: title words at positions 1..n with weight A, then a gap, then the summary's words with
+weight D, so a phrase never runs from the title into the summary (FTS5 columns behave the same).
+Query: the same terms as the FTS5 expression of :func:`storage.text.parse_query` (all must
+match): a Latin word or phrase is a ``<->`` phrase, prefix ``:*`` on a trailing word; a Korean
+word is the ``<->`` phrase of its bigrams; one-syllable Korean words are prefixes. The title-only
+form (paper suggestions) restricts every lexeme to weight A.
+
+Ranking: ``ts_rank`` with the title weighted 10x the summary (:data:`RANK_WEIGHTS`, ordered
+{D, C, B, A}), like SQLite's ``bm25(10.0, 1.0)``; ``ts_rank`` has no inverse document frequency,
+so the order among papers matching in the same place can differ from SQLite's. What both
+backends promise, and the contract tests check: every match is found (same totals), a title
+match ranks above a summary-only match, and ties go to the older row.
+"""
+
+from __future__ import annotations
+
+from storage import text as textsearch
+
+#: ``ts_rank`` weights for {D, C, B, A}: summary (D) 0.1, title (A) 1.0.
+RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"
+#: PostgreSQL keeps positions up to this (higher ones are stored as it).
+MAX_POSITION = 16383
+#: ... and at most this many positions per lexeme.
+MAX_POSITIONS = 256
+#: A lexeme longer than this many bytes is refused by PostgreSQL; such words are not indexed.
+MAX_LEXEME_BYTES = 2046
+
+
+def _quote(word: str) -> str:
+    """A lexeme as ``tsvector``/``tsquery`` input: single-quoted, ``'`` doubled, ``\\`` escaped."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def document(title_form: str, summary_form: str) -> str:
+    """The ``tsvector`` literal of a paper from the index forms of its title and summary."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for form, weight in ((title_form, "A"), (summary_form, "")):
+        for word in textsearch.index_words(form):
+            position += 1
+            if len(word) * 4 > MAX_LEXEME_BYTES and len(word.encode()) > MAX_LEXEME_BYTES:
+                continue
+            found = positions.setdefault(word, [])
+            if len(found) < MAX_POSITIONS:
+                found.append(f"{min(position, MAX_POSITION)}{weight}")
+        position += 1  # the gap between title and summary
+    return " ".join(f"{_quote(word)}:{','.join(at)}" for word, at in positions.items())
+
+
+def _lexeme(word: str, *, prefix: bool = False, weight: str = "") -> str:
+    flags = ("*" if prefix else "") + weight
+    return _quote(word) + (f":{flags}" if flags else "")
+
+
+def _phrase(words: list[str], *, prefix: bool, weight: str) -> str:
+    lexemes = [
+        _lexeme(w, prefix=prefix and i == len(words) - 1, weight=weight)
+        for i, w in enumerate(words)
+    ]
+    return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
+
+
+def _term(term: textsearch.Term, weight: str) -> str:
+    """One word or quoted phrase: its Latin phrase and its bigram phrase (both must match),
+    or its one-syllable runs as prefixes (the FTS5 form of :func:`storage.text.parse_query`)."""
+    latin = [t for t in term.tokens if not textsearch.is_hangul(t[0])]
+    runs = [t for t in term.tokens if textsearch.is_hangul(t[0])]
+    parts: list[str] = []
+    if latin:
+        prefix = term.prefix and not textsearch.is_hangul(term.tokens[-1][0])
+        parts.append(_phrase(latin, prefix=prefix, weight=weight))
+    bigrams = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+    if bigrams:
+        parts.append(_phrase(bigrams, prefix=False, weight=weight))
+    elif runs and not latin:
+        parts.extend(_lexeme(run, prefix=True, weight=weight) for run in dict.fromkeys(runs))
+    return " & ".join(parts)
+
+
+def tsquery(query: textsearch.Query, *, title_only: bool = False) -> str:
+    """The ``tsquery`` literal of a parsed query ("" when nothing is searchable)."""
+    if query.is_empty:
+        return ""
+    weight = "A" if title_only else ""
+    return " & ".join(part for part in (_term(t, weight) for t in query.terms) if part)

@@ -1,0 +1,377 @@
+"""Writing digests: each one whole or not at all, several grouped into one commit by ``batch``.
+
+The rules are the SQLite backend's (:mod:`storage.sqlite.importing`): a paper is keyed by its
+arXiv id and keeps one row however many days list it; title, summary, media and authors come from
+the newest digest that lists it (``content_date``), so files imported in any order give the same
+result; ``votes`` is the latest day's known votes, ``best_votes`` the highest; the API's extras
+refresh a stored paper without replacing its content; authors keep exact paper counts.
+
+Each digest is one transaction (a savepoint inside :meth:`ImportQueries.batch`) of a fixed
+handful of set-based statements whatever its size: the rows go in as one JSON array
+(:func:`storage.prepare.prepare_digest`'s, built in worker processes by the importer) or as
+arrays (``unnest``), never row by row. Imports take turns on a transaction-level advisory lock
+(:data:`IMPORT_LOCK`), so two processes importing at once neither deadlock on shared authors nor
+interleave the import feed (see :mod:`storage.postgres.alerts`). PostgreSQL text cannot hold
+NUL characters: they are dropped from what is stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+
+from storage import text as textsearch
+from storage.errors import Unavailable
+from storage.models import ImportResult, ParsedDigest
+from storage.postgres import fulltext
+from storage.postgres.connection import Conn, StoreBase, now_utc, translated
+from storage.prepare import PreparedDigest, prepare_digest, summary_and_keywords
+
+log = logging.getLogger(__name__)
+
+#: The advisory lock every import transaction holds ("papersim" in ASCII).
+IMPORT_LOCK = 0x7061706572736970
+
+# One row of ``PreparedDigest.papers_json`` (see storage.prepare): arxiv id, title, url, authors
+# truncated, media kind, media url, summary JSON, AI summary, keywords JSON, GitHub repo, GitHub
+# stars, project page, votes, author names JSON, organisation, comments; ``$3`` holds each
+# paper's tsvector literal, in the same order. A stored paper takes this digest's content only
+# when the digest is at least as new as its content; the API extras are replaced only by values.
+# Returns the papers inserted or updated.
+_PAPERS_INSERT = """
+    INSERT INTO papers (arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
+                        ai_summary, keywords, github_repo, github_stars, project_page,
+                        content_date, votes, best_votes, first_date, last_date, author_names,
+                        organization, comments, search)
+    SELECT r.v ->> 0, r.v ->> 1, r.v ->> 2, (r.v ->> 3)::int <> 0, r.v ->> 4, r.v ->> 5,
+           (r.v ->> 6)::jsonb, r.v ->> 7,
+           CASE WHEN r.v ->> 8 IS NOT NULL
+                THEN ARRAY(SELECT json_array_elements_text((r.v ->> 8)::json)) END,
+           r.v ->> 9, (r.v ->> 10)::int, r.v ->> 11, $1, (r.v ->> 12)::int, (r.v ->> 12)::int,
+           $1, $1, ARRAY(SELECT json_array_elements_text((r.v ->> 13)::json)),
+           r.v ->> 14, (r.v ->> 15)::int, CAST(r.doc AS tsvector)
+    FROM ROWS FROM (json_array_elements($2::json), unnest($3::text[])) AS r(v, doc)
+    ON CONFLICT (arxiv_id) DO UPDATE SET {content}
+        content_date = excluded.content_date,
+        ai_summary = coalesce(excluded.ai_summary, papers.ai_summary),
+        keywords = coalesce(excluded.keywords, papers.keywords),
+        github_repo = coalesce(excluded.github_repo, papers.github_repo),
+        github_stars = coalesce(excluded.github_stars, papers.github_stars),
+        project_page = coalesce(excluded.project_page, papers.project_page),
+        organization = coalesce(excluded.organization, papers.organization),
+        comments = coalesce(excluded.comments, papers.comments)
+    WHERE excluded.content_date >= papers.content_date
+    RETURNING arxiv_id, id"""
+_PAPERS_UPSERT = _PAPERS_INSERT.format(
+    content="""title = excluded.title, url = excluded.url,
+        authors_truncated = excluded.authors_truncated,
+        media_kind = excluded.media_kind, media_url = excluded.media_url,
+        summary = excluded.summary, author_names = excluded.author_names,
+        search = excluded.search,"""
+)
+_PAPERS_UPSERT_KEEP = _PAPERS_INSERT.format(content="")
+
+# The digest's row, with its final paper count: the papers it lists plus those listed that day
+# before and not now (``$4``: the digest's arXiv ids). Returns the stored papers among ``$4``,
+# as they were before anything of the digest was written.
+_DIGEST_UPSERT = """
+    WITH stored AS (
+        SELECT arxiv_id, id, content_date FROM papers WHERE arxiv_id = ANY($4::text[])),
+    digest AS (
+        INSERT INTO digests (date, source, paper_count, imported_at)
+        VALUES ($1, $2, $3 + (SELECT count(*) FROM appearances a
+                              JOIN papers p ON p.id = a.paper_id
+                              WHERE a.date = $1 AND NOT p.arxiv_id = ANY($4::text[])), $5)
+        ON CONFLICT (date) DO UPDATE SET source = excluded.source,
+            imported_at = excluded.imported_at, paper_count = excluded.paper_count)
+    SELECT arxiv_id, id, content_date FROM stored"""
+
+_APPEARANCES_UPSERT = """
+    INSERT INTO appearances (paper_id, date, position, votes)
+    SELECT p.id, $1, (r.v ->> 1)::int, (r.v ->> 2)::int
+    FROM json_array_elements($2::json) AS r(v) JOIN papers p ON p.arxiv_id = r.v ->> 0
+    ON CONFLICT (paper_id, date) DO UPDATE SET position = excluded.position,
+                                               votes = excluded.votes"""
+
+# A point of vote history for each paper of an API day whose votes differ from its last point
+# (the first count, a rise or a fall): an unchanged count adds nothing, a lower one is kept.
+_VOTE_POINTS = """
+    INSERT INTO vote_history (paper_id, at, votes)
+    SELECT p.id, $1, (r.v ->> 2)::int
+    FROM json_array_elements($2::json) AS r(v) JOIN papers p ON p.arxiv_id = r.v ->> 0
+    WHERE r.v ->> 2 IS NOT NULL
+      AND (r.v ->> 2)::int IS DISTINCT FROM (SELECT h.votes FROM vote_history h
+                                             WHERE h.paper_id = p.id ORDER BY h.at DESC LIMIT 1)
+    ON CONFLICT (paper_id, at) DO UPDATE SET votes = excluded.votes"""
+
+# Stored papers' derived columns, from all their days.
+_DERIVED_UPDATE = """
+    UPDATE papers p SET votes = s.votes, best_votes = s.best, first_date = s.first,
+                        last_date = s.last
+    FROM (SELECT paper_id,
+                 (array_agg(votes ORDER BY date DESC) FILTER (WHERE votes IS NOT NULL))[1]
+                     AS votes,
+                 max(votes) AS best, min(date) AS first, max(date) AS last
+          FROM appearances WHERE paper_id = ANY($1::bigint[]) GROUP BY paper_id) AS s
+    WHERE p.id = s.paper_id"""
+
+
+#: A JSON-escaped NUL character (``\u0000`` not itself escaped).
+_JSON_NUL_RE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def without_nul(json_text: str) -> str:
+    """``json_text`` with its NUL characters dropped: PostgreSQL text cannot hold them."""
+    return _JSON_NUL_RE.sub(r"\1", json_text) if "\\u0000" in json_text else json_text
+
+
+def _import_result(d: PreparedDigest, counts: tuple[int, int]) -> ImportResult:
+    new, updated = counts
+    log.debug("%s: imported %s (%d new, %d updated)", d.source, d.date, new, updated)
+    return ImportResult(
+        source=d.source,
+        date=dt.date.fromisoformat(d.date),
+        new_papers=new,
+        updated_papers=updated,
+        problems=d.problems,
+    )
+
+
+class ImportQueries(StoreBase):
+    """The :class:`storage.ports.ImportStore` of the PostgreSQL backend."""
+
+    @contextlib.asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Group the writes made inside into one commit (for bulk imports).
+
+        Every write inside stays atomic on its own (each ``import_digest`` is a savepoint: a file
+        that fails is rolled back alone and the others go on); the batch commits them together.
+        If the block raises, everything since the batch began is rolled back. Every operation
+        inside runs on the batch's connection, one at a time, and sees the batch's writes;
+        other connections see them at the commit. The batch holds the import lock until then.
+        """
+        if self._batch is not None:
+            raise RuntimeError("batches do not nest")
+        async with self._conn() as c:
+            transaction = c.con.transaction()
+            with translated(self.path):
+                await transaction.start()
+                await c.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK)
+            self._batch = c
+            try:
+                yield
+            except BaseException:
+                self._batch = None
+                with translated(self.path):
+                    if not c.con.is_closed():
+                        await transaction.rollback()
+                raise
+            self._batch = None
+            with translated(self.path):
+                await transaction.commit()
+
+    async def import_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult:
+        """Store one digest in a single transaction; re-importing it changes nothing new.
+
+        Papers already stored keep their row (votes and the day's appearance are updated; title,
+        summary, media, authors and API extras are replaced when this digest is at least as new
+        as the one they came from). Raises what PostgreSQL raises, after rolling the whole
+        digest back. ``digest`` may come already :func:`prepare_digest`-ed.
+        """
+        return await self._import(digest, keep_content=False)
+
+    async def import_api_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult:
+        """Like :meth:`import_digest`, for a day of the Hugging Face daily papers API: its title,
+        abstract, authors and image are used only for papers not stored yet; a stored paper
+        keeps its content and gets its votes, appearance and extras refreshed."""
+        return await self._import(digest, keep_content=True)
+
+    async def import_digests(
+        self, digests: Sequence[ParsedDigest | PreparedDigest]
+    ) -> list[ImportResult | Exception]:
+        """Import several digests, each exactly as :meth:`import_digest` would (its own
+        transaction, or savepoint inside :meth:`batch`), as one operation.
+
+        A digest that fails is rolled back alone and its exception takes its place in the
+        returned list; the others go on. A lost connection is raised instead.
+        """
+        prepared = [d if isinstance(d, PreparedDigest) else prepare_digest(d) for d in digests]
+        now = now_utc()
+        out: list[ImportResult | Exception] = []
+        async with self._conn() as c:
+            for d in prepared:
+                try:
+                    out.append(_import_result(d, await self._import_one(c, d, now, False)))
+                except Exception as exc:  # one bad file must not stop the others...
+                    if c.con.is_closed():
+                        raise  # ... unless the connection is gone: every later one would fail
+                    out.append(exc)
+        return out
+
+    async def _import(
+        self, digest: ParsedDigest | PreparedDigest, *, keep_content: bool
+    ) -> ImportResult:
+        prepared = digest if isinstance(digest, PreparedDigest) else prepare_digest(digest)
+        async with self._conn() as c:
+            counts = await self._import_one(c, prepared, now_utc(), keep_content)
+        return _import_result(prepared, counts)
+
+    async def _import_one(
+        self, c: Conn, d: PreparedDigest, now: dt.datetime, keep_content: bool
+    ) -> tuple[int, int]:
+        """One digest, whole or not at all: a transaction, or a savepoint of :meth:`batch`."""
+
+        async def work(c: Conn) -> tuple[int, int]:
+            await c.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK)
+            return await _write_digest(c, d, now, keep_content)
+
+        try:
+            return await c.transaction(work)
+        except Unavailable:
+            raise
+        except Exception:
+            if c.con.is_closed():
+                raise Unavailable(self.path, "connection lost during an import") from None
+            raise
+
+
+async def _write_digest(
+    c: Conn, d: PreparedDigest, now: dt.datetime, keep_content: bool
+) -> tuple[int, int]:
+    """The statements of one digest (inside its transaction)."""
+    day = dt.date.fromisoformat(d.date)
+    arxiv_ids = list(d.arxiv_ids)
+    source = d.source.replace("\x00", "")
+    stored = await c.all(_DIGEST_UPSERT, day, source, len(arxiv_ids), arxiv_ids, now)
+    if not arxiv_ids:
+        return 0, 0
+    existing: dict[str, dt.date] = {}
+    ids: dict[str, int] = {}
+    for arxiv_id, paper_id, content_date in stored:
+        existing[arxiv_id] = content_date
+        ids[arxiv_id] = paper_id
+    documents = [fulltext.document(title, summary) for title, summary in d.fts]
+    upsert = _PAPERS_UPSERT_KEEP if keep_content else _PAPERS_UPSERT
+    rows = await c.all(upsert, day, without_nul(d.papers_json), documents)
+    ids.update((r[0], r[1]) for r in rows)
+    paper_ids = [ids[a] for a in arxiv_ids]
+    fresh = [i for i, a in enumerate(arxiv_ids) if a not in existing]
+    # Authors: replaced for every paper whose content this digest now provides.
+    if keep_content:
+        owners = fresh
+    else:
+        owners = [i for i, a in enumerate(arxiv_ids) if existing.get(a, day) <= day]
+    await _replace_authors(
+        c, d, paper_ids, owners, [paper_ids[i] for i in owners if arxiv_ids[i] in existing]
+    )
+    await c.execute(_APPEARANCES_UPSERT, day, without_nul(d.appearances_json))
+    if keep_content:
+        # A new moment for each fetch (the clock, not the transaction's start).
+        await c.execute(_VOTE_POINTS, dt.datetime.now(dt.UTC), without_nul(d.appearances_json))
+        if existing:
+            await _reindex(c, [ids[a] for a in existing])
+    if existing:
+        # New papers got their derived columns from this day; stored ones may have others.
+        await c.execute(_DERIVED_UPDATE, [ids[a] for a in existing])
+    return len(fresh), len(arxiv_ids) - len(fresh)
+
+
+async def _reindex(c: Conn, paper_ids: list[int]) -> None:
+    """Rewrite the search documents of stored papers whose keywords an API day changed (their
+    content stays; the summary words are followed by the keywords, as in
+    :func:`storage.prepare.fts_forms`)."""
+    rows = await c.all(
+        "SELECT id, title, summary::text, keywords FROM papers WHERE id = ANY($1::bigint[])",
+        paper_ids,
+    )
+    documents = []
+    for _id, title, summary, keywords in rows:
+        texts = [str(b[1]) for b in json.loads(summary)]
+        form = textsearch.index_form(summary_and_keywords(texts, keywords or ()))
+        documents.append(fulltext.document(textsearch.index_form(title), form))
+    await c.execute(
+        """UPDATE papers p SET search = CAST(r.doc AS tsvector)
+           FROM unnest($1::bigint[], $2::text[]) AS r(id, doc)
+           WHERE p.id = r.id AND p.search IS DISTINCT FROM CAST(r.doc AS tsvector)""",
+        [r[0] for r in rows],
+        documents,
+    )
+
+
+async def _replace_authors(
+    c: Conn,
+    d: PreparedDigest,
+    paper_ids: list[int],
+    owners: list[int],
+    replaced_ids: list[int],
+) -> None:
+    """Set the author lists of the papers at ``owners`` (indexes into ``d.arxiv_ids``);
+    ``replaced_ids`` are those that had a list before.
+
+    ``authors.paper_count`` changes by deltas (links added minus links removed), so the cost
+    does not grow with how prolific an author is; authors left with no paper go. Authors are
+    matched by key in SQL; the name terms are written for those inserted here.
+    """
+    counts: Counter[int] = Counter()
+    if replaced_ids:
+        counts.subtract(
+            r[0]
+            for r in await c.all(
+                "DELETE FROM paper_authors WHERE paper_id = ANY($1::bigint[]) RETURNING author_id",
+                replaced_ids,
+            )
+        )
+    links = d.links
+    authors = d.authors
+    if owners and links and len(owners) != len(paper_ids):
+        wanted = set(owners)
+        links = tuple(link for link in links if link[0] in wanted)
+        authors = tuple(d.authors[k] for k in sorted({k for _, _, k in links}))
+    if owners and links:
+        inserted = await c.all(
+            """INSERT INTO authors (norm_key, name) SELECT * FROM unnest($1::text[], $2::text[])
+               ON CONFLICT (norm_key) DO NOTHING RETURNING norm_key, id""",
+            [key for key, _ in authors],
+            [name for _, name in authors],
+        )
+        if inserted:
+            terms = [
+                (term, author_id)
+                for key, author_id in inserted
+                for term in textsearch.name_terms(key)
+            ]
+            await c.execute(
+                """INSERT INTO author_terms (term, author_id)
+                   SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING""",
+                [t for t, _ in terms],
+                [a for _, a in terms],
+            )
+        linked = await c.all(
+            """INSERT INTO paper_authors (paper_id, position, author_id)
+               SELECT r.paper_id, r.position, a.id
+               FROM unnest($1::bigint[], $2::int[], $3::text[]) AS r(paper_id, position, key)
+               JOIN authors a ON a.norm_key = r.key
+               RETURNING author_id""",
+            [paper_ids[p] for p, _, _ in links],
+            [position for _, position, _ in links],
+            [d.authors[k][0] for _, _, k in links],
+        )
+        counts.update(r[0] for r in linked)
+    changes = [(author_id, n) for author_id, n in counts.items() if n]
+    if changes:
+        await c.execute(
+            """UPDATE authors SET paper_count = paper_count + r.n
+               FROM unnest($1::bigint[], $2::int[]) AS r(id, n) WHERE authors.id = r.id""",
+            [a for a, _ in changes],
+            [n for _, n in changes],
+        )
+    gone = [author_id for author_id, n in counts.items() if n < 0]
+    if gone:
+        await c.execute(
+            "DELETE FROM authors WHERE id = ANY($1::bigint[]) AND paper_count <= 0", gone
+        )

@@ -1,0 +1,37 @@
+"""Background jobs' own records: the watched directory's files already imported.
+
+Table (:mod:`storage.postgres.migrations`)::
+
+    watched_files(path PK, mtime_ns, size, sha256, imported_at)   WATCH_DIR files imported
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from storage.models import WatchedFile
+from storage.postgres.connection import StoreBase, utc
+
+
+class JobQueries(StoreBase):
+    """The :class:`storage.ports.JobStore` of the PostgreSQL backend."""
+
+    async def watched_files(self) -> dict[str, WatchedFile]:
+        """Every WATCH_DIR file imported so far, by path."""
+        rows = await self._all("SELECT path, mtime_ns, size, sha256 FROM watched_files")
+        return {r[0]: WatchedFile(r[0], r[1], r[2], r[3]) for r in rows}
+
+    async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None:
+        """Remember that ``file`` (this mtime, size and hash) was imported."""
+        await self._change(
+            """INSERT INTO watched_files (path, mtime_ns, size, sha256, imported_at)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (path) DO UPDATE SET mtime_ns = excluded.mtime_ns,
+                   size = excluded.size, sha256 = excluded.sha256,
+                   imported_at = excluded.imported_at""",
+            file.path,
+            file.mtime_ns,
+            file.size,
+            file.sha256,
+            utc(at),
+        )

@@ -1,0 +1,95 @@
+"""Keyword search over titles and summaries (see :mod:`storage.postgres.fulltext`).
+
+One statement: the top page from the GIN index on ``papers.search`` ordered by ``ts_rank``
+(title weighted 10x) or by votes/recency, the page's papers read by the same statement, and the
+total as an uncorrelated subquery computed once. The count is fenced with ``OFFSET 0``, so the
+planner counts index matches instead of carrying whole rows (which spilled to disk on common
+words). The snippets are cut here, by :func:`storage.text.hit_snippet`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+
+from storage import text as textsearch
+from storage.models import Page, SearchHit, SortOrder
+from storage.postgres import fulltext
+from storage.postgres.connection import MAX_DATE, MIN_DATE, StoreBase, as_day, clamp
+from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
+
+#: ``ORDER BY`` of the searches not sorted by relevance (NULL votes last, as in SQLite).
+SEARCH_ORDERS = {
+    "votes": "p.votes DESC NULLS LAST, p.last_date DESC NULLS LAST, p.id DESC",
+    "newest": "p.last_date DESC NULLS LAST, p.votes DESC NULLS LAST, p.id DESC",
+}
+_RANK = f"ts_rank('{fulltext.RANK_WEIGHTS}', p.search, q)"
+
+
+def _hits(
+    rows: list[asyncpg.Record], total: int, query: textsearch.Query, offset: int, limit: int
+) -> Page[SearchHit]:
+    """A page of hits from rows of :data:`PAPER_SELECT` and the rank, snippets cut here."""
+    hits = []
+    for row in rows:
+        paper = paper_from_row(row)
+        snippet = textsearch.hit_snippet([b.text for b in paper.summary], paper.title, query.terms)
+        hits.append(SearchHit(paper, snippet, float(row[PAPER_WIDTH])))
+    return Page(tuple(hits), int(total), offset, limit)
+
+
+class SearchQueries(StoreBase):
+    """:meth:`search`, the search half of :class:`storage.ports.PaperStore`."""
+
+    async def search(
+        self,
+        query: str,
+        *,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        sort: SortOrder = "relevance",
+        limit: int = 10,
+        offset: int = 0,
+    ) -> Page[SearchHit]:
+        """Keyword search over titles and summaries; any text is safe (see
+        :mod:`storage.postgres.fulltext`).
+
+        ``sort``: ``relevance`` (title matches first), ``votes`` (latest votes) or ``newest``
+        (latest appearance). ``since``/``until`` keep papers listed on a day in that range.
+        """
+        limit, offset = clamp(limit, offset)
+        parsed = textsearch.parse_query(query)
+        tsquery = fulltext.tsquery(parsed)
+        if not tsquery:
+            return Page((), 0, offset, limit)
+        args: list[Any] = [tsquery]
+        where = "p.search @@ q"
+        if since is not None or until is not None:
+            args += [as_day(since) or MIN_DATE, as_day(until) or MAX_DATE]
+            where += """ AND EXISTS (SELECT 1 FROM appearances a WHERE a.paper_id = p.id
+                                     AND a.date BETWEEN $2 AND $3)"""
+        window = f"LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}"
+        matches = f"FROM papers p, CAST($1 AS tsquery) AS q WHERE {where}"
+        count_sql = f"SELECT count(*) FROM (SELECT 1 {matches} OFFSET 0) AS m"
+        if sort in SEARCH_ORDERS:
+            page_order = SEARCH_ORDERS[sort]
+            order = page_order.replace("p.", "page.")
+            page = f"""SELECT p.id, p.votes, p.last_date, {_RANK} AS rank {matches}
+                       ORDER BY {page_order} {window}"""
+        else:
+            order = "page.rank DESC, page.id"
+            page = f"""SELECT p.id, {_RANK} AS rank {matches}
+                       ORDER BY rank DESC, p.id {window}"""
+        sql = f"""SELECT {PAPER_SELECT}, page.rank, ({count_sql})
+                  FROM ({page}) AS page JOIN papers p ON p.id = page.id ORDER BY {order}"""
+        async with self._conn() as c:
+            rows = await c.all(sql, *args, limit, offset)
+            if rows:
+                total = rows[0][PAPER_WIDTH + 1]
+            elif offset == 0 and limit > 0:
+                total = 0
+            else:
+                total = await c.value(count_sql, *args)
+        return _hits(rows, total, parsed, offset, limit)

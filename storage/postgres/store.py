@@ -1,0 +1,124 @@
+"""The PostgreSQL backend: :class:`Store` composes the per-aggregate query mixins over a pool.
+
+Schema (:mod:`storage.postgres.migrations`, ``migrations/*.sql``): the SQLite backend's tables
+(:mod:`storage.sqlite.store`) with native types (dates, ``timestamptz``, arrays, ``jsonb``),
+``papers.search`` (a ``tsvector`` from the shared tokeniser, see
+:mod:`storage.postgres.fulltext`) in place of the FTS5 table, ``feed_clock`` in place of
+``sqlite_sequence``, and ``schema_migrations`` in place of ``PRAGMA user_version``.
+
+Modules, each importing only those before it: :mod:`~storage.postgres.connection` (the pool,
+connections, error translation, shared helpers), :mod:`~storage.postgres.migrations`,
+:mod:`~storage.postgres.fulltext`, :mod:`~storage.postgres.papers` (reading full papers), then
+one module per aggregate (:mod:`~storage.postgres.search`, :mod:`~storage.postgres.authors`,
+:mod:`~storage.postgres.days`, :mod:`~storage.postgres.importing`,
+:mod:`~storage.postgres.guilds`, :mod:`~storage.postgres.alerts`, :mod:`~storage.postgres.jobs`),
+and this one, which opens, migrates and closes.
+
+Concurrency: each operation borrows a pooled connection (at most ``pool_size`` at once) and is
+one statement or one transaction, so operations run side by side and a reader never sees half
+an import; imports take turns on an advisory lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from storage.errors import DatabaseProblem
+from storage.postgres.alerts import AlertQueries
+from storage.postgres.authors import AuthorQueries
+from storage.postgres.connection import redact, translated
+from storage.postgres.days import DayQueries
+from storage.postgres.guilds import GuildQueries
+from storage.postgres.importing import ImportQueries
+from storage.postgres.jobs import JobQueries
+from storage.postgres.migrations import migrate, schema_version
+from storage.postgres.papers import PaperQueries
+from storage.postgres.search import SearchQueries
+from storage.postgres.summaries import SummaryQueries
+
+log = logging.getLogger(__name__)
+
+#: Connections the pool keeps at most, unless told otherwise (``DATABASE_POOL_SIZE``).
+DEFAULT_POOL_SIZE = 10
+#: Seconds to wait for the server when connecting.
+CONNECT_TIMEOUT = 10.0
+
+
+class Store(
+    PaperQueries,
+    SearchQueries,
+    AuthorQueries,
+    DayQueries,
+    ImportQueries,
+    GuildQueries,
+    AlertQueries,
+    JobQueries,
+    SummaryQueries,
+):
+    """All reads and writes of the papers database on PostgreSQL: :meth:`open`, :meth:`close`."""
+
+    @classmethod
+    async def open(cls, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Store:
+        """Connect to the database at ``url`` (``postgresql://``), bring its schema up to date,
+        and keep a pool of up to ``pool_size`` connections.
+
+        Raises :class:`~storage.errors.Unavailable` (server unreachable),
+        :class:`~storage.errors.AccessDenied` (wrong password, no such database),
+        :class:`~storage.errors.SchemaTooNew` or :class:`~storage.errors.DatabaseProblem`
+        (an unreadable URL), all naming the URL without its password; nothing is written then.
+        """
+        where = redact(url)
+        if pool_size < 1:
+            raise ValueError("pool_size must be at least 1")
+        with translated(where):
+            try:
+                pool = await asyncpg.create_pool(
+                    url,
+                    min_size=1,
+                    max_size=pool_size,
+                    timeout=CONNECT_TIMEOUT,
+                    server_settings={"application_name": "papers-bot"},
+                )
+            except ValueError as exc:  # asyncpg's reading of the URL
+                raise DatabaseProblem(where, "invalid URL") from exc
+        try:
+            with translated(where):
+                async with pool.acquire() as con:
+                    await migrate(con, where)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, where)
+
+    async def schema_version(self) -> int:
+        """The number of the newest migration applied to the database."""
+        async with self._conn() as c:
+            return await schema_version(c.con)
+
+    async def close(self) -> None:
+        """Close every pooled connection. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._pool.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+if TYPE_CHECKING:  # the backend implements every port (checked by mypy)
+    from storage import ports
+
+    _implements: type[ports.Store] = Store

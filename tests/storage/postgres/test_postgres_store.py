@@ -1,0 +1,90 @@
+"""PostgreSQL-only store behaviour: the tsquery/tsvector literals, migrations, and the schema."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+from backends import NewDatabase
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storage import text as textsearch
+from storage.errors import SchemaTooNew
+from storage.postgres import fulltext
+from storage.postgres.migrations import SCHEMA_VERSION
+from storage.postgres.store import Store
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab 모델이\"'\\&|!():*<->-_%$책")), max_size=30))
+def test_tsquery_of_any_text_has_only_quoted_lexemes(text: str) -> None:
+    """Whatever is typed, every lexeme of the tsquery is quoted data: outside the quotes there
+    are only the operators and flags the builder itself writes."""
+    query = fulltext.tsquery(textsearch.parse_query(text))
+    outside = "".join(part for i, part in enumerate(query.split("'")) if i % 2 == 0)
+    assert set(outside) <= set(" &<->():*A")
+
+
+async def test_operators_in_a_query_are_plain_words(database: str) -> None:
+    """PostgreSQL parses the literal of a query full of tsquery syntax without an error, and
+    the words in it are what is searched."""
+    text = "a & | b ! (model :* a:b \\ ' \"x y"
+    literal = fulltext.tsquery(textsearch.parse_query(text))
+    con = await asyncpg.connect(database)
+    try:
+        parsed = await con.fetchval("SELECT CAST($1 AS tsquery)::text", literal)
+    finally:
+        await con.close()
+    assert "'model'" in parsed and "'b'" in parsed and "'x' <-> 'y'" in parsed
+
+
+def test_document_weights_title_above_summary() -> None:
+    """Title words get weight A, summary words none (D), positions run on past a gap."""
+    doc = fulltext.document(textsearch.index_form("Diffusion"), textsearch.index_form("모델이"))
+    assert doc == "'diffusion':1A '모델':3 '델이':4"
+
+
+async def test_new_database_gets_the_current_schema(database: str, store: Store) -> None:
+    """Opening a new database applies every migration and records each one."""
+    con = await asyncpg.connect(database)
+    try:
+        versions = [r[0] for r in await con.fetch("SELECT version FROM schema_migrations")]
+        storage = await con.fetchval(
+            """SELECT attstorage FROM pg_attribute
+               WHERE attrelid = 'papers'::regclass AND attname = 'search'"""
+        )
+    finally:
+        await con.close()
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+    assert storage == b"m"  # the tsvector stays in the row
+
+
+async def test_two_processes_migrating_at_once(new_database: NewDatabase) -> None:
+    """Two stores opening the same new database at once both succeed and apply it once."""
+    url = await new_database()
+    con = await asyncpg.connect(url)
+    try:
+        await con.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await con.close()
+    stores = await asyncio.gather(Store.open(url), Store.open(url))
+    try:
+        assert [await s.schema_version() for s in stores] == [SCHEMA_VERSION] * 2
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_newer_schema_is_refused_before_writing(database: str, store: Store) -> None:
+    """A database a newer program migrated raises SchemaTooNew with both versions."""
+    await store.close()
+    con = await asyncpg.connect(database)
+    try:
+        await con.execute("INSERT INTO schema_migrations (version, name) VALUES (99, 'x')")
+    finally:
+        await con.close()
+    with pytest.raises(SchemaTooNew) as caught:
+        await Store.open(database)
+    assert (caught.value.found, caught.value.supported) == (99, SCHEMA_VERSION)
