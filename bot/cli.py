@@ -42,6 +42,7 @@ from storage.errors import (
 from storage.ingest.importer import SAMPLE_CREDIT
 
 if TYPE_CHECKING:
+    from bot.core.summaries import SummaryRun
     from storage.ingest.importer import ImportSummary
     from storage.ports import Store
 
@@ -419,6 +420,11 @@ def _add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DATE",
         help="fetch every day from DATE to today (UTC), for backfills",
     )
+    when.add_argument(
+        "--refresh-votes",
+        action="store_true",
+        help="fetch the last 7 days again, so their votes (and vote history) are current",
+    )
 
 
 async def _fetch(args: argparse.Namespace, config: Config) -> int:
@@ -443,6 +449,8 @@ async def _fetch(args: argparse.Namespace, config: Config) -> int:
         if not fetcher.has_sources:
             error_line("no source to fetch from: set HF_API_BASE, DIGEST_URL_TEMPLATE or WATCH_DIR")
             return 2
+        if getattr(args, "refresh_votes", False):
+            dates = fetcher.vote_refresh_days()
         if err.is_terminal:
             with progress_bar("Fetching", err) as progress:
                 outcomes = await fetcher.run(dates, progress=progress)
@@ -452,12 +460,80 @@ async def _fetch(args: argparse.Namespace, config: Config) -> int:
                 print(f"[{done}/{total}] {label}", file=sys.stderr)
 
             outcomes = await fetcher.run(dates, progress=progress)
-    for outcome in outcomes:
-        out.print(escape(describe_fetch_outcome(outcome)), soft_wrap=True)
-    bad = [o for o in outcomes if not o.ok]
-    imported = sum(1 for o in outcomes if o.ok and o.papers)
-    out.print(f"{imported} imported, {len(bad)} failed, {len(outcomes)} checked")
+        for outcome in outcomes:
+            out.print(escape(describe_fetch_outcome(outcome)), soft_wrap=True)
+        bad = [o for o in outcomes if not o.ok]
+        imported = sum(1 for o in outcomes if o.ok and o.papers)
+        out.print(f"{imported} imported, {len(bad)} failed, {len(outcomes)} checked")
+        fetched = [o.date for o in outcomes if o.ok and o.papers and o.date is not None]
+        if config.summaries_enabled and fetched:
+            await _summarize(config, store, since=min(fetched), limit=None, out=out, err=err)
     return 1 if bad else 0
+
+
+async def _summarize(
+    config: Config,
+    store: Store,
+    *,
+    since: dt.date | None,
+    limit: int | None,
+    out: Console,
+    err: Console,
+) -> SummaryRun:
+    """Summarise the papers that need it (listed on ``since`` or later), with a progress bar on
+    a terminal; prints one line of what was done."""
+    from bot.core.summaries import Summariser, SummarySettings
+
+    settings = SummarySettings.from_config(config)
+    assert settings is not None
+    summariser = Summariser(store, settings)
+    if err.is_terminal:
+        with progress_bar("Summarising", err) as progress:
+            run = await summariser.run(
+                since=since, limit=limit, progress=lambda done, total: progress(done, total, "")
+            )
+    else:
+        run = await summariser.run(since=since, limit=limit)
+    line = f"{run.done} summarised with {settings.model}, {run.failed} failed"
+    if run.cap_reached:
+        line += f" (the daily cap of {settings.daily_cap} is reached: the rest waits)"
+    out.print(escape(line), soft_wrap=True)
+    return run
+
+
+def _add_summarize_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since", type=_date_arg, metavar="DATE", help="only papers listed on DATE or later"
+    )
+    parser.add_argument(
+        "--limit", type=_positive_int, metavar="N", help="summarise at most N papers"
+    )
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
+async def _summarize_command(args: argparse.Namespace, config: Config) -> int:
+    if not config.summaries_enabled:
+        error_line("no model to summarise with: set SUMMARY_API_URL and SUMMARY_MODEL")
+        return 2
+    async with open_store(config, seed=False) as store:
+        run = await _summarize(
+            config,
+            store,
+            since=args.since,
+            limit=args.limit,
+            out=Console(highlight=False),
+            err=_stderr(),
+        )
+    return 1 if run.failed else 0
+
+
+def cmd_summarize(args: argparse.Namespace, config: Config) -> int:
+    return asyncio.run(_summarize_command(args, config))
 
 
 def _fetch_note(outcome: FetchOutcome) -> str:
@@ -504,7 +580,20 @@ COMMANDS["fetch"] = Command(
     _add_fetch_arguments,
     "Fetch and import digests from WATCH_DIR, the Hugging Face daily papers API (HF_API_BASE) "
     "and DIGEST_URL_TEMPLATE, as the bot does on a schedule. Without --date/--since: the last "
-    "few days (their votes are refreshed). Exits 1 if a day could not be fetched.",
+    "few days (their votes are refreshed); --refresh-votes: the last 7 days. With "
+    "SUMMARY_API_URL and SUMMARY_MODEL set, the papers fetched are then summarised in Korean. "
+    "Exits 1 if a day could not be fetched.",
+    quiet=True,
+)
+
+COMMANDS["summarize"] = Command(
+    "write Korean summaries for papers without one (backfills: --since, --limit)",
+    cmd_summarize,
+    _add_summarize_arguments,
+    "Ask the configured chat-completions model (SUMMARY_API_URL, SUMMARY_MODEL, "
+    "SUMMARY_API_KEY) for Korean summary bullets of every paper that has no archive summary "
+    "and none generated yet, newest first, within the daily cap (SUMMARY_DAILY_CAP). A paper "
+    "is summarised once; failures are retried by later runs. Exits 1 if an attempt failed.",
     quiet=True,
 )
 

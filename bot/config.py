@@ -37,6 +37,10 @@ DEFAULT_FETCH_INTERVAL_MINUTES: Final = 60
 MAX_DIGEST_GRACE_HOURS: Final = 24.0
 MAX_FETCH_INTERVAL_MINUTES: Final = 7 * 24 * 60
 DEFAULT_HF_API_BASE: Final = "https://huggingface.co"
+DEFAULT_SUMMARY_CONCURRENCY: Final = 4
+MAX_SUMMARY_CONCURRENCY: Final = 64
+DEFAULT_SUMMARY_DAILY_CAP: Final = 200
+MAX_SUMMARY_DAILY_CAP: Final = 100_000
 #: HF_API_BASE values that turn the Hugging Face source off.
 OFF_VALUES: Final = ("off", "none", "false", "0", "no")
 
@@ -69,6 +73,11 @@ VARIABLES: Final = (
     "DIGEST_URL_TEMPLATE",
     "QUESTION_RATE_LIMIT",
     "BUTTON_RATE_LIMIT",
+    "SUMMARY_API_URL",
+    "SUMMARY_MODEL",
+    "SUMMARY_API_KEY",
+    "SUMMARY_CONCURRENCY",
+    "SUMMARY_DAILY_CAP",
 )
 
 
@@ -82,7 +91,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Validated settings. The token is kept out of ``repr``/``str`` (and so out of logs)."""
+    """Validated settings. The token and the summary API key are kept out of ``repr``/``str``
+    (and so out of logs)."""
 
     database_path: Path = Path(DEFAULT_DATABASE_PATH)
     #: A ``postgresql://`` URL: the PostgreSQL backend instead of the SQLite file. Kept out of
@@ -110,6 +120,18 @@ class Config:
     #: Per-user limits (``None``: unlimited), see :mod:`bot.discord_ui.limits`.
     question_rate: Rate | None = DEFAULT_QUESTION_RATE
     button_rate: Rate | None = DEFAULT_BUTTON_RATE
+    #: A chat-completions endpoint's base URL and model for Korean summaries of new papers
+    #: (both set: summaries on; see :mod:`bot.core.summaries`). The key stays out of repr.
+    summary_api_url: str | None = None
+    summary_model: str | None = None
+    summary_api_key: str | None = field(default=None, repr=False)
+    #: Requests to the model at once, and papers summarised per UTC day at most.
+    summary_concurrency: int = DEFAULT_SUMMARY_CONCURRENCY
+    summary_daily_cap: int = DEFAULT_SUMMARY_DAILY_CAP
+
+    @property
+    def summaries_enabled(self) -> bool:
+        return bool(self.summary_api_url and self.summary_model)
 
     @property
     def database(self) -> str | Path:
@@ -338,6 +360,29 @@ def _url_template(value: str | None) -> str | None:
     return url
 
 
+def _whole_number(name: str, value: str | None, default: int, lowest: int, highest: int) -> int:
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or not lowest <= int(value) <= highest:
+        raise ConfigError(name, f"must be a whole number from {lowest} to {highest}, got {value!r}")
+    return int(value)
+
+
+def _summary_model(url: str | None, model: str | None) -> str | None:
+    if url and not model:
+        raise ConfigError("SUMMARY_MODEL", "must be set when SUMMARY_API_URL is")
+    if model and not url:
+        raise ConfigError("SUMMARY_API_URL", "must be set when SUMMARY_MODEL is")
+    return model
+
+
+def _api_key(value: str | None) -> str | None:
+    # Never echo the value back: it is a secret.
+    if value is not None and any(c.isspace() for c in value):
+        raise ConfigError("SUMMARY_API_KEY", "must not contain spaces (check the line in .env)")
+    return value
+
+
 def load_config(
     environ: Mapping[str, str] | None = None,
     *,
@@ -384,6 +429,25 @@ def load_config(
         ),
         button_rate=_rate(
             "BUTTON_RATE_LIMIT", _clean(values, "BUTTON_RATE_LIMIT"), DEFAULT_BUTTON_RATE
+        ),
+        summary_api_url=_url("SUMMARY_API_URL", _clean(values, "SUMMARY_API_URL")),
+        summary_model=_summary_model(
+            _clean(values, "SUMMARY_API_URL"), _clean(values, "SUMMARY_MODEL")
+        ),
+        summary_api_key=_api_key(_clean(values, "SUMMARY_API_KEY")),
+        summary_concurrency=_whole_number(
+            "SUMMARY_CONCURRENCY",
+            _clean(values, "SUMMARY_CONCURRENCY"),
+            DEFAULT_SUMMARY_CONCURRENCY,
+            1,
+            MAX_SUMMARY_CONCURRENCY,
+        ),
+        summary_daily_cap=_whole_number(
+            "SUMMARY_DAILY_CAP",
+            _clean(values, "SUMMARY_DAILY_CAP"),
+            DEFAULT_SUMMARY_DAILY_CAP,
+            0,
+            MAX_SUMMARY_DAILY_CAP,
         ),
     )
     log.debug("Loaded %r", config)

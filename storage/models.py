@@ -93,6 +93,8 @@ class ParsedPaper:
     github_repo: str | None = None
     github_stars: int | None = None
     project_page: str | None = None
+    organization: str | None = None  # the submitting organisation's full name
+    comments: int | None = None  # comments on the paper's Hugging Face page
 
 
 class ProblemCode(StrEnum):
@@ -160,6 +162,23 @@ class Appearance:
 
 
 @dataclass(frozen=True, slots=True)
+class GeneratedSummary:
+    """Summary bullets a language model wrote for a paper, with their provenance."""
+
+    bullets: tuple[Bullet, ...]
+    model: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VotePoint:
+    """A paper's votes as seen at one moment (one point of its vote history)."""
+
+    at: dt.datetime
+    votes: int
+
+
+@dataclass(frozen=True, slots=True)
 class Paper:
     """A paper as stored: one row per arXiv id, however many days it appeared."""
 
@@ -178,6 +197,28 @@ class Paper:
     github_repo: str | None = None
     github_stars: int | None = None
     project_page: str | None = None
+    organization: str | None = None
+    comments: int | None = None
+    #: Korean bullets a language model wrote for a paper without an archive summary.
+    generated: GeneratedSummary | None = None
+    #: The votes first recorded in the paper's vote history (see ``VoteStore``), if any.
+    first_votes: int | None = None
+
+    @property
+    def has_archive_summary(self) -> bool:
+        """True when the summary is the archive's bullets, not the API's abstract.
+
+        The API gives the abstract as one unlabelled bullet; an archive summary has several
+        bullets or labelled ones. Papers without one are the summariser's work.
+        """
+        return len(self.summary) > 1 or any(b.label for b in self.summary)
+
+    @property
+    def vote_rise(self) -> int | None:
+        """Votes gained since the first recorded point (the paper's day when fetched then)."""
+        if self.votes is None or self.first_votes is None:
+            return None
+        return self.votes - self.first_votes
 
     @property
     def is_arxiv(self) -> bool:

@@ -23,6 +23,7 @@ from storage.models import (
     AlertKind,
     Author,
     AuthorProfile,
+    Bullet,
     DaySummary,
     DigestPost,
     DigestRun,
@@ -35,6 +36,7 @@ from storage.models import (
     RunOutcome,
     SearchHit,
     SortOrder,
+    VotePoint,
     WatchedFile,
 )
 from storage.prepare import PreparedDigest
@@ -184,6 +186,10 @@ class GuildStore(Protocol):
 
     async def last_digest_post(self, guild_id: int) -> DigestPost | None: ...
 
+    async def claim_digest_refresh(
+        self, guild_id: int, digest_date: DateLike, *, at: dt.datetime
+    ) -> bool: ...
+
     async def next_digest_day(self, guild_id: int) -> dt.date | None: ...
 
 
@@ -241,9 +247,60 @@ class JobStore(Protocol):
     async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None: ...
 
 
+class SummaryStore(Protocol):
+    """Generated summaries: which papers need one, the claim that makes each one summarised
+    once, the result with its provenance (read back as :attr:`Paper.generated`), the daily count.
+
+    A paper needs one when it has no archive summary (at most one unlabelled bullet: the API's
+    abstract) and no summary is done. A claim is a row per paper: taken when absent, when the
+    last attempt failed and fewer than ``max_attempts`` were made, or when an attempt has been
+    pending since before ``stale_before`` (its process died); each claim counts one attempt.
+    """
+
+    async def summary_candidates(
+        self,
+        *,
+        since: DateLike | None = None,
+        limit: int = 50,
+        max_attempts: int = 3,
+        stale_before: dt.datetime,
+    ) -> list[Paper]: ...
+
+    async def claim_summary(
+        self, arxiv_id: str, *, at: dt.datetime, max_attempts: int, stale_before: dt.datetime
+    ) -> bool: ...
+
+    async def record_summary(
+        self, arxiv_id: str, bullets: Sequence[Bullet], *, model: str, at: dt.datetime
+    ) -> bool: ...
+
+    async def record_summary_failure(
+        self, arxiv_id: str, error: str, *, at: dt.datetime
+    ) -> None: ...
+
+    async def summaries_claimed_since(self, since: dt.datetime) -> int: ...
+
+
+class VoteStore(Protocol):
+    """Vote history: :meth:`ImportStore.import_api_digest` adds a point for each paper whose
+    votes differ from its last point (rises and falls alike); :attr:`Paper.first_votes` is the
+    first point."""
+
+    async def vote_history(self, ref: str) -> list[VotePoint]: ...
+
+
 @runtime_checkable
 class Store(
-    PaperStore, AuthorStore, DayStore, ImportStore, GuildStore, AlertStore, JobStore, Protocol
+    PaperStore,
+    AuthorStore,
+    DayStore,
+    ImportStore,
+    GuildStore,
+    AlertStore,
+    JobStore,
+    SummaryStore,
+    VoteStore,
+    Protocol,
 ):
     """Everything a backend provides, plus its lifecycle (``async with store: ...``)."""
 

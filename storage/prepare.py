@@ -8,6 +8,7 @@ JSON arrays), so importers run it in worker processes and the database thread on
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from storage import text as textsearch
@@ -17,14 +18,22 @@ from storage.models import ParsedDigest, ParsedPaper, Problem, ProblemCode
 FtsForms = tuple[str, str]
 
 
+def summary_and_keywords(bullets: Iterable[str], keywords: Iterable[str]) -> str:
+    """The text indexed in the summary column: bullet texts, then keywords, one a line."""
+    return "\n".join([*bullets, *keywords])
+
+
 def fts_forms(paper: ParsedPaper) -> FtsForms:
     """The ``paper_fts`` row of ``paper`` (the same text the SQL functions give for its row).
 
+    The summary column holds the bullet texts and then the keywords, so keywords are found too.
     Pure and picklable, so importers can compute it in worker processes ahead of the writes.
     """
     return (
         textsearch.index_form(paper.title),
-        textsearch.index_form("\n".join(str(b.text) for b in paper.summary)),
+        textsearch.index_form(
+            summary_and_keywords([b.text for b in paper.summary], paper.keywords)
+        ),
     )
 
 
@@ -106,6 +115,8 @@ def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
                 p.project_page,
                 p.votes,
                 json.dumps(names, ensure_ascii=False),
+                p.organization,
+                p.comments,
             ]
         )
         appearances.append([p.arxiv_id, p.position, p.votes])

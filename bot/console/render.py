@@ -239,11 +239,14 @@ def render_author(answer: AuthorAnswer) -> RenderableType:
 
 
 def render_paper(paper: Paper) -> RenderableType:
-    """One paper in full: links, votes, days, authors, media and the Korean summary."""
+    """One paper in full: links, votes (and their rise), days, authors, media, the API's extras
+    and the Korean summary (the archive's, else the generated one, marked as such)."""
     lines: list[str] = [f"[bold]{escape(paper.title)}[/]"]
     urls = [url for _, url in phrases.paper_links(paper, extras=False)]
     links = [f"[link={escape(urls[0])}]{escape(urls[0])}[/link]", *map(escape, urls[1:])]
     votes = escape(trn("console.paper.votes", paper.votes)) if paper.votes is not None else "–"
+    if paper.vote_rise:
+        votes += " " + escape(tr("console.paper.vote_rise", rise=catalog.number(paper.vote_rise)))
     lines.append(f"[cyan]{escape(paper.arxiv_id)}[/] · [green]{votes}[/]")
     lines.append("[dim]" + " · ".join(links) + "[/]")
     if paper.days:
@@ -275,14 +278,23 @@ def render_paper(paper: Paper) -> RenderableType:
         lines.append(escape(github))
     if paper.project_page:
         lines.append(escape(tr("console.paper.project_page", url=paper.project_page)))
+    if paper.organization:
+        lines.append(escape(tr("console.paper.organization", name=paper.organization)))
+    if paper.comments:
+        lines.append(escape(tr("console.paper.comments", count=catalog.number(paper.comments))))
     if paper.keywords:
         lines.append(escape(tr("console.paper.keywords", keywords=", ".join(paper.keywords))))
     if paper.ai_summary:
         summary = shorten(one_line(paper.ai_summary), BULLET_CHARS)
         lines.append(f"[bold]{escape(tr('console.paper.ai_summary'))}[/]: {escape(summary)}")
-    if paper.summary:
+    generated = None if paper.has_archive_summary else paper.generated
+    if generated:
         lines.append("")
-        for bullet in paper.summary:
+        lines.append(f"[dim]{escape(tr('paper.generated', model=generated.model))}[/]")
+    bullets = generated.bullets if generated else paper.summary
+    if bullets:
+        lines.append("")
+        for bullet in bullets:
             text = escape(shorten(one_line(bullet.text), BULLET_CHARS))
             label = f"[bold]{escape(bullet.label)}[/]: " if bullet.label else ""
             lines.append(f"• {label}{text}")

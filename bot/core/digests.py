@@ -64,6 +64,8 @@ FETCH_JOB_ID = "fetch"
 CATCH_UP_JOB_ID = "catch-up"
 #: How often unsettled slots (a failed post) are tried again, within the grace window.
 CATCH_UP_EVERY = dt.timedelta(minutes=10)
+#: A digest post is edited for summaries that arrive at most this many days after its day.
+REFRESH_DAYS = 2
 #: An in-flight post is looked for in the channel from this long before it was recorded
 #: (clock skew between this machine and Discord).
 HISTORY_MARGIN = dt.timedelta(minutes=5)
@@ -150,6 +152,13 @@ class Poster(Protocol):
         """The ids of the bot's own post of the ``day`` digest sent after ``after``, when it
         was sent whole; ``[]`` when not. Raises :class:`PostFailed` when the channel's history
         cannot be read."""
+        ...
+
+    async def edit(
+        self, channel_id: int, message_ids: Sequence[int], content: DigestContent
+    ) -> bool:
+        """Rewrite a posted digest's messages with ``content``; False (nothing edited) when
+        ``content`` needs another number of messages. Raises :class:`PostFailed`."""
         ...
 
 
@@ -363,6 +372,37 @@ class DigestScheduler:
             await self.fetch()
         except Exception:
             log.exception("Fetching new digests failed")
+
+    # ------------------------------------------------------------------ summaries
+
+    async def refresh_summaries(self) -> int:
+        """Edit each server's latest digest post, once, when every paper it shows without an
+        archive summary now has its generated Korean one (posted within the last
+        :data:`REFRESH_DAYS` days). The edit is claimed in the store first, so it happens at
+        most once even if it fails; returns the posts edited."""
+        edited = 0
+        today = self.clock().astimezone(dt.UTC).date()
+        for settings in await self.store.all_digest_settings():
+            post = await self.store.last_digest_post(settings.guild_id)
+            if post is None or post.digest_date < today - dt.timedelta(days=REFRESH_DAYS):
+                continue
+            page = await self.store.day_papers(post.digest_date, limit=settings.count)
+            waiting = [p for p in page.items if not p.has_archive_summary]
+            if not waiting or any(p.generated is None for p in waiting):
+                continue
+            if not await self.store.claim_digest_refresh(
+                settings.guild_id, post.digest_date, at=self.clock()
+            ):
+                continue
+            content = DigestContent(
+                post.digest_date, page.items, page.total, settings.post_language
+            )
+            try:
+                if await self.poster.edit(post.channel_id, post.message_ids, content):
+                    edited += 1
+            except PostFailed as exc:
+                log.warning("Guild %s: could not edit its digest: %s", settings.guild_id, exc)
+        return edited
 
     # ------------------------------------------------------------------ posting
 

@@ -40,6 +40,9 @@ RECORD_KEYS: Final = (
     "github_repo",
     "github_stars",
     "project_page",
+    "organization",
+    "comments",
+    "generated_summary",
 )
 #: The keys of the record of a digest day that lists no paper (``papers`` is always 0).
 DAY_RECORD_KEYS: Final = ("day", "papers")
@@ -86,6 +89,21 @@ def paper_record(paper: Paper) -> dict[str, Any]:
         "github_repo": paper.github_repo,
         "github_stars": paper.github_stars,
         "project_page": paper.project_page,
+        "organization": paper.organization,
+        "comments": paper.comments,
+        "generated_summary": _generated(paper),
+    }
+
+
+def _generated(paper: Paper) -> dict[str, Any] | None:
+    """The generated Korean bullets with their provenance, or ``None``."""
+    g = paper.generated
+    if g is None:
+        return None
+    return {
+        "model": g.model,
+        "created_at": g.created_at.isoformat(),
+        "bullets": [{"label": b.label, "text": b.text} for b in g.bullets],
     }
 
 

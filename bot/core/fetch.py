@@ -9,7 +9,9 @@ Sources (see :mod:`bot.config`):
 * ``DIGEST_URL_TEMPLATE``: a markdown digest per day, read by the markdown parser.
 
 The HTTP sources are asked for the last few days on every run (``days_back``), so each day's
-votes stay current (re-importing a day updates its votes). A day is parsed whole before it is
+votes stay current (re-importing a day updates its votes), and once a UTC day for the last
+:data:`VOTE_REFRESH_DAYS` days: each API import adds a point to a paper's vote history when its
+votes changed. A day is parsed whole before it is
 imported, and imported in one transaction: nothing half-written reaches the store. Network
 errors, timeouts, 5xx/429 answers and undecodable bodies are logged and retried with exponential
 backoff, a bounded number of times; a 404 means there is no digest for that day. What happened
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DAYS_BACK = 3
+#: Days whose votes the daily refresh (and ``papers-bot fetch --refresh-votes``) asks for again.
+VOTE_REFRESH_DAYS = 7
 ATTEMPTS = 3
 BACKOFF_SECONDS = 2.0
 TIMEOUT_SECONDS = 30.0
@@ -171,6 +175,12 @@ class Fetcher:
     @property
     def has_sources(self) -> bool:
         return bool(self.hf_api_base or self.url_template or self.watch_dir)
+
+    def vote_refresh_days(self) -> list[dt.date]:
+        """The days whose votes a refresh asks for again: the last :data:`VOTE_REFRESH_DAYS`
+        (UTC), oldest first."""
+        today = self.clock().astimezone(dt.UTC).date()
+        return days_between(today - dt.timedelta(days=VOTE_REFRESH_DAYS - 1), today)
 
     def recent_days(self) -> list[dt.date]:
         """The days asked for on a scheduled run: the last ``days_back`` (UTC), oldest first."""
@@ -409,15 +419,31 @@ class Fetcher:
 
 
 def fetch_job_for(
-    config: Config, store: Store, *, clock: Callable[[], dt.datetime]
+    config: Config,
+    store: Store,
+    *,
+    clock: Callable[[], dt.datetime],
+    after: Callable[[], None] | None = None,
 ) -> Callable[[], Awaitable[list[FetchOutcome]]] | None:
-    """The scheduled fetch (recent days from every source), or ``None`` without sources."""
+    """The scheduled fetch, or ``None`` without sources: the recent days from every source, and
+    the first run of each UTC day the last :data:`VOTE_REFRESH_DAYS` days instead (their votes
+    refreshed, so their vote history grows). ``after()`` is called after each run, without
+    being awaited (the summaries start there: they never hold up the digest)."""
     fetcher = Fetcher.from_config(config, store, clock=clock)
     if not fetcher.has_sources:
         return None
+    refreshed: list[dt.date] = []  # the UTC day of the last vote refresh
 
     async def job() -> list[FetchOutcome]:
-        return await fetcher.run()
+        today = clock().astimezone(dt.UTC).date()
+        days = None
+        if refreshed[-1:] != [today]:
+            days = fetcher.vote_refresh_days()
+            refreshed[:] = [today]
+        outcomes = await fetcher.run(days)
+        if after is not None:
+            after()
+        return outcomes
 
     return job
 

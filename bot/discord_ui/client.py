@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bot.config import Config
     from bot.core.alerts import AlertService
     from bot.core.digests import DigestScheduler
+    from bot.core.summaries import BackgroundSummaries
     from storage.ports import Store
 
 log = logging.getLogger(__name__)
@@ -247,6 +248,9 @@ class PapersBot(commands.Bot):
         self.limits = Limits(
             questions=UserLimiter(config.question_rate), buttons=UserLimiter(config.button_rate)
         )
+        #: Korean summaries after each fetch (SUMMARY_API_URL and SUMMARY_MODEL set), stopped
+        #: in :meth:`close`.
+        self.summaries: BackgroundSummaries | None = None
         #: Each user's language as last stored with their alerts (saves a write per command).
         self.languages: dict[int, str] = {}
 
@@ -265,12 +269,18 @@ class PapersBot(commands.Bot):
             await self.sync_to_guild(guild_id)
 
     async def start_scheduler(self) -> None:
-        """Start the daily digest scheduler (and the fetch job when sources are configured)."""
+        """Start the daily digest scheduler (and the fetch job when sources are configured,
+        followed by the summaries in the background when a model is configured)."""
         from bot.core.digests import DigestScheduler
         from bot.core.fetch import fetch_job_for
+        from bot.core.summaries import BackgroundSummaries, Summariser, SummarySettings
         from bot.discord_ui.poster import ChannelPoster
 
-        fetch = fetch_job_for(self.config, self.store, clock=self.now)
+        settings = SummarySettings.from_config(self.config)
+        if settings is not None:
+            self.summaries = BackgroundSummaries(Summariser(self.store, settings))
+        kick = self.summaries.kick if self.summaries is not None else None
+        fetch = fetch_job_for(self.config, self.store, clock=self.now, after=kick)
         interval = None
         if self.config.fetch_interval_minutes > 0:
             interval = dt.timedelta(minutes=self.config.fetch_interval_minutes)
@@ -284,6 +294,8 @@ class PapersBot(commands.Bot):
             fetch=fetch,
             fetch_interval=interval,
         )
+        if self.summaries is not None:
+            self.summaries.then = self.digests.refresh_summaries
         await self.digests.start()
 
     async def start_alerts(self) -> None:
@@ -371,6 +383,8 @@ class PapersBot(commands.Bot):
             await self.digests.stop()
         if self.alerts is not None:
             await self.alerts.stop()
+        if self.summaries is not None:
+            await self.summaries.stop()
         await super().close()
 
 

@@ -28,14 +28,19 @@ EMBEDS_PER_MESSAGE = 10
 MESSAGE_BUDGET = embeds.TOTAL_LIMIT - 400
 DESCRIPTION_BUDGET = embeds.DESCRIPTION_LIMIT - 96
 SUMMARY_CHARS = 220
+#: Before a summary line a language model wrote (the card says so in words).
+MACHINE_MARK = "\N{ROBOT FACE}"
 TITLE_CHARS = 150
 
 
 def summary_line(paper: Paper, *, limit: int = SUMMARY_CHARS) -> str:
     """One or two lines of summary, shortened: the digest's first bullet (the Korean "What's
-    New"); for a paper known only from the API (its abstract), the API's shorter AI summary."""
-    only_abstract = len(paper.summary) <= 1 and all(b.label is None for b in paper.summary)
-    if paper.ai_summary and only_abstract:
+    New"); for a paper known only from the API (its abstract), the first generated Korean bullet
+    after a robot mark (machine-written) when there is one, else the API's shorter AI summary."""
+    if not paper.has_archive_summary and paper.generated and paper.generated.bullets:
+        text = paper.generated.bullets[0].text
+        return f"{MACHINE_MARK} {escape(shorten(one_line(text), limit - 2))}"
+    if paper.ai_summary and not paper.has_archive_summary:
         text = paper.ai_summary
     else:
         text = paper.summary[0].text if paper.summary else ""

@@ -258,13 +258,20 @@ def _embed(
 def paper_embed(paper: Paper, *, note: str | None = None) -> discord.Embed:
     """The full card for one paper (``/paper``).
 
-    Title linked to the abstract, every author (shortened ``... +N more``), votes, the day(s) it
-    appeared, the image when Discord can show it, the summary bullets with their labels, and links
-    to the PDF and the Hugging Face page.
+    Title linked to the abstract, every author (shortened ``... +N more``), votes (and their rise
+    since the paper's day), the day(s) it appeared, the image when Discord can show it, the
+    summary bullets with their labels (for a paper without an archive summary, the generated
+    Korean bullets under a machine-written note naming the model), links to the PDF, the Hugging
+    Face page, GitHub with its stars and the project page, the API's summary, organisation,
+    comment count and keywords.
     """
     embed = _embed(title=escape(one_line(paper.title)), url=paper.abs_url)
-    bullets = [format_bullet(b) for b in paper.summary]
+    generated = None if paper.has_archive_summary else paper.generated
+    bullets = [format_bullet(b) for b in (generated.bullets if generated else paper.summary)]
     description = "\n".join(bullets) if bullets else f"*{tr('paper.no_summary')}*"
+    if generated:
+        model = escape(shorten(one_line(generated.model), 80))
+        description = f"*{tr('paper.generated', model=model)}*\n{description}"
     if note:
         description = f"*{escape(note)}*\n\n{description}"
     embed.description = description
@@ -276,7 +283,10 @@ def paper_embed(paper: Paper, *, note: str | None = None) -> discord.Embed:
         value=format_authors(paper.authors, truncated=paper.authors_truncated),
         inline=False,
     )
-    embed.add_field(name=tr("paper.field.votes"), value=format_votes(paper.votes), inline=True)
+    votes = format_votes(paper.votes)
+    if paper.vote_rise:
+        votes = tr("paper.votes_rise", votes=votes, rise=catalog.number(paper.vote_rise))
+    embed.add_field(name=tr("paper.field.votes"), value=votes, inline=True)
     days = len(paper.days)
     label = tr("paper.field.appeared") if days <= 1 else trn("paper.field.appeared_days", days)
     embed.add_field(name=label, value=days_text(paper), inline=True)
@@ -286,6 +296,16 @@ def paper_embed(paper: Paper, *, note: str | None = None) -> discord.Embed:
             name=tr("paper.field.ai_summary"),
             value=escape(shorten(one_line(paper.ai_summary), FIELD_VALUE_LIMIT - 64)),
             inline=False,
+        )
+    if paper.organization:
+        embed.add_field(
+            name=tr("paper.field.organization"),
+            value=escape(shorten(one_line(paper.organization), 200)),
+            inline=True,
+        )
+    if paper.comments:
+        embed.add_field(
+            name=tr("paper.field.comments"), value=catalog.number(paper.comments), inline=True
         )
     if paper.keywords:
         embed.add_field(

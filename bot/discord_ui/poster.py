@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -105,3 +105,21 @@ class ChannelPoster:
                 raise post_failure(exc) from exc
             raise
         return [int(m.id) for m in sent]
+
+    async def edit(
+        self, channel_id: int, message_ids: Sequence[int], content: DigestContent
+    ) -> bool:
+        """Rewrite a posted digest's messages in place (same number of messages only)."""
+        with use_locale(content.language or DEFAULT):
+            messages = digest_messages(content.day, content.papers, total=content.total)
+        if len(messages) != len(message_ids):
+            return False
+        try:
+            channel = await self.resolve(channel_id)
+            for message_id, embeds in zip(message_ids, messages, strict=True):
+                await channel.get_partial_message(message_id).edit(
+                    embeds=list(embeds), allowed_mentions=NO_MENTIONS
+                )
+        except (discord.HTTPException, discord.ClientException) as exc:
+            raise post_failure(exc) from exc
+        return True

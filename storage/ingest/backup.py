@@ -121,6 +121,8 @@ def _paper_listings(record: dict[str, Any], line: int) -> list[tuple[dt.date, Pa
         "github_repo": _text(record, "github_repo", optional=True),
         "github_stars": _int(record.get("github_stars"), "github_stars"),
         "project_page": _text(record, "project_page", optional=True),
+        "organization": _text(record, "organization", optional=True),
+        "comments": _int(record.get("comments"), "comments"),
         "line": line,
     }
     listings = []

@@ -2,8 +2,9 @@
 
 ``GET {base}/api/daily_papers?date=YYYY-MM-DD`` answers a JSON list; each item holds a
 ``paper`` object (``id``, ``title``, ``authors[].name``, ``upvotes``, ``summary`` (the
-abstract), ``ai_summary``, ``ai_keywords``, ``githubRepo``, ``githubStars``, ``projectPage``)
-and, beside it, ``title``, ``thumbnail`` and ``mediaUrls``. See
+abstract), ``ai_summary``, ``ai_keywords``, ``githubRepo``, ``githubStars``, ``projectPage``,
+``organization``) and, beside it, ``title``, ``thumbnail``, ``mediaUrls``, ``numComments`` and
+``organization``. See
 ``tests/fixtures/hf_daily_papers_sample.json`` for a real item.
 
 Pure function, no I/O: the abstract becomes the summary (one unlabelled bullet), the API's
@@ -80,6 +81,16 @@ def _media(item: dict[str, Any], paper: dict[str, Any]) -> Media | None:
     return None
 
 
+def _organization(item: dict[str, Any], paper: dict[str, Any]) -> str | None:
+    for holder in (paper, item):
+        org = holder.get("organization")
+        if isinstance(org, dict):
+            name = _text(org.get("fullname")) or _text(org.get("name"))
+            if name:
+                return " ".join(name.split())
+    return None
+
+
 def _authors(paper: dict[str, Any]) -> tuple[str, ...]:
     names: list[str] = []
     raw = paper.get("authors")
@@ -139,6 +150,8 @@ def parse_daily_papers(data: Any, date: dt.date, *, source: str = "hf-api") -> P
                 github_repo=_url(paper.get("githubRepo")),
                 github_stars=_int(paper.get("githubStars")),
                 project_page=_url(paper.get("projectPage")),
+                organization=_organization(item, paper),
+                comments=_int(item.get("numComments")),
             )
         )
     return ParsedDigest(date=date, papers=tuple(papers), problems=tuple(problems), source=source)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from asyncpg import Record
 
 from storage.models import DigestPost, DigestRun, DigestSettings, RunOutcome
-from storage.postgres.connection import Conn, StoreBase, utc
+from storage.postgres.connection import Conn, StoreBase, as_day, utc
 
 _SETTINGS_COLUMNS = (
     "guild_id, channel_id, post_time, timezone, count, enabled, updated_at, last_error, "
@@ -285,6 +285,20 @@ class GuildQueries(StoreBase):
             guild_id,
         )
         return _post_row(row) if row else None
+
+    async def claim_digest_refresh(
+        self, guild_id: int, digest_date: dt.date | str, *, at: dt.datetime
+    ) -> bool:
+        """Take the one edit of a posted digest (to show summaries that arrived after it):
+        True the first time for a post, False after, or when there is no such post."""
+        changed = await self._change(
+            """UPDATE digest_posts SET refreshed_at = $1
+               WHERE guild_id = $2 AND digest_date = $3 AND refreshed_at IS NULL""",
+            utc(at),
+            guild_id,
+            as_day(digest_date),
+        )
+        return changed > 0
 
     async def next_digest_day(self, guild_id: int) -> dt.date | None:
         """The day to post next in the server: the newest digest day with papers, when it is

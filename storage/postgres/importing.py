@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import re
 from collections import Counter
@@ -29,7 +30,7 @@ from storage.errors import Unavailable
 from storage.models import ImportResult, ParsedDigest
 from storage.postgres import fulltext
 from storage.postgres.connection import Conn, StoreBase, now_utc, translated
-from storage.prepare import PreparedDigest, prepare_digest
+from storage.prepare import PreparedDigest, prepare_digest, summary_and_keywords
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +39,22 @@ IMPORT_LOCK = 0x7061706572736970
 
 # One row of ``PreparedDigest.papers_json`` (see storage.prepare): arxiv id, title, url, authors
 # truncated, media kind, media url, summary JSON, AI summary, keywords JSON, GitHub repo, GitHub
-# stars, project page, votes, author names JSON; ``$3`` holds each paper's tsvector literal, in
-# the same order. A stored paper takes this digest's content only when the digest is at least as
-# new as its content; the API extras are replaced only by values. Returns the papers inserted or
-# updated.
+# stars, project page, votes, author names JSON, organisation, comments; ``$3`` holds each
+# paper's tsvector literal, in the same order. A stored paper takes this digest's content only
+# when the digest is at least as new as its content; the API extras are replaced only by values.
+# Returns the papers inserted or updated.
 _PAPERS_INSERT = """
     INSERT INTO papers (arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
                         ai_summary, keywords, github_repo, github_stars, project_page,
                         content_date, votes, best_votes, first_date, last_date, author_names,
-                        search)
+                        organization, comments, search)
     SELECT r.v ->> 0, r.v ->> 1, r.v ->> 2, (r.v ->> 3)::int <> 0, r.v ->> 4, r.v ->> 5,
            (r.v ->> 6)::jsonb, r.v ->> 7,
            CASE WHEN r.v ->> 8 IS NOT NULL
                 THEN ARRAY(SELECT json_array_elements_text((r.v ->> 8)::json)) END,
            r.v ->> 9, (r.v ->> 10)::int, r.v ->> 11, $1, (r.v ->> 12)::int, (r.v ->> 12)::int,
            $1, $1, ARRAY(SELECT json_array_elements_text((r.v ->> 13)::json)),
-           CAST(r.doc AS tsvector)
+           r.v ->> 14, (r.v ->> 15)::int, CAST(r.doc AS tsvector)
     FROM ROWS FROM (json_array_elements($2::json), unnest($3::text[])) AS r(v, doc)
     ON CONFLICT (arxiv_id) DO UPDATE SET {content}
         content_date = excluded.content_date,
@@ -61,7 +62,9 @@ _PAPERS_INSERT = """
         keywords = coalesce(excluded.keywords, papers.keywords),
         github_repo = coalesce(excluded.github_repo, papers.github_repo),
         github_stars = coalesce(excluded.github_stars, papers.github_stars),
-        project_page = coalesce(excluded.project_page, papers.project_page)
+        project_page = coalesce(excluded.project_page, papers.project_page),
+        organization = coalesce(excluded.organization, papers.organization),
+        comments = coalesce(excluded.comments, papers.comments)
     WHERE excluded.content_date >= papers.content_date
     RETURNING arxiv_id, id"""
 _PAPERS_UPSERT = _PAPERS_INSERT.format(
@@ -94,6 +97,17 @@ _APPEARANCES_UPSERT = """
     FROM json_array_elements($2::json) AS r(v) JOIN papers p ON p.arxiv_id = r.v ->> 0
     ON CONFLICT (paper_id, date) DO UPDATE SET position = excluded.position,
                                                votes = excluded.votes"""
+
+# A point of vote history for each paper of an API day whose votes differ from its last point
+# (the first count, a rise or a fall): an unchanged count adds nothing, a lower one is kept.
+_VOTE_POINTS = """
+    INSERT INTO vote_history (paper_id, at, votes)
+    SELECT p.id, $1, (r.v ->> 2)::int
+    FROM json_array_elements($2::json) AS r(v) JOIN papers p ON p.arxiv_id = r.v ->> 0
+    WHERE r.v ->> 2 IS NOT NULL
+      AND (r.v ->> 2)::int IS DISTINCT FROM (SELECT h.votes FROM vote_history h
+                                             WHERE h.paper_id = p.id ORDER BY h.at DESC LIMIT 1)
+    ON CONFLICT (paper_id, at) DO UPDATE SET votes = excluded.votes"""
 
 # Stored papers' derived columns, from all their days.
 _DERIVED_UPDATE = """
@@ -256,10 +270,37 @@ async def _write_digest(
         c, d, paper_ids, owners, [paper_ids[i] for i in owners if arxiv_ids[i] in existing]
     )
     await c.execute(_APPEARANCES_UPSERT, day, without_nul(d.appearances_json))
+    if keep_content:
+        # A new moment for each fetch (the clock, not the transaction's start).
+        await c.execute(_VOTE_POINTS, dt.datetime.now(dt.UTC), without_nul(d.appearances_json))
+        if existing:
+            await _reindex(c, [ids[a] for a in existing])
     if existing:
         # New papers got their derived columns from this day; stored ones may have others.
         await c.execute(_DERIVED_UPDATE, [ids[a] for a in existing])
     return len(fresh), len(arxiv_ids) - len(fresh)
+
+
+async def _reindex(c: Conn, paper_ids: list[int]) -> None:
+    """Rewrite the search documents of stored papers whose keywords an API day changed (their
+    content stays; the summary words are followed by the keywords, as in
+    :func:`storage.prepare.fts_forms`)."""
+    rows = await c.all(
+        "SELECT id, title, summary::text, keywords FROM papers WHERE id = ANY($1::bigint[])",
+        paper_ids,
+    )
+    documents = []
+    for _id, title, summary, keywords in rows:
+        texts = [str(b[1]) for b in json.loads(summary)]
+        form = textsearch.index_form(summary_and_keywords(texts, keywords or ()))
+        documents.append(fulltext.document(textsearch.index_form(title), form))
+    await c.execute(
+        """UPDATE papers p SET search = CAST(r.doc AS tsvector)
+           FROM unnest($1::bigint[], $2::text[]) AS r(id, doc)
+           WHERE p.id = r.id AND p.search IS DISTINCT FROM CAST(r.doc AS tsvector)""",
+        [r[0] for r in rows],
+        documents,
+    )
 
 
 async def _replace_authors(

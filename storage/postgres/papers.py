@@ -18,20 +18,25 @@ import asyncpg
 from asyncpg import Record
 
 from storage import text as textsearch
-from storage.models import Appearance, Bullet, Media, Page, Paper
+from storage.models import Appearance, Bullet, GeneratedSummary, Media, Page, Paper
 from storage.postgres import fulltext
 from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
 from storage.text import ref_candidates
 
-#: A full :class:`Paper` as columns of ``papers p``: its row and its days (an array of
-#: ``(date, position, votes)`` records, oldest first). Columns a statement adds after them
+#: A full :class:`Paper` as columns of ``papers p``: its row, its days (an array of
+#: ``(date, position, votes)`` records, oldest first), its generated summary and the first point
+#: of its vote history (migration 2). Columns a statement adds after them
 #: start at :data:`PAPER_WIDTH`.
 PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media_kind,
     p.media_url, p.summary, p.votes, p.ai_summary, p.keywords, p.github_repo, p.github_stars,
     p.project_page, p.author_names,
     ARRAY(SELECT ROW(a.date, a.position, a.votes) FROM appearances a
-          WHERE a.paper_id = p.id ORDER BY a.date)"""
-PAPER_WIDTH = 16
+          WHERE a.paper_id = p.id ORDER BY a.date),
+    p.organization, p.comments,
+    (SELECT ROW(s.bullets::text, s.model, s.created_at) FROM summaries s
+     WHERE s.paper_id = p.id AND s.state = 'done'),
+    (SELECT h.votes FROM vote_history h WHERE h.paper_id = p.id ORDER BY h.at LIMIT 1)"""
+PAPER_WIDTH = 20
 
 
 def _bullets(summary: str) -> tuple[Bullet, ...]:
@@ -60,6 +65,10 @@ def paper_from_row(row: Record) -> Paper:
         project_page,
         author_names,
         days,
+        organization,
+        comments,
+        generated,
+        first_votes,
     ) = row[:PAPER_WIDTH]
     return Paper(
         arxiv_id=arxiv_id,
@@ -76,6 +85,12 @@ def paper_from_row(row: Record) -> Paper:
         github_repo=github_repo,
         github_stars=github_stars,
         project_page=project_page,
+        organization=organization,
+        comments=comments,
+        generated=GeneratedSummary(_bullets(generated[0]), generated[1], generated[2])
+        if generated
+        else None,
+        first_votes=first_votes,
     )
 
 

@@ -29,7 +29,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from storage.models import DigestPost, DigestRun, DigestSettings, RunOutcome
-from storage.sqlite.connection import Conn, StoreBase, parse_day, parse_moment, utc_iso
+from storage.sqlite.connection import (
+    Conn,
+    StoreBase,
+    iso_day,
+    parse_day,
+    parse_moment,
+    utc_iso,
+)
 
 _SETTINGS_COLUMNS = (
     "guild_id, channel_id, post_time, timezone, count, enabled, updated_at, last_error, "
@@ -292,6 +299,18 @@ class GuildQueries(StoreBase):
             (guild_id,),
         )
         return _post_row(row) if row else None
+
+    async def claim_digest_refresh(
+        self, guild_id: int, digest_date: dt.date | str, *, at: dt.datetime
+    ) -> bool:
+        """Take the one edit of a posted digest (to show summaries that arrived after it):
+        True the first time for a post, False after, or when there is no such post."""
+        changed = await self._change(
+            """UPDATE digest_posts SET refreshed_at = ?
+               WHERE guild_id = ? AND digest_date = ? AND refreshed_at IS NULL""",
+            (utc_iso(at), guild_id, iso_day(digest_date)),
+        )
+        return changed > 0
 
     async def next_digest_day(self, guild_id: int) -> dt.date | None:
         """The day to post next in the server: the newest digest day with papers, when it is

@@ -31,18 +31,20 @@ log = logging.getLogger(__name__)
 
 # One row of ``PreparedDigest.papers_json``: arxiv id, title, url, authors truncated, media kind,
 # media url, summary JSON, AI summary, keywords JSON, GitHub repo, GitHub stars, project page,
-# votes, author names JSON (as listed, each person once: whom ``paper_authors`` links). A new
+# votes, author names JSON (as listed, each person once: whom ``paper_authors`` links),
+# organisation, comment count. A new
 # paper takes its derived columns from this day; the API extras of a stored paper are replaced
 # only by values (a digest without them keeps the stored ones). Returns the papers inserted or
 # updated (a stored paper that keeps newer content is not).
 _PAPERS_INSERT = """
     INSERT INTO papers(arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
                        ai_summary, keywords, github_repo, github_stars, project_page,
-                       content_date, votes, best_votes, first_date, last_date, author_names)
+                       content_date, votes, best_votes, first_date, last_date, author_names,
+                       organization, comments)
     SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
            r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9,
            r.value ->> 10, r.value ->> 11, ?1, r.value ->> 12, r.value ->> 12, ?1, ?1,
-           r.value ->> 13
+           r.value ->> 13, r.value ->> 14, r.value ->> 15
     FROM json_each(?2) AS r WHERE true
     ON CONFLICT(arxiv_id) DO UPDATE SET {content}
         content_date = excluded.content_date,
@@ -50,7 +52,9 @@ _PAPERS_INSERT = """
         keywords = coalesce(excluded.keywords, papers.keywords),
         github_repo = coalesce(excluded.github_repo, papers.github_repo),
         github_stars = coalesce(excluded.github_stars, papers.github_stars),
-        project_page = coalesce(excluded.project_page, papers.project_page)
+        project_page = coalesce(excluded.project_page, papers.project_page),
+        organization = coalesce(excluded.organization, papers.organization),
+        comments = coalesce(excluded.comments, papers.comments)
     WHERE excluded.content_date >= papers.content_date
     RETURNING arxiv_id, id"""
 _PAPERS_UPSERT = _PAPERS_INSERT.format(
@@ -60,6 +64,17 @@ _PAPERS_UPSERT = _PAPERS_INSERT.format(
         summary = excluded.summary, author_names = excluded.author_names,"""
 )
 _PAPERS_UPSERT_KEEP = _PAPERS_INSERT.format(content="")
+
+# A point of vote history for each paper of an API day whose votes differ from its last point
+# (the first count, a rise or a fall): an unchanged count adds nothing, a lower one is kept.
+_VOTE_POINTS = """
+    INSERT INTO vote_history(paper_id, at, votes)
+    SELECT p.id, ?1, r.value ->> 2
+    FROM json_each(?2) AS r JOIN papers p ON p.arxiv_id = r.value ->> 0
+    WHERE r.value ->> 2 IS NOT NULL
+      AND r.value ->> 2 IS NOT (SELECT h.votes FROM vote_history h WHERE h.paper_id = p.id
+                               ORDER BY h.at DESC LIMIT 1)
+    ON CONFLICT(paper_id, at) DO UPDATE SET votes = excluded.votes"""
 
 
 def _import_result(d: PreparedDigest, counts: tuple[int, int]) -> ImportResult:
@@ -203,7 +218,9 @@ class ImportQueries(StoreBase):
         The API's title, abstract, authors and image are used only for papers not stored yet. A
         paper already stored (typically from a markdown digest with its Korean summary) keeps its
         content; the API refreshes its votes, its appearance that day and its extras (AI summary,
-        keywords, GitHub repository and stars, project page). The fetcher asks the API for the
+        keywords, GitHub repository and stars, project page, organisation, comment count). Each
+        paper whose votes differ from the last point of its vote history gets a point at the
+        import's moment (see :meth:`vote_history`). The fetcher asks the API for the
         last few days every hour, so without this rule English abstracts would replace the
         Korean summaries of the same days.
         """
@@ -321,6 +338,10 @@ class ImportQueries(StoreBase):
                                                          votes = excluded.votes""",
             (day, d.appearances_json),
         )
+        if keep_content:
+            # Microseconds: each fetch is its own moment of the history.
+            moment = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+            await c.execute(_VOTE_POINTS, (moment, d.appearances_json))
         if existing:
             # New papers got their derived columns from this day on insert; stored ones may have
             # other days.

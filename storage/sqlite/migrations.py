@@ -23,7 +23,8 @@ Consequences: updating or deleting ``papers`` from a connection without those fu
 the ``sqlite3`` shell) fails loudly instead of corrupting the index, and papers inserted elsewhere
 than ``import_digest`` are not indexed; reading works everywhere. If the index form ever
 changes, add functions with a new suffix and a migration that runs
-``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts every paper.
+``INSERT INTO paper_fts(paper_fts) VALUES('delete-all')`` and re-inserts every paper, as
+migration 10 did when the keywords joined the summary column (``papers_fts_summary_v2``).
 
 Author keys
 -----------
@@ -43,11 +44,14 @@ from importlib import resources
 from typing import NamedTuple
 
 from storage import text as textsearch
+from storage.prepare import summary_and_keywords
 
 FTS_TITLE_FUNCTION = "papers_fts_title_v1"
 FTS_SUMMARY_FUNCTION = "papers_fts_summary_v1"
 NAME_KEY_FUNCTION = "papers_name_key_v2"
 NAME_TERMS_FUNCTION = "papers_name_terms_v2"
+#: Since migration 10 the summary column also holds the keywords (``summary``, ``keywords``).
+FTS_SUMMARY_KEYWORDS_FUNCTION = "papers_fts_summary_v2"
 
 
 def summary_text(summary_json: str | None) -> str:
@@ -79,6 +83,17 @@ def name_key(name: str | None) -> str:
 def name_terms(key: str | None) -> str:
     """``papers_name_terms_v2``: :func:`storage.text.name_terms` of a key, as a JSON array."""
     return json.dumps(textsearch.name_terms(key or ""), ensure_ascii=False)
+
+
+def fts_summary_keywords(summary_json: str | None, keywords_json: str | None) -> str:
+    """``papers_fts_summary_v2``: the index form of a stored summary's bullet texts and its
+    keywords (:func:`storage.prepare.summary_and_keywords`)."""
+    try:
+        keywords = [str(k) for k in json.loads(keywords_json)] if keywords_json else []
+    except (ValueError, TypeError):
+        keywords = []
+    text = summary_text(summary_json)
+    return textsearch.index_form(summary_and_keywords([text] if text else [], keywords))
 
 
 class Migration(NamedTuple):

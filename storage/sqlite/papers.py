@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from storage import text as textsearch
-from storage.models import Appearance, Bullet, Media, Page, Paper
+from storage.models import Appearance, Bullet, GeneratedSummary, Media, Page, Paper
 from storage.sqlite.connection import (
     MAX_DATE,
     MIN_DATE,
@@ -29,7 +29,8 @@ from storage.sqlite.connection import (
 from storage.text import ref_candidates
 
 #: A full :class:`Paper` as columns of ``papers p``: its row (the API extras included,
-#: migration 3; the author names as listed, migration 6) and its days as one JSON array, so a
+#: migrations 3 and 9; the author names as listed, migration 6), its days as one JSON array, its
+#: generated summary and the first point of its vote history (migration 10), so a
 #: page of papers is read by the statement that chooses it. :func:`paper_from_row` reads them;
 #: columns a statement adds after them start at :data:`PAPER_WIDTH`. A statement that picks a
 #: page in a subquery reads its papers with ``page CROSS JOIN papers p``: the cross join keeps
@@ -39,8 +40,12 @@ PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media
     p.media_url, p.summary, p.votes, p.ai_summary, p.keywords, p.github_repo, p.github_stars,
     p.project_page, p.author_names,
     (SELECT json_group_array(json_array(a.date, a.position, a.votes)) FROM appearances a
-     WHERE a.paper_id = p.id)"""
-PAPER_WIDTH = 16
+     WHERE a.paper_id = p.id),
+    p.organization, p.comments,
+    (SELECT json_array(s.bullets, s.model, s.created_at) FROM summaries s
+     WHERE s.paper_id = p.id AND s.state = 'done'),
+    (SELECT h.votes FROM vote_history h WHERE h.paper_id = p.id ORDER BY h.at LIMIT 1)"""
+PAPER_WIDTH = 20
 
 
 def _bullets(summary: str) -> tuple[Bullet, ...]:
@@ -58,6 +63,14 @@ def _strings(json_list: str | None) -> tuple[str, ...]:
         return tuple([str(item) for item in json.loads(json_list)])
     except (ValueError, TypeError):
         return ()
+
+
+def _generated(row_json: str | None) -> GeneratedSummary | None:
+    """A done ``summaries`` row as ``[bullets JSON, model, created_at]``; absent -> None."""
+    if not row_json:
+        return None
+    bullets, model, created_at = json.loads(row_json)
+    return GeneratedSummary(_bullets(bullets), model, dt.datetime.fromisoformat(created_at))
 
 
 def paper_from_row(row: Sequence[Any]) -> Paper:
@@ -79,6 +92,10 @@ def paper_from_row(row: Sequence[Any]) -> Paper:
         project_page,
         author_names,
         days,
+        organization,
+        comments,
+        generated,
+        first_votes,
     ) = row[:PAPER_WIDTH]
     fromisoformat = dt.date.fromisoformat
     return Paper(
@@ -97,6 +114,10 @@ def paper_from_row(row: Sequence[Any]) -> Paper:
         github_repo=github_repo,
         github_stars=github_stars,
         project_page=project_page,
+        organization=organization,
+        comments=comments,
+        generated=_generated(generated),
+        first_votes=first_votes,
     )
 
 

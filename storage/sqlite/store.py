@@ -10,17 +10,19 @@ Schema (see :mod:`storage.sqlite.migrations`)::
     authors(id PK, name, norm_key UNIQUE, paper_count)            normalized authors
     author_terms(term, author_id) PK                              key + word-suffixes, for prefixes
     paper_authors(paper_id, position) PK, author_id               who wrote what, in order
-    paper_fts  contentless FTS5 over the index form of title and summary (import + triggers)
+    paper_fts  contentless FTS5: index form of title, summary + keywords (import, triggers)
     guild_digests, digest_runs, digest_posts                      :mod:`storage.sqlite.guilds`
     alerts, alert_deliveries, import_feed                         :mod:`storage.sqlite.alerts`
     watched_files                                                 :mod:`storage.sqlite.jobs`
+    summaries, vote_history                                       :mod:`storage.sqlite.summaries`
 
 Modules, each importing only those before it: :mod:`~storage.sqlite.connection` (the connection
 wrapper, transactions, shared helpers), :mod:`~storage.sqlite.migrations`,
 :mod:`~storage.sqlite.papers` (reading full papers), then one module per aggregate
 (:mod:`~storage.sqlite.search`, :mod:`~storage.sqlite.authors`, :mod:`~storage.sqlite.days`,
 :mod:`~storage.sqlite.importing`, :mod:`~storage.sqlite.guilds`, :mod:`~storage.sqlite.alerts`,
-:mod:`~storage.sqlite.jobs`), and this one, which opens, migrates and closes.
+:mod:`~storage.sqlite.jobs`, :mod:`~storage.sqlite.summaries`), and this one, which opens,
+migrates and closes.
 
 Concurrency: every public method is one operation on the aiosqlite connection; operations take
 turns, so they never interleave and a reader never sees half an import. The one exception,
@@ -50,12 +52,14 @@ from storage.sqlite.importing import ImportQueries
 from storage.sqlite.jobs import JobQueries
 from storage.sqlite.migrations import (
     FTS_SUMMARY_FUNCTION,
+    FTS_SUMMARY_KEYWORDS_FUNCTION,
     FTS_TITLE_FUNCTION,
     NAME_KEY_FUNCTION,
     NAME_TERMS_FUNCTION,
     SCHEMA_VERSION,
     Migration,
     fts_summary,
+    fts_summary_keywords,
     fts_title,
     migrations,
     name_key,
@@ -63,6 +67,7 @@ from storage.sqlite.migrations import (
 )
 from storage.sqlite.papers import PaperQueries
 from storage.sqlite.search import SearchQueries
+from storage.sqlite.summaries import SummaryQueries
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +87,7 @@ class Store(
     GuildQueries,
     AlertQueries,
     JobQueries,
+    SummaryQueries,
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 
@@ -138,6 +144,9 @@ class Store(
         await db.create_function(FTS_SUMMARY_FUNCTION, 1, fts_summary, deterministic=True)
         await db.create_function(NAME_KEY_FUNCTION, 1, name_key, deterministic=True)
         await db.create_function(NAME_TERMS_FUNCTION, 1, name_terms, deterministic=True)
+        await db.create_function(
+            FTS_SUMMARY_KEYWORDS_FUNCTION, 2, fts_summary_keywords, deterministic=True
+        )
         # Imports dirty many index pages (authors are shared between papers); a larger WAL lets
         # one checkpoint write each hot page once instead of once per 1,000-page WAL.
         await db.executescript(

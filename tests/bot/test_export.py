@@ -69,6 +69,9 @@ def test_jsonl_has_exactly_the_keys(
         "github_repo",
         "github_stars",
         "project_page",
+        "organization",
+        "comments",
+        "generated_summary",
     )
     assert all(list(r) == list(RECORD_KEYS) for r in records)
 

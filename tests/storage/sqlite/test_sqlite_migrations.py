@@ -13,9 +13,12 @@ import pytest
 from storage.sqlite import migrations as migrations_module
 from storage.sqlite.migrations import (
     FTS_SUMMARY_FUNCTION,
+    FTS_SUMMARY_KEYWORDS_FUNCTION,
     FTS_TITLE_FUNCTION,
     SCHEMA_VERSION,
     Migration,
+    fts_summary,
+    fts_title,
     migrations,
     split_statements,
 )
@@ -96,7 +99,7 @@ def test_files_use_the_fts_function_names_registered_in_python() -> None:
     """The triggers call the SQL functions under the names the store registers."""
     text = " ".join(s for m in migrations() for s in m.statements)
     used = set(re.findall(r"\b(papers_fts_\w+)\(", text))
-    assert used == {FTS_TITLE_FUNCTION, FTS_SUMMARY_FUNCTION}
+    assert used == {FTS_TITLE_FUNCTION, FTS_SUMMARY_FUNCTION, FTS_SUMMARY_KEYWORDS_FUNCTION}
 
 
 def test_split_keeps_trigger_bodies_strings_and_comments_whole() -> None:
@@ -197,3 +200,24 @@ async def test_a_slot_being_sent_is_stored_as_sending_with_no_text(tmp_path: Pat
         assert db.execute("SELECT outcome, detail FROM digest_runs").fetchall() == [
             ("sending", None)
         ]
+
+
+async def test_migration_9_indexes_the_keywords_of_stored_papers(tmp_path: Path) -> None:
+    """A version-8 database's papers are re-indexed with their keywords: a word found only in a
+    stored paper's keywords finds it after the upgrade, and its title still does."""
+    path = tmp_path / "v8.db"
+    file_database(path, upto=8)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            """INSERT INTO papers(id, arxiv_id, title, url, summary, content_date, first_date,
+                                  last_date, keywords)
+               VALUES (1, '2603.00001', 'Stored title', 'u', '[[null, "abstract"]]',
+                       '2026-03-06', '2026-03-06', '2026-03-06', '["zeppelinology"]')"""
+        )
+        db.execute(
+            "INSERT INTO paper_fts(rowid, title, summary) VALUES (1, ?, ?)",
+            (fts_title("Stored title"), fts_summary('[[null, "abstract"]]')),
+        )
+    async with await Store.open(path) as store:
+        assert (await store.search("zeppelinology")).total == 1
+        assert (await store.search("stored title")).total == 1
