@@ -9,15 +9,16 @@ It serves one day of ``--papers`` items in the real API item shape
 and a chat-completions stand-in (:mod:`tests.harness.chat`) that answers every request after
 ``--latency`` seconds. Then:
 
-1. ``/paper`` through the real command tree (:mod:`tests.harness`) ``--reps`` times while
-   nothing else runs (idle);
+1. ``/paper`` through the real command tree (:mod:`tests.harness`) for as long as the
+   summaries run, then as many times again with nothing else running (idle);
 2. the fetch of the day (:class:`bot.core.fetch.Fetcher`) and, right after it, the summariser
    (:class:`bot.core.summaries.Summariser`, ``--concurrency`` requests at once) as the bot runs
    it, in the background, while ``/paper`` is timed again in a loop until the summaries are done.
 
 Reported: the fetch's time, the summaries' wall time (target: within 30 s), the papers done, and
-``/paper``'s p50/p99 idle and during the run (target: p99 unchanged). p99 is the sample at index
-round(0.99 * (n - 1)) of the sorted reps. Figures on a shared machine are noisy.
+``/paper``'s p50/p99 idle and during the run (target: p99 unchanged, i.e. during at most
+:data:`P99_RATIO` times idle). p99 is the sample at index round(0.99 * (n - 1)) of the sorted
+reps. Figures on a shared machine are noisy.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from tests.harness.chat import Reply, chat_server
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "hf_daily_papers_sample.json"
 DAY = dt.date(2026, 3, 6)
 TARGET_SECONDS = 30.0
+#: "Unchanged" p99, on a shared 2-core machine: within a quarter of the idle figure.
+P99_RATIO = 1.25
 
 
 def day_items(count: int) -> list[dict[str, Any]]:
@@ -101,7 +104,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
             await fetcher.run([DAY])
             fetch_seconds = time.perf_counter() - start
             arxiv_id = items[0]["paper"]["id"]
-            idle = [await time_paper(harness, arxiv_id) for _ in range(args.reps)]
+            for _ in range(args.reps):  # warm-up
+                await time_paper(harness, arxiv_id)
 
             start = time.perf_counter()
             task = asyncio.create_task(Summariser(store, settings).run())
@@ -110,6 +114,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
                 during.append(await time_paper(harness, arxiv_id))
             outcome = await task
             summary_seconds = time.perf_counter() - start
+            # As many interactions again with nothing else running, measured right after, so
+            # both sets have the same size and the same machine.
+            idle = [await time_paper(harness, arxiv_id) for _ in range(len(during))]
     finally:
         await harness.close()
         await store.close()
@@ -126,7 +133,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
     for name, samples in (("idle", idle), ("during", during)):
         p50, p99 = percentile(samples, 50) * ms, percentile(samples, 99) * ms
         print(f"{name:<10}{len(samples):>6}{p50:>10.2f}{p99:>10.2f}")
-    ok = outcome.done == args.papers and summary_seconds <= TARGET_SECONDS
+    ratio = percentile(during, 99) / percentile(idle, 99)
+    print(f"p99 during / idle: {ratio:.2f}x (target at most {P99_RATIO:.2f}x)")
+    ok = outcome.done == args.papers and summary_seconds <= TARGET_SECONDS and ratio <= P99_RATIO
     print("PASS" if ok else "FAIL")
     return ok
 
@@ -136,7 +145,7 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.5, help="model seconds per answer")
     parser.add_argument("--concurrency", type=int, default=4, help="SUMMARY_CONCURRENCY")
-    parser.add_argument("--reps", type=int, default=200, help="idle /paper interactions")
+    parser.add_argument("--reps", type=int, default=200, help="warm-up /paper interactions")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         ok = asyncio.run(run(args, Path(workdir)))
