@@ -38,6 +38,7 @@ from storage.models import (
     WatchedFile,
 )
 from storage.prepare import PreparedDigest
+from storage.transfer import Row
 
 DateLike = dt.date | str
 
@@ -241,9 +242,26 @@ class JobStore(Protocol):
     async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None: ...
 
 
+class TransferStore(Protocol):
+    """Every table's rows in the backend-neutral form of :mod:`storage.transfer`, and writing
+    them back (``papers-bot migrate``)."""
+
+    async def export_rows(self, table: str) -> list[Row]: ...
+
+    async def import_rows(self, table: str, rows: Sequence[Row]) -> int: ...
+
+
 @runtime_checkable
 class Store(
-    PaperStore, AuthorStore, DayStore, ImportStore, GuildStore, AlertStore, JobStore, Protocol
+    PaperStore,
+    AuthorStore,
+    DayStore,
+    ImportStore,
+    GuildStore,
+    AlertStore,
+    JobStore,
+    TransferStore,
+    Protocol,
 ):
     """Everything a backend provides, plus its lifecycle (``async with store: ...``)."""
 

@@ -38,6 +38,7 @@ from storage.postgres.jobs import JobQueries
 from storage.postgres.migrations import migrate, schema_version
 from storage.postgres.papers import PaperQueries
 from storage.postgres.search import SearchQueries
+from storage.postgres.transfer import TransferQueries
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Store(
     GuildQueries,
     AlertQueries,
     JobQueries,
+    TransferQueries,
 ):
     """All reads and writes of the papers database on PostgreSQL: :meth:`open`, :meth:`close`."""
 

@@ -59,6 +59,7 @@ from storage.sqlite.migrations import (
 )
 from storage.sqlite.papers import PaperQueries
 from storage.sqlite.search import SearchQueries
+from storage.sqlite.transfer import TransferQueries
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Store(
     GuildQueries,
     AlertQueries,
     JobQueries,
+    TransferQueries,
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 
