@@ -116,6 +116,10 @@ class DayStore(Protocol):
 class ImportStore(Protocol):
     """Writing digests: each one whole or not at all; ``batch`` groups them in one commit."""
 
+    #: Whether digests should come prepared with each paper's ``tsvector`` literal
+    #: (``prepare_digest(..., documents=True)``, built in the importer's worker processes).
+    wants_documents: bool
+
     async def import_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult: ...
 
     async def import_api_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult: ...
