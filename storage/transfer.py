@@ -10,8 +10,9 @@ Python: ``int``, ``str``, ``bool``, ``None``, ``datetime.date``, timezone-aware
 after the alert last looked, sorted). Both backends export the same rows for the same data.
 
 Papers, their days, authors and digest days are written through
-:meth:`storage.ports.ImportStore.import_digests` (they are derived together); the other tables,
-:data:`IMPORTABLE`, through :meth:`storage.ports.TransferStore.import_rows`.
+:meth:`storage.ports.ImportStore.import_digests` (they are derived together); the tables of
+:data:`IMPORTABLE` then through :meth:`storage.ports.TransferStore.import_rows` (the digest days
+again, for the source file and moment of their import).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ Row = tuple[Any, ...]
 
 #: Each table's columns, in copy order.
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    "digests": ("date", "paper_count"),
+    "digests": ("date", "paper_count", "source", "imported_at"),
     "papers": (
         "arxiv_id",
         "title",
@@ -81,8 +82,10 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 #: Every table, in copy order.
 TABLES: Final = tuple(COLUMNS)
-#: The tables written with ``import_rows`` (the others come with the papers).
+#: The tables written with ``import_rows`` (the others come with the papers; a digest day's
+#: ``paper_count`` too, the rest of its row is written over what the papers' import set).
 IMPORTABLE: Final = (
+    "digests",
     "guild_digests",
     "digest_runs",
     "digest_posts",

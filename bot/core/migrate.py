@@ -3,8 +3,9 @@
 Papers, with their days, votes, authors, API extras and the digest days that list none, go the
 way a JSONL backup does: the source's export (:func:`bot.core.export.export`) read back as
 digests (:func:`storage.ingest.backup.read_backup`) and imported into the target, a few days per
-commit. The other tables (:data:`storage.transfer.IMPORTABLE`) are copied row by row in their
-neutral form. Everything is an upsert on natural keys, so running it again changes nothing.
+commit. Then the tables of :data:`storage.transfer.IMPORTABLE` are copied row by row in their
+neutral form (the digest days again: where and when each was imported). Everything is an
+upsert on natural keys, so running it again changes nothing.
 
 :func:`verify` then compares every table of :data:`storage.transfer.TABLES` on both sides: its
 row count and a checksum of its rows in neutral form (:func:`storage.transfer.checksum`).

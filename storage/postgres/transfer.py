@@ -31,7 +31,10 @@ def _backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
 _t, _m = tuple, utc
 #: Per table: the SELECT of its rows, and how each column's value becomes its neutral value.
 _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
-    "digests": ("SELECT date, paper_count FROM digests", (None, None)),
+    "digests": (
+        "SELECT date, paper_count, source, imported_at FROM digests",
+        (None, None, None, _m),
+    ),
     "papers": (
         """SELECT arxiv_id, title, url, authors_truncated, media_kind, media_url, summary, votes,
                   best_votes, first_date, last_date, ai_summary, keywords, github_repo,
@@ -87,6 +90,12 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
 
 #: Per importable table: the upsert of one row, and how each value is bound.
 _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
+    "digests": (
+        """INSERT INTO digests (date, paper_count, source, imported_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (date) DO UPDATE SET source = excluded.source,
+               imported_at = excluded.imported_at""",
+        (None, None, None, _m),
+    ),
     "guild_digests": (
         """INSERT INTO guild_digests (guild_id, channel_id, post_time, timezone, count, enabled,
                   updated_at, last_error, last_error_at, language, guild_locale)

@@ -15,16 +15,12 @@ from storage.sqlite.connection import Conn, StoreBase, iso_day, parse_day, parse
 from storage.transfer import Row, check_table
 
 
-def _strings(text: str | None) -> tuple[str, ...] | None:
-    return None if text is None else tuple(json.loads(text))
+def _strings(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
 
 
 def _summary(text: str) -> tuple[tuple[str | None, str], ...]:
     return tuple((label, body) for label, body in json.loads(text))
-
-
-def _moment(value: dt.datetime) -> str:
-    return utc_iso(value)
 
 
 def _backlog(text: str) -> tuple[tuple[str, dt.date], ...]:
@@ -39,7 +35,10 @@ def _backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
 #: Per table: the SELECT of its rows, and how each column's stored value becomes its value.
 _d, _m, _b = parse_day, parse_moment, bool
 _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
-    "digests": ("SELECT date, paper_count FROM digests", (_d, None)),
+    "digests": (
+        "SELECT date, paper_count, source, imported_at FROM digests",
+        (_d, None, None, _m),
+    ),
     "papers": (
         """SELECT arxiv_id, title, url, authors_truncated, media_kind, media_url, summary, votes,
                   best_votes, first_date, last_date, ai_summary, keywords, github_repo,
@@ -112,6 +111,12 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
 #: Per importable table: the upsert of one row, and how each value is bound.
 _s = iso_day
 _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
+    "digests": (
+        """INSERT INTO digests(date, paper_count, source, imported_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(date) DO UPDATE SET source = excluded.source,
+               imported_at = excluded.imported_at""",
+        (_s, None, None, utc_iso),
+    ),
     "guild_digests": (
         """INSERT INTO guild_digests(guild_id, channel_id, post_time, timezone, count, enabled,
                   updated_at, last_error, last_error_at, language, guild_locale)
@@ -122,14 +127,14 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                updated_at = excluded.updated_at, last_error = excluded.last_error,
                last_error_at = excluded.last_error_at, language = excluded.language,
                guild_locale = excluded.guild_locale""",
-        (None, None, None, None, None, int, _moment, None, _moment, None, None),
+        (None, None, None, None, None, int, utc_iso, None, utc_iso, None, None),
     ),
     "digest_runs": (
         """INSERT INTO digest_runs(guild_id, slot, outcome, digest_date, detail, at)
            VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT(guild_id, slot) DO UPDATE SET outcome = excluded.outcome,
                digest_date = excluded.digest_date, detail = excluded.detail, at = excluded.at""",
-        (None, _s, None, _s, None, _moment),
+        (None, _s, None, _s, None, utc_iso),
     ),
     "digest_posts": (
         """INSERT INTO digest_posts(guild_id, digest_date, channel_id, message_ids, slot,
@@ -138,7 +143,7 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
            ON CONFLICT(guild_id, digest_date) DO UPDATE SET channel_id = excluded.channel_id,
                message_ids = excluded.message_ids, slot = excluded.slot,
                posted_at = excluded.posted_at""",
-        (None, _s, None, lambda ids: json.dumps(list(ids)), _s, _moment),
+        (None, _s, None, lambda ids: json.dumps(list(ids)), _s, utc_iso),
     ),
     "alerts": (
         f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, paused_at,
@@ -152,21 +157,21 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                created_at = excluded.created_at, paused_at = excluded.paused_at,
                pause_noticed = excluded.pause_noticed, language = excluded.language,
                seen_seq = excluded.seen_seq""",
-        (None, None, None, None, _moment, _moment, int, None, _backlog_json),
+        (None, None, None, None, utc_iso, utc_iso, int, None, _backlog_json),
     ),
     "alert_deliveries": (
         """INSERT INTO alert_deliveries(alert_id, paper_id, sent_at)
            SELECT a.id, p.id, ? FROM alerts a, papers p
            WHERE a.user_id = ? AND a.kind = ? AND a.match_key = ? AND p.arxiv_id = ?
            ON CONFLICT(alert_id, paper_id) DO UPDATE SET sent_at = excluded.sent_at""",
-        (None, None, None, None, _moment),
+        (None, None, None, None, utc_iso),
     ),
     "watched_files": (
         """INSERT INTO watched_files(path, mtime_ns, size, sha256, imported_at)
            VALUES (?, ?, ?, ?, ?)
            ON CONFLICT(path) DO UPDATE SET mtime_ns = excluded.mtime_ns, size = excluded.size,
                sha256 = excluded.sha256, imported_at = excluded.imported_at""",
-        (None, None, None, None, _moment),
+        (None, None, None, None, utc_iso),
     ),
 }
 
