@@ -40,6 +40,7 @@ from storage.models import (
     WatchedFile,
 )
 from storage.prepare import PreparedDigest
+from storage.transfer import Row
 
 DateLike = dt.date | str
 
@@ -116,6 +117,10 @@ class DayStore(Protocol):
 
 class ImportStore(Protocol):
     """Writing digests: each one whole or not at all; ``batch`` groups them in one commit."""
+
+    #: Whether digests should come prepared with each paper's ``tsvector`` literal
+    #: (``prepare_digest(..., documents=True)``, built in the importer's worker processes).
+    wants_documents: bool
 
     async def import_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult: ...
 
@@ -287,6 +292,13 @@ class VoteStore(Protocol):
     first point."""
 
     async def vote_history(self, ref: str) -> list[VotePoint]: ...
+class TransferStore(Protocol):
+    """Every table's rows in the backend-neutral form of :mod:`storage.transfer`, and writing
+    them back (``papers-bot migrate``)."""
+
+    async def export_rows(self, table: str) -> list[Row]: ...
+
+    async def import_rows(self, table: str, rows: Sequence[Row]) -> int: ...
 
 
 @runtime_checkable
@@ -300,6 +312,7 @@ class Store(
     JobStore,
     SummaryStore,
     VoteStore,
+    TransferStore,
     Protocol,
 ):
     """Everything a backend provides, plus its lifecycle (``async with store: ...``)."""

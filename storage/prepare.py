@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from storage import text as textsearch
 from storage.models import ParsedDigest, ParsedPaper, Problem, ProblemCode
+from storage.tsvector import document
 
 #: The index form of one paper: ``(title form, summary form)`` as ``paper_fts`` stores them.
 FtsForms = tuple[str, str]
@@ -72,10 +73,16 @@ class PreparedDigest(NamedTuple):
     authors: tuple[tuple[str, str], ...]  # ``(name key, first spelling)``, each key once
     author_keys_json: str  # the keys of ``authors`` as a JSON array
     links: tuple[tuple[int, int, int], ...]  # (paper index, 1-based position, author index)
+    #: Each paper's ``tsvector`` literal, aligned with ``arxiv_ids``, when asked for (else empty).
+    documents: tuple[str, ...] = ()
 
 
-def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
-    """The rows of ``digest``: everything an import computes before the database. Pure."""
+def prepare_digest(digest: ParsedDigest, *, documents: bool = False) -> PreparedDigest:
+    """The rows of ``digest``: everything an import computes before the database. Pure.
+
+    ``documents``: also each paper's ``tsvector`` literal (:func:`storage.tsvector.document`),
+    for a store whose :attr:`~storage.ports.ImportStore.wants_documents` is true.
+    """
     papers, problems = unique_papers(digest)
     rows: list[list[Any]] = []
     appearances: list[list[Any]] = []
@@ -133,4 +140,5 @@ def prepare_digest(digest: ParsedDigest) -> PreparedDigest:
         authors=tuple(authors),
         author_keys_json=textsearch.json_list(keys),
         links=tuple(links),
+        documents=tuple(document(*f) for f in forms) if documents else (),
     )

@@ -198,7 +198,10 @@ async def import_text(store: Store, text: str, source: str) -> FileOutcome:
     from storage.prepare import prepare_digest
 
     parsed = _parse_text(text, source)
-    prepared = parsed if isinstance(parsed, Problem) else prepare_digest(parsed)
+    if isinstance(parsed, Problem):
+        prepared: PreparedDigest | Problem = parsed
+    else:
+        prepared = prepare_digest(parsed, documents=store.wants_documents)
     (outcome,) = await _outcomes(store, [(source, prepared)])
     return outcome
 
@@ -234,8 +237,11 @@ POOL_WORKERS = 1
 POOL_AHEAD = 8
 
 
-def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedDigest | Problem:
-    """Read (``path``, else ``data``), decode, parse and build the rows of one file.
+def prepare_file(
+    source: str, path: str | None, data: bytes | None, documents: bool = False
+) -> PreparedDigest | Problem:
+    """Read (``path``, else ``data``), decode, parse and build the rows of one file (with the
+    papers' ``tsvector`` literals when ``documents``).
 
     A pure function of its arguments that runs in a worker process: everything an import does
     to a file before the database (:func:`storage.prepare.prepare_digest`).
@@ -253,18 +259,22 @@ def prepare_file(source: str, path: str | None, data: bytes | None) -> PreparedD
     parsed = _parse_text(text, source)
     if isinstance(parsed, Problem):
         return parsed
-    return prepare_digest(parsed)
+    return prepare_digest(parsed, documents=documents)
 
 
-def _task(path: str | os.PathLike[str] | Traversable) -> tuple[str, str | None, bytes | None]:
+#: The arguments of :func:`prepare_file`.
+Task = tuple[str, str | None, bytes | None, bool]
+
+
+def _task(path: str | os.PathLike[str] | Traversable, documents: bool) -> Task:
     """The arguments of :func:`prepare_file` for ``path`` (resources are read here)."""
     source = str(path)
     if isinstance(path, (str, os.PathLike)):
-        return source, os.fspath(path), None
+        return source, os.fspath(path), None, documents
     try:
-        return source, None, path.read_bytes()
+        return source, None, path.read_bytes(), documents
     except OSError:
-        return source, source, None  # the worker reports the failure
+        return source, source, None, documents  # the worker reports the failure
 
 
 #: Prepared files handed to the database thread in one call, at most (those ready by then).
@@ -303,7 +313,7 @@ def _lost(source: str, error: Exception) -> FileOutcome:
 
 
 async def _prepared_in_pool(
-    files: Sequence[str | os.PathLike[str] | Traversable],
+    files: Sequence[str | os.PathLike[str] | Traversable], documents: bool
 ) -> AsyncGenerator[Group, None]:
     """Groups of ``(source, prepared)`` for ``files`` in order, parsed ahead in worker
     processes: each group is the next file and those after it already prepared."""
@@ -311,7 +321,6 @@ async def _prepared_in_pool(
     context = multiprocessing.get_context("spawn")  # safe beside aiosqlite's thread
     workers = max(1, min(POOL_WORKERS, os.cpu_count() or 1))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        Task = tuple[str, str | None, bytes | None]
         pending: deque[tuple[Task, asyncio.Future[PreparedDigest | Problem] | None]] = deque()
         queue = iter(files)
         broken = False
@@ -319,7 +328,7 @@ async def _prepared_in_pool(
         def submit() -> None:
             nonlocal broken
             for path in queue:
-                args = _task(path)
+                args = _task(path, documents)
                 future = None
                 if not broken:
                     try:
@@ -363,12 +372,13 @@ async def _prepared_in_pool(
 
 
 async def _unprepared(
-    files: Sequence[str | os.PathLike[str] | Traversable],
+    files: Sequence[str | os.PathLike[str] | Traversable], documents: bool
 ) -> AsyncGenerator[Group, None]:
     """Groups of ``(source, prepared)`` for ``files`` in order, prepared here (few files)."""
     for start in range(0, len(files), GROUP_FILES):
         yield [
-            (str(path), prepare_file(*_task(path))) for path in files[start : start + GROUP_FILES]
+            (str(path), prepare_file(*_task(path, documents)))
+            for path in files[start : start + GROUP_FILES]
         ]
 
 
@@ -395,9 +405,9 @@ async def import_files(
     total = len(files)
     items: AsyncGenerator[Group, None]
     if total >= POOL_MIN_FILES and POOL_WORKERS > 0:
-        items = _prepared_in_pool(files)
+        items = _prepared_in_pool(files, store.wants_documents)
     else:
-        items = _unprepared(files)
+        items = _unprepared(files, store.wants_documents)
     try:
         done = False
         while not done:

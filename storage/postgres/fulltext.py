@@ -27,41 +27,17 @@ match ranks above a summary-only match, and ties go to the older row.
 from __future__ import annotations
 
 from storage import text as textsearch
+from storage.tsvector import document, quote
+
+__all__ = ["RANK_WEIGHTS", "document", "tsquery"]
 
 #: ``ts_rank`` weights for {D, C, B, A}: summary (D) 0.1, title (A) 1.0.
 RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"
-#: PostgreSQL keeps positions up to this (higher ones are stored as it).
-MAX_POSITION = 16383
-#: ... and at most this many positions per lexeme.
-MAX_POSITIONS = 256
-#: A lexeme longer than this many bytes is refused by PostgreSQL; such words are not indexed.
-MAX_LEXEME_BYTES = 2046
-
-
-def _quote(word: str) -> str:
-    """A lexeme as ``tsvector``/``tsquery`` input: single-quoted, ``'`` doubled, ``\\`` escaped."""
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def document(title_form: str, summary_form: str) -> str:
-    """The ``tsvector`` literal of a paper from the index forms of its title and summary."""
-    positions: dict[str, list[str]] = {}
-    position = 0
-    for form, weight in ((title_form, "A"), (summary_form, "")):
-        for word in textsearch.index_words(form):
-            position += 1
-            if len(word) * 4 > MAX_LEXEME_BYTES and len(word.encode()) > MAX_LEXEME_BYTES:
-                continue
-            found = positions.setdefault(word, [])
-            if len(found) < MAX_POSITIONS:
-                found.append(f"{min(position, MAX_POSITION)}{weight}")
-        position += 1  # the gap between title and summary
-    return " ".join(f"{_quote(word)}:{','.join(at)}" for word, at in positions.items())
 
 
 def _lexeme(word: str, *, prefix: bool = False, weight: str = "") -> str:
     flags = ("*" if prefix else "") + weight
-    return _quote(word) + (f":{flags}" if flags else "")
+    return quote(word) + (f":{flags}" if flags else "")
 
 
 def _phrase(words: list[str], *, prefix: bool, weight: str) -> str:

@@ -145,6 +145,9 @@ def _import_result(d: PreparedDigest, counts: tuple[int, int]) -> ImportResult:
 class ImportQueries(StoreBase):
     """The :class:`storage.ports.ImportStore` of the PostgreSQL backend."""
 
+    #: Papers are stored with their ``tsvector``: built ahead, in the importer's workers.
+    wants_documents = True
+
     @contextlib.asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
         """Group the writes made inside into one commit (for bulk imports).
@@ -200,7 +203,10 @@ class ImportQueries(StoreBase):
         A digest that fails is rolled back alone and its exception takes its place in the
         returned list; the others go on. A lost connection is raised instead.
         """
-        prepared = [d if isinstance(d, PreparedDigest) else prepare_digest(d) for d in digests]
+        prepared = [
+            d if isinstance(d, PreparedDigest) else prepare_digest(d, documents=True)
+            for d in digests
+        ]
         now = now_utc()
         out: list[ImportResult | Exception] = []
         async with self._conn() as c:
@@ -216,7 +222,9 @@ class ImportQueries(StoreBase):
     async def _import(
         self, digest: ParsedDigest | PreparedDigest, *, keep_content: bool
     ) -> ImportResult:
-        prepared = digest if isinstance(digest, PreparedDigest) else prepare_digest(digest)
+        prepared = (
+            digest if isinstance(digest, PreparedDigest) else prepare_digest(digest, documents=True)
+        )
         async with self._conn() as c:
             counts = await self._import_one(c, prepared, now_utc(), keep_content)
         return _import_result(prepared, counts)
@@ -255,7 +263,7 @@ async def _write_digest(
     for arxiv_id, paper_id, content_date in stored:
         existing[arxiv_id] = content_date
         ids[arxiv_id] = paper_id
-    documents = [fulltext.document(title, summary) for title, summary in d.fts]
+    documents = d.documents or [fulltext.document(title, summary) for title, summary in d.fts]
     upsert = _PAPERS_UPSERT_KEEP if keep_content else _PAPERS_UPSERT
     rows = await c.all(upsert, day, without_nul(d.papers_json), documents)
     ids.update((r[0], r[1]) for r in rows)

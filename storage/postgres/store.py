@@ -39,6 +39,7 @@ from storage.postgres.migrations import migrate, schema_version
 from storage.postgres.papers import PaperQueries
 from storage.postgres.search import SearchQueries
 from storage.postgres.summaries import SummaryQueries
+from storage.postgres.transfer import TransferQueries
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Store(
     AlertQueries,
     JobQueries,
     SummaryQueries,
+    TransferQueries,
 ):
     """All reads and writes of the papers database on PostgreSQL: :meth:`open`, :meth:`close`."""
 

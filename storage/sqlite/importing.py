@@ -154,6 +154,9 @@ class Deferred:
 class ImportQueries(StoreBase):
     """The :class:`storage.ports.ImportStore` of the SQLite backend."""
 
+    #: FTS5 indexes the papers' forms itself: no ``tsvector`` literals.
+    wants_documents = False
+
     #: Inside :meth:`batch`: the index rows and author counts its imports hold back.
     _pending: Deferred | None = None
 

@@ -68,6 +68,7 @@ from storage.sqlite.migrations import (
 from storage.sqlite.papers import PaperQueries
 from storage.sqlite.search import SearchQueries
 from storage.sqlite.summaries import SummaryQueries
+from storage.sqlite.transfer import TransferQueries
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class Store(
     AlertQueries,
     JobQueries,
     SummaryQueries,
+    TransferQueries,
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 

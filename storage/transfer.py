@@ -1,0 +1,130 @@
+"""The backend-neutral form of a database's rows, for copying one database into another
+(``papers-bot migrate``) and checking that both hold the same.
+
+Each table of :data:`TABLES` is a list of rows, one tuple per row with the values of
+:data:`COLUMNS` in order. Surrogate ids never appear: a row names a paper by its ``arxiv_id``,
+an author by its ``norm_key``, an alert by ``(user_id, kind, match_key)``. Values are plain
+Python: ``int``, ``str``, ``bool``, ``None``, ``datetime.date``, timezone-aware
+``datetime.datetime`` (UTC), and tuples of those (a paper's summary is its bullets as
+``(label, text)`` pairs; an alert's ``backlog`` is the ``(arxiv_id, date)`` appearances imported
+after the alert last looked, sorted). Both backends export the same rows for the same data.
+
+Papers, their days, authors and digest days are written through
+:meth:`storage.ports.ImportStore.import_digests` (they are derived together); the tables of
+:data:`IMPORTABLE` then through :meth:`storage.ports.TransferStore.import_rows` (the digest days
+again, for the source file and moment of their import).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any, Final
+
+#: One row: the values of its table's columns, in order.
+Row = tuple[Any, ...]
+
+#: Each table's columns, in copy order.
+COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "digests": ("date", "paper_count", "source", "imported_at"),
+    "papers": (
+        "arxiv_id",
+        "title",
+        "url",
+        "authors_truncated",
+        "media_kind",
+        "media_url",
+        "summary",
+        "votes",
+        "best_votes",
+        "first_date",
+        "last_date",
+        "ai_summary",
+        "keywords",
+        "github_repo",
+        "github_stars",
+        "project_page",
+        "author_names",
+    ),
+    "appearances": ("arxiv_id", "date", "position", "votes"),
+    "authors": ("norm_key", "name", "paper_count"),
+    "paper_authors": ("arxiv_id", "position", "norm_key"),
+    "guild_digests": (
+        "guild_id",
+        "channel_id",
+        "post_time",
+        "timezone",
+        "count",
+        "enabled",
+        "updated_at",
+        "last_error",
+        "last_error_at",
+        "language",
+        "guild_locale",
+    ),
+    "digest_runs": ("guild_id", "slot", "outcome", "digest_date", "detail", "at"),
+    "digest_posts": ("guild_id", "digest_date", "channel_id", "message_ids", "slot", "posted_at"),
+    "alerts": (
+        "user_id",
+        "kind",
+        "query",
+        "match_key",
+        "created_at",
+        "paused_at",
+        "pause_noticed",
+        "language",
+        "backlog",
+    ),
+    "alert_deliveries": ("user_id", "kind", "match_key", "arxiv_id", "sent_at"),
+    "watched_files": ("path", "mtime_ns", "size", "sha256", "imported_at"),
+}
+#: Every table, in copy order.
+TABLES: Final = tuple(COLUMNS)
+#: The tables written with ``import_rows`` (the others come with the papers; a digest day's
+#: ``paper_count`` too, the rest of its row is written over what the papers' import set).
+IMPORTABLE: Final = (
+    "digests",
+    "guild_digests",
+    "digest_runs",
+    "digest_posts",
+    "alerts",
+    "alert_deliveries",
+    "watched_files",
+)
+
+
+class UnknownTable(ValueError):
+    """A table name that :data:`COLUMNS` (or, to write, :data:`IMPORTABLE`) does not hold."""
+
+
+def check_table(table: str, *, importable: bool = False) -> None:
+    """Raise :class:`UnknownTable` unless ``table`` can be exported (or imported)."""
+    if table not in (IMPORTABLE if importable else COLUMNS):
+        raise UnknownTable(table)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON can hold it: dates and moments as ISO text (moments in UTC)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical(row: Row) -> str:
+    """One row as canonical text: equal rows, equal text, whichever backend read them."""
+    return json.dumps(_plain(row), ensure_ascii=False, separators=(",", ":"))
+
+
+def checksum(rows: Iterable[Row]) -> str:
+    """The SHA-256 of a table's rows in canonical form, in sorted order (hex)."""
+    digest = hashlib.sha256()
+    for text in sorted(canonical(row) for row in rows):
+        digest.update(text.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
