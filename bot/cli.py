@@ -42,8 +42,8 @@ from storage.errors import (
 from storage.ingest.importer import SAMPLE_CREDIT
 
 if TYPE_CHECKING:
-    from bot.core.summaries import SummaryRun
     from bot.core.migrate import TableCheck
+    from bot.core.summaries import SummaryRun
     from storage.ingest.importer import ImportSummary
     from storage.ports import Store
 

@@ -292,6 +292,8 @@ class VoteStore(Protocol):
     first point."""
 
     async def vote_history(self, ref: str) -> list[VotePoint]: ...
+
+
 class TransferStore(Protocol):
     """Every table's rows in the backend-neutral form of :mod:`storage.transfer`, and writing
     them back (``papers-bot migrate``)."""
