@@ -31,7 +31,7 @@ from bot.discord_ui.limits import RateLimited, question_limited
 from bot.discord_ui.replies import NO_MENTIONS, REPLIED
 from bot.discord_ui.translator import localized
 from bot.i18n import phrases
-from bot.i18n.catalog import current_locale, language_of, tr, use_locale
+from bot.i18n.catalog import current_locale, language_of, tr, trn, use_locale
 from cogs.search import PER_PAGE as SEARCH_PER_PAGE
 from cogs.search import QUERY_MAX
 
@@ -170,9 +170,7 @@ class Ask(commands.Cog):
                 if not limiter.tell(message.author.id, retry_after):
                     return
                 wait = RateLimited(retry_after).seconds
-                await self._send_quietly(
-                    send, embeds.error_embed(tr("error.cooldown", seconds=wait))
-                )
+                await self._send_quietly(send, embeds.error_embed(trn("error.cooldown", wait)))
                 return
             try:
                 await self.answer(text, owner=message.author, send=send)

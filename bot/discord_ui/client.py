@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,7 +27,7 @@ from bot.discord_ui.limits import Limits, RateLimited, UserLimiter
 from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply_error
 from bot.discord_ui.translator import CatalogTranslator
 from bot.i18n import phrases
-from bot.i18n.catalog import locale_from_discord, set_locale, tr
+from bot.i18n.catalog import locale_from_discord, set_locale, tr, trn
 from storage.errors import AlertError, Unavailable
 
 if TYPE_CHECKING:
@@ -110,9 +111,9 @@ def expected_error_message(error: BaseException) -> str | None:
     if isinstance(error, Unavailable):
         return tr("error.database_unavailable")
     if isinstance(error, RateLimited):
-        return tr("error.cooldown", seconds=error.seconds)
+        return trn("error.cooldown", error.seconds)
     if isinstance(error, app_commands.CommandOnCooldown):
-        return tr("error.cooldown", seconds=f"{error.retry_after:.0f}")
+        return trn("error.cooldown", max(1, math.ceil(error.retry_after)))
     if isinstance(error, NotOwner):
         return tr("error.owner_only")
     if isinstance(error, app_commands.MissingPermissions):

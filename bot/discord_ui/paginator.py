@@ -19,7 +19,7 @@ from bot.discord_ui import embeds
 from bot.discord_ui.limits import RateLimited, limits_of
 from bot.discord_ui.replies import NO_MENTIONS, reply_error
 from bot.discord_ui.translator import command_name
-from bot.i18n.catalog import current_locale, locale_from_discord, set_locale, tr
+from bot.i18n.catalog import current_locale, locale_from_discord, set_locale, tr, trn
 from storage.models import Page
 
 log = logging.getLogger(__name__)
@@ -156,9 +156,7 @@ class OwnedView(discord.ui.View):
             if retry_after is None:
                 return True
             await interaction.response.send_message(
-                embed=embeds.error_embed(
-                    tr("error.cooldown", seconds=RateLimited(retry_after).seconds)
-                ),
+                embed=embeds.error_embed(trn("error.cooldown", RateLimited(retry_after).seconds)),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )

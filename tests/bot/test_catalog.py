@@ -131,3 +131,14 @@ def test_a_question_is_answered_in_its_own_language(
 ) -> None:
     """Hangul means Korean, Latin letters English; digits alone keep the client's language."""
     assert language_of(question, otherwise=client) == language
+
+
+def test_cooldown_counts_seconds_in_each_language() -> None:
+    """'try again in 1 second' in English (not '1 seconds'), one form in Korean, in 합니다체."""
+    from bot.i18n.catalog import trn, use_locale
+
+    with use_locale("en"):
+        assert trn("error.cooldown", 1) == "Slow down: try again in 1 second."
+        assert trn("error.cooldown", 30) == "Slow down: try again in 30 seconds."
+    with use_locale("ko"):
+        assert trn("error.cooldown", 1) == "요청이 너무 잦습니다: 1초 뒤에 다시 시도하십시오."

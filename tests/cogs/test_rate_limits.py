@@ -114,7 +114,7 @@ async def test_korean_users_are_told_in_korean(limited: Harness) -> None:
     for _ in range(2):
         await limited.command("search", query="diffusion", locale="ko")
     refused = await limited.command("search", query="diffusion", locale="ko")
-    assert refused.embed["description"] == "잠시만요: 30초 뒤에 다시 시도하십시오."
+    assert refused.embed["description"] == "요청이 너무 잦습니다: 30초 뒤에 다시 시도하십시오."
 
 
 async def test_the_bot_takes_its_limits_from_the_config(store: Store) -> None:
