@@ -39,6 +39,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.config import Config
 from bot.discord_ui.client import PapersBot
+
 from .faults import Faults, FaultSession
 
 if TYPE_CHECKING:
