@@ -154,6 +154,7 @@ _USAGES: Final[dict[str, str]] = {
     "top": "error.usage.top",
     "search": "error.usage.search",
     "page": "error.usage.page",
+    "saved": "error.usage.saved",
 }
 
 
