@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.core import reading
 from bot.discord_ui import embeds
 from bot.discord_ui.client import everywhere
-from bot.discord_ui.reading import SaveButton, export_file, present_saved
+from bot.discord_ui.reading import SaveButton, SavePicker, export_file, present_saved
 from bot.discord_ui.replies import NO_MENTIONS, reply
 from bot.discord_ui.translator import localized
 from bot.i18n.catalog import tr, trn
@@ -44,10 +44,10 @@ class Saved(
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(SaveButton)
+        self.bot.add_dynamic_items(SaveButton, SavePicker)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(SaveButton)
+        self.bot.remove_dynamic_items(SaveButton, SavePicker)
 
     @app_commands.command(
         name=localized("cmd.saved.list"), description=localized("cmd.saved.list.description")

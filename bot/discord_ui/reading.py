@@ -1,11 +1,13 @@
-"""Reading lists on Discord: the Save button, the ``/saved`` pages with their remove menu, and
-the export file.
+"""Reading lists on Discord: the Save button and menu, the ``/saved`` pages with their remove
+menu, and the export file.
 
 The Save button is a :class:`discord.ui.DynamicItem`: its custom id carries the paper
-(``save:2406.01234``), so it works on any message, for anyone, after a restart. Views that hold
-only such items are sent stopped (:func:`button_row`): the client's dynamic-item registry
-answers them, and nothing is kept in memory per message. Every answer is private (ephemeral) and
-concerns only the person who pressed or typed.
+(``save:2406.01234``), so it works on any message, for anyone, after a restart. Lists carry a
+Save menu of the page's papers (:class:`SavePicker`), dynamic too, so anyone may use it, not
+only the list's owner. Views that hold only dynamic items are sent stopped
+(:func:`button_row`): the client's dynamic-item registry answers them, and nothing is kept in
+memory per message. Every answer is private (ephemeral) and concerns only the person who pressed
+or typed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -25,13 +28,15 @@ from bot.discord_ui.replies import NO_MENTIONS, reply, reply_error
 from bot.i18n import bibliography, phrases
 from bot.i18n.catalog import locale_from_discord, set_locale, tr
 from storage.errors import ReadingListError
-from storage.models import Page, SavedPaper
+from storage.models import Page, Paper, SavedPaper
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
 
 log = logging.getLogger(__name__)
 
+#: A select menu holds at most 25 options.
+MAX_OPTIONS = 25
 #: A paper id in a custom id (Discord allows 100 characters in all).
 _ID = r"[0-9A-Za-z.\-/]{1,80}"
 
@@ -68,18 +73,55 @@ class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"sav
         return cls(match["id"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        set_locale(locale_from_discord(interaction.locale))
-        if not await _allowed(interaction):
-            return
-        bot: PapersBot = interaction.client  # type: ignore[assignment]
-        try:
-            saved = await reading.save(bot.store, interaction.user.id, self.arxiv_id, now=bot.now())
-        except ReadingListError as exc:
-            await reply_error(interaction, embeds.error_embed(phrases.describe_error(exc)))
-            return
-        shown = embeds.escape(embeds.shorten(embeds.one_line(saved.paper.title), 150))
-        embed = embeds.note_embed(phrases.saved(saved, shown), title=tr("saved.button.done_title"))
-        await reply(interaction, embed, ephemeral=True)
+        await save_for(interaction, self.arxiv_id)
+
+
+class SavePicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"save:pick"):
+    """A menu of the papers on a list's page: picking one saves it to the picker's own list
+    (anyone's, not only the list's owner: a dynamic item, outside the paging view's check)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Select(
+                placeholder=tr("saved.pick.placeholder"), custom_id="save:pick", row=1
+            )
+        )
+
+    def show(self, papers: Sequence[Paper]) -> None:
+        """Offer ``papers`` (a page of a list)."""
+        self.item.options = [
+            discord.SelectOption(
+                label=embeds.shorten(embeds.one_line(p.title), 100),
+                value=p.arxiv_id,
+                description=p.arxiv_id,
+            )
+            for p in papers[:MAX_OPTIONS]
+        ]
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> SavePicker:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await save_for(interaction, self.item.values[0])
+
+
+async def save_for(interaction: discord.Interaction, arxiv_id: str) -> None:
+    """Save the paper to the list of whoever clicked, and tell only them."""
+    set_locale(locale_from_discord(interaction.locale))
+    if not await _allowed(interaction):
+        return
+    bot: PapersBot = interaction.client  # type: ignore[assignment]
+    try:
+        saved = await reading.save(bot.store, interaction.user.id, arxiv_id, now=bot.now())
+    except ReadingListError as exc:
+        await reply_error(interaction, embeds.error_embed(phrases.describe_error(exc)))
+        return
+    shown = embeds.escape(embeds.shorten(embeds.one_line(saved.paper.title), 150))
+    embed = embeds.note_embed(phrases.saved(saved, shown), title=tr("saved.button.done_title"))
+    await reply(interaction, embed, ephemeral=True)
 
 
 def button_row(*items: discord.ui.Item[Any]) -> discord.ui.View:

@@ -172,3 +172,22 @@ async def test_export_of_an_empty_list_says_so(harness: Harness) -> None:
     result = await saved_cmd(harness, "export", user=BOB, format="bibtex")
     assert_private(result)
     assert not result.last.files and "empty" in result.embed["description"]
+
+
+async def test_list_rows_have_a_save_menu(harness: Harness, store: Store) -> None:
+    """/today's list carries a Save menu of its page; picking a paper saves it privately."""
+    shown = await harness.command("today", count=5)
+    assert shown.message_id is not None and "save:pick" in shown.last.custom_ids
+    result = await harness.press(shown.message_id, "save:pick", values=[PAPER])
+    assert_private(result)
+    assert await listed(store, ALICE_ID) == [PAPER]
+
+
+async def test_anyone_may_save_from_someone_elses_list(harness: Harness, store: Store) -> None:
+    """Bob picks from the menu of Alice's list: it goes to Bob's list, not Alice's."""
+    shown = await harness.command("top", period="all", count=5)
+    assert shown.message_id is not None
+    result = await harness.press(shown.message_id, "save:pick", user=BOB, values=[OTHER])
+    assert_private(result)
+    assert await listed(store, BOB_ID) == [OTHER]
+    assert await listed(store, ALICE_ID) == []
