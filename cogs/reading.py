@@ -17,7 +17,7 @@ from bot.core import reading
 from bot.discord_ui import embeds
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.reading import SaveButton, SavePicker, export_file, present_saved
-from bot.discord_ui.replies import NO_MENTIONS, reply
+from bot.discord_ui.replies import reply
 from bot.discord_ui.translator import localized
 from bot.i18n.catalog import tr, trn
 
@@ -78,12 +78,7 @@ class Saved(
         embed = embeds.note_embed(
             trn("saved.export.done", len(saved)), title=tr("saved.export.title")
         )
-        await interaction.response.send_message(
-            embed=embed,
-            file=export_file(saved, fmt),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
+        await reply(interaction, embed, ephemeral=True, file=export_file(saved, fmt))
 
 
 async def setup(bot: PapersBot) -> None:

@@ -107,14 +107,7 @@ class PaperListView(Paginator):
     ) -> None:
         super().__init__(source, owner=owner, command=command, timeout=timeout)
         if self.page_count <= 1:
-            for button in (
-                self.first_page,
-                self.previous_page,
-                self.indicator,
-                self.next_page,
-                self.last_page,
-            ):
-                self.remove_item(button)
+            self.drop_page_buttons()
         self.picker = picker
         self.add_item(picker)
 

@@ -13,7 +13,6 @@ or typed.
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,8 +31,6 @@ from storage.models import Page, Paper, SavedPaper
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
-
-log = logging.getLogger(__name__)
 
 #: A select menu holds at most 25 options.
 MAX_OPTIONS = 25
@@ -119,7 +116,7 @@ async def save_for(interaction: discord.Interaction, arxiv_id: str) -> None:
     except ReadingListError as exc:
         await reply_error(interaction, embeds.error_embed(phrases.describe_error(exc)))
         return
-    shown = embeds.escape(embeds.shorten(embeds.one_line(saved.paper.title), 150))
+    shown = f"**{embeds.escape(embeds.shorten(embeds.one_line(saved.paper.title), 150))}**"
     embed = embeds.note_embed(phrases.saved(saved, shown), title=tr("saved.button.done_title"))
     await reply(interaction, embed, ephemeral=True)
 
@@ -188,6 +185,8 @@ class SavedView(Paginator):
         self.remover = RemoveSelect()
         source = QueryPageSource(first, self._fetch, self._render)
         super().__init__(source, owner=owner, command="saved", timeout=timeout)
+        if self.page_count <= 1:
+            self.drop_page_buttons()
         self.add_item(self.remover)
         self.remover.show(first)
 

@@ -191,3 +191,12 @@ async def test_anyone_may_save_from_someone_elses_list(harness: Harness, store: 
     assert_private(result)
     assert await listed(store, BOB_ID) == [OTHER]
     assert await listed(store, ALICE_ID) == []
+
+
+async def test_one_page_list_has_only_the_menus(harness: Harness) -> None:
+    """A list that fits one page shows its menu without the paging buttons."""
+    await save_from_card(harness)
+    saved = await saved_cmd(harness, "list")
+    assert saved.last.custom_ids == ["saved:remove"]
+    day = await harness.command("day", date="2024-06-13", count=25)
+    assert day.last.custom_ids == ["save:pick"]
