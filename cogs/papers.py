@@ -19,6 +19,7 @@ from bot.core.errors import UserError
 from bot.discord_ui import embeds, presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.options import PERIOD_CHOICES, DateOption, paper_choices
+from bot.discord_ui.reading import card_view
 from bot.discord_ui.replies import reply, reply_error
 from bot.discord_ui.translator import localized
 from bot.i18n import phrases
@@ -131,7 +132,7 @@ class Papers(commands.Cog):
         if found is None:
             await reply_error(interaction, await self._unknown_paper(ref))
             return
-        await reply(interaction, embeds.paper_embed(found))
+        await reply(interaction, embeds.paper_embed(found), view=card_view(found.arxiv_id))
 
     async def _unknown_paper(self, ref: str) -> discord.Embed:
         """Say the paper is unknown; when the text reads like a title, suggest close matches."""

@@ -43,6 +43,26 @@ class AlertLimitReached(AlertError):
         self.limit = limit
 
 
+class ReadingListError(StorageError, ValueError):
+    """A paper could not be saved to a reading list."""
+
+
+class UnknownPaper(ReadingListError):
+    """No stored paper has the arXiv id ``arxiv_id``."""
+
+    def __init__(self, arxiv_id: str) -> None:
+        super().__init__(f"unknown paper: {arxiv_id}")
+        self.arxiv_id = arxiv_id
+
+
+class SavedLimitReached(ReadingListError):
+    """The user's reading list holds ``limit`` papers already."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"reading list limit reached: {limit}")
+        self.limit = limit
+
+
 class DatabaseProblem(StorageError):
     """The database cannot be used by this program (``where`` is its path or URL)."""
 

@@ -412,6 +412,20 @@ class Alert:
         return self.paused_at is not None
 
 
+# --------------------------------------------------------------------------- reading lists
+
+#: At most this many papers in one user's reading list.
+MAX_SAVED = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPaper:
+    """A paper in a user's reading list, and when it was saved."""
+
+    paper: Paper
+    saved_at: dt.datetime
+
+
 @dataclass(frozen=True, slots=True)
 class FeedBatch:
     """The papers that got a new appearance between two feed positions (``after``, ``upto``]."""

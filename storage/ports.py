@@ -34,6 +34,7 @@ from storage.models import (
     Paper,
     ParsedDigest,
     RunOutcome,
+    SavedPaper,
     SearchHit,
     SortOrder,
     VotePoint,
@@ -303,6 +304,25 @@ class TransferStore(Protocol):
     async def import_rows(self, table: str, rows: Sequence[Row]) -> int: ...
 
 
+class ReadingListStore(Protocol):
+    """Each user's reading list (private to them, the same in every server and DM).
+
+    :meth:`save_paper` takes a stored paper's arXiv id: True when it was added, False when it
+    was there already; :class:`~storage.errors.UnknownPaper` for an id not stored,
+    :class:`~storage.errors.SavedLimitReached` when the list holds ``limit`` papers.
+    """
+
+    async def save_paper(
+        self, user_id: int, arxiv_id: str, *, at: dt.datetime, limit: int = ...
+    ) -> bool: ...
+
+    async def unsave_paper(self, user_id: int, arxiv_id: str) -> bool: ...
+
+    async def saved_papers(
+        self, user_id: int, *, limit: int = 10, offset: int = 0
+    ) -> Page[SavedPaper]: ...
+
+
 @runtime_checkable
 class Store(
     PaperStore,
@@ -315,6 +335,7 @@ class Store(
     SummaryStore,
     VoteStore,
     TransferStore,
+    ReadingListStore,
     Protocol,
 ):
     """Everything a backend provides, plus its lifecycle (``async with store: ...``)."""

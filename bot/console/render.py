@@ -21,7 +21,7 @@ from rich.text import Text
 from bot.i18n import catalog, phrases
 from bot.i18n.catalog import tr, trn
 from bot.i18n.words import ELLIPSIS, one_line, shorten
-from storage.models import MediaKind, Page, Paper, SearchHit, Snippet
+from storage.models import MediaKind, Page, Paper, SavedPaper, SearchHit, Snippet
 
 if TYPE_CHECKING:
     from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
@@ -56,6 +56,9 @@ HELP_COMMANDS: Final = (
     ("author NAME", "console.help.author"),
     ("search QUERY", "console.help.search"),
     ("next / prev / page N", "console.help.paging"),
+    ("save ID / unsave ID", "console.help.save"),
+    ("saved", "console.help.saved"),
+    ("saved export bibtex|markdown|csv [FILE]", "console.help.saved_export"),
     ("help", "console.help.help"),
     ("quit / exit / Ctrl-D", "console.help.quit"),
 )
@@ -304,6 +307,17 @@ def render_paper(paper: Paper) -> RenderableType:
         title=f"[dim]{title}[/]",
         title_align="left",
         box=box.ROUNDED,
+    )
+
+
+def render_saved(saved: Sequence[SavedPaper]) -> RenderableType:
+    """``saved``: the reading list, newest saved first, or how to fill it."""
+    if not saved:
+        return _note(tr("console.saved.empty"))
+    return Group(
+        Text(tr("saved.title"), style="bold"),
+        _paper_table([s.paper for s in saved]),
+        Text(trn("count.papers", len(saved)), style="dim"),
     )
 
 

@@ -2,7 +2,8 @@
 
 ``Session.handle(line)`` parses one command line and returns a :class:`Reply`; the interactive
 loop renders replies with :mod:`bot.console.render`, ``-c`` answers one line (``--json`` as JSON).
-Commands carry the same names as the Discord commands: today, day, top, paper, author, search.
+Commands carry the same names as the Discord commands: today, day, top, paper, author, search,
+and the reading list's save, unsave, saved (the console's own list, :data:`CONSOLE_USER`).
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.console import render as textrender
-from bot.core import answers
+from bot.core import answers, reading
 from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
 from bot.core.errors import BadNumber, BadPage, BadUsage, UnknownCommand, UserError
 from bot.core.export import paper_record
-from bot.i18n import phrases
-from bot.i18n.catalog import tr
+from bot.core.reading import Removed, Saved
+from bot.i18n import bibliography, phrases
+from bot.i18n.catalog import tr, trn
 from bot.i18n.words import one_line, shorten
-from storage.models import Page, Paper, SearchHit
+from storage.errors import ReadingListError, UnknownPaper
+from storage.models import Page, Paper, SavedPaper, SearchHit
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -37,7 +40,22 @@ log = logging.getLogger(__name__)
 
 PROMPT: Final = "papers> "
 HISTORY_FILE: Final = Path("~/.papers_bot_history")
-COMMANDS: Final = ("today", "day", "top", "paper", "author", "search", "next", "prev", "page")
+COMMANDS: Final = (
+    "today",
+    "day",
+    "top",
+    "paper",
+    "author",
+    "search",
+    "next",
+    "prev",
+    "page",
+    "save",
+    "unsave",
+    "saved",
+)
+#: Whose reading list the console keeps: its own, apart from every Discord user's.
+CONSOLE_USER: Final = 0
 QUIT_WORDS: Final = frozenset({"quit", "exit", "q", ":q"})
 _QUOTED_CHARS: Final = 24  # how much of a bad number an error message repeats
 
@@ -45,16 +63,37 @@ Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer
 
 
 @dataclass(frozen=True, slots=True)
+class SavedList:
+    """The reading list (``saved``), newest saved first."""
+
+    items: tuple[SavedPaper, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """``saved export``: the list as ``text`` in ``fmt``, written to ``path`` when given."""
+
+    fmt: reading.ExportFormat
+    count: int
+    text: str
+    path: Path | None
+
+
+Reading = Saved | Removed | SavedList | Exported
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What one command line produced.
 
-    ``kind`` is the command (``today``, ``day``, ``top``, ``paper``, ``author``, ``search``),
-    ``help``, ``quit`` or ``message`` (``text`` only). ``answer`` is the answer object, or the
-    :class:`Paper` for ``paper`` (``None`` when unknown, with ``ok`` False).
+    ``kind`` is the command (``today``, ``day``, ``top``, ``paper``, ``author``, ``search``,
+    ``save``, ``unsave``, ``saved``, ``saved export``), ``help``, ``quit`` or ``message``
+    (``text`` only). ``answer`` is the answer object, or the :class:`Paper` for ``paper``
+    (``None`` when unknown, with ``ok`` False).
     """
 
     kind: str
-    answer: Answer | Paper | None = None
+    answer: Answer | Paper | Reading | None = None
     text: str = ""
     ok: bool = True
 
@@ -105,8 +144,10 @@ class Session:
         *,
         page_size: int = answers.DEFAULT_COUNT,
         now: Callable[[], dt.datetime] | None = None,
+        user_id: int = CONSOLE_USER,
     ) -> None:
         self.store = store
+        self.user_id = user_id
         self.page_size = answers.clamp_count(page_size)
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
         self._last: _LastList | None = None
@@ -234,6 +275,32 @@ class Session:
             return Reply("paper", None, text=phrases.unknown_paper(repr(ref)), ok=False)
         return Reply("paper", found)
 
+    # ---------------------------------------------------------------- reading list
+
+    async def _cmd_save(self, args: list[str]) -> Reply:
+        saved = await reading.save(self.store, self.user_id, " ".join(args), now=self._now())
+        return Reply("save", saved)
+
+    async def _cmd_unsave(self, args: list[str]) -> Reply:
+        return Reply("unsave", await reading.unsave(self.store, self.user_id, " ".join(args)))
+
+    async def _cmd_saved(self, args: list[str]) -> Reply:
+        saved = await reading.saved_all(self.store, self.user_id)
+        if not args:
+            return Reply("saved", SavedList(tuple(saved)))
+        if args[0].lower() != "export" or not 2 <= len(args) <= 3:
+            raise BadUsage("saved")
+        fmt = reading.export_format(args[1])
+        text = bibliography.export(saved, fmt)
+        path = Path(args[2]) if len(args) > 2 else None
+        if path is not None:
+            try:
+                await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+            except OSError as exc:
+                failed = tr("console.saved.write_failed", path=str(path), error=exc.strerror)
+                return Reply("message", text=failed, ok=False)
+        return Reply("saved export", Exported(fmt, len(saved), text, path))
+
     # ---------------------------------------------------------------- paging
 
     async def _goto(self, offset: int) -> Reply:
@@ -289,6 +356,28 @@ def render(reply: Reply, console: Console) -> None:
         console.print(textrender.render_author(answer))
     elif isinstance(answer, SearchAnswer):
         console.print(textrender.render_search(answer))
+    elif isinstance(answer, SavedList):
+        console.print(textrender.render_saved(answer.items))
+    elif isinstance(answer, Exported):
+        _render_export(answer, console)
+    elif answer is not None:
+        console.print(escape(_reading_text(answer)), highlight=False)
+
+
+def _reading_text(result: Saved | Removed) -> str:
+    shown = repr(one_line(result.paper.title))
+    if isinstance(result, Saved):
+        return phrases.saved(result, shown)
+    return phrases.removed(result, shown)
+
+
+def _render_export(exported: Exported, console: Console) -> None:
+    if exported.path is None:  # the file itself, as it is
+        console.file.write(exported.text)
+        console.file.flush()
+        return
+    text = trn("console.saved.exported", exported.count, path=str(exported.path))
+    console.print(escape(text), highlight=False)
 
 
 def _result(paper: Paper, snippet: str | None = None) -> dict[str, Any]:
@@ -322,6 +411,8 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
         return paper_record(answer)
     if answer is None:
         return None
+    if isinstance(answer, Saved | Removed | SavedList | Exported):
+        return {"command": reply.kind, **_reading_json(answer)}
     data: dict[str, Any] = {"command": reply.kind}
     page: Page[Any]
     if isinstance(answer, SearchAnswer):
@@ -373,6 +464,21 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
     return data
 
 
+def _reading_json(answer: Reading) -> dict[str, Any]:
+    match answer:
+        case Saved(paper=paper, added=added, count=count, limit=limit):
+            return {"arxiv_id": paper.arxiv_id, "added": added, "count": count, "limit": limit}
+        case Removed(paper=paper, removed=removed):
+            return {"arxiv_id": paper.arxiv_id, "removed": removed}
+        case SavedList(items=items):
+            results = [{**_result(s.paper), "saved_at": s.saved_at.isoformat()} for s in items]
+            return {"total": len(items), "results": results}
+        case Exported(fmt=fmt, count=count, text=text, path=path):
+            data: dict[str, Any] = {"format": fmt, "count": count}
+            return data | ({"file": str(path)} if path is not None else {"text": text})
+    raise TypeError(answer)  # pragma: no cover - every kind is matched above
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -386,17 +492,18 @@ async def run_once(
 ) -> int:
     """Answer one command line (``console -c``); returns the exit status.
 
-    0 answered (even with no results), 1 the paper asked for is unknown, 2 bad input.
+    0 answered (even with no results), 1 the paper asked for is unknown, 2 bad input (or a
+    full reading list).
     """
     out = out or Console(soft_wrap=as_json)
     err = err or Console(stderr=True)
     session = Session(store)
     try:
         reply = await session.handle(line)
-    except UserError as exc:
+    except (UserError, ReadingListError) as exc:
         message = escape(phrases.describe_error(exc))
         err.print(f"papers-bot: error: {message}", style="red", highlight=False)
-        return 2
+        return 1 if isinstance(exc, UnknownPaper) else 2
     if as_json:
         data = to_json(reply)
         if data is None:
@@ -474,7 +581,7 @@ def interactive(
                 continue
             try:
                 reply = runner.run(session.handle(line))
-            except UserError as exc:
+            except (UserError, ReadingListError) as exc:
                 out.print(escape(phrases.describe_error(exc)), style="red", highlight=False)
                 continue
             except KeyboardInterrupt:

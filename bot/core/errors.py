@@ -53,6 +53,15 @@ class UnknownSort(UserError):
         self.choices = choices
 
 
+class UnknownFormat(UserError):
+    """``text`` names no export format; ``choices`` are the ones there are."""
+
+    def __init__(self, text: str, choices: tuple[str, ...]) -> None:
+        super().__init__(f"unknown format {text!r}")
+        self.text = text
+        self.choices = choices
+
+
 class ReversedRange(UserError):
     """A date range that starts (``since``) after it ends (``until``)."""
 

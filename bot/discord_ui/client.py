@@ -28,7 +28,7 @@ from bot.discord_ui.replies import NO_MENTIONS, Refusal, reply_error
 from bot.discord_ui.translator import CatalogTranslator
 from bot.i18n import phrases
 from bot.i18n.catalog import locale_from_discord, set_locale, tr, trn
-from storage.errors import AlertError, Unavailable
+from storage.errors import AlertError, ReadingListError, Unavailable
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -50,6 +50,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.digest",
     "cogs.alerts",
+    "cogs.reading",
 )
 
 #: How long paging buttons and menus stay alive (seconds).
@@ -102,7 +103,7 @@ def expected_error_message(error: BaseException) -> str | None:
         error = error.original
     if isinstance(error, Refusal):
         return error.message
-    if isinstance(error, UserError | AlertError):
+    if isinstance(error, UserError | AlertError | ReadingListError):
         return phrases.describe_error(error)
     if isinstance(error, app_commands.TransformerError):
         if isinstance(error.__cause__, UserError):

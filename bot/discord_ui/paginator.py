@@ -232,6 +232,17 @@ class Paginator(OwnedView):
         """Whether there is anything to click (more than one page, by default)."""
         return self.page_count > 1
 
+    def drop_page_buttons(self) -> None:
+        """Take the paging buttons off (a one-page view sent for its other components)."""
+        for button in (
+            self.first_page,
+            self.previous_page,
+            self.indicator,
+            self.next_page,
+            self.last_page,
+        ):
+            self.remove_item(button)
+
     def _update_buttons(self) -> None:
         last = self.page_count - 1
         self.first_page.disabled = self.previous_page.disabled = self.index <= 0

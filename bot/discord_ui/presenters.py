@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -19,7 +19,8 @@ import discord
 
 from bot.core import answers
 from bot.discord_ui import embeds
-from bot.discord_ui.paginator import Paginator, QueryPageSource
+from bot.discord_ui.paginator import PageSource, Paginator, QueryPageSource
+from bot.discord_ui.reading import SavePicker
 from bot.discord_ui.replies import NO_MENTIONS, reply, reply_error
 from bot.i18n import phrases
 from bot.i18n.catalog import tr, trn
@@ -91,17 +92,56 @@ async def first_page(view: Paginator) -> Presented:
     return embed, view
 
 
+class PaperListView(Paginator):
+    """A paged list of papers with a Save menu of the page shown (the buttons only when there
+    is more than one page)."""
+
+    def __init__(
+        self,
+        source: PageSource,
+        picker: SavePicker,
+        *,
+        owner: discord.abc.User,
+        command: str,
+        timeout: float | None,
+    ) -> None:
+        super().__init__(source, owner=owner, command=command, timeout=timeout)
+        if self.page_count <= 1:
+            self.drop_page_buttons()
+        self.picker = picker
+        self.add_item(picker)
+
+    def has_controls(self) -> bool:
+        return bool(self.picker.item.options) or super().has_controls()
+
+
 async def _paged(
     first: Page[T],
     fetch: Callable[[int, int], Awaitable[Page[T]]],
     render: Callable[[Page[T]], discord.Embed],
+    papers: Callable[[Page[T]], Sequence[Paper]],
     *,
     owner: discord.abc.User,
     command: str,
     expires: float | None,
 ) -> Presented:
-    source = QueryPageSource(first, fetch, render)
-    return await first_page(Paginator(source, owner=owner, command=command, timeout=expires))
+    picker = SavePicker()
+
+    def render_page(page: Page[T]) -> discord.Embed:
+        picker.show(papers(page))
+        return render(page)
+
+    source = QueryPageSource(first, fetch, render_page)
+    view = PaperListView(source, picker, owner=owner, command=command, timeout=expires)
+    return await first_page(view)
+
+
+def _hit_papers(page: Page[SearchHit]) -> Sequence[Paper]:
+    return [hit.paper for hit in page.items]
+
+
+def _papers(page: Page[Paper]) -> Sequence[Paper]:
+    return page.items
 
 
 async def present_search(
@@ -127,7 +167,9 @@ async def present_search(
         return again.hits
 
     render = partial(embeds.search_embed, text, sort=sort, note=phrases.note_text(answer) or None)
-    return await _paged(answer.hits, fetch, render, owner=owner, command=command, expires=expires)
+    return await _paged(
+        answer.hits, fetch, render, _hit_papers, owner=owner, command=command, expires=expires
+    )
 
 
 async def present_top(
@@ -153,7 +195,9 @@ async def present_top(
 
     note = phrases.note_text(answer) or None
     render = partial(embeds.top_list_embed, top_label(answer), note=note)
-    return await _paged(answer.papers, fetch, render, owner=owner, command=command, expires=expires)
+    return await _paged(
+        answer.papers, fetch, render, _papers, owner=owner, command=command, expires=expires
+    )
 
 
 async def present_day(
@@ -175,7 +219,9 @@ async def present_day(
         return (await answers.day(store, date, limit, offset=offset)).papers
 
     render = partial(embeds.day_list_embed, date, note=phrases.note_text(answer) or None)
-    return await _paged(answer.papers, fetch, render, owner=owner, command=command, expires=expires)
+    return await _paged(
+        answer.papers, fetch, render, _papers, owner=owner, command=command, expires=expires
+    )
 
 
 async def present_author(

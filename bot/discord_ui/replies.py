@@ -37,8 +37,10 @@ async def reply(
     *,
     ephemeral: bool = False,
     view: discord.ui.View | None = None,
+    file: discord.File | None = None,
 ) -> discord.WebhookMessage | None:
-    """Reply with one embed, by response or followup depending on ``is_done()``.
+    """Reply with one embed (and ``file`` attached, if any), by response or followup depending
+    on ``is_done()``.
 
     Returns the followup message, or ``None`` for a first response (that message is the
     interaction's original response).
@@ -50,6 +52,8 @@ async def reply(
     }
     if view is not None:
         kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
     if interaction.response.is_done():
         message = await interaction.followup.send(wait=True, **kwargs)
         interaction.extras[REPLIED] = True

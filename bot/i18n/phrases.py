@@ -40,14 +40,24 @@ from bot.core.errors import (
     InvalidDate,
     ReversedRange,
     UnknownCommand,
+    UnknownFormat,
     UnknownPeriod,
     UnknownSort,
     UserError,
     Wanted,
 )
 from bot.core.question import Answered, Ignored, Question, When, WhyIgnored
+from bot.core.reading import Removed, Saved
 from bot.i18n.catalog import date, number, tr, trn
-from storage.errors import AlertError, AlertExists, AlertLimitReached, EmptyAlertQuery
+from storage.errors import (
+    AlertError,
+    AlertExists,
+    AlertLimitReached,
+    EmptyAlertQuery,
+    ReadingListError,
+    SavedLimitReached,
+    UnknownPaper,
+)
 from storage.ingest.importer import SAMPLE_LICENSE, SAMPLE_SOURCE
 from storage.models import Paper
 
@@ -144,11 +154,12 @@ _USAGES: Final[dict[str, str]] = {
     "top": "error.usage.top",
     "search": "error.usage.search",
     "page": "error.usage.page",
+    "saved": "error.usage.saved",
 }
 
 
-def describe_error(error: UserError | AlertError) -> str:
-    """The message for the person whose input failed (a core or an alert error)."""
+def describe_error(error: UserError | AlertError | ReadingListError) -> str:
+    """The message for the person whose input failed (a core, alert or reading list error)."""
     match error:
         case InvalidDate(text=text, problem=problem):
             return tr("error.date", text=repr(text), problem=tr(_DATE_PROBLEMS[problem]))
@@ -156,6 +167,8 @@ def describe_error(error: UserError | AlertError) -> str:
             return tr("error.period", text=repr(text), choices=", ".join(choices))
         case UnknownSort(text=text, choices=choices):
             return tr("error.sort", text=repr(text), choices=", ".join(choices))
+        case UnknownFormat(text=text, choices=choices):
+            return tr("error.format", text=repr(text), choices=", ".join(choices))
         case ReversedRange(since=since, until=until):
             return tr("error.reversed", since=since, until=until)
         case EmptyQuery(what=what):
@@ -174,6 +187,10 @@ def describe_error(error: UserError | AlertError) -> str:
             return tr("error.alert_limit", limit=limit)
         case EmptyAlertQuery():
             return tr("error.alert_empty")
+        case UnknownPaper(arxiv_id=ref):
+            return f"{unknown_paper(repr(ref))} {tr('paper.check_id')}"
+        case SavedLimitReached(limit=limit):
+            return tr("error.saved_limit", limit=limit)
     return str(error)
 
 
@@ -302,6 +319,20 @@ def _search_note(answer: SearchAnswer) -> str:
             )
         return tr("search.note.no_match", query=repr(answer.query))
     return ""
+
+
+# --------------------------------------------------------------------------- reading lists
+
+
+def saved(result: Saved, shown: str) -> str:
+    """What saving did to the list (``shown``: the paper's title, escaped by the caller)."""
+    key = "saved.added" if result.added else "saved.already"
+    return tr(key, title=shown, count=result.count, limit=result.limit)
+
+
+def removed(result: Removed, shown: str) -> str:
+    """What removing did (``shown``: the paper's title, escaped by the caller)."""
+    return tr("saved.removed" if result.removed else "saved.not_saved", title=shown)
 
 
 # --------------------------------------------------------------------------- questions

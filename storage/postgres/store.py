@@ -11,7 +11,8 @@ connections, error translation, shared helpers), :mod:`~storage.postgres.migrati
 :mod:`~storage.postgres.fulltext`, :mod:`~storage.postgres.papers` (reading full papers), then
 one module per aggregate (:mod:`~storage.postgres.search`, :mod:`~storage.postgres.authors`,
 :mod:`~storage.postgres.days`, :mod:`~storage.postgres.importing`,
-:mod:`~storage.postgres.guilds`, :mod:`~storage.postgres.alerts`, :mod:`~storage.postgres.jobs`),
+:mod:`~storage.postgres.guilds`, :mod:`~storage.postgres.alerts`, :mod:`~storage.postgres.jobs`,
+:mod:`~storage.postgres.summaries`, :mod:`~storage.postgres.reading`),
 and this one, which opens, migrates and closes.
 
 Concurrency: each operation borrows a pooled connection (at most ``pool_size`` at once) and is
@@ -37,6 +38,7 @@ from storage.postgres.importing import ImportQueries
 from storage.postgres.jobs import JobQueries
 from storage.postgres.migrations import migrate, schema_version
 from storage.postgres.papers import PaperQueries
+from storage.postgres.reading import ReadingListQueries
 from storage.postgres.search import SearchQueries
 from storage.postgres.summaries import SummaryQueries
 from storage.postgres.transfer import TransferQueries
@@ -60,6 +62,7 @@ class Store(
     JobQueries,
     SummaryQueries,
     TransferQueries,
+    ReadingListQueries,
 ):
     """All reads and writes of the papers database on PostgreSQL: :meth:`open`, :meth:`close`."""
 

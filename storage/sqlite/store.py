@@ -15,14 +15,15 @@ Schema (see :mod:`storage.sqlite.migrations`)::
     alerts, alert_deliveries, import_feed                         :mod:`storage.sqlite.alerts`
     watched_files                                                 :mod:`storage.sqlite.jobs`
     summaries, vote_history                                       :mod:`storage.sqlite.summaries`
+    saved_papers                                                  :mod:`storage.sqlite.reading`
 
 Modules, each importing only those before it: :mod:`~storage.sqlite.connection` (the connection
 wrapper, transactions, shared helpers), :mod:`~storage.sqlite.migrations`,
 :mod:`~storage.sqlite.papers` (reading full papers), then one module per aggregate
 (:mod:`~storage.sqlite.search`, :mod:`~storage.sqlite.authors`, :mod:`~storage.sqlite.days`,
 :mod:`~storage.sqlite.importing`, :mod:`~storage.sqlite.guilds`, :mod:`~storage.sqlite.alerts`,
-:mod:`~storage.sqlite.jobs`, :mod:`~storage.sqlite.summaries`), and this one, which opens,
-migrates and closes.
+:mod:`~storage.sqlite.jobs`, :mod:`~storage.sqlite.summaries`, :mod:`~storage.sqlite.reading`),
+and this one, which opens, migrates and closes.
 
 Concurrency: every public method is one operation on the aiosqlite connection; operations take
 turns, so they never interleave and a reader never sees half an import. The one exception,
@@ -66,6 +67,7 @@ from storage.sqlite.migrations import (
     name_terms,
 )
 from storage.sqlite.papers import PaperQueries
+from storage.sqlite.reading import ReadingListQueries
 from storage.sqlite.search import SearchQueries
 from storage.sqlite.summaries import SummaryQueries
 from storage.sqlite.transfer import TransferQueries
@@ -90,6 +92,7 @@ class Store(
     JobQueries,
     SummaryQueries,
     TransferQueries,
+    ReadingListQueries,
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 

@@ -86,7 +86,7 @@ FIRST_PAGES: dict[str, tuple[Ask, str, str, tuple[int, str] | None]] = {
         lambda s: answers.day(s, JAN1, 10),
         "Daily Papers · Mon, Jan 1, 2024",
         "3 papers, by votes",
-        None,
+        (1, "day"),
     ),
     "top range, two pages": (
         lambda s: answers.top(s, None, JAN1, JAN2, 3, now=NOW),
@@ -98,7 +98,7 @@ FIRST_PAGES: dict[str, tuple[Ask, str, str, tuple[int, str] | None]] = {
         lambda s: answers.top(s, "all", None, None, 10, now=NOW),
         "Top papers · all time",
         "4 papers, by votes",
-        None,
+        (1, "top"),
     ),
     "search, two pages": (
         lambda s: answers.search(s, "quantum", limit=2),
@@ -110,7 +110,7 @@ FIRST_PAGES: dict[str, tuple[Ask, str, str, tuple[int, str] | None]] = {
         lambda s: answers.search(s, "lonely", limit=5),
         "Search: lonely",
         "1 result, by relevance",
-        None,
+        (1, "search"),
     ),
     "author, two pages": (
         lambda s: answers.author(s, "Ada Lovelace", limit=2),
@@ -129,7 +129,8 @@ FIRST_PAGES: dict[str, tuple[Ask, str, str, tuple[int, str] | None]] = {
 
 @pytest.mark.parametrize("case", FIRST_PAGES)
 async def test_first_page_and_view(store: Store, owner: discord.abc.User, case: str) -> None:
-    """Each answer type gives its title and count line, and a view only when it pages."""
+    """Each answer type gives its title and count line, and a view when it pages or lists papers
+    (the Save menu); a one-page author card has none."""
     ask, title, count, paged = FIRST_PAGES[case]
     embed, view = await presenters.present(
         await ask(store), store=store, owner=owner, expires=EXPIRES, now=NOW

@@ -86,6 +86,7 @@ async def test_today_pages_with_buttons(harness: Harness) -> None:
         "pager:indicator",
         "pager:next",
         "pager:last",
+        "save:pick",
     ]
     pressed = await harness.press(result.message_id, "pager:next")
     assert pressed.last.callback_type == 7

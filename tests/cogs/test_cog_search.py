@@ -71,7 +71,7 @@ async def test_search_pages_forward_and_back(harness: Harness) -> None:
     """Next, last, previous and first move through the pages; the indicator follows."""
     result = await harness.command("search", query="model")
     message = result.message_id
-    assert result.last.custom_ids[-2:] == ["pager:next", "pager:last"]
+    assert result.last.custom_ids[-3:] == ["pager:next", "pager:last", "save:pick"]
     nxt = await harness.press(message, "pager:next")
     assert "Showing 6-10" in nxt.embed["footer"]["text"]
     last = await harness.press(message, "pager:last")

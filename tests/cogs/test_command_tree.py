@@ -13,7 +13,7 @@ from harness import Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")
-PUBLIC = {"today", "day", "top", "paper", "author", "search", "help", "alerts", "ask"}
+PUBLIC = {"today", "day", "top", "paper", "author", "search", "help", "alerts", "ask", "saved"}
 ADMIN = {"sync", "digest"}
 #: Discord's enums: integration types 0 guild install, 1 user install; contexts 0 guild,
 #: 1 bot DM, 2 private channel.

@@ -110,6 +110,8 @@ class Request:
     params: dict[str, Any] | None
     #: ``time.perf_counter()`` when discord.py made the request (what ``bench/`` times to).
     at: float = 0.0
+    #: Attached files by name (a multipart request's parts besides its JSON).
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -218,7 +220,15 @@ class FakeDiscord(AsyncWebhookAdapter):
         at = time.perf_counter()
         await asyncio.sleep(0)  # a real request always yields to the loop
         path = route.url.removeprefix(route.BASE)
-        self.requests.append(Request(route.method, path, copy.deepcopy(payload), params, at))
+        attached: dict[str, bytes] = {}
+        for part in multipart or []:  # files: the JSON is one part, each file another
+            if part.get("name") == "payload_json":
+                payload = json.loads(part["value"])
+            elif "filename" in part:  # the value is the discord.File's open file
+                attached[part["filename"]] = part["value"].read()
+                part["value"].seek(0)
+        request = Request(route.method, path, copy.deepcopy(payload), params, at, attached)
+        self.requests.append(request)
         if self.faults.pending(route.method, path):  # discord.py's own retrying, for real
             session = FaultSession(self.faults, path, lambda: self._answer(route, path, payload))
             return await AsyncWebhookAdapter.request(
