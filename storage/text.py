@@ -493,6 +493,16 @@ def hit_snippet(
     return _head(" ".join(title.split()) if squashed_title is None else squashed_title, width)
 
 
+#: Control characters that have no place in shown or stored text (tab and newline excepted).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """Typed text as one clean line: control characters (NUL included) dropped, whitespace runs
+    folded to single spaces. What every backend stores for an alert's query."""
+    return " ".join(CONTROL_RE.sub("", text).split())
+
+
 def alert_key(kind: str, query: str) -> str:
     """What makes two alerts the same: the folded query, or the author's normalized name."""
     if kind == "author":

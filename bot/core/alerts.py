@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.core.backoff import Backoff
 from bot.core.errors import EmptyQuery, Wanted
 from storage.models import Alert, FeedBatch
-from storage.text import parse_query
+from storage.text import one_line, parse_query
 
 if TYPE_CHECKING:
     from storage.models import Paper
@@ -54,7 +54,7 @@ _SEARCH_PAGE = 100
 def check_keywords(text: str) -> str:
     """The keywords of a new alert, on one line; :class:`~bot.core.errors.EmptyQuery` when
     nothing in them is searchable (only punctuation)."""
-    query = " ".join((text or "").split())
+    query = one_line(text or "")
     if parse_query(query).is_empty:
         raise EmptyQuery(Wanted.ALERT_KEYWORDS)
     return query

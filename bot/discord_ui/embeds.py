@@ -27,6 +27,7 @@ from storage.models import (
     SearchHit,
     Snippet,
 )
+from storage.text import CONTROL_RE
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -61,9 +62,10 @@ def escape(text: str) -> str:
 
     ``discord.utils.escape_markdown`` covers ``* _ ~ | ` >``-quotes and code; on top of that the
     line-start syntax (headers, quotes, lists) and link brackets are escaped, and mentions are
-    broken up for display (``allowed_mentions`` already stops them from pinging).
+    broken up for display (``allowed_mentions`` already stops them from pinging). Control
+    characters (a NUL someone typed) are dropped: Discord shows nothing for them at best.
     """
-    text = discord.utils.escape_markdown(text)
+    text = discord.utils.escape_markdown(CONTROL_RE.sub("", text))
     text = text.replace("[", "\\[").replace("]", "\\]")
     text = _LINE_START_RE.sub(_escape_line_start, text)
     return discord.utils.escape_mentions(text)

@@ -28,7 +28,7 @@ from asyncpg import Record
 from storage.errors import AlertExists, AlertLimitReached, EmptyAlertQuery
 from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, Alert, AlertKind, FeedBatch
 from storage.postgres.connection import Conn, StoreBase, utc
-from storage.text import alert_key
+from storage.text import alert_key, one_line
 
 _COLUMNS = (
     "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed, language"
@@ -69,13 +69,13 @@ class AlertQueries(StoreBase):
     ) -> Alert:
         """Add an alert that matches papers imported from now on (DMed in ``language``).
 
-        PostgreSQL text cannot hold NUL characters: they are dropped from the query.
+        Control characters (NUL included) are dropped from the query, as on every backend.
         Raises :class:`AlertExists` for a duplicate (same kind and key), :class:`AlertLimitReached`
         when the user has ``limit`` alerts, :class:`EmptyAlertQuery` for an empty query.
         """
         if kind not in ("keywords", "author"):
             raise ValueError(f"unknown alert kind {kind!r}")
-        query = " ".join(query.replace("\x00", "").split())[:MAX_ALERT_QUERY_CHARS]
+        query = one_line(query)[:MAX_ALERT_QUERY_CHARS]
         key = alert_key(kind, query)
         if not key:
             raise EmptyAlertQuery()

@@ -33,7 +33,7 @@ from typing import Any
 from storage.errors import AlertExists, AlertLimitReached, EmptyAlertQuery
 from storage.models import MAX_ALERT_QUERY_CHARS, MAX_ALERTS, Alert, AlertKind, FeedBatch
 from storage.sqlite.connection import Conn, StoreBase, utc_iso
-from storage.text import alert_key
+from storage.text import alert_key, one_line
 
 _COLUMNS = (
     "id, user_id, kind, query, match_key, created_at, seen_seq, paused_at, pause_noticed, language"
@@ -79,7 +79,7 @@ class AlertQueries(StoreBase):
         """
         if kind not in ("keywords", "author"):
             raise ValueError(f"unknown alert kind {kind!r}")
-        query = " ".join(query.split())[:MAX_ALERT_QUERY_CHARS]
+        query = one_line(query)[:MAX_ALERT_QUERY_CHARS]
         key = alert_key(kind, query)
         if not key:
             raise EmptyAlertQuery()

@@ -286,3 +286,8 @@ def test_choice_name_one_line_within_100() -> None:
     name = embeds.choice_name("a\nb " + "x" * 200)
     assert "\n" not in name
     assert len(name) <= 100
+
+
+def test_escape_drops_control_characters() -> None:
+    """Text someone typed with a NUL or an escape sequence shows without them (newlines stay)."""
+    assert embeds.escape("a\x00b\x1bc\nd\x7f") == "abc\nd"

@@ -150,3 +150,11 @@ async def test_alerts_keep_their_users_language(store: Store) -> None:
     assert await store.set_alerts_language(USER, "en") == 0
     assert {a.language for a in await store.alerts(USER)} == {"en"}
     assert [a.language for a in await store.alerts(OTHER)] == [None]
+
+
+async def test_control_characters_never_stored(store: Store) -> None:
+    """A NUL or other control character typed into an alert is dropped before it is stored, the
+    same on every backend (PostgreSQL text cannot even hold a NUL)."""
+    alert = await store.add_alert(USER, "keywords", "diff\x00usion \x1b[0m models\x07", now=NOW)
+    assert alert.query == "diffusion [0m models"
+    assert [a.query for a in await store.alerts(USER)] == ["diffusion [0m models"]
