@@ -12,11 +12,20 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from storage import text as textsearch
-from storage.models import ParsedDigest, ParsedPaper, Problem, ProblemCode
+from storage.models import Bullet, ParsedDigest, ParsedPaper, Problem, ProblemCode
 from storage.tsvector import document
 
 #: The index form of one paper: ``(title form, summary form)`` as ``paper_fts`` stores them.
 FtsForms = tuple[str, str]
+
+
+def bullets_from_json(summary_json: str) -> tuple[Bullet, ...]:
+    """The bullets of a stored summary (``[[label or null, text], ...]``, as
+    :func:`prepare_digest` writes it), in every backend; unreadable -> none."""
+    try:
+        return tuple([Bullet(b[0], b[1]) for b in json.loads(summary_json)])
+    except (ValueError, TypeError, IndexError, KeyError):
+        return ()
 
 
 def summary_and_keywords(bullets: Iterable[str], keywords: Iterable[str]) -> str:

@@ -9,7 +9,6 @@ page of papers reads them too (one round trip); :func:`paper_from_row` turns suc
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -18,9 +17,10 @@ import asyncpg
 from asyncpg import Record
 
 from storage import text as textsearch
-from storage.models import Appearance, Bullet, GeneratedSummary, Media, Page, Paper
+from storage.models import Appearance, GeneratedSummary, Media, Page, Paper
 from storage.postgres import fulltext
 from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
+from storage.prepare import bullets_from_json
 from storage.text import ref_candidates
 
 #: A full :class:`Paper` as columns of ``papers p``: its row, its days (an array of
@@ -37,13 +37,6 @@ PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media
      WHERE s.paper_id = p.id AND s.state = 'done'),
     (SELECT h.votes FROM vote_history h WHERE h.paper_id = p.id ORDER BY h.at LIMIT 1)"""
 PAPER_WIDTH = 20
-
-
-def _bullets(summary: str) -> tuple[Bullet, ...]:
-    try:
-        return tuple([Bullet(b[0], b[1]) for b in json.loads(summary)])
-    except (ValueError, TypeError, IndexError, KeyError):
-        return ()
 
 
 def paper_from_row(row: Record) -> Paper:
@@ -78,7 +71,7 @@ def paper_from_row(row: Record) -> Paper:
         authors_truncated=truncated,
         votes=votes,
         media=Media(media_kind, media_url) if media_kind and media_url else None,
-        summary=_bullets(summary),
+        summary=bullets_from_json(summary),
         days=tuple(Appearance(d, n, v) for d, n, v in days),
         ai_summary=ai_summary,
         keywords=tuple(keywords or ()),
@@ -87,7 +80,7 @@ def paper_from_row(row: Record) -> Paper:
         project_page=project_page,
         organization=organization,
         comments=comments,
-        generated=GeneratedSummary(_bullets(generated[0]), generated[1], generated[2])
+        generated=GeneratedSummary(bullets_from_json(generated[0]), generated[1], generated[2])
         if generated
         else None,
         first_votes=first_votes,

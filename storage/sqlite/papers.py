@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from storage import text as textsearch
-from storage.models import Appearance, Bullet, GeneratedSummary, Media, Page, Paper
+from storage.models import Appearance, GeneratedSummary, Media, Page, Paper
+from storage.prepare import bullets_from_json
 from storage.sqlite.connection import (
     MAX_DATE,
     MIN_DATE,
@@ -48,13 +49,6 @@ PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media
 PAPER_WIDTH = 20
 
 
-def _bullets(summary: str) -> tuple[Bullet, ...]:
-    try:
-        return tuple([Bullet(b[0], b[1]) for b in json.loads(summary)])
-    except (ValueError, TypeError, IndexError, KeyError):
-        return ()
-
-
 def _strings(json_list: str | None) -> tuple[str, ...]:
     """A stored JSON list of strings (keywords, author names); unreadable -> empty."""
     if not json_list:
@@ -70,7 +64,9 @@ def _generated(row_json: str | None) -> GeneratedSummary | None:
     if not row_json:
         return None
     bullets, model, created_at = json.loads(row_json)
-    return GeneratedSummary(_bullets(bullets), model, dt.datetime.fromisoformat(created_at))
+    return GeneratedSummary(
+        bullets_from_json(bullets), model, dt.datetime.fromisoformat(created_at)
+    )
 
 
 def paper_from_row(row: Sequence[Any]) -> Paper:
@@ -106,7 +102,7 @@ def paper_from_row(row: Sequence[Any]) -> Paper:
         authors_truncated=bool(truncated),
         votes=votes,
         media=Media(media_kind, media_url) if media_kind and media_url else None,
-        summary=_bullets(summary),
+        summary=bullets_from_json(summary),
         # Each day once (the key of ``appearances``), so sorting compares dates only.
         days=tuple(Appearance(fromisoformat(d), n, v) for d, n, v in sorted(json.loads(days))),
         ai_summary=ai_summary,
