@@ -196,7 +196,9 @@ class GuildStore(Protocol):
         self, guild_id: int, digest_date: DateLike, *, at: dt.datetime
     ) -> bool: ...
 
-    async def next_digest_day(self, guild_id: int) -> dt.date | None: ...
+    async def next_digest_day(
+        self, guild_id: int, *, until: dt.date | None = None
+    ) -> dt.date | None: ...
 
 
 class AlertStore(Protocol):

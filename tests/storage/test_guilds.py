@@ -158,6 +158,16 @@ async def test_next_day_is_newest_unposted(store: Store) -> None:
     assert await store.next_digest_day(GUILD) == dt.date(2024, 6, 14)
 
 
+async def test_next_day_is_never_after_until(store: Store) -> None:
+    """A day after ``until`` (a digest dated in the future) is never the next day to post; the
+    newest day on or before it is, and days posted are still compared with every day."""
+    await store.import_digest(parse_digest(digest("2024-06-13", "2406.00002"), "b"))
+    await store.import_digest(parse_digest(digest("2099-12-31", "2406.00009"), "z"))
+    assert await store.next_digest_day(GUILD) == dt.date(2099, 12, 31)
+    assert await store.next_digest_day(GUILD, until=dt.date(2024, 6, 14)) == dt.date(2024, 6, 13)
+    assert await store.next_digest_day(GUILD, until=dt.date(2024, 6, 12)) is None
+
+
 async def test_watched_files_upsert(store: Store) -> None:
     """A watched file's mtime, size and hash are remembered and replaced on change."""
     await store.record_watched_file(WatchedFile("/d/a.md", 1, 10, "aa"), at=NOW)
