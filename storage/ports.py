@@ -248,11 +248,14 @@ class AlertStore(Protocol):
 
 
 class JobStore(Protocol):
-    """Background jobs' own records: the watched directory's files already imported."""
+    """Background jobs' own records: the watched directory's files already imported, and who
+    first used a new database (an import, or the bundled samples)."""
 
     async def watched_files(self) -> dict[str, WatchedFile]: ...
 
     async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None: ...
+
+    async def claim_first_use(self, by: str, *, at: dt.datetime) -> bool: ...
 
 
 class SummaryStore(Protocol):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import glob
 import logging
 import multiprocessing
@@ -516,7 +517,11 @@ async def import_found(
     missing: Sequence[str] = (),
 ) -> ImportSummary:
     """Import what :func:`discover` found: exports (``*.jsonl``) are restored first
-    (:func:`import_backup`), then the digest files (:func:`import_files`)."""
+    (:func:`import_backup`), then the digest files (:func:`import_files`).
+
+    The import first takes a new database's first use (:meth:`Store.claim_first_use`), so a
+    console or bot opened on it meanwhile does not add the bundled samples."""
+    await store.claim_first_use("import", at=dt.datetime.now(dt.UTC))
     restored: list[FileOutcome] = []
     for backup in (f for f in files if f.suffix == BACKUP_SUFFIX):
         restored.extend(await import_backup(store, backup))
@@ -548,8 +553,15 @@ def sample_files() -> list[Traversable]:
 async def ensure_seeded(
     store: Store, *, progress: ProgressCallback | None = None
 ) -> ImportSummary | None:
-    """Import the bundled samples when the store is empty; ``None`` when it was not empty."""
+    """Import the bundled samples into a new, empty store; ``None`` otherwise.
+
+    Decided in the database (:meth:`Store.claim_first_use`, under its write lock): only the
+    first user of a database without digests seeds it, never one opened while an import into
+    it runs (that import took the first use), nor two processes at once."""
     if not await store.is_empty():
+        return None
+    if not await store.claim_first_use("samples", at=dt.datetime.now(dt.UTC)):
+        log.info("Empty database already in use by an import: not adding the samples")
         return None
     files = sample_files()
     log.info("Empty database: importing %d bundled sample digests", len(files))

@@ -175,6 +175,22 @@ async def test_watched_files_upsert(store: Store) -> None:
     assert await store.watched_files() == {"/d/a.md": WatchedFile("/d/a.md", 2, 11, "bb")}
 
 
+async def test_first_use_is_taken_once_and_only_on_an_empty_database(
+    store: Store, database: str
+) -> None:
+    """The first use of a new database goes to one caller only (an import, or the samples);
+    a database that already holds digests is never anyone's first use."""
+    assert await store.claim_first_use("import", at=NOW)
+    assert not await store.claim_first_use("samples", at=NOW)
+    assert not await store.claim_first_use("import", at=NOW)
+
+
+async def test_a_database_with_digests_is_not_a_first_use(store: Store) -> None:
+    """Digests already stored (a database from before the claim existed): no first use."""
+    await store.import_digest(parse_digest(digest("2024-06-13", "2406.00002"), "b"))
+    assert not await store.claim_first_use("samples", at=NOW)
+
+
 async def test_settings_record_the_servers_language(store: Store) -> None:
     """Saving settings records the server's own language; the posts speak it by default."""
     await configure(store, guild_locale="ko")
