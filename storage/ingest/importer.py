@@ -8,6 +8,7 @@ parser could not use are problems too, but the rest of that file is imported.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import dataclasses
 import datetime as dt
 import glob
@@ -15,6 +16,9 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
@@ -313,6 +317,37 @@ def _lost(source: str, error: Exception) -> FileOutcome:
     return FileOutcome(source, error=Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(error),)))
 
 
+#: How often a worker without ``prctl`` checks that the import that started it still runs.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _end_with_parent(parent: int) -> None:
+    """The worker's initializer: end this process when the import that started it ends, even
+    by SIGKILL (which runs no clean-up). Linux asks the kernel to send SIGKILL then
+    (``PR_SET_PDEATHSIG``); elsewhere, and in case the parent died before that call, a daemon
+    thread notices the parent is gone. The resource tracker ends by itself once the import and
+    its workers are gone (its pipe closes)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl here
+            pass
+    if os.getppid() != parent:  # the import already ended
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+#: ``prctl`` option: the signal a process gets when its parent thread dies.
+PR_SET_PDEATHSIG: Final = 1
+
+
 async def _prepared_in_pool(
     files: Sequence[str | os.PathLike[str] | Traversable], documents: bool
 ) -> AsyncGenerator[Group, None]:
@@ -321,7 +356,12 @@ async def _prepared_in_pool(
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # safe beside aiosqlite's thread
     workers = max(1, min(POOL_WORKERS, os.cpu_count() or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending: deque[tuple[Task, asyncio.Future[PreparedDigest | Problem] | None]] = deque()
         queue = iter(files)
         broken = False

@@ -12,38 +12,19 @@ import sqlite3
 import time
 from pathlib import Path
 
-import pytest
-
-from bench.synth import write_corpus
 from storage.ingest.importer import ensure_seeded
 from storage.sqlite.migrations import SCHEMA_VERSION
 from storage.sqlite.store import Store
 from tests.harness.procs import (
+    CORPUS_PAPERS,
     canonical_dump,
     integrity,
-    run,
     start,
     table_counts,
     wait_for,
 )
 
-PAPERS = 2400  # 80 days of 30 papers: long enough to overlap, a few seconds to import
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("corpus") / "digests"
-    write_corpus(directory, PAPERS)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def reference(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The corpus imported alone, start to end."""
-    where = tmp_path_factory.mktemp("reference")
-    done = run(["--database", "ref.db", "import", str(corpus)], cwd=where)
-    assert done.returncode == 0, done.stderr.decode()
-    return where / "ref.db"
+PAPERS = CORPUS_PAPERS
 
 
 def test_two_imports_started_at_once_on_a_new_database_both_finish(

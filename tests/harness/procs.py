@@ -21,6 +21,8 @@ from typing import Any
 from bot.config import VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Papers in the synthetic corpus of the process tests (80 days of 30).
+CORPUS_PAPERS = 2400
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -118,6 +120,9 @@ def integrity(path: Path) -> list[str]:
     ``["ok"]`` when both are fine."""
     with contextlib.closing(sqlite3.connect(path)) as db:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check")]
+        has_fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'paper_fts'").fetchone()
+        if not has_fts:  # killed before the schema was made: nothing to check
+            return rows
         try:
             db.execute("INSERT INTO paper_fts(paper_fts) VALUES ('integrity-check')")
         except sqlite3.DatabaseError as exc:
