@@ -506,9 +506,10 @@ async def import_files(
 
 
 async def import_backup(store: Store, path: str | os.PathLike[str]) -> list[FileOutcome]:
-    """Restore an export (``papers-bot export --format jsonl``): every day it holds, in one
-    transaction (all or nothing). One outcome a day; the lines that could not be read are
-    problems of the first day, and the rest is restored."""
+    """Restore an export (``papers-bot export --format jsonl``): every day it holds, with the
+    generated summaries and vote history, in one transaction (all or nothing). One outcome a
+    day; the lines that could not be read are problems of the first day, and the rest is
+    restored."""
     source = str(path)
     try:
         text = _decode(await asyncio.to_thread(_read_bytes, path), source)
@@ -527,6 +528,10 @@ async def import_backup(store: Store, path: str | os.PathLike[str]) -> list[File
             for result in results:
                 if isinstance(result, Exception):
                     raise result  # the whole backup is rolled back
+            if backup.summaries:
+                await store.import_rows("summaries", backup.summaries)
+            if backup.votes:
+                await store.import_rows("vote_history", backup.votes)
     except Exception as exc:
         log.error("Could not restore %s", source, exc_info=exc)
         problem = Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(exc),))
