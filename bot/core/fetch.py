@@ -45,6 +45,7 @@ import aiohttp
 
 from bot.core.backoff import Backoff
 from storage.ingest.hfapi import parse_daily_papers
+from storage.ingest.importer import latest_day_accepted, too_large, within_limits
 from storage.ingest.parser import DigestError, parse_digest
 from storage.models import Problem, ProblemCode, WatchedFile
 
@@ -495,13 +496,21 @@ class Fetcher:
             await self.store.record_watched_file(record, at=self.clock())
             return FetchOutcome(key, None, True, note=FetchNote.UNCHANGED)
         try:
+            problem = too_large(key, len(data))
+            if problem is not None:
+                raise DigestError(key, problem.line, problem.code, problem.values)
             digest = parse_digest(data.decode("utf-8-sig"), key)
         except (DigestError, UnicodeDecodeError) as exc:
             log.warning("%s: not imported: %s", key, exc)
             # Remembered, so it is read again only once it changes (not on every run).
             await self.store.record_watched_file(record, at=self.clock())
             return FetchOutcome.failed(key, None, FetchNote.NOT_A_DIGEST, exc)
-        outcome = await self._import(digest, key)
+        limited = within_limits(digest, latest=latest_day_accepted(self.clock()))
+        if isinstance(limited, Problem):  # a day in the future: held back, read again later
+            log.warning("%s: not imported yet: %s", key, limited)
+            error = DigestError(key, limited.line, limited.code, limited.values)
+            return FetchOutcome.failed(key, digest.date, FetchNote.NOT_A_DIGEST, error)
+        outcome = await self._import(limited, key)
         await self.store.record_watched_file(record, at=self.clock())
         return outcome
 

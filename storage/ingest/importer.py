@@ -188,14 +188,77 @@ class _FileFailed(Exception):
         self.problem = problem
 
 
+#: A digest file larger than this is not read (a real day is well under 200 KB).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+#: Papers of one day imported at most (a real day lists under 100).
+MAX_PAPERS_PER_DAY = 500
+#: Problems listed per file at most; the rest are counted in one more line.
+MAX_PROBLEMS_PER_FILE = 50
+#: A digest may be dated this many days after today (UTC) at most: tomorrow, for time zones
+#: ahead of UTC; a later one is refused until its day comes.
+FUTURE_DAYS_ACCEPTED = 1
+
+
+def latest_day_accepted(now: dt.datetime | None = None) -> dt.date:
+    """The latest digest day an import takes now: tomorrow, UTC."""
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date()
+    return today + dt.timedelta(days=FUTURE_DAYS_ACCEPTED)
+
+
+def too_large(source: str, size: int) -> Problem | None:
+    """The problem of a file of ``size`` bytes, when it is over :data:`MAX_FILE_BYTES`."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return Problem(source, 1, ProblemCode.FILE_TOO_LARGE, (f"{size:,}", f"{MAX_FILE_BYTES:,}"))
+
+
+def within_limits(digest: ParsedDigest, *, latest: dt.date) -> ParsedDigest | Problem:
+    """``digest`` as an import takes it: refused (a problem) when dated after ``latest``; at
+    most :data:`MAX_PAPERS_PER_DAY` papers (a problem at the first one left out); at most
+    :data:`MAX_PROBLEMS_PER_FILE` problems listed, then one line counting the rest."""
+    if digest.date > latest:
+        return Problem(
+            digest.source,
+            1,
+            ProblemCode.FUTURE_DAY,
+            (digest.date.isoformat(), latest.isoformat()),
+        )
+    papers, problems = digest.papers, list(digest.problems)
+    if len(problems) > MAX_PROBLEMS_PER_FILE:
+        more = len(problems) - MAX_PROBLEMS_PER_FILE
+        first_unlisted = problems[MAX_PROBLEMS_PER_FILE]
+        problems = problems[:MAX_PROBLEMS_PER_FILE]
+        problems.append(
+            Problem(digest.source, first_unlisted.line, ProblemCode.TOO_MANY_PROBLEMS, (str(more),))
+        )
+    if len(papers) > MAX_PAPERS_PER_DAY:
+        problems.append(
+            Problem(
+                digest.source,
+                papers[MAX_PAPERS_PER_DAY].line,
+                ProblemCode.TOO_MANY_PAPERS,
+                (str(len(papers)), str(MAX_PAPERS_PER_DAY)),
+            )
+        )
+        papers = papers[:MAX_PAPERS_PER_DAY]
+    if papers is digest.papers and len(problems) == len(digest.problems):
+        return digest
+    return dataclasses.replace(digest, papers=papers, problems=tuple(problems))
+
+
 def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
-    """The parsed digest of ``text``, or the problem saying why it is not a digest."""
+    """The parsed digest of ``text`` within the import's limits (:func:`within_limits`), or
+    the problem saying why it is not imported."""
     from storage.ingest.parser import DigestError, parse_digest
 
+    problem = too_large(source, len(text.encode("utf-8", "surrogatepass")))
+    if problem is not None:
+        return problem
     try:
-        return parse_digest(text, source)
+        parsed = parse_digest(text, source)
     except DigestError as exc:
         return exc.problem
+    return within_limits(parsed, latest=latest_day_accepted())
 
 
 async def import_text(store: Store, text: str, source: str) -> FileOutcome:
@@ -222,6 +285,9 @@ async def import_file(store: Store, path: str | os.PathLike[str] | Traversable) 
     source = str(path)
     try:
         data = await asyncio.to_thread(_read_bytes, path)
+        problem = too_large(source, len(data))
+        if problem is not None:
+            raise _FileFailed(problem)
         text = _decode(data, source)
     except _FileFailed as failed:
         log.info("%s", failed.problem)
@@ -255,7 +321,14 @@ def prepare_file(
 
     try:
         if data is None:
-            data = Path(path or source).read_bytes()
+            where = Path(path or source)
+            problem = too_large(source, where.stat().st_size)
+            if problem is not None:
+                return problem
+            data = where.read_bytes()
+        problem = too_large(source, len(data))
+        if problem is not None:
+            return problem
         text = _decode(data, source)
     except _FileFailed as failed:
         return failed.problem
