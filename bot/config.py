@@ -46,6 +46,7 @@ MAX_SHARD_COUNT: Final = 10_000
 DEFAULT_LEASE_SECONDS: Final = 30.0
 MIN_LEASE_SECONDS: Final = 1.0
 MAX_LEASE_SECONDS: Final = 3600.0
+DEFAULT_ALERT_INTERVAL_SECONDS: Final = 30.0
 #: HF_API_BASE values that turn the Hugging Face source off.
 OFF_VALUES: Final = ("off", "none", "false", "0", "no")
 
@@ -86,6 +87,7 @@ VARIABLES: Final = (
     "SHARD_COUNT",
     "SHARDS",
     "LEASE_SECONDS",
+    "ALERT_INTERVAL_SECONDS",
 )
 
 
@@ -142,6 +144,8 @@ class Config:
     shards: tuple[int, ...] | None = None
     #: A process that stops beating this long loses its shards and jobs to others.
     lease_seconds: float = DEFAULT_LEASE_SECONDS
+    #: How often new imports are matched against alerts and DMed.
+    alert_interval_seconds: float = DEFAULT_ALERT_INTERVAL_SECONDS
 
     @property
     def shard_ids(self) -> tuple[int, ...]:
@@ -410,9 +414,13 @@ def _api_key(value: str | None) -> str | None:
 
 
 def _lease(value: str | None) -> float:
-    seconds = _positive_number("LEASE_SECONDS", value, DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS)
+    return _at_least_one_second("LEASE_SECONDS", value, DEFAULT_LEASE_SECONDS)
+
+
+def _at_least_one_second(name: str, value: str | None, default: float) -> float:
+    seconds = _positive_number(name, value, default, MAX_LEASE_SECONDS)
     if seconds < MIN_LEASE_SECONDS:
-        raise ConfigError("LEASE_SECONDS", f"must be at least {MIN_LEASE_SECONDS:g}, got {value!r}")
+        raise ConfigError(name, f"must be at least {MIN_LEASE_SECONDS:g}, got {value!r}")
     return seconds
 
 
@@ -522,6 +530,11 @@ def load_config(
         shard_count=_shard_count(_clean(values, "SHARD_COUNT")),
         shards=_shards(_clean(values, "SHARDS"), _shard_count(_clean(values, "SHARD_COUNT"))),
         lease_seconds=_lease(_clean(values, "LEASE_SECONDS")),
+        alert_interval_seconds=_at_least_one_second(
+            "ALERT_INTERVAL_SECONDS",
+            _clean(values, "ALERT_INTERVAL_SECONDS"),
+            DEFAULT_ALERT_INTERVAL_SECONDS,
+        ),
     )
     log.debug("Loaded %r", config)
     return config

@@ -9,10 +9,12 @@ commands to ``DISCORD_GUILD_ID`` only when it is set; global sync is the explici
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
 import math
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -351,7 +353,11 @@ class PapersBot(commands.AutoShardedBot):
                 lease=self.coordinator.lease,
             )
         self.alerts = AlertService(
-            store=self.store, messenger=ClientMessenger(self), clock=self.now, **options
+            store=self.store,
+            messenger=ClientMessenger(self),
+            clock=self.now,
+            interval=self.config.alert_interval_seconds,
+            **options,
         )
         await self.alerts.start()
 
@@ -474,13 +480,27 @@ async def run_bot(config: Config, store: Store) -> int:
         _fail(phrases.database_in_use(exc, now=discord.utils.utcnow()))
         return 1
     try:
+        await coordinator.start()  # beat from now on: logging in may take longer than a lease
         return await _serve(config, store, coordinator, token)
     finally:
         await coordinator.stop()
 
 
+def _close_on_sigterm(bot: PapersBot) -> None:
+    """SIGTERM (systemd, docker stop) closes the bot as Ctrl-C does: its leases are released
+    at once instead of after the lease."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(
+            signal.SIGTERM, lambda: loop.create_task(bot.close(), name="sigterm-close")
+        )
+    except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+        pass
+
+
 async def _serve(config: Config, store: Store, coordinator: Coordinator, token: str) -> int:
     async with PapersBot(config=config, store=store, coordinator=coordinator) as bot:
+        _close_on_sigterm(bot)
         try:
             await bot.start(token)
         except discord.LoginFailure:
