@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.core.backoff import Backoff
 from bot.core.coordination import DEFAULT_LEASE, new_process_id
 from bot.core.errors import EmptyQuery, Wanted
+from storage.errors import Unavailable
 from storage.models import Alert, FeedBatch
 from storage.text import one_line, parse_query
 
@@ -170,6 +171,8 @@ class AlertService:
             await asyncio.sleep(self.interval)
             try:
                 await self.tick()
+            except Unavailable as exc:  # the database is away: the next tick tries again
+                log.warning("Alerts tick failed: %s", exc)
             except Exception:
                 log.exception("Alerts tick failed")
 

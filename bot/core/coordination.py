@@ -142,6 +142,9 @@ class Coordinator:
         self.adopted: frozenset[int] = frozenset()
         #: Called (not awaited) with the newly adopted shards, e.g. to catch up their digests.
         self.on_adopt: Callable[[frozenset[int]], Any] | None = None
+        #: Called (not awaited) when the database answers again after beats failed, e.g. to
+        #: finish at once what the outage interrupted (instead of at the next catch-up).
+        self.on_recover: Callable[[], Any] | None = None
         self.started_at: dt.datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self._failing = False
@@ -243,7 +246,9 @@ class Coordinator:
         else:
             if self._failing:
                 log.info("Heartbeat of %s is back", self.process_id)
-            self._failing = False
+                self._failing = False
+                if self.on_recover is not None:
+                    self.on_recover()
 
     async def _beat(self) -> None:
         now = self.clock()

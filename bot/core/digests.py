@@ -54,6 +54,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import zone
 from bot.core.coordination import DEFAULT_LEASE, Coordinator, new_process_id
+from storage.errors import Unavailable
 from storage.models import FINAL_OUTCOMES, DigestRun, DigestSettings, Paper
 
 if TYPE_CHECKING:
@@ -453,6 +454,10 @@ class DigestScheduler:
                 self._add_job(settings)  # set up in another process
             try:
                 results.append(await self.run_due(settings.guild_id))
+            except Unavailable as exc:  # the database is away: tried again once it is back
+                log.warning("Guild %s: digest catch-up failed: %s", settings.guild_id, exc)
+                detail = RunDetail(RunCode.POST_FAILED)
+                results.append(RunResult(settings.guild_id, "failed", detail=detail))
             except Exception:
                 log.exception("Guild %s: digest catch-up failed", settings.guild_id)
                 detail = RunDetail(RunCode.POST_FAILED)

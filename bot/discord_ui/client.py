@@ -334,6 +334,7 @@ class PapersBot(commands.AutoShardedBot):
         )
         if self.coordinator is not None:
             self.coordinator.on_adopt = self.digests.catch_up_soon
+            self.coordinator.on_recover = self.digests.catch_up_soon
         if self.summaries is not None:
             self.summaries.then = self.digests.refresh_summaries
         await self.digests.start()

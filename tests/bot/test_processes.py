@@ -268,8 +268,10 @@ async def test_database_away_longer_than_the_lease_loses_and_doubles_nothing(
     assert b.coordinator.adopted == {0}
     await b.scheduler.catch_up()
     a.store.beat = real  # type: ignore[method-assign]
+    recovered: list[bool] = []
+    a.coordinator.on_recover = lambda: recovered.append(True)
     await a.coordinator.beat()
-    assert a.coordinator.digest_shards == {0}
+    assert a.coordinator.digest_shards == {0} and recovered == [True]
     await b.coordinator.beat()
     assert b.coordinator.adopted == set()
     await asyncio.gather(a.scheduler.catch_up(), b.scheduler.catch_up())

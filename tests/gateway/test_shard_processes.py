@@ -238,3 +238,42 @@ async def test_on_ready_again_after_a_new_session_starts_no_job_twice(
     assert len(server.dms_to(users[0])) == 2
     assert set(digests_per_guild(server, guilds).values()) == {1}
     assert await bot.terminate() == 0
+
+
+async def test_the_database_away_while_processes_post_loses_and_doubles_nothing(
+    pg_url: str,
+    pg_cluster: Cluster,
+    tmp_path: Path,
+    server: DiscordServer,
+    bots: list[BotProcess],
+) -> None:
+    """The PostgreSQL server stops for 5 s (more than two leases) in the middle of a fan-out by
+    3 processes and starts again: every guild ends with one digest and every user with one DM
+    (what the outage interrupted is finished when the database answers again)."""
+    guilds = guild_ids(30)
+    users = [BASE_USER + n for n in range(6)]
+    add_guilds(server, guilds)
+    await prepare(pg_url, guilds, users)
+    for shard in range(SHARDS):
+        bots.append(await start_shard(server, pg_url, tmp_path, shard))
+    await server.wait_for(lambda: len(server.messages) >= 8, within=60, what="the first posts")
+    await asyncio.to_thread(pg_cluster.stop)
+    try:
+        await asyncio.sleep(5)
+        during = len(server.messages)
+    finally:
+        await asyncio.to_thread(pg_cluster.start)
+    assert during < len(guilds) + len(users), "everything went out before the outage"
+    await server.wait_for(
+        lambda: (
+            all(digests_per_guild(server, guilds).values())
+            and all(dms_per_user(server, users).values())
+        ),
+        within=90,
+        what="every digest and every DM after the outage",
+    )
+    await asyncio.sleep(4)
+    outputs = "\n".join(b.output() for b in bots)
+    assert set(digests_per_guild(server, guilds).values()) == {1}, outputs
+    assert set(dms_per_user(server, users).values()) == {1}, outputs
+    assert "Heartbeat of" in outputs and "is back" in outputs
