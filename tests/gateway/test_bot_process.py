@@ -2,71 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
-import pytest
-from digests import import_day
-from harness.botproc import start_bot
+from bot_world import DAY, prepare_database
+from harness.botproc import poll, start_bot
 from harness.discord_server import DiscordServer
 
 from storage.backends import open_store
 
 GUILD = 950_000_000_000_000_001
 CHANNEL = 950_000_000_000_000_101
-DAY = "2025-05-09"
-T = TypeVar("T")
-PAPERS = [
-    ("2505.00001", "Loopback Diffusion", "Ada Lovelace"),
-    ("2505.00002", "Gateway Transformers", "Alan Turing"),
-]
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[DiscordServer]:
-    async with DiscordServer() as fake:
-        yield fake
-
-
-async def poll(
-    read: Callable[[], Awaitable[T | None]],
-    done: Callable[[T], bool],
-    *,
-    within: float = 30.0,
-) -> T:
-    """Read (e.g. the bot's database) every 0.05 s until ``done(value)``; the value."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = await read()
-        if value is not None and done(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still {value!r} after {within} s")
-        await asyncio.sleep(0.05)
-
-
-async def prepare_database(path: Path, *, guilds: dict[int, int]) -> dt.datetime:
-    """A SQLite file with one digest day and, for each guild, a digest whose time (UTC) passed
-    an hour ago (saved two hours ago), so the bot's start-up catch-up posts it."""
-    now = dt.datetime.now(dt.UTC)
-    store = await open_store(path)
-    try:
-        await import_day(store, DAY, PAPERS)
-        for guild_id, channel_id in guilds.items():
-            await store.set_digest_settings(
-                guild_id,
-                channel_id=channel_id,
-                post_time=(now - dt.timedelta(hours=1)).time().replace(second=0, microsecond=0),
-                timezone="UTC",
-                count=10,
-                now=now - dt.timedelta(hours=2),
-            )
-    finally:
-        await store.close()
-    return now
 
 
 async def test_a_bot_process_posts_the_due_digest_into_the_fake_channel(
@@ -85,9 +31,9 @@ async def test_a_bot_process_posts_the_due_digest_into_the_fake_channel(
         await server.wait_for(lambda: server.posts_in(CHANNEL), within=60, what="the digest")
         run = await poll(lambda: store.last_digest_run(GUILD), lambda r: r.outcome == "posted")
         assert run.digest_date == dt.date.fromisoformat(DAY), bot.output()
-        assert server.identifies[0].client == "e2e"
-        assert server.identifies[0].shard_id == 0
-        assert server.identifies[0].intents is not None
+        (identify,) = server.identifies
+        assert (identify.client, identify.shard_id) == ("e2e", 0)
+        assert identify.intents is not None
     finally:
         await store.close()
         await bot.terminate()

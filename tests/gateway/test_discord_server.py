@@ -377,10 +377,45 @@ async def test_an_interaction_over_the_gateway_is_answered(server: DiscordServer
         await interaction.response.defer()
         await interaction.edit_original_response(content="pong", allowed_mentions=NONE)
 
+    @tree.command(name="later", description="Later")
+    async def later(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True)
+        await interaction.followup.send("first", allowed_mentions=NONE)
+        await interaction.followup.send("second", allowed_mentions=NONE)
+
     task = await connected(client)
     try:
         reply = await server.interact("ping", guild_id=GUILD, channel_id=CHANNEL)
         assert reply.content == "pong" and reply.kind == "interaction"
         assert reply.allowed_mentions == {"parse": []}
+        # After a deferral the first followup fills the "thinking..." message, as on Discord.
+        reply = await server.interact("later", guild_id=GUILD, channel_id=CHANNEL)
+        assert reply.content == "first" and reply.flags & 64
+        await server.wait_for(lambda: len(server.posts_in(CHANNEL)) == 3)
+        assert [m.kind for m in server.posts_in(CHANNEL)] == ["interaction"] * 2 + ["followup"]
+    finally:
+        await close(client, task)
+
+
+async def test_an_auto_sharded_client_gets_each_shard_its_guilds(server: DiscordServer) -> None:
+    """AutoShardedClient reads the shard count from GET /gateway/bot and identifies each
+    shard; each shard gets the guilds ``(guild_id >> 22) % shard_count`` gives it."""
+    server.recommended_shards = 2
+    other = GUILD + (1 << 22)
+    server.add_guild(other, [CHANNEL + 7])
+    intents = discord.Intents.none()
+    intents.guilds = True
+    client = discord.AutoShardedClient(intents=intents)
+    task = await connected(client)
+    try:
+        shards = sorted((i.shard_id, i.shard_count) for i in server.identifies)
+        assert shards == [(0, 2), (1, 2)]
+        assert {g.id: g.shard_id for g in client.guilds} == {
+            GUILD: shard_of(GUILD, 2),
+            other: shard_of(other, 2),
+        }
+        await server.disconnect(shard=shard_of(other, 2))
+        await server.wait_for(lambda: any(r.resumed for r in server.resumes))
+        assert [r.shard_id for r in server.resumes] == [shard_of(other, 2)]
     finally:
         await close(client, task)

@@ -9,7 +9,8 @@ points discord.py at the fake (``discord.http.Route.BASE`` for REST and interact
 ``DiscordWebSocket.DEFAULT_GATEWAY`` for the gateway), adds ``botproc/NAME`` to the User-Agent of
 every request and gateway connection (so the fake can tell processes apart), then runs
 ``bot.__main__.main(args)``, the ``papers-bot`` entry point, with the token from
-``DISCORD_TOKEN``.
+``DISCORD_TOKEN``. It also reports job starts and ``on_ready`` on stdout (:func:`instrument`),
+so tests can count them.
 
 From a test, :func:`start_bot` starts one as a subprocess in its own process group (its output in
 a log file), waits until it has IDENTIFIED, and returns a :class:`BotProcess` to
@@ -25,14 +26,15 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .discord_server import DiscordServer
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Settings every test bot gets unless the test overrides them: no network besides the fake
@@ -70,6 +72,51 @@ def point_at(api_base: str, gateway: str | None = None, tag: str | None = None) 
         discord.http.HTTPClient.__init__ = tagged_init  # type: ignore[method-assign]
 
 
+#: Lines a bot process prints on stdout for :func:`instrument`'s events.
+EVENT_PREFIX = "botproc-event: "
+#: Seconds between the alert watcher's ticks in a test bot (the bot's own default is 30).
+ALERT_INTERVAL_ENV = "BOTPROC_ALERT_INTERVAL"
+
+
+def note(event: str) -> None:
+    print(f"{EVENT_PREFIX}{event}", flush=True)
+
+
+def instrument() -> None:
+    """Make the bot report, on stdout, each start of a job and each ``on_ready``
+    (:meth:`BotProcess.events`), and (``BOTPROC_ALERT_INTERVAL``) tick its alert watcher
+    faster. Wrappers only: the bot's own code runs unchanged."""
+    from bot.core.alerts import AlertService
+    from bot.core.digests import DigestScheduler
+    from bot.discord_ui.client import PapersBot
+
+    def reporting(cls: Any, name: str, event: str) -> None:
+        original = getattr(cls, name)
+
+        async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            note(event)
+            return await original(self, *args, **kwargs)
+
+        setattr(cls, name, wrapper)
+
+    reporting(PapersBot, "setup_hook", "setup_hook")
+    reporting(PapersBot, "on_ready", "on_ready")
+    reporting(PapersBot, "start_scheduler", "start_scheduler")
+    reporting(PapersBot, "start_alerts", "start_alerts")
+    reporting(DigestScheduler, "start", "digests.start")
+    reporting(DigestScheduler, "catch_up", "digests.catch_up")
+    reporting(AlertService, "start", "alerts.start")
+    interval = os.environ.get(ALERT_INTERVAL_ENV)
+    if interval:
+        init = AlertService.__init__
+
+        def fast_init(self: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("interval", float(interval))
+            init(self, *args, **kwargs)
+
+        AlertService.__init__ = fast_init  # type: ignore[method-assign]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.harness.botproc",
@@ -84,12 +131,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] == ["--"]:
         args = args[1:]
     point_at(options.api_base, options.gateway, options.tag)
+    instrument()
     from bot.__main__ import main as papers_bot
 
     return papers_bot(args or ["run"])
 
 
 # --------------------------------------------------------------------------- from tests
+
+
+async def poll(
+    read: Callable[[], Awaitable[T | None]],
+    done: Callable[[T], bool] = bool,
+    *,
+    within: float = 30.0,
+    every: float = 0.05,
+) -> T:
+    """Call ``read()`` (e.g. a query on the bot's database) every ``every`` seconds until
+    ``done(value)``; return the value. ``AssertionError`` with the last value after
+    ``within`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        value = await read()
+        if value is not None and done(value):
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"still {value!r} after {within} s")
+        await asyncio.sleep(every)
 
 
 @dataclass
@@ -120,6 +189,18 @@ class BotProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
 
+    def events(self) -> list[str]:
+        """The :func:`instrument` events so far, in order (``on_ready``, ``digests.start``,
+        ``alerts.start``, ...)."""
+        return [
+            line.removeprefix(EVENT_PREFIX).strip()
+            for line in self.output().splitlines()
+            if line.startswith(EVENT_PREFIX)
+        ]
+
+    def count(self, event: str) -> int:
+        return self.events().count(event)
+
     async def kill(self) -> int:
         """SIGKILL the whole process group; wait for the exit status."""
         self._signal(signal.SIGKILL)
@@ -148,11 +229,13 @@ async def start_bot(
     token: str | None = None,
     wait: bool = True,
     within: float = 60.0,
+    alert_interval: float | None = 0.5,
 ) -> BotProcess:
     """Start ``papers-bot --database DATABASE ARGS`` against ``server`` in its own process
     group, in ``workdir`` (so no ``.env`` of the repository is read; the log is
     ``workdir/TAG.log``), and (``wait``) return once it has IDENTIFIED on the gateway.
 
+    ``alert_interval``: seconds between alert ticks (the bot's default, 30 s, when ``None``).
     ``env`` is added to the environment (after :data:`QUIET_ENV`); ``DISCORD_TOKEN`` is the
     server's token unless ``token`` is given. A process that exits or does not identify in
     ``within`` seconds fails with its output.
@@ -166,6 +249,7 @@ async def start_bot(
         "DISCORD_TOKEN": token if token is not None else (server.token or "any-token"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
+        ALERT_INTERVAL_ENV: "" if alert_interval is None else str(alert_interval),
         **(env or {}),
     }
     if "DATABASE_URL" not in (env or {}):

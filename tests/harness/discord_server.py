@@ -354,6 +354,8 @@ class DiscordServer:
         #: Interactions sent through :meth:`interact`: token -> (channel id, interaction id).
         self._interactions: dict[str, tuple[int, int]] = {}
         self._original: dict[str, int] = {}
+        #: Deferred interactions whose "thinking..." message the first followup replaces.
+        self._loading: set[str] = set()
         self._last_snowflake = 0
         self._counter = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -984,7 +986,11 @@ class DiscordServer:
 
         @route("POST", r"/webhooks/(\d+)/([^/]+)")
         async def followup(r: _Request) -> Any:
-            channel_id = self._interaction_channel(r.match.group(2))
+            token = r.match.group(2)
+            channel_id = self._interaction_channel(token)
+            if token in self._loading:  # the first followup after a deferral fills its message
+                self._loading.discard(token)
+                return self._edit(self._by_id[self._original[token]], r.json or {})
             return self._create(channel_id, r.json or {}, kind="followup", client=r.client)
 
         @route("GET", r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)")
@@ -994,6 +1000,7 @@ class DiscordServer:
         @route("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)")
         async def edit_webhook_message(r: _Request) -> Any:
             message = self._webhook_message(r.match.group(2), r.match.group(3))
+            self._loading.discard(r.match.group(2))
             return self._edit(message, r.json or {})
 
         @route("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)")
@@ -1163,6 +1170,8 @@ class DiscordServer:
         if kind in (4, 5):
             message = self._create(channel_id, data, kind="interaction", client=client)
             self._original[token] = int(message["id"])
+            if kind == 5:
+                self._loading.add(token)
             interaction["response_message_id"] = message["id"]
             response["resource"] = {"type": kind, "message": message}
         else:
