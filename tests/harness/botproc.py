@@ -111,7 +111,7 @@ def instrument() -> None:
         init = AlertService.__init__
 
         def fast_init(self: Any, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("interval", float(interval))
+            kwargs["interval"] = float(interval)  # over ALERT_INTERVAL_SECONDS
             init(self, *args, **kwargs)
 
         AlertService.__init__ = fast_init  # type: ignore[method-assign]
