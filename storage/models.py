@@ -440,3 +440,62 @@ class FeedBatch:
     papers: Mapping[str, int]
     since: dt.date | None
     until: dt.date | None
+
+
+# --------------------------------------------------------------------------- several processes
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRecord:
+    """A running bot process as recorded in the database: its id (``host:pid:random``), the
+    shards it was started with (of ``shard_count``), when it started and last beat."""
+
+    process_id: str
+    shards: tuple[int, ...]
+    shard_count: int
+    started_at: dt.datetime
+    last_beat: dt.datetime
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShardLease:
+    """A shard held by a process until ``expires_at``; ``adopted``: held by another process
+    than the one started with it, for its digests only, while its own is gone."""
+
+    shard_id: int
+    shard_count: int
+    holder: str
+    adopted: bool
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JobLease:
+    """A global job (fetching, alert DMs) held by one process until ``expires_at``, since
+    ``since``."""
+
+    job: str
+    holder: str
+    expires_at: dt.datetime
+    since: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What a process holds after a beat: its shards (``adopted`` ones apart) and jobs;
+    ``registered`` is False when its process row was gone (it registers again)."""
+
+    shards: frozenset[int]
+    adopted: frozenset[int]
+    jobs: frozenset[str]
+    registered: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSend:
+    """A user's alert DM claimed for sending; ``unfinished_since``: an earlier send to them
+    that never recorded its end (its process died, perhaps after the DM went out)."""
+
+    user_id: int
+    unfinished_since: dt.datetime | None = None
