@@ -550,7 +550,13 @@ def _fetch_note(outcome: FetchOutcome) -> str:
     if note is FetchNote.HTTP_STATUS:
         return f"HTTP {outcome.status} from {outcome.url}"
     if note is FetchNote.GAVE_UP:
-        return f"{reason} after {outcome.attempts} attempts"
+        attempts = f"{outcome.attempts} attempt{'' if outcome.attempts == 1 else 's'}"
+        if outcome.retry_after is not None:
+            return (
+                f"{reason} after {attempts}, asked to retry after {outcome.retry_after:,.0f} s "
+                "(asked for again on the next run)"
+            )
+        return f"{reason} after {attempts}"
     if note is FetchNote.BAD_RESPONSE:
         return f"bad response: {reason}"
     if note is FetchNote.NOT_STORED:

@@ -122,6 +122,10 @@ class ProblemCode(StrEnum):
     COULD_NOT_STORE = "could_not_store"  # (the database's error,)
     BAD_RECORD = "bad_record"  # (what is wrong,): a line of an export read back as a backup
     EMPTY_BACKUP = "empty_backup"  # (): an export with no paper and no day
+    FILE_TOO_LARGE = "file_too_large"  # (the file's size in bytes, the limit in bytes)
+    TOO_MANY_PAPERS = "too_many_papers"  # (papers listed, the limit): the rest not imported
+    TOO_MANY_PROBLEMS = "too_many_problems"  # (how many more problems were not listed,)
+    FUTURE_DAY = "future_day"  # (the digest's day, the latest day accepted): not imported
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,7 +196,9 @@ class GuildStore(Protocol):
         self, guild_id: int, digest_date: DateLike, *, at: dt.datetime
     ) -> bool: ...
 
-    async def next_digest_day(self, guild_id: int) -> dt.date | None: ...
+    async def next_digest_day(
+        self, guild_id: int, *, until: dt.date | None = None
+    ) -> dt.date | None: ...
 
 
 class AlertStore(Protocol):
@@ -246,11 +248,14 @@ class AlertStore(Protocol):
 
 
 class JobStore(Protocol):
-    """Background jobs' own records: the watched directory's files already imported."""
+    """Background jobs' own records: the watched directory's files already imported, and who
+    first used a new database (an import, or the bundled samples)."""
 
     async def watched_files(self) -> dict[str, WatchedFile]: ...
 
     async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None: ...
+
+    async def claim_first_use(self, by: str, *, at: dt.datetime) -> bool: ...
 
 
 class SummaryStore(Protocol):

@@ -79,6 +79,18 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "alert_deliveries": ("user_id", "kind", "match_key", "arxiv_id", "sent_at"),
     "watched_files": ("path", "mtime_ns", "size", "sha256", "imported_at"),
+    #: Generated summaries (``bullets``: ``(label, text)`` pairs, when done) and vote history.
+    "summaries": (
+        "arxiv_id",
+        "state",
+        "attempts",
+        "claimed_at",
+        "bullets",
+        "model",
+        "created_at",
+        "error",
+    ),
+    "vote_history": ("arxiv_id", "at", "votes"),
 }
 #: Every table, in copy order.
 TABLES: Final = tuple(COLUMNS)
@@ -92,6 +104,8 @@ IMPORTABLE: Final = (
     "alerts",
     "alert_deliveries",
     "watched_files",
+    "summaries",
+    "vote_history",
 )
 
 

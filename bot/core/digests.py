@@ -453,9 +453,17 @@ class DigestScheduler:
 
     async def post(self, guild_id: int, *, slot: dt.date | None = None) -> RunResult:
         """Post the newest day not yet posted in the server (for ``slot``, or now when
-        ``None``); record the post, the skip, or the error."""
+        ``None``: ``/digest now``); record the post, the skip, or the error.
+
+        ``/digest now`` claims today's slot (the server's local date) like the scheduled post
+        does, unless that slot is already settled: a crash while it sends is recovered like a
+        scheduled one (the post is found in the channel, not sent again), and the scheduled
+        post later that day finds the slot posted and does not post again. A day later than
+        the server's local today (a digest dated in the future) is never posted."""
         async with self._lock(guild_id):
             now = self.clock()
+            manual = slot is None
+            run: DigestRun | None = None
             if slot is not None:
                 run = await self.store.digest_run(guild_id, slot)
                 if run is not None and run.outcome in FINAL_OUTCOMES:
@@ -463,14 +471,19 @@ class DigestScheduler:
             settings = await self.store.digest_settings(guild_id)
             if settings is None:
                 return RunResult(guild_id, "off")
+            today = now.astimezone(zone(settings.timezone)).date()
+            if manual:
+                run = await self.store.digest_run(guild_id, today)
+                if run is None or run.outcome not in FINAL_OUTCOMES:
+                    slot = today  # claimed below, before the first message
             if slot is not None and run is not None and run.outcome == "sending":
                 found = await self._recover(settings, slot, run)
                 if found is not None:
                     return found
-            day = await self.store.next_digest_day(guild_id)
+            day = await self.store.next_digest_day(guild_id, until=today)
             if day is None:
                 detail = RunDetail(RunCode.NOTHING_NEW)
-                if slot is not None:
+                if slot is not None and not manual:
                     await self.store.record_digest_run(
                         guild_id, slot, "skipped", at=now, detail=detail.encode()
                     )
@@ -478,8 +491,12 @@ class DigestScheduler:
                 return RunResult(guild_id, "skipped", detail=detail)
             page = await self.store.day_papers(day, limit=settings.count)
             content = DigestContent(day, page.items, page.total, settings.post_language)
-            if slot is not None:
-                await self.store.record_digest_sending(guild_id, slot, day, at=self.clock())
+            if slot is not None and not await self.store.record_digest_sending(
+                guild_id, slot, day, at=self.clock()
+            ):  # settled meanwhile by another process
+                settled = await self.store.digest_run(guild_id, slot)
+                assert settled is not None
+                return _settled(settled)
             try:
                 ids = await self.poster.send(settings.channel_id, content)
             except PostFailed as exc:

@@ -28,6 +28,16 @@ def _backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
     return json.dumps([[arxiv_id, day.isoformat()] for arxiv_id, day in backlog])
 
 
+def _bullets_json(bullets: Sequence[tuple[str | None, str]]) -> str:
+    """Summary bullets as stored: ``[[label or null, text], ...]``."""
+    return json.dumps([[label, text] for label, text in bullets], ensure_ascii=False)
+
+
+def _micro(moment: dt.datetime) -> dt.datetime:
+    """A vote point's moment in UTC, to the microsecond (points within one second stay apart)."""
+    return moment.astimezone(dt.UTC)
+
+
 _t, _m = tuple, utc
 #: Per table: the SELECT of its rows, and how each column's value becomes its neutral value.
 _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
@@ -85,6 +95,16 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
     "watched_files": (
         "SELECT path, mtime_ns, size, sha256, imported_at FROM watched_files",
         (None, None, None, None, _m),
+    ),
+    "summaries": (
+        """SELECT p.arxiv_id, s.state, s.attempts, s.claimed_at, s.bullets::text, s.model,
+                  s.created_at, s.error FROM summaries s JOIN papers p ON p.id = s.paper_id""",
+        (None, None, None, _m, _summary, None, _m, None),
+    ),
+    "vote_history": (
+        """SELECT p.arxiv_id, h.at, h.votes FROM vote_history h
+           JOIN papers p ON p.id = h.paper_id""",
+        (None, _micro, None),
     ),
 }
 
@@ -151,6 +171,22 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
            ON CONFLICT (path) DO UPDATE SET mtime_ns = excluded.mtime_ns, size = excluded.size,
                sha256 = excluded.sha256, imported_at = excluded.imported_at""",
         (None, None, None, None, _m),
+    ),
+    "summaries": (
+        """INSERT INTO summaries (paper_id, state, attempts, claimed_at, bullets, model,
+                  created_at, error)
+           SELECT p.id, $2, $3, $4, $5::jsonb, $6, $7, $8 FROM papers p WHERE p.arxiv_id = $1
+           ON CONFLICT (paper_id) DO UPDATE SET state = excluded.state,
+               attempts = excluded.attempts, claimed_at = excluded.claimed_at,
+               bullets = excluded.bullets, model = excluded.model,
+               created_at = excluded.created_at, error = excluded.error""",
+        (None, None, None, _m, _bullets_json, None, _m, None),
+    ),
+    "vote_history": (
+        """INSERT INTO vote_history (paper_id, at, votes)
+           SELECT p.id, $2, $3 FROM papers p WHERE p.arxiv_id = $1
+           ON CONFLICT (paper_id, at) DO UPDATE SET votes = excluded.votes""",
+        (None, _micro, None),
     ),
 }
 

@@ -32,6 +32,17 @@ def _backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
     return json.dumps([[arxiv_id, day.isoformat()] for arxiv_id, day in backlog])
 
 
+def _bullets_json(bullets: Sequence[tuple[str | None, str]]) -> str:
+    """Summary bullets as stored: ``[[label or null, text], ...]``."""
+    return json.dumps([[label, text] for label, text in bullets], ensure_ascii=False)
+
+
+def _micro_iso(moment: dt.datetime) -> str:
+    """A vote point's moment as stored: UTC ISO with microseconds (points within one second
+    stay apart)."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
 #: Per table: the SELECT of its rows, and how each column's stored value becomes its value.
 _d, _m, _b = parse_day, parse_moment, bool
 _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
@@ -106,6 +117,16 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
         "SELECT path, mtime_ns, size, sha256, imported_at FROM watched_files",
         (None, None, None, None, _m),
     ),
+    "summaries": (
+        """SELECT p.arxiv_id, s.state, s.attempts, s.claimed_at, s.bullets, s.model,
+                  s.created_at, s.error FROM summaries s JOIN papers p ON p.id = s.paper_id""",
+        (None, None, None, _m, _summary, None, _m, None),
+    ),
+    "vote_history": (
+        """SELECT p.arxiv_id, h.at, h.votes FROM vote_history h
+           JOIN papers p ON p.id = h.paper_id""",
+        (None, _m, None),
+    ),
 }
 
 #: Per importable table: the upsert of one row, and how each value is bound.
@@ -172,6 +193,22 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
            ON CONFLICT(path) DO UPDATE SET mtime_ns = excluded.mtime_ns, size = excluded.size,
                sha256 = excluded.sha256, imported_at = excluded.imported_at""",
         (None, None, None, None, utc_iso),
+    ),
+    "summaries": (
+        """INSERT INTO summaries(paper_id, state, attempts, claimed_at, bullets, model,
+                  created_at, error)
+           SELECT p.id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM papers p WHERE p.arxiv_id = ?1
+           ON CONFLICT(paper_id) DO UPDATE SET state = excluded.state,
+               attempts = excluded.attempts, claimed_at = excluded.claimed_at,
+               bullets = excluded.bullets, model = excluded.model,
+               created_at = excluded.created_at, error = excluded.error""",
+        (None, None, None, utc_iso, _bullets_json, None, utc_iso, None),
+    ),
+    "vote_history": (
+        """INSERT INTO vote_history(paper_id, at, votes)
+           SELECT p.id, ?2, ?3 FROM papers p WHERE p.arxiv_id = ?1
+           ON CONFLICT(paper_id, at) DO UPDATE SET votes = excluded.votes""",
+        (None, _micro_iso, None),
     ),
 }
 
