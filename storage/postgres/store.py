@@ -39,6 +39,7 @@ from storage.postgres.jobs import JobQueries
 from storage.postgres.migrations import migrate, schema_version
 from storage.postgres.papers import PaperQueries
 from storage.postgres.reading import ReadingListQueries
+from storage.postgres.research import ResearchQueries
 from storage.postgres.search import SearchQueries
 from storage.postgres.summaries import SummaryQueries
 from storage.postgres.transfer import TransferQueries
@@ -63,6 +64,7 @@ class Store(
     SummaryQueries,
     TransferQueries,
     ReadingListQueries,
+    ResearchQueries,
 ):
     """All reads and writes of the papers database on PostgreSQL: :meth:`open`, :meth:`close`."""
 

@@ -16,6 +16,7 @@ Schema (see :mod:`storage.sqlite.migrations`)::
     watched_files                                                 :mod:`storage.sqlite.jobs`
     summaries, vote_history                                       :mod:`storage.sqlite.summaries`
     saved_papers                                                  :mod:`storage.sqlite.reading`
+    temp.paper_fts_vocab  the index's terms and their document counts :mod:`storage.sqlite.research`
 
 Modules, each importing only those before it: :mod:`~storage.sqlite.connection` (the connection
 wrapper, transactions, shared helpers), :mod:`~storage.sqlite.migrations`,
@@ -68,6 +69,7 @@ from storage.sqlite.migrations import (
 )
 from storage.sqlite.papers import PaperQueries
 from storage.sqlite.reading import ReadingListQueries
+from storage.sqlite.research import CREATE_VOCAB, ResearchQueries
 from storage.sqlite.search import SearchQueries
 from storage.sqlite.summaries import SummaryQueries
 from storage.sqlite.transfer import TransferQueries
@@ -93,6 +95,7 @@ class Store(
     SummaryQueries,
     TransferQueries,
     ReadingListQueries,
+    ResearchQueries,
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 
@@ -166,6 +169,7 @@ class Store(
         for migration in migrations()[version:]:
             await c.transaction(functools.partial(self._migrate, migration=migration))
         await self._tune_fts(c)
+        await c.execute(CREATE_VOCAB)  # the index's vocabulary, for similar papers
 
     async def _tune_fts(self, c: Conn) -> None:
         """Let FTS5 gather :data:`FTS_HASH_BYTES` of new index entries before it writes them.
