@@ -51,6 +51,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.digest",
     "cogs.alerts",
     "cogs.reading",
+    "cogs.research",
 )
 
 #: How long paging buttons and menus stay alive (seconds).
