@@ -222,9 +222,7 @@ async def test_single_embed_answers(store: Store, owner: discord.abc.User, case:
     assert view is None
 
 
-async def test_an_id_is_a_card_with_save_and_similar(
-    store: Store, owner: discord.abc.User
-) -> None:
+async def test_an_id_is_a_card_with_save_and_similar(store: Store, owner: discord.abc.User) -> None:
     """A search that is a paper id shows the paper card with its Save and Similar buttons
     (dynamic items, no paging view)."""
     answer = await answers.search(store, "2401.00004", limit=5)
