@@ -20,6 +20,8 @@ from bot.discord_ui.options import TREND_RANGE_CHOICES, paper_choices
 from bot.discord_ui.replies import reply
 from bot.discord_ui.research import (
     SimilarButton,
+    SimilarPicker,
+    digest_view,
     present_similar,
     trends_message,
     trends_none_embed,
@@ -41,10 +43,12 @@ class Research(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(SimilarButton)
+        self.bot.add_dynamic_items(SimilarButton, SimilarPicker)
+        self.bot.digest_menus = digest_view
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(SimilarButton)
+        self.bot.remove_dynamic_items(SimilarButton, SimilarPicker)
+        self.bot.digest_menus = None
 
     @app_commands.command(
         name=localized("cmd.similar"), description=localized("cmd.similar.description")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from bot.core.alerts import AlertService
     from bot.core.digests import DigestScheduler
     from bot.core.summaries import BackgroundSummaries
+    from bot.discord_ui.poster import Menus
     from storage.ports import Store
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,9 @@ class PapersBot(commands.Bot):
         self.summaries: BackgroundSummaries | None = None
         #: Each user's language as last stored with their alerts (saves a write per command).
         self.languages: dict[int, str] = {}
+        #: The menus under a digest post (save a paper, see similar ones), set by the cog that
+        #: answers them (cogs.research) before the scheduler starts; ``None``: no menus.
+        self.digest_menus: Menus | None = None
 
     def now(self) -> dt.datetime:
         """The current time, timezone-aware (from :attr:`clock`)."""
@@ -291,7 +295,7 @@ class PapersBot(commands.Bot):
             fetch = None  # FETCH_INTERVAL_MINUTES=0: only `papers-bot fetch` fetches
         self.digests = DigestScheduler(
             store=self.store,
-            poster=ChannelPoster.for_client(self),
+            poster=ChannelPoster.for_client(self, menus=self.digest_menus),
             clock=self.now,
             grace=dt.timedelta(hours=self.config.digest_grace_hours),
             fetch=fetch,

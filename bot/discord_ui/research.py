@@ -18,7 +18,7 @@ import discord
 
 from bot.core import research
 from bot.discord_ui import embeds
-from bot.discord_ui.reading import SaveButton, SavePicker, allowed, button_row
+from bot.discord_ui.reading import MAX_OPTIONS, SaveButton, SavePicker, allowed, button_row
 from bot.discord_ui.replies import reply, reply_error
 from bot.i18n import charts, phrases
 from bot.i18n.catalog import locale_from_discord, set_locale, tr
@@ -68,6 +68,48 @@ class SimilarButton(
             return
         embed, view = present_similar(found)
         await reply(interaction, embed, ephemeral=True, view=view)
+
+
+class SimilarPicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"similar:pick"):
+    """A menu of the papers of a digest post: picking one shows the picker (privately) the
+    papers most like it. Dynamic: anyone may use it, after restarts too."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Select(
+                placeholder=tr("similar.pick.placeholder"), custom_id="similar:pick", row=2
+            )
+        )
+
+    def show(self, papers: Sequence[Paper]) -> None:
+        """Offer ``papers`` (at most 25)."""
+        self.item.options = [
+            discord.SelectOption(
+                label=embeds.shorten(embeds.one_line(p.title), 100),
+                value=p.arxiv_id,
+                description=p.arxiv_id,
+            )
+            for p in papers[:MAX_OPTIONS]
+        ]
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> SimilarPicker:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await SimilarButton(self.item.values[0]).callback(interaction)
+
+
+def digest_view(papers: Sequence[Paper]) -> discord.ui.View | None:
+    """The menus under a digest post: save one of its papers, or see the papers like one."""
+    if not papers:
+        return None
+    saver, similar = SavePicker(), SimilarPicker()
+    saver.show(papers)
+    similar.show(papers)
+    return button_row(saver, similar)
 
 
 def card_view(arxiv_id: str) -> discord.ui.View:

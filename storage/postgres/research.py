@@ -147,11 +147,15 @@ class ResearchQueries(StoreBase):
                     rows = await c.all(
                         f"""SELECT date_trunc('{unit}', m.d)::date AS b, count(*),
                                    coalesce(sum(m.votes), 0)
-                            FROM (SELECT min(a.date) AS d, p.votes
-                                  FROM papers p JOIN appearances a ON a.paper_id = p.id
+                            FROM (SELECT CASE WHEN p.first_date >= $2 THEN p.first_date
+                                         ELSE (SELECT min(a.date) FROM appearances a
+                                               WHERE a.paper_id = p.id AND a.date >= $2)
+                                         END AS d,
+                                         p.votes
+                                  FROM papers p
                                   WHERE p.search @@ CAST($1 AS tsquery)
-                                    AND a.date BETWEEN $2 AND $3
-                                  GROUP BY p.id) AS m
+                                    AND p.last_date >= $2 AND p.first_date <= $3) AS m
+                            WHERE m.d <= $3
                             GROUP BY b ORDER BY b""",
                         tsquery,
                         lo,

@@ -142,15 +142,20 @@ class ResearchQueries(StoreBase):
                 query = textsearch.parse_query(term)
                 points: tuple[TrendPoint, ...] = ()
                 if not query.is_empty:
+                    # A paper's first day in the range is its first day when that is in the
+                    # range (most papers: one day), else its first appearance after ``lo``;
+                    # papers are read through the covering index ``papers_card``.
                     rows = await c.all(
                         f"""SELECT {start} AS b, count(*), coalesce(sum(votes), 0) FROM (
-                                SELECT min(a.date) AS d, p.votes AS votes
-                                FROM paper_fts f
-                                JOIN appearances a ON a.paper_id = f.rowid
-                                JOIN papers p ON p.id = f.rowid
-                                WHERE paper_fts MATCH :q AND a.date BETWEEN :lo AND :hi
-                                GROUP BY f.rowid)
-                            GROUP BY b ORDER BY b""",
+                                SELECT CASE WHEN p.first_date >= :lo THEN p.first_date
+                                       ELSE (SELECT min(a.date) FROM appearances a
+                                             WHERE a.paper_id = p.id AND a.date >= :lo)
+                                       END AS d,
+                                       p.votes AS votes
+                                FROM paper_fts f JOIN papers p ON p.id = f.rowid
+                                WHERE paper_fts MATCH :q AND p.last_date >= :lo
+                                  AND p.first_date <= :hi)
+                            WHERE d <= :hi GROUP BY b ORDER BY b""",
                         {"q": query.fts, **bounds},
                     )
                     points = tuple(

@@ -7,9 +7,11 @@ import datetime as dt
 import io
 from typing import Any
 
-from harness import ALICE, BOB, Harness, Result
+from harness import ALICE, BOB, CHANNEL_ID, Harness, Result
 from PIL import Image
 
+from bot.core.digests import DigestContent
+from bot.discord_ui.poster import ChannelPoster
 from bot.i18n import charts
 from storage.ingest.hfapi import parse_daily_papers
 from storage.ports import Store
@@ -206,3 +208,36 @@ async def test_top_rising_without_history_says_where_it_comes_from(harness: Harn
     result = await harness.command("top", rank="rising", context="dm")
     assert "No paper's votes rose" in result.embed["description"]
     assert not result.last.components
+
+
+# ---------------------------------------------------------------------- digest posts
+
+
+async def test_digest_post_rows_can_be_saved_and_followed_to_similar_papers(
+    harness: Harness, store: Store
+) -> None:
+    """A digest post's last message carries a Save menu and a Similar menu of its papers
+    (from the research cog); anyone picking from them gets a private answer for themselves."""
+    day = dt.date(2024, 6, 13)
+    page = await store.day_papers(day, limit=25)
+
+    async def resolve(channel_id: int) -> Any:
+        return harness.bot.get_partial_messageable(channel_id)
+
+    poster = ChannelPoster(resolve, menus=harness.bot.digest_menus)
+    ids = await poster.send(CHANNEL_ID, DigestContent(day, tuple(page.items), page.total))
+    last = harness.discord.messages[ids[-1]]
+    menus = {
+        c["custom_id"]: [o["value"] for o in c["options"]]
+        for row in last["components"]
+        for c in row["components"]
+    }
+    shown = [p.arxiv_id for p in page.items]
+    assert menus == {"save:pick": shown, "similar:pick": shown}
+    for earlier in ids[:-1]:
+        assert not harness.discord.messages[earlier].get("components")
+    similar = await harness.press(ids[-1], "similar:pick", user=BOB, values=[PAPER])
+    assert similar.ephemeral and embed_text(similar).startswith("Papers like: NaRCan")
+    saved = await harness.press(ids[-1], "save:pick", user=BOB, values=[PAPER])
+    assert saved.ephemeral
+    assert [s.paper.arxiv_id for s in (await store.saved_papers(int(BOB["id"]))).items] == [PAPER]
