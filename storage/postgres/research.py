@@ -1,14 +1,17 @@
 """Research answers of the PostgreSQL backend: similar papers, term trends, rising papers.
 
 The semantics are the SQLite backend's (:mod:`storage.sqlite.research`; scoring in
-:mod:`storage.similar`). PostgreSQL keeps no vocabulary of the ``tsvector`` index, so a term's
-document frequency is counted from the GIN index, only up to :func:`storage.similar.df_cap` + 1
-papers (a term held by more is not matched anyway): each count costs at most that many rows.
-Trends bucket with ``date_trunc`` (weeks start on Monday there too).
+:mod:`storage.similar`). PostgreSQL keeps no vocabulary of the ``tsvector`` index: a common
+term's document frequency is the planner's estimate (``pg_stats``' most common elements of the
+``search`` column, kept by autovacuum's ANALYZE), a rarer term's is counted from the GIN
+index.
+Trends bucket with ``date_trunc`` (weeks start on Monday there too), each term counted on a
+connection of its own, side by side.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 
@@ -23,7 +26,7 @@ from storage.models import (
     TrendPoint,
 )
 from storage.postgres import fulltext
-from storage.postgres.connection import MAX_DATE, MIN_DATE, StoreBase, as_day, clamp
+from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
 from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
 from storage.text import ref_candidates
 from storage.tsvector import quote
@@ -45,6 +48,41 @@ _RISING = """WITH moved AS (
 
 def _moment(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+async def _document_frequencies(c: Conn, terms: list[str], total: int) -> dict[str, int]:
+    """How many papers hold each term: from the planner's statistics of the ``search`` column
+    where it lists the term among its most common elements (the common terms, whose exact count
+    would read thousands of rows), else counted from the GIN index (a term not listed there is
+    rarer than every listed one). Without statistics yet (a database not analysed since its
+    import), every term is counted."""
+    common = {
+        r[0]: float(r[1])
+        for r in await c.all(
+            """SELECT e.lexeme, e.freq
+               FROM pg_stats s,
+                    unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+                        AS e(lexeme, freq)
+               WHERE s.schemaname = current_schema() AND s.tablename = 'papers'
+                 AND s.attname = 'search' AND e.lexeme = ANY($1::text[])""",
+            terms,
+        )
+    }
+    df = {term: max(1, round(freq * total)) for term, freq in common.items()}
+    rest = [t for t in terms if t not in common]
+    if rest:
+        # No LIMIT: with one, the planner may scan the table for a rare term instead of the
+        # GIN index (and these terms are rare: no more papers hold them than the least common
+        # element the statistics list).
+        for r in await c.all(
+            """SELECT t.term, (SELECT count(*) FROM papers p
+                               WHERE p.search @@ CAST(t.q AS tsquery))
+               FROM unnest($1::text[], $2::text[]) AS t(term, q)""",
+            rest,
+            [quote(t) for t in rest],
+        ):
+            df[r[0]] = int(r[1])
+    return df
 
 
 class ResearchQueries(StoreBase):
@@ -71,19 +109,7 @@ class ResearchQueries(StoreBase):
             total = int(await c.value("SELECT count(*) FROM papers"))
             tf = similar.term_frequencies(paper)
             terms = similar.candidate_terms(tf)
-            cap = similar.df_cap(total)
-            df = {
-                r[0]: int(r[1])
-                for r in await c.all(
-                    """SELECT t.term, (SELECT count(*) FROM (
-                               SELECT 1 FROM papers p WHERE p.search @@ CAST(t.q AS tsquery)
-                               LIMIT $3) AS s)
-                       FROM unnest($1::text[], $2::text[]) AS t(term, q)""",
-                    terms,
-                    [quote(t) for t in terms],
-                    cap + 1,
-                )
-            }
+            df = await _document_frequencies(c, terms, total)
             weights = similar.key_terms(tf, df, total)
             postings: dict[str, list[int]] = {}
             if weights:
@@ -138,32 +164,32 @@ class ResearchQueries(StoreBase):
         """Per term, its papers per week or month in the range (see the port)."""
         lo, hi = as_day(since) or MIN_DATE, as_day(until) or MAX_DATE
         unit = "week" if bucket == "week" else "month"
-        trends: list[TermTrend] = []
-        async with self._conn() as c:
-            for term in terms:
-                tsquery = fulltext.tsquery(textsearch.parse_query(term))
-                points: tuple[TrendPoint, ...] = ()
-                if tsquery:
-                    rows = await c.all(
-                        f"""SELECT date_trunc('{unit}', m.d)::date AS b, count(*),
-                                   coalesce(sum(m.votes), 0)
-                            FROM (SELECT CASE WHEN p.first_date >= $2 THEN p.first_date
-                                         ELSE (SELECT min(a.date) FROM appearances a
-                                               WHERE a.paper_id = p.id AND a.date >= $2)
-                                         END AS d,
-                                         p.votes
-                                  FROM papers p
-                                  WHERE p.search @@ CAST($1 AS tsquery)
-                                    AND p.last_date >= $2 AND p.first_date <= $3) AS m
-                            WHERE m.d <= $3
-                            GROUP BY b ORDER BY b""",
-                        tsquery,
-                        lo,
-                        hi,
-                    )
-                    points = tuple(TrendPoint(r[0], int(r[1]), int(r[2])) for r in rows)
-                trends.append(TermTrend(term, points))
-        return trends
+
+        async def one(term: str) -> TermTrend:
+            tsquery = fulltext.tsquery(textsearch.parse_query(term))
+            if not tsquery:
+                return TermTrend(term, ())
+            rows = await self._all(
+                f"""SELECT date_trunc('{unit}', m.d)::date AS b, count(*),
+                           coalesce(sum(m.votes), 0)
+                    FROM (SELECT CASE WHEN p.first_date >= $2 THEN p.first_date
+                                 ELSE (SELECT min(a.date) FROM appearances a
+                                       WHERE a.paper_id = p.id AND a.date >= $2)
+                                 END AS d,
+                                 p.votes
+                          FROM papers p
+                          WHERE p.search @@ CAST($1 AS tsquery)
+                            AND p.last_date >= $2 AND p.first_date <= $3) AS m
+                    WHERE m.d <= $3
+                    GROUP BY b ORDER BY b""",
+                tsquery,
+                lo,
+                hi,
+            )
+            return TermTrend(term, tuple(TrendPoint(r[0], int(r[1]), int(r[2])) for r in rows))
+
+        # Each term on a connection of its own: the server counts them side by side.
+        return list(await asyncio.gather(*(one(term) for term in terms)))
 
     async def rising_papers(
         self,
