@@ -3,7 +3,8 @@
 A thin adapter over :mod:`bot.core.research`; the embeds, the chart attachment and the Similar
 button (registered here, a dynamic item answered after restarts too) are
 :mod:`bot.discord_ui.research`. ``/top rank:rising`` is in :mod:`cogs.papers`. Works everywhere
-(servers, DMs, group DMs; user-installable).
+(servers, DMs, group DMs; user-installable). Both draw on the per-user question limit
+(``QUESTION_RATE_LIMIT``), like ``/search``: each costs a few queries, a chart its drawing too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from discord.ext import commands
 
 from bot.core import research
 from bot.discord_ui.client import everywhere
+from bot.discord_ui.limits import question_limited
 from bot.discord_ui.options import TREND_RANGE_CHOICES, paper_choices
 from bot.discord_ui.replies import reply
 from bot.discord_ui.research import (
@@ -56,6 +58,7 @@ class Research(commands.Cog):
     @app_commands.describe(paper=localized("cmd.similar.paper.description"))
     @app_commands.rename(paper=localized("cmd.similar.paper"))
     @everywhere
+    @question_limited()
     async def similar(
         self, interaction: discord.Interaction, paper: app_commands.Range[str, 1, REF_MAX]
     ) -> None:
@@ -80,6 +83,7 @@ class Research(commands.Cog):
     @app_commands.rename(terms=localized("cmd.trends.terms"), range=localized("cmd.trends.range"))
     @app_commands.choices(range=TREND_RANGE_CHOICES)
     @everywhere
+    @question_limited()
     async def trends(
         self,
         interaction: discord.Interaction,
