@@ -286,6 +286,9 @@ Snippet = tuple[tuple[str, bool], ...]
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
+    """One search result; ``score`` is the relevance (higher is better) when sorted by relevance,
+    0 when sorted by votes or recency."""
+
     paper: Paper
     snippet: Snippet
     score: float

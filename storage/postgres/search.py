@@ -1,10 +1,12 @@
 """Keyword search over titles and summaries (see :mod:`storage.postgres.fulltext`).
 
-One statement: the top page from the GIN index on ``papers.search`` ordered by ``ts_rank``
-(title weighted 10x) or by votes/recency, the page's papers read by the same statement, and the
-total as an uncorrelated subquery computed once. The count is fenced with ``OFFSET 0``, so the
-planner counts index matches instead of carrying whole rows (which spilled to disk on common
-words). The snippets are cut here, by :func:`storage.text.hit_snippet`.
+One statement: the top page from the GIN index on ``papers.search`` (by relevance, the newest
+:data:`storage.text.RANK_WINDOW` matches by primary key ordered by ``ts_rank``, title weighted
+10x, then the next window: :func:`storage.text.rank_windows`; or every match by votes or
+recency), the page's papers read by the same statement, and the total as an uncorrelated
+subquery computed once. The count is fenced with ``OFFSET 0``, so the planner counts index
+matches instead of carrying whole rows (which spilled to disk on common words). The snippets are
+cut here, by :func:`storage.text.hit_snippet`.
 """
 
 from __future__ import annotations
@@ -70,22 +72,35 @@ class SearchQueries(StoreBase):
             args += [as_day(since) or MIN_DATE, as_day(until) or MAX_DATE]
             where += """ AND EXISTS (SELECT 1 FROM appearances a WHERE a.paper_id = p.id
                                      AND a.date BETWEEN $2 AND $3)"""
-        window = f"LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}"
         matches = f"FROM papers p, CAST($1 AS tsquery) AS q WHERE {where}"
         count_sql = f"SELECT count(*) FROM (SELECT 1 {matches} OFFSET 0) AS m"
         if sort in SEARCH_ORDERS:
             page_order = SEARCH_ORDERS[sort]
             order = page_order.replace("p.", "page.")
-            page = f"""SELECT p.id, p.votes, p.last_date, {_RANK} AS rank {matches}
-                       ORDER BY {page_order} {window}"""
+            # No ts_rank here: these hits' score is 0 (as on SQLite).
+            page = f"""SELECT p.id, p.votes, p.last_date, 0.0::real AS rank {matches}
+                       ORDER BY {page_order} LIMIT {limit} OFFSET {offset}"""
         else:
-            order = "page.rank DESC, page.id"
-            page = f"""SELECT p.id, {_RANK} AS rank {matches}
-                       ORDER BY rank DESC, p.id {window}"""
+            # Ranked in windows of the newest matches (storage.text.rank_windows): the window's
+            # ids come first (newest first, by the primary key), then only they get a
+            # ts_rank, read again by key (ranking every match of a common word was the cost).
+            order = "page.win, page.rank DESC, page.id"
+            window = textsearch.RANK_WINDOW
+            page = (
+                " UNION ALL ".join(
+                    f"""(SELECT {w} AS win, r.id, {_RANK} AS rank FROM (
+                            SELECT p.id {matches}
+                            ORDER BY p.id DESC LIMIT {window} OFFSET {w * window}) AS r
+                        JOIN papers p ON p.id = r.id, CAST($1 AS tsquery) AS q
+                        ORDER BY rank DESC, r.id LIMIT {count} OFFSET {start})"""
+                    for w, start, count in textsearch.rank_windows(offset, limit, window)
+                )
+                or "SELECT 0 AS win, 0 AS id, 0.0::real AS rank WHERE false"
+            )
         sql = f"""SELECT {PAPER_SELECT}, page.rank, ({count_sql})
                   FROM ({page}) AS page JOIN papers p ON p.id = page.id ORDER BY {order}"""
         async with self._conn() as c:
-            rows = await c.all(sql, *args, limit, offset)
+            rows = await c.all(sql, *args)
             if rows:
                 total = rows[0][PAPER_WIDTH + 1]
             elif offset == 0 and limit > 0:
