@@ -115,6 +115,10 @@ def build_floor(paths: list[Path], db: Path) -> sqlite3.Connection:
     return conn
 
 
+#: p99 of each query by (size, backend): for the side-by-side table of the backends.
+P99: dict[tuple[int, str], dict[str, float]] = {}
+
+
 async def bench_size(
     size: int, reps: int, pool: Pool, workdir: Path, backend: str, postgres_url: str | None
 ) -> None:
@@ -163,10 +167,11 @@ async def bench_size(
             ).fetchall(),
             reps,
         )
+        total = f"{page.total:,}{'+' if page.more else ''}"
         print(
-            f"{name:<22}{p50:>9.2f}{p99:>9.2f}{f50:>11.2f}{f99:>11.2f}{p99 / f99:>10.2f}x"
-            f"{page.total:>9,}"
+            f"{name:<22}{p50:>9.2f}{p99:>9.2f}{f50:>11.2f}{f99:>11.2f}{p99 / f99:>10.2f}x{total:>9}"
         )
+        P99.setdefault((size, backend), {})[name] = p99
 
     author = pool.authors[0]
     others: list[tuple[str, Callable[[], Awaitable[object]]]] = [
@@ -178,6 +183,7 @@ async def bench_size(
     for name, fn in others:
         p50, p99 = await timed(fn, reps)
         print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}")
+        P99.setdefault((size, backend), {})[name] = p99
 
     await store.close()
     floor.close()
@@ -238,6 +244,14 @@ async def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             for backend in backends:
                 await bench_size(size, args.reps, pool, Path(tmp), backend, url)
+    for size in (int(s) for s in args.sizes.split(",")):
+        pg, lite = P99.get((size, "postgres")), P99.get((size, "sqlite"))
+        if pg and lite:
+            print(f"\n== {size:,} papers, p99 side by side (target: postgres within 1.5x)")
+            print(f"{'query':<22}{'sqlite':>9}{'postgres':>10}{'ratio':>8}")
+            for name, lite99 in lite.items():
+                ratio = pg[name] / lite99 if lite99 else float("inf")
+                print(f"{name:<22}{lite99:>9.2f}{pg[name]:>10.2f}{ratio:>7.2f}x")
     print(f"\npeak memory: {peak_mb():,.0f} MB")
 
 

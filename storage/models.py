@@ -296,12 +296,15 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a longer result: ``total`` counts every match, not just this page."""
+    """One page of a longer result: ``total`` counts every match, not just this page; when
+    ``more`` is set, there are more matches than ``total`` (a search counts up to
+    :data:`storage.text.COUNT_CAP`), and pages go as far as ``total``."""
 
     items: tuple[T, ...]
     total: int
     offset: int = 0
     limit: int = 10
+    more: bool = False
 
     @property
     def page_count(self) -> int:

@@ -178,12 +178,12 @@ class PaperQueries(StoreBase):
                     # The newest RANK_WINDOW title matches, ranked (storage.text.rank_windows).
                     rows += await c.all(
                         f"""SELECT {PAPER_SELECT} FROM (
-                                SELECT r.id, ts_rank('{fulltext.RANK_WEIGHTS}', t.search, q)
-                                    AS rank
-                                FROM (SELECT id FROM papers, CAST($1 AS tsquery) AS q
-                                      WHERE search @@ q ORDER BY id DESC LIMIT $2) AS r
-                                JOIN papers t ON t.id = r.id, CAST($1 AS tsquery) AS q
-                                ORDER BY rank DESC, r.id LIMIT $3) AS f
+                                SELECT * FROM (
+                                    SELECT id, ts_rank('{fulltext.RANK_WEIGHTS}', search, q)
+                                        AS rank
+                                    FROM papers, CAST($1 AS tsquery) AS q
+                                    WHERE search @@ q ORDER BY id DESC LIMIT $2) AS r
+                                ORDER BY rank DESC, id LIMIT $3) AS f
                             JOIN papers p ON p.id = f.id ORDER BY f.rank DESC, f.id""",
                         query,
                         textsearch.RANK_WINDOW,

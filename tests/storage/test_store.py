@@ -807,6 +807,27 @@ async def test_search_pages_across_windows(
     assert paged == whole
 
 
+@pytest.mark.parametrize("sort", ["relevance", "votes", "newest"])
+async def test_search_counts_up_to_the_cap(
+    store: Store, monkeypatch: pytest.MonkeyPatch, sort: SortOrder
+) -> None:
+    """Past COUNT_CAP matches the total is the cap and ``more`` says there are more, on every
+    page and sort order; the pages up to the cap list matches without gaps or repeats."""
+    monkeypatch.setattr(textsearch, "COUNT_CAP", 5)
+    await quokka_papers(store)
+    seen: list[str] = []
+    for offset in (0, 2, 4):
+        page = await store.search("quokka", sort=sort, limit=2, offset=offset)
+        assert (page.total, page.more, page.page_count) == (5, True, 3)
+        seen += await ids(page)
+    assert len(seen) == len(set(seen)) == 6
+    monkeypatch.setattr(textsearch, "COUNT_CAP", 7)
+    exact = await store.search("quokka", sort=sort)
+    assert (exact.total, exact.more, len(exact.items)) == (7, False, 7)
+    dated = await store.search("quokka", sort=sort, since=D1 + dt.timedelta(days=5))
+    assert (dated.total, dated.more) == (2, False)
+
+
 async def test_suggestions_rank_newest_title_matches(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -914,9 +935,11 @@ async def test_samples_korean_recall(sample_store: Store, word: str) -> None:
         text = p.title + " ".join(b.text for b in p.summary)
         if word in text:
             expected.add(p.arxiv_id)
-    page = await sample_store.search(word, limit=1000)
+    page = await sample_store.search(word, limit=len(expected) + 10)
     assert expected and {h.paper.arxiv_id for h in page.items} == expected
-    assert page.total == len(expected)
+    # Counted up to COUNT_CAP: past it the total says "more than".
+    assert page.total == min(len(expected), textsearch.COUNT_CAP)
+    assert page.more == (len(expected) > textsearch.COUNT_CAP)
 
 
 async def test_samples_particles_found(sample_store: Store) -> None:
