@@ -343,11 +343,13 @@ async def digest_fanout(harness: Harness, store: Store, guilds: int, now: dt.dat
 
 async def run(args: argparse.Namespace, workdir: Path) -> bool:
     base = Path(args.db) if args.db else workdir / f"bench-load-{args.papers}.db"
-    built = await build_store(base, args.papers, workdir)
-    await built.close()
+    if not base.exists() or base.stat().st_size == 0:  # built once; reused as it is
+        built = await build_store(base, args.papers, workdir)
+        await built.close()
     copy = workdir / "load.db"
-    shutil.copyfile(base, copy)
+    shutil.copyfile(base, copy)  # every run starts from the same papers; --db stays untouched
     store = await Store.open(copy)
+    print(f"a copy of {base}: {await store.paper_count():,} papers")
     rng = random.Random(args.seed)
     new_days = write_corpus(
         workdir / "new-days", args.import_papers, seed=args.seed + 1, start=dt.date(2030, 1, 1)
@@ -365,6 +367,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
             return harness.bot.get_partial_messageable(channel_id)
 
         scheduler.poster = ChannelPoster(partial, me=lambda: BOT_ID)
+        await scheduler.wait_started()  # its start-up catch-up, before the servers exist
         guild_ids = await digest_fanout(harness, store, args.guilds, now)
         presses = sum(1 for _, k in plan(args.burst, args.seconds, rng) if k == "press next")
         load = Load(harness, rng, args.users)

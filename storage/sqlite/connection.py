@@ -205,7 +205,13 @@ class ReadPool:
         except BaseException:
             self._release(conn)
             raise
-        future.add_done_callback(lambda _: self._release(conn))
+
+        def done(finished: asyncio.Future[T]) -> None:
+            self._release(conn)
+            if not finished.cancelled():
+                finished.exception()  # read, so a cancelled caller's error is not reported
+
+        future.add_done_callback(done)
         return await asyncio.shield(future)
 
     async def all(self, sql: str, params: Params = (), *, urgent: bool = False) -> list[Any]:
