@@ -19,7 +19,7 @@ import asyncpg
 from storage import text as textsearch
 from storage.models import Page, SearchHit, SortOrder
 from storage.postgres import fulltext
-from storage.postgres.connection import MAX_DATE, MIN_DATE, StoreBase, as_day, clamp
+from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
 from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
 
 #: ``ORDER BY`` of the searches not sorted by relevance (NULL votes last, as in SQLite).
@@ -27,6 +27,8 @@ SEARCH_ORDERS = {
     "votes": "p.votes DESC NULLS LAST, p.last_date DESC NULLS LAST, p.id DESC",
     "newest": "p.last_date DESC NULLS LAST, p.votes DESC NULLS LAST, p.id DESC",
 }
+#: For the statement's transaction: plan each search for its own words (see ``search``).
+CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 _RANK = f"ts_rank('{fulltext.RANK_WEIGHTS}', p.search, q)"
 
 
@@ -104,12 +106,19 @@ class SearchQueries(StoreBase):
             )
         sql = f"""SELECT {PAPER_SELECT}, page.rank, ({count_sql})
                   FROM ({page}) AS page JOIN papers p ON p.id = page.id ORDER BY {order}"""
-        async with self._conn() as c:
+
+        async def work(c: Conn) -> tuple[list[asyncpg.Record], int]:
+            # A plan for this query's own words: asyncpg prepares each statement, and after
+            # five runs PostgreSQL may switch to a generic plan that takes every word for a rare
+            # one (a bitmap scan of all 44,000 matches of 'model': 500 ms instead of 30).
+            await c.execute(CUSTOM_PLANS)
             rows = await c.all(sql, *args)
             if rows:
-                total = rows[0][PAPER_WIDTH + 1]
-            elif offset == 0 and limit > 0:
-                total = 0
-            else:
-                total = await c.value(count_sql, *args)
+                return rows, rows[0][PAPER_WIDTH + 1]
+            if offset == 0 and limit > 0:
+                return rows, 0
+            return rows, await c.value(count_sql, *args)
+
+        async with self._conn() as c:
+            rows, total = await c.transaction(work)
         return _hits(rows, total, parsed, offset, limit)
