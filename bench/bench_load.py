@@ -351,11 +351,19 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
     store = await Store.open(copy)
     print(f"a copy of {base}: {await store.paper_count():,} papers")
     rng = random.Random(args.seed)
-    new_days = write_corpus(
-        workdir / "new-days", args.import_papers, seed=args.seed + 1, start=dt.date(2030, 1, 1)
-    )
     latest = await store.latest_day()
     assert latest is not None, "the store is empty"
+    # New days right after the store's newest (the importer refuses days after tomorrow), as
+    # many papers a day as it takes to end by today.
+    start = latest + dt.timedelta(days=1)
+    room = max(1, (dt.datetime.now(dt.UTC).date() - start).days)
+    new_days = write_corpus(
+        workdir / "new-days",
+        args.import_papers,
+        seed=args.seed + 1,
+        start=start,
+        per_day=max(30, -(-args.import_papers // room)),
+    )
     now = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
     harness = await Harness.create(store, clock=lambda: now)
     ok = True
@@ -390,6 +398,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
             took = marks["import"] - t
             papers = summary.new_papers + summary.updated_papers
             failed = len(summary.failed)
+            if failed or not papers:
+                nonlocal ok
+                ok = False
+                print(f"!! the background import failed: {summary.failed[:3]}")
             return f"{papers:,} papers in {took:.1f} s ({papers / took:,.0f}/s), {failed} failed"
 
         async def do_fanout() -> str:
