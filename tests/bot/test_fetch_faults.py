@@ -7,11 +7,9 @@ waits what the API asked, reports each failure clearly, asks again for every day
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import email.utils
 import random
-import sqlite3
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -20,11 +18,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from backends import NewDatabase, raw_rows
 
 from bot.cli import describe_fetch_outcome
 from bot.config import Config
 from bot.core.fetch import Fetcher, FetchNote, fetch_job_for, retry_after_seconds
-from storage.sqlite.store import Store
+from storage.backends import open_store
+from storage.ports import Store
 
 NOW = dt.datetime(2026, 3, 6, 12, 0, tzinfo=dt.UTC)
 DAY = dt.date(2026, 3, 6)
@@ -108,10 +108,18 @@ async def api() -> AsyncIterator[tuple[FaultyApi, str]]:
         await server.close()
 
 
+#: Where each test's store is (a file or a URL), for counting rows beside it.
+WHERE: dict[int, str] = {}
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "papers.db") as s:
+async def store(new_database: NewDatabase) -> AsyncIterator[Store]:
+    """A new, empty store on the test's backend (each test runs on SQLite and PostgreSQL)."""
+    where = await new_database()
+    async with await open_store(where) as s:
+        WHERE[id(s)] = where
         yield s
+        del WHERE[id(s)]
 
 
 class Sleeps:
@@ -138,11 +146,11 @@ def fetcher(store: Store, base: str, sleeps: Sleeps, **kwargs: Any) -> Fetcher:
 
 async def counts(store: Store) -> dict[str, int]:
     """How many rows the store holds of what a fetch writes (doubling would show here)."""
-    with contextlib.closing(sqlite3.connect(store.path)) as db:
-        return {
-            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("papers", "appearances", "digests", "vote_history", "paper_authors")
-        }
+    where = WHERE[id(store)]
+    tables = ("papers", "appearances", "digests", "vote_history", "paper_authors")
+    return {
+        table: (await raw_rows(where, f"SELECT count(*) FROM {table}"))[0][0] for table in tables
+    }
 
 
 # ------------------------------------------------------------------------------ Retry-After
