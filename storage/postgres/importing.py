@@ -92,7 +92,29 @@ _DIGEST_UPSERT = """
             imported_at = excluded.imported_at, paper_count = excluded.paper_count)
     SELECT arxiv_id, id, content_date FROM stored"""
 
-_APPEARANCES_UPSERT = """
+
+def _digest_and_papers(papers_upsert: str) -> str:
+    """:data:`_DIGEST_UPSERT` and a papers upsert as one statement (one round trip): the
+    stored papers as before, ``(arxiv_id, id, content_date)``, then ``(arxiv_id, id, NULL)``
+    for each paper written (the upsert's rows are ``$6``, its documents ``$7``)."""
+    upsert = papers_upsert.replace("$2::jsonb", "$6::jsonb").replace("$3::text[]", "$7::text[]")
+    head = _DIGEST_UPSERT.rsplit("SELECT", 1)[0].rstrip()
+    return (
+        f"{head},\n    written AS ({upsert})\n"
+        "    SELECT arxiv_id, id, content_date FROM stored\n"
+        "    UNION ALL SELECT arxiv_id, id, NULL FROM written"
+    )
+
+
+_DIGEST_PAPERS = _digest_and_papers(_PAPERS_UPSERT)
+_DIGEST_PAPERS_KEEP = _digest_and_papers(_PAPERS_UPSERT_KEEP)
+
+# The author links of the papers whose lists a digest sets (``$5``-``$7``, maybe none) and the
+# day's appearances (``$2``-``$4``), in one statement.
+_LINKS_AND_APPEARANCES = """
+    WITH links AS (
+        INSERT INTO paper_authors (paper_id, position, author_id)
+        SELECT * FROM unnest($5::bigint[], $6::int[], $7::bigint[]))
     INSERT INTO appearances (paper_id, date, position, votes)
     SELECT r.id, $1, r.position, r.votes
     FROM unnest($2::bigint[], $3::int[], $4::int[]) AS r(id, position, votes)
@@ -119,10 +141,6 @@ _AUTHORS_RESOLVE = """
     UNION ALL
     SELECT k.key, (SELECT a.id FROM authors a WHERE a.norm_key = k.key)
     FROM unnest($1::text[]) AS k(key)"""
-
-_LINKS_INSERT = """
-    INSERT INTO paper_authors (paper_id, position, author_id)
-    SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[])"""
 
 # A point of vote history for each paper of an API day whose votes differ from its last point
 # (the first count, a rise or a fall): an unchanged count adds nothing, a lower one is kept.
@@ -230,6 +248,13 @@ class ImportQueries(StoreBase):
 
     #: Papers are stored with their ``tsvector``: built ahead, in the importer's workers.
     wants_documents = True
+    #: A bulk import commits this many files, or after this many seconds (the importer's
+    #: defaults are for SQLite, whose batch holds the only write lock). Here a batch blocks no
+    #: reader and no other writer than another import, and each commit rewrites its authors'
+    #: counts and flushes its search entries into the index: fewer, larger commits do that
+    #: work once for more papers.
+    files_per_commit = 1024
+    seconds_per_commit = 8.0
 
     #: Inside :meth:`batch`: the author counts its imports hold back, the author ids known.
     _pending: Deferred | None = None
@@ -307,6 +332,14 @@ class ImportQueries(StoreBase):
         now = now_utc()
         out: list[ImportResult | Exception] = []
         async with self._conn() as c:
+            pending = self._pending
+            if pending is not None and len(prepared) > 1:
+                # Inside a batch, the files go under one savepoint (two round trips instead of
+                # two per file); if one fails, that is rolled back and each file is imported on
+                # its own as below, so the failing one is rolled back alone.
+                together = await self._import_together(c, prepared, now, pending)
+                if together is not None:
+                    return list(together)
             for d in prepared:
                 try:
                     out.append(_import_result(d, await self._import_one(c, d, now, False)))
@@ -315,6 +348,29 @@ class ImportQueries(StoreBase):
                         raise  # ... unless the connection is gone: every later one would fail
                     out.append(exc)
         return out
+
+    async def _import_together(
+        self, c: Conn, prepared: Sequence[PreparedDigest], now: dt.datetime, pending: Deferred
+    ) -> list[ImportResult] | None:
+        """Import ``prepared`` under one savepoint of the batch; ``None`` (nothing kept) when
+        one of them failed. A lost connection is raised."""
+        group = Deferred()
+        group.ids = _Overlay(pending.ids)
+
+        async def work(c: Conn) -> list[ImportResult]:
+            return [
+                _import_result(d, await _write_digest(c, d, now, False, group)) for d in prepared
+            ]
+
+        try:
+            results = await c.transaction(work)
+        except Exception:
+            if c.con.is_closed():
+                raise Unavailable(self.path, "connection lost during an import") from None
+            return None
+        pending.counts.update(group.counts)
+        pending.ids.update(dict.items(group.ids))
+        return results
 
     async def _import(
         self, digest: ParsedDigest | PreparedDigest, *, keep_content: bool
@@ -377,23 +433,33 @@ class _Overlay(dict[str, int]):
 async def _write_digest(
     c: Conn, d: PreparedDigest, now: dt.datetime, keep_content: bool, deferred: Deferred
 ) -> tuple[int, int]:
-    """The statements of one digest (inside its transaction); author count changes and the
-    author ids learnt go to ``deferred``."""
+    """The statements of one digest (inside its transaction): three round trips for a digest
+    of new papers whose authors are known (the digest's row and the papers; the authors not
+    known yet; their links and the day's appearances). Author count changes and the author ids
+    learnt go to ``deferred``."""
     day = dt.date.fromisoformat(d.date)
     arxiv_ids = list(d.arxiv_ids)
     source = d.source.replace("\x00", "")
-    stored = await c.all(_DIGEST_UPSERT, day, source, len(arxiv_ids), arxiv_ids, now)
     if not arxiv_ids:
+        await c.execute(_DIGEST_UPSERT, day, source, 0, arxiv_ids, now)
         return 0, 0
+    documents = d.documents or [fulltext.document(title, summary) for title, summary in d.fts]
+    rows = await c.all(
+        _DIGEST_PAPERS_KEEP if keep_content else _DIGEST_PAPERS,
+        day,
+        source,
+        len(arxiv_ids),
+        arxiv_ids,
+        now,
+        without_nul(d.papers_json),
+        documents,
+    )
     existing: dict[str, dt.date] = {}
     ids: dict[str, int] = {}
-    for arxiv_id, paper_id, content_date in stored:
-        existing[arxiv_id] = content_date
+    for arxiv_id, paper_id, content_date in rows:
         ids[arxiv_id] = paper_id
-    documents = d.documents or [fulltext.document(title, summary) for title, summary in d.fts]
-    upsert = _PAPERS_UPSERT_KEEP if keep_content else _PAPERS_UPSERT
-    rows = await c.all(upsert, day, without_nul(d.papers_json), documents)
-    ids.update((r[0], r[1]) for r in rows)
+        if content_date is not None:
+            existing[arxiv_id] = content_date
     paper_ids = [ids[a] for a in arxiv_ids]
     fresh = [i for i, a in enumerate(arxiv_ids) if a not in existing]
     # Authors: replaced for every paper whose content this digest now provides.
@@ -401,7 +467,7 @@ async def _write_digest(
         owners = fresh
     else:
         owners = [i for i, a in enumerate(arxiv_ids) if existing.get(a, day) <= day]
-    await _replace_authors(
+    links = await _replace_authors(
         c,
         d,
         paper_ids,
@@ -411,11 +477,12 @@ async def _write_digest(
     )
     appearances = json.loads(without_nul(d.appearances_json))
     await c.execute(
-        _APPEARANCES_UPSERT,
+        _LINKS_AND_APPEARANCES,
         day,
         [ids[a[0]] for a in appearances],
         [a[1] for a in appearances],
         [a[2] for a in appearances],
+        *links,
     )
     if keep_content:
         # A new moment for each fetch (the clock, not the transaction's start).
@@ -478,9 +545,10 @@ async def _replace_authors(
     owners: list[int],
     replaced_ids: list[int],
     deferred: Deferred,
-) -> None:
-    """Set the author lists of the papers at ``owners`` (indexes into ``d.arxiv_ids``);
-    ``replaced_ids`` are those that had a list before.
+) -> tuple[list[int], list[int], list[int]]:
+    """The author links (paper ids, positions, author ids) that set the author lists of the
+    papers at ``owners`` (indexes into ``d.arxiv_ids``), after deleting the lists of
+    ``replaced_ids`` (those that had one); the caller inserts them.
 
     ``authors.paper_count`` changes by deltas (links added minus links removed) collected in
     ``deferred``, so the cost does not grow with how prolific an author is; authors left with no
@@ -501,13 +569,9 @@ async def _replace_authors(
         wanted = set(owners)
         links = tuple(link for link in links if link[0] in wanted)
         authors = tuple(d.authors[k] for k in sorted({k for _, _, k in links}))
-    if owners and links:
-        found = await _author_ids(c, authors, deferred.ids)
-        author_ids = [found[d.authors[k][0]] for _, _, k in links]
-        await c.execute(
-            _LINKS_INSERT,
-            [paper_ids[p] for p, _, _ in links],
-            [position for _, position, _ in links],
-            author_ids,
-        )
-        counts.update(author_ids)
+    if not (owners and links):
+        return [], [], []
+    found = await _author_ids(c, authors, deferred.ids)
+    author_ids = [found[d.authors[k][0]] for _, _, k in links]
+    counts.update(author_ids)
+    return [paper_ids[p] for p, _, _ in links], [position for _, position, _ in links], author_ids
