@@ -189,9 +189,12 @@ def _import_result(d: PreparedDigest, counts: tuple[int, int]) -> ImportResult:
 # A batch's search index entries wait in the GIN index's pending list (appended, cheap) and go
 # into the index together at the commit (:data:`_CLEAN_PENDING`): one visit of each word's
 # posting list per batch instead of one per paper, or one per 4 MB flush (the default limit,
-# whose flushes in the middle of a file made one file's insert take 60-100 ms). ``work_mem`` is
-# what that flush sorts the entries in.
-_BATCH_SETTINGS = "SET LOCAL gin_pending_list_limit = '32MB'; SET LOCAL work_mem = '64MB'"
+# whose flushes in the middle of a file made one file's insert take 60-100 ms). The flush
+# gathers the entries in ``maintenance_work_mem`` (``work_mem`` when the limit is reached).
+_BATCH_SETTINGS = (
+    "SET LOCAL gin_pending_list_limit = '32MB'; SET LOCAL work_mem = '64MB'; "
+    "SET LOCAL maintenance_work_mem = '256MB'"
+)
 # Only the index's owner (or a superuser) may flush it; anyone else leaves it to autovacuum.
 _CLEAN_PENDING = """
     SELECT gin_clean_pending_list('papers_search'::regclass)
