@@ -19,14 +19,15 @@ PAPERS: list[PaperSpec] = [
 
 
 async def prepare_database(
-    path: Path,
+    path: str | Path,
     *,
     guilds: Mapping[int, int],
     days: Iterable[tuple[str, Sequence[PaperSpec]]] = ((DAY, PAPERS),),
     alerts: Iterable[tuple[int, str]] = (),
     after_alerts: Iterable[tuple[str, Sequence[PaperSpec]]] = (),
 ) -> None:
-    """A SQLite file with ``days`` imported; for each guild a digest in its channel whose time
+    """The database at ``path`` (a SQLite file, or a PostgreSQL URL of the ``database``
+    fixture) with ``days`` imported; for each guild a digest in its channel whose time
     (UTC) passed an hour ago, saved two hours ago, so the bot's start-up catch-up posts it;
     keyword ``alerts`` (user, keywords) added after those days, then ``after_alerts`` days
     imported (their matches are what the alerts DM)."""
@@ -52,7 +53,7 @@ async def prepare_database(
         await store.close()
 
 
-async def import_more(path: Path, day: str, papers: Sequence[PaperSpec]) -> None:
+async def import_more(path: str | Path, day: str, papers: Sequence[PaperSpec]) -> None:
     """Import one more day into the bot's database while it runs (as ``papers-bot import``)."""
     store = await open_store(path)
     try:

@@ -83,9 +83,10 @@ def note(event: str) -> None:
 
 
 def instrument() -> None:
-    """Make the bot report, on stdout, each start of a job and each ``on_ready``
-    (:meth:`BotProcess.events`), and (``BOTPROC_ALERT_INTERVAL``) tick its alert watcher
-    faster. Wrappers only: the bot's own code runs unchanged."""
+    """Make the bot report on stdout each start of a job, each alert tick and each
+    ``on_ready`` (:meth:`BotProcess.events`; ``NAME:done`` when the call returned), and
+    (``BOTPROC_ALERT_INTERVAL``) tick its alert watcher faster. Wrappers only: the bot's own
+    code runs unchanged."""
     from bot.core.alerts import AlertService
     from bot.core.digests import DigestScheduler
     from bot.discord_ui.client import PapersBot
@@ -95,7 +96,9 @@ def instrument() -> None:
 
         async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             note(event)
-            return await original(self, *args, **kwargs)
+            result = await original(self, *args, **kwargs)
+            note(f"{event}:done")
+            return result
 
         setattr(cls, name, wrapper)
 
@@ -106,6 +109,7 @@ def instrument() -> None:
     reporting(DigestScheduler, "start", "digests.start")
     reporting(DigestScheduler, "catch_up", "digests.catch_up")
     reporting(AlertService, "start", "alerts.start")
+    reporting(AlertService, "tick", "alerts.tick")
     interval = os.environ.get(ALERT_INTERVAL_ENV)
     if interval:
         init = AlertService.__init__

@@ -19,6 +19,8 @@ app on ``127.0.0.1`` (a random port) with
   -> the missed events and RESUMED (or INVALID_SESSION), and fault controls:
   :meth:`~DiscordServer.disconnect`, :meth:`~DiscordServer.reconnect_request`,
   :meth:`~DiscordServer.invalidate_session`, :attr:`~DiscordServer.fail_resume`.
+- Requests in flight: :meth:`~DiscordServer.stall` holds the answer to chosen requests after
+  they took effect, so a test can SIGKILL a bot between "Discord did it" and "the bot knows".
 
     server = DiscordServer()
     await server.start()
@@ -351,6 +353,9 @@ class DiscordServer:
         self.sessions: dict[str, Session] = {}
         #: Answer every RESUME with INVALID_SESSION (``d: false``): the client must IDENTIFY.
         self.fail_resume = False
+        #: Requests held after they took effect (see :meth:`stall`): (method, path).
+        self.stalled: list[tuple[str, str]] = []
+        self._stalls: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
         #: Interactions sent through :meth:`interact`: token -> (channel id, interaction id).
         self._interactions: dict[str, tuple[int, int]] = {}
         self._original: dict[str, int] = {}
@@ -396,6 +401,8 @@ class DiscordServer:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for _, _, release in self._stalls:
+            release.set()
         for ws in list(self._sockets):
             await ws.close(code=1001)
         if self._runner is not None:
@@ -575,6 +582,15 @@ class DiscordServer:
             for s in self.sessions.values()
             if s.ws is not None and not s.ws.closed and (shard is None or s.shard_id == shard)
         ]
+
+    def stall(self, method: str, pattern: str) -> asyncio.Event:
+        """From now on, requests to ``method`` and a path matching ``pattern`` take effect
+        (a message is created) but their answer is held until the returned event is set:
+        a test can kill the bot while such a request is in flight (:attr:`stalled` lists
+        them). Stalls end when the server stops."""
+        release = asyncio.Event()
+        self._stalls.append((method, re.compile(pattern), release))
+        return release
 
     # ------------------------------------------------------------------ gateway faults
 
@@ -831,11 +847,20 @@ class DiscordServer:
                 )
             except _Answer as answer:
                 return self._json(answer.status, answer.body, headers)
+            await self._hold(method, path)
             if result is None:
                 return web.Response(status=204, headers=headers)
             return self._json(200, result, headers)
         self.unknown.append((method, path))
         return self._json(404, {"message": "404: Not Found", "code": 0}, headers)
+
+    async def _hold(self, method: str, path: str) -> None:
+        """Wait for the release of every stall matching the request (see :meth:`stall`)."""
+        for stall_method, pattern, release in self._stalls:
+            if stall_method == method and pattern.search(path) and not release.is_set():
+                self.stalled.append((method, path))
+                await self._notify()
+                await release.wait()
 
     def _fault(self, fault: Fault) -> web.Response:
         if fault.status == 429:
