@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import build_parser, database_problem_line, error_line
+from bot.cli import build_parser, config_overrides, database_problem_line, error_line
 from bot.config import ConfigError, database_override, load_config, setup_logging
 from storage.errors import DatabaseProblem
 
@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error argparse already reported
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        config = load_config(overrides=database_override(args.database))
+        config = load_config(overrides=database_override(args.database) | config_overrides(args))
     except ConfigError as exc:
         error_line(str(exc))
         return 2

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -43,6 +44,7 @@ from storage.ingest.importer import SAMPLE_CREDIT
 
 if TYPE_CHECKING:
     from bot.core.migrate import TableCheck
+    from bot.core.status import ClusterStatus
     from bot.core.summaries import SummaryRun
     from storage.ingest.importer import ImportSummary
     from storage.ports import Store
@@ -147,6 +149,29 @@ async def _run_bot(config: Config) -> int:
 
     async with open_store(config) as store:
         return await run_bot(config, store)
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--shard-count",
+        metavar="N",
+        help="Discord shards in all, across every process (overrides SHARD_COUNT)",
+    )
+    parser.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="the shards this process runs, e.g. 0,1 (overrides SHARDS; default: all of them)",
+    )
+
+
+def config_overrides(args: argparse.Namespace) -> dict[str, str | None]:
+    """The settings a subcommand's options override (``run --shard-count 3 --shards 0,1``)."""
+    overrides: dict[str, str | None] = {}
+    if getattr(args, "shard_count", None) is not None:
+        overrides["SHARD_COUNT"] = args.shard_count
+    if getattr(args, "shards", None) is not None:
+        overrides["SHARDS"] = args.shards
+    return overrides
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
@@ -348,7 +373,12 @@ COMMANDS: dict[str, Command] = {
     "run": Command(
         "run the Discord bot (needs DISCORD_TOKEN)",
         cmd_run,
-        description="Run the Discord bot until interrupted. Needs DISCORD_TOKEN.",
+        _add_run_arguments,
+        description=(
+            "Run the Discord bot until interrupted. Needs DISCORD_TOKEN. With --shard-count and "
+            "--shards, this process runs those shards only; several processes share one "
+            "PostgreSQL database (see 'Scaling out' in README.md)."
+        ),
     ),
     "import": Command(
         "import digest markdown files into the database",
@@ -550,7 +580,13 @@ def _fetch_note(outcome: FetchOutcome) -> str:
     if note is FetchNote.HTTP_STATUS:
         return f"HTTP {outcome.status} from {outcome.url}"
     if note is FetchNote.GAVE_UP:
-        return f"{reason} after {outcome.attempts} attempts"
+        attempts = f"{outcome.attempts} attempt{'' if outcome.attempts == 1 else 's'}"
+        if outcome.retry_after is not None:
+            return (
+                f"{reason} after {attempts}, asked to retry after {outcome.retry_after:,.0f} s "
+                "(asked for again on the next run)"
+            )
+        return f"{reason} after {attempts}"
     if note is FetchNote.BAD_RESPONSE:
         return f"bad response: {reason}"
     if note is FetchNote.NOT_STORED:
@@ -664,6 +700,91 @@ COMMANDS["migrate"] = Command(
     "settings, runs and posts, alerts and deliveries, watched files) into --to, then compare "
     "row counts and checksums table by table. Safe to run again. Exits 1 unless every table "
     "matches.",
+    quiet=True,
+)
+
+
+# --------------------------------------------------------------------------- status
+
+
+def _add_status_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the status as JSON")
+
+
+def status_json(status: ClusterStatus) -> dict[str, object]:
+    """``status --json``: the same facts, language-neutral (UTC ISO times, seconds)."""
+
+    def moment(value: dt.datetime | None) -> str | None:
+        return value.astimezone(dt.UTC).isoformat() if value is not None else None
+
+    return {
+        "now": moment(status.now),
+        "lease_seconds": status.lease.total_seconds(),
+        "shard_count": status.shard_count,
+        "processes": [
+            {
+                "process_id": s.process.process_id,
+                "shards": list(s.shards),
+                "adopted_shards": list(s.adopted),
+                "jobs": list(s.jobs),
+                "alive": s.alive,
+                "last_beat": moment(s.process.last_beat),
+                "seconds_since_beat": (status.now - s.process.last_beat).total_seconds(),
+                "started_at": moment(s.process.started_at),
+                "version": s.process.version,
+            }
+            for s in status.processes
+        ],
+        "unheld_shards": list(status.unheld_shards),
+        "jobs": [
+            {
+                "job": j.job,
+                "holder": None if j.expired else j.holder,
+                "expires_at": moment(j.expires_at),
+            }
+            for j in status.jobs
+        ],
+        "queue": {
+            "digests_due": status.digests_waiting,
+            "digests_sending": status.digests_sending,
+            "digests_later_today": status.digests_later,
+            "alert_users": status.alerts_waiting,
+            "summaries": status.summaries_waiting,
+        },
+    }
+
+
+async def _status(args: argparse.Namespace, config: Config) -> int:
+    from bot.core.status import cluster_status
+
+    async with open_store(config, seed=False) as store:
+        status = await cluster_status(
+            store,
+            now=dt.datetime.now(dt.UTC),
+            lease=dt.timedelta(seconds=config.lease_seconds),
+            summaries=config.summaries_enabled,
+        )
+    if args.json:
+        print(json.dumps(status_json(status), ensure_ascii=False, indent=2))
+        return 0
+    with use_locale(locale_from_env(dict(os.environ))):
+        for line in phrases.status_lines(status):
+            print(line)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    return asyncio.run(_status(args, config))
+
+
+COMMANDS["status"] = Command(
+    "which process holds which shards and jobs, when each last beat, and what is queued",
+    cmd_status,
+    _add_status_arguments,
+    "Read from the database: every bot process (its shards, adopted shards and jobs, its last "
+    "heartbeat and whether its lease expired), who holds each global job, and what is queued "
+    "(digests due today not yet posted, users with alert DMs to send, papers waiting for a "
+    "summary). --json prints the same as JSON.",
     quiet=True,
 )
 

@@ -41,6 +41,12 @@ DEFAULT_SUMMARY_CONCURRENCY: Final = 4
 MAX_SUMMARY_CONCURRENCY: Final = 64
 DEFAULT_SUMMARY_DAILY_CAP: Final = 200
 MAX_SUMMARY_DAILY_CAP: Final = 100_000
+#: Several processes (see bot.core.coordination): the most shards, and the lease bounds.
+MAX_SHARD_COUNT: Final = 10_000
+DEFAULT_LEASE_SECONDS: Final = 30.0
+MIN_LEASE_SECONDS: Final = 1.0
+MAX_LEASE_SECONDS: Final = 3600.0
+DEFAULT_ALERT_INTERVAL_SECONDS: Final = 30.0
 #: HF_API_BASE values that turn the Hugging Face source off.
 OFF_VALUES: Final = ("off", "none", "false", "0", "no")
 
@@ -78,6 +84,10 @@ VARIABLES: Final = (
     "SUMMARY_API_KEY",
     "SUMMARY_CONCURRENCY",
     "SUMMARY_DAILY_CAP",
+    "SHARD_COUNT",
+    "SHARDS",
+    "LEASE_SECONDS",
+    "ALERT_INTERVAL_SECONDS",
 )
 
 
@@ -128,6 +138,26 @@ class Config:
     #: Requests to the model at once, and papers summarised per UTC day at most.
     summary_concurrency: int = DEFAULT_SUMMARY_CONCURRENCY
     summary_daily_cap: int = DEFAULT_SUMMARY_DAILY_CAP
+    #: Discord shards in all (SHARD_COUNT; ``None``: one process runs every guild) and the ones
+    #: this process runs (SHARDS; ``None``: all of them).
+    shard_count: int | None = None
+    shards: tuple[int, ...] | None = None
+    #: A process that stops beating this long loses its shards and jobs to others.
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    #: How often new imports are matched against alerts and DMed.
+    alert_interval_seconds: float = DEFAULT_ALERT_INTERVAL_SECONDS
+
+    @property
+    def shard_ids(self) -> tuple[int, ...]:
+        """The shards this process runs (all of SHARD_COUNT unless SHARDS says which)."""
+        if self.shards is not None:
+            return self.shards
+        return tuple(range(self.shard_count or 1))
+
+    @property
+    def total_shards(self) -> int:
+        """The shard count guilds are divided by (1 without SHARD_COUNT)."""
+        return self.shard_count or 1
 
     @property
     def summaries_enabled(self) -> bool:
@@ -383,6 +413,54 @@ def _api_key(value: str | None) -> str | None:
     return value
 
 
+def _lease(value: str | None) -> float:
+    return _at_least_one_second("LEASE_SECONDS", value, DEFAULT_LEASE_SECONDS)
+
+
+def _at_least_one_second(name: str, value: str | None, default: float) -> float:
+    seconds = _positive_number(name, value, default, MAX_LEASE_SECONDS)
+    if seconds < MIN_LEASE_SECONDS:
+        raise ConfigError(name, f"must be at least {MIN_LEASE_SECONDS:g}, got {value!r}")
+    return seconds
+
+
+def _shard_count(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_SHARD_COUNT:
+        raise ConfigError(
+            "SHARD_COUNT", f"must be a whole number from 1 to {MAX_SHARD_COUNT}, got {value!r}"
+        )
+    return int(value)
+
+
+def _shards(value: str | None, count: int | None) -> tuple[int, ...] | None:
+    """``0,1``: this process's shards, each below SHARD_COUNT, none twice."""
+    if value is None:
+        return None
+    if count is None:
+        raise ConfigError(
+            "SHARDS", f"needs SHARD_COUNT (--shard-count) too, got SHARDS={value!r} alone"
+        )
+    shards: list[int] = []
+    for part in value.split(","):
+        text = part.strip()
+        if not text.isascii() or not text.isdigit():
+            raise ConfigError(
+                "SHARDS", f"must be shard numbers separated by commas such as 0,1, got {value!r}"
+            )
+        shard = int(text)
+        if shard >= count:
+            raise ConfigError(
+                "SHARDS",
+                f"lists shard {shard}, outside SHARD_COUNT={count} (shards are 0 to {count - 1})",
+            )
+        if shard in shards:
+            raise ConfigError("SHARDS", f"lists shard {shard} twice ({value!r})")
+        shards.append(shard)
+    return tuple(sorted(shards))
+
+
 def load_config(
     environ: Mapping[str, str] | None = None,
     *,
@@ -448,6 +526,14 @@ def load_config(
             DEFAULT_SUMMARY_DAILY_CAP,
             0,
             MAX_SUMMARY_DAILY_CAP,
+        ),
+        shard_count=_shard_count(_clean(values, "SHARD_COUNT")),
+        shards=_shards(_clean(values, "SHARDS"), _shard_count(_clean(values, "SHARD_COUNT"))),
+        lease_seconds=_lease(_clean(values, "LEASE_SECONDS")),
+        alert_interval_seconds=_at_least_one_second(
+            "ALERT_INTERVAL_SECONDS",
+            _clean(values, "ALERT_INTERVAL_SECONDS"),
+            DEFAULT_ALERT_INTERVAL_SECONDS,
         ),
     )
     log.debug("Loaded %r", config)

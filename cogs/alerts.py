@@ -143,7 +143,7 @@ class Alerts(
         """Stop an alert."""
         text = alert.strip().lstrip("#").split(" ", 1)[0]
         removed = None
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # "³" is a digit to isdigit, not to int
             removed = await self.bot.store.remove_alert(interaction.user.id, int(text))
         if removed is None:
             raise Refusal(tr("alerts.refusal.not_yours"))

@@ -122,6 +122,10 @@ class ProblemCode(StrEnum):
     COULD_NOT_STORE = "could_not_store"  # (the database's error,)
     BAD_RECORD = "bad_record"  # (what is wrong,): a line of an export read back as a backup
     EMPTY_BACKUP = "empty_backup"  # (): an export with no paper and no day
+    FILE_TOO_LARGE = "file_too_large"  # (the file's size in bytes, the limit in bytes)
+    TOO_MANY_PAPERS = "too_many_papers"  # (papers listed, the limit): the rest not imported
+    TOO_MANY_PROBLEMS = "too_many_problems"  # (how many more problems were not listed,)
+    FUTURE_DAY = "future_day"  # (the digest's day, the latest day accepted): not imported
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,3 +440,62 @@ class FeedBatch:
     papers: Mapping[str, int]
     since: dt.date | None
     until: dt.date | None
+
+
+# --------------------------------------------------------------------------- several processes
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRecord:
+    """A running bot process as recorded in the database: its id (``host:pid:random``), the
+    shards it was started with (of ``shard_count``), when it started and last beat."""
+
+    process_id: str
+    shards: tuple[int, ...]
+    shard_count: int
+    started_at: dt.datetime
+    last_beat: dt.datetime
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShardLease:
+    """A shard held by a process until ``expires_at``; ``adopted``: held by another process
+    than the one started with it, for its digests only, while its own is gone."""
+
+    shard_id: int
+    shard_count: int
+    holder: str
+    adopted: bool
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JobLease:
+    """A global job (fetching, alert DMs) held by one process until ``expires_at``, since
+    ``since``."""
+
+    job: str
+    holder: str
+    expires_at: dt.datetime
+    since: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What a process holds after a beat: its shards (``adopted`` ones apart) and jobs;
+    ``registered`` is False when its process row was gone (it registers again)."""
+
+    shards: frozenset[int]
+    adopted: frozenset[int]
+    jobs: frozenset[str]
+    registered: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSend:
+    """A user's alert DM claimed for sending; ``unfinished_since``: an earlier send to them
+    that never recorded its end (its process died, perhaps after the DM went out)."""
+
+    user_id: int
+    unfinished_since: dt.datetime | None = None

@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 from storage.models import (
     Alert,
     AlertKind,
+    AlertSend,
     Author,
     AuthorProfile,
     Bullet,
@@ -29,13 +30,17 @@ from storage.models import (
     DigestRun,
     DigestSettings,
     FeedBatch,
+    Held,
     ImportResult,
+    JobLease,
     Page,
     Paper,
     ParsedDigest,
+    ProcessRecord,
     RunOutcome,
     SavedPaper,
     SearchHit,
+    ShardLease,
     SortOrder,
     VotePoint,
     WatchedFile,
@@ -196,7 +201,9 @@ class GuildStore(Protocol):
         self, guild_id: int, digest_date: DateLike, *, at: dt.datetime
     ) -> bool: ...
 
-    async def next_digest_day(self, guild_id: int) -> dt.date | None: ...
+    async def next_digest_day(
+        self, guild_id: int, *, until: dt.date | None = None
+    ) -> dt.date | None: ...
 
 
 class AlertStore(Protocol):
@@ -246,11 +253,14 @@ class AlertStore(Protocol):
 
 
 class JobStore(Protocol):
-    """Background jobs' own records: the watched directory's files already imported."""
+    """Background jobs' own records: the watched directory's files already imported, and who
+    first used a new database (an import, or the bundled samples)."""
 
     async def watched_files(self) -> dict[str, WatchedFile]: ...
 
     async def record_watched_file(self, file: WatchedFile, *, at: dt.datetime) -> None: ...
+
+    async def claim_first_use(self, by: str, *, at: dt.datetime) -> bool: ...
 
 
 class SummaryStore(Protocol):
@@ -323,6 +333,69 @@ class ReadingListStore(Protocol):
     ) -> Page[SavedPaper]: ...
 
 
+class CoordinationStore(Protocol):
+    """Several bot processes on one database: who runs, which shards and jobs each holds.
+
+    Every process has a row (:meth:`register_process`) and beats (:meth:`beat`), which also
+    renews every lease it holds until ``expires_at``. A shard is claimed by the process started
+    with it (:meth:`claim_shards`: the live leases in the way are returned and nothing is taken);
+    a shard whose lease expired is *adopted* by any other process for its digests
+    (:meth:`adopt_shards`) until a process started with it claims it again. A global job is held
+    by one process at a time (:meth:`take_job`). :meth:`release` gives everything back at once.
+    ``multi_process`` is False where only one process may use the database (SQLite).
+    """
+
+    #: Whether several processes may share this database (PostgreSQL), or only one (SQLite).
+    multi_process: bool
+
+    async def register_process(self, process: ProcessRecord) -> None: ...
+
+    async def processes(self) -> list[ProcessRecord]: ...
+
+    async def claim_shards(
+        self,
+        holder: str,
+        shards: Sequence[int],
+        shard_count: int,
+        *,
+        now: dt.datetime,
+        expires_at: dt.datetime,
+    ) -> list[ShardLease]: ...
+
+    async def adopt_shards(
+        self, holder: str, shard_count: int, *, now: dt.datetime, expires_at: dt.datetime
+    ) -> list[int]: ...
+
+    async def beat(self, holder: str, *, now: dt.datetime, expires_at: dt.datetime) -> Held: ...
+
+    async def take_job(
+        self, job: str, holder: str, *, now: dt.datetime, expires_at: dt.datetime
+    ) -> bool: ...
+
+    async def release(self, holder: str, *, now: dt.datetime) -> None: ...
+
+    async def shard_leases(self) -> list[ShardLease]: ...
+
+    async def job_leases(self) -> list[JobLease]: ...
+
+    async def claim_digest_slot(
+        self,
+        guild_id: int,
+        slot: dt.date,
+        digest_date: dt.date,
+        *,
+        at: dt.datetime,
+        holder: str,
+        alive_since: dt.datetime,
+    ) -> bool: ...
+
+    async def claim_alert_send(
+        self, user_id: int, *, at: dt.datetime, holder: str, alive_since: dt.datetime
+    ) -> AlertSend | None: ...
+
+    async def finish_alert_send(self, user_id: int, holder: str) -> None: ...
+
+
 @runtime_checkable
 class Store(
     PaperStore,
@@ -336,6 +409,7 @@ class Store(
     VoteStore,
     TransferStore,
     ReadingListStore,
+    CoordinationStore,
     Protocol,
 ):
     """Everything a backend provides, plus its lifecycle (``async with store: ...``)."""

@@ -27,12 +27,14 @@ import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.backoff import Backoff
+from bot.core.coordination import DEFAULT_LEASE, new_process_id
 from bot.core.errors import EmptyQuery, Wanted
+from storage.errors import Unavailable
 from storage.models import Alert, FeedBatch
 from storage.text import one_line, parse_query
 
@@ -90,6 +92,21 @@ class Messenger(Protocol):
         ...
 
 
+class FindsSent(Protocol):
+    """A messenger that can also look for a DM it sent (the Discord one reads the DM channel)."""
+
+    async def find_sent(
+        self, user_id: int, matches: Sequence[AlertMatch], *, after: dt.datetime
+    ) -> bool:
+        """Whether a DM listing ``matches`` was sent to the user after ``after``; raises
+        :class:`DmClosed` or :class:`DmFailed` when the DM channel cannot be read."""
+        ...
+
+
+#: An unfinished DM is looked for from this long before its claim (clock skew).
+HISTORY_MARGIN = dt.timedelta(minutes=5)
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """What one tick did for one user."""
@@ -113,8 +130,16 @@ class AlertService:
         clock: Callable[[], dt.datetime],
         interval: float = TICK_SECONDS,
         backoff: Backoff[int] | None = None,
+        gate: Callable[[], Awaitable[bool]] | None = None,
+        holder: str | None = None,
+        lease: dt.timedelta = DEFAULT_LEASE,
     ) -> None:
         self.store = store
+        #: Who this process is in ``alert_sends``, and how long a silent one stays alive.
+        self.holder = holder or new_process_id()
+        self.lease = lease
+        #: Asked before each tick: False when another process sends the DMs now (its lease).
+        self.gate = gate
         self.messenger = messenger
         self.clock = clock
         self.interval = interval
@@ -146,6 +171,8 @@ class AlertService:
             await asyncio.sleep(self.interval)
             try:
                 await self.tick()
+            except Unavailable as exc:  # the database is away: the next tick tries again
+                log.warning("Alerts tick failed: %s", exc)
             except Exception:
                 log.exception("Alerts tick failed")
 
@@ -154,6 +181,8 @@ class AlertService:
     async def tick(self) -> list[Delivery]:
         """Deliver what was imported since each alert's position; one DM per user at most."""
         async with self._lock:
+            if self.gate is not None and not await self.gate():
+                return []
             upto = await self.store.feed_position()
             now = self.clock()
             pending = [
@@ -237,6 +266,15 @@ class AlertService:
                 break
         return found
 
+    async def _found(self, user_id: int, found: Sequence[AlertMatch], since: dt.datetime) -> bool:
+        """Whether the DM of a send left unfinished (its process died) is in the DM channel;
+        False when the messenger cannot tell (then it is sent: at least once beats never)."""
+        finder = getattr(self.messenger, "find_sent", None)
+        if finder is None:
+            return False
+        checked: FindsSent = self.messenger  # type: ignore[assignment]
+        return await checked.find_sent(user_id, found, after=since - HISTORY_MARGIN)
+
     async def _deliver(
         self, user_id: int, alerts: Sequence[Alert], found: tuple[AlertMatch, ...], upto: int
     ) -> Delivery:
@@ -244,12 +282,25 @@ class AlertService:
         if not found:
             await self.store.record_alert_run(ids, {}, upto=upto, at=self.clock())
             return Delivery(user_id, "nothing")
+        now = self.clock()
+        claim = await self.store.claim_alert_send(
+            user_id, at=now, holder=self.holder, alive_since=now - self.lease
+        )
+        if claim is None:  # another live process is sending it right now
+            return Delivery(user_id, "elsewhere", found)
+        deliveries = {m.alert.id: m.paper_ids for m in found}
         try:
-            await self.messenger.send_alerts(user_id, found)
+            if claim.unfinished_since is not None and await self._found(
+                user_id, found, claim.unfinished_since
+            ):
+                log.info("User %s: their alert DM went out before a restart; recorded", user_id)
+            else:
+                await self.messenger.send_alerts(user_id, found)
         except DmClosed as exc:
             reason = exc.__cause__ or exc
             log.info("User %s: DMs closed (%s); pausing their alerts", user_id, reason)
             await self.store.pause_alerts(user_id, at=self.clock())
+            await self.store.finish_alert_send(user_id, self.holder)
             return Delivery(user_id, "paused", found)
         except DmFailed as exc:
             reason = exc.__cause__ or exc
@@ -257,10 +308,12 @@ class AlertService:
             log.warning(
                 "User %s: could not send their alerts (retry in %.0f s): %s", user_id, wait, reason
             )
+            if claim.unfinished_since is None:  # nothing of this send can have gone out
+                await self.store.finish_alert_send(user_id, self.holder)
             return Delivery(user_id, "failed", found)
         self.backoff.succeeded(user_id)
-        deliveries = {m.alert.id: m.paper_ids for m in found}
         await self.store.record_alert_run(ids, deliveries, upto=upto, at=self.clock())
+        await self.store.finish_alert_send(user_id, self.holder)
         log.info(
             "User %s: sent %d new papers for %d alerts",
             user_id,

@@ -53,6 +53,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import zone
+from bot.core.coordination import DEFAULT_LEASE, Coordinator, new_process_id
+from storage.errors import Unavailable
 from storage.models import FINAL_OUTCOMES, DigestRun, DigestSettings, Paper
 
 if TYPE_CHECKING:
@@ -175,6 +177,10 @@ class RunCode(StrEnum):
     NO_SLOT = "no_slot"
     #: Only in a :class:`RunResult`: an in-flight post was found in the channel's history.
     FOUND_IN_HISTORY = "found_in_history"
+    #: Only in a :class:`RunResult`: another live process is sending this slot.
+    IN_FLIGHT = "in_flight"
+    #: Only in a :class:`RunResult`: the server's shard is another process's.
+    ELSEWHERE = "elsewhere"
 
 
 _PROBLEM_CODES: dict[PostProblem, RunCode] = {
@@ -261,6 +267,7 @@ class DigestScheduler:
         fetch: Callable[[], Awaitable[Any]] | None = None,
         fetch_interval: dt.timedelta | None = None,
         scheduler: AsyncIOScheduler | None = None,
+        coordinator: Coordinator | None = None,
     ) -> None:
         self.store = store
         self.poster = poster
@@ -271,6 +278,12 @@ class DigestScheduler:
         self.scheduler = scheduler or AsyncIOScheduler(timezone=dt.UTC)
         self._locks: dict[int, asyncio.Lock] = {}
         self._startup: asyncio.Task[None] | None = None
+        #: Which servers this process posts for, and who it is in ``digest_runs.holder``;
+        #: without one, every server, as a process of its own.
+        self.coordinator = coordinator
+        self.holder = coordinator.process_id if coordinator is not None else new_process_id()
+        self.lease = coordinator.lease if coordinator is not None else DEFAULT_LEASE
+        self._catching_up: asyncio.Task[Any] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -280,7 +293,11 @@ class DigestScheduler:
 
     async def start(self, *, catch_up: bool = True) -> None:
         """Start the scheduler with a job per enabled server, then (in the background) fetch
-        once and post what is due within the grace window."""
+        once and post what is due within the grace window. Once per process: a second call
+        (``on_ready`` again after a reconnect) starts nothing."""
+        if self.running:
+            log.debug("The digest scheduler is already running")
+            return
         self.scheduler.start()
         for settings in await self.store.all_digest_settings():
             self._add_job(settings)
@@ -409,13 +426,38 @@ class DigestScheduler:
     def _lock(self, guild_id: int) -> asyncio.Lock:
         return self._locks.setdefault(guild_id, asyncio.Lock())
 
+    def owns(self, guild_id: int) -> bool:
+        """Whether this process posts the server's digest (its shard is ours or adopted)."""
+        return self.coordinator is None or self.coordinator.owns_guild(guild_id)
+
+    def catch_up_soon(self, _shards: object = None) -> None:
+        """Catch up in the background (shards were just adopted); one at a time."""
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = asyncio.create_task(self.catch_up(), name="digest-adopt")
+
+    async def _claim(self, guild_id: int, slot: dt.date, day: dt.date) -> bool:
+        """Take the slot for this process (atomic across processes): False when it is
+        settled or another live process is sending it."""
+        now = self.clock()
+        return await self.store.claim_digest_slot(
+            guild_id, slot, day, at=now, holder=self.holder, alive_since=now - self.lease
+        )
+
     async def catch_up(self) -> list[RunResult]:
         """For every enabled server, post a due digest within the grace window or record the
         skip; one server's failure never stops the others."""
         results = []
         for settings in await self.store.all_digest_settings():
+            if not self.owns(settings.guild_id):
+                continue
+            if self.scheduler.running and self.scheduler.get_job(job_id(settings.guild_id)) is None:
+                self._add_job(settings)  # set up in another process
             try:
                 results.append(await self.run_due(settings.guild_id))
+            except Unavailable as exc:  # the database is away: tried again once it is back
+                log.warning("Guild %s: digest catch-up failed: %s", settings.guild_id, exc)
+                detail = RunDetail(RunCode.POST_FAILED)
+                results.append(RunResult(settings.guild_id, "failed", detail=detail))
             except Exception:
                 log.exception("Guild %s: digest catch-up failed", settings.guild_id)
                 detail = RunDetail(RunCode.POST_FAILED)
@@ -425,6 +467,8 @@ class DigestScheduler:
     async def run_due(self, guild_id: int) -> RunResult:
         """The job: handle the server's latest slot at or before now (post, skip, or nothing)."""
         now = self.clock()
+        if not self.owns(guild_id):
+            return RunResult(guild_id, "settled", detail=RunDetail(RunCode.ELSEWHERE))
         settings = await self.store.digest_settings(guild_id)
         if settings is None or not settings.enabled:
             return RunResult(guild_id, "off")
@@ -438,6 +482,9 @@ class DigestScheduler:
                 if run is not None and run.outcome in FINAL_OUTCOMES:
                     return _settled(run)
                 if run is not None and run.outcome == "sending":
+                    assert run.digest_date is not None
+                    if not await self._claim(guild_id, slot, run.digest_date):
+                        return _in_flight(guild_id, run)
                     found = await self._recover(settings, slot, run)
                     if found is not None:
                         return found
@@ -453,9 +500,17 @@ class DigestScheduler:
 
     async def post(self, guild_id: int, *, slot: dt.date | None = None) -> RunResult:
         """Post the newest day not yet posted in the server (for ``slot``, or now when
-        ``None``); record the post, the skip, or the error."""
+        ``None``: ``/digest now``); record the post, the skip, or the error.
+
+        ``/digest now`` claims today's slot (the server's local date) like the scheduled post
+        does, unless that slot is already settled: a crash while it sends is recovered like a
+        scheduled one (the post is found in the channel, not sent again), and the scheduled
+        post later that day finds the slot posted and does not post again. A day later than
+        the server's local today (a digest dated in the future) is never posted."""
         async with self._lock(guild_id):
             now = self.clock()
+            manual = slot is None
+            run: DigestRun | None = None
             if slot is not None:
                 run = await self.store.digest_run(guild_id, slot)
                 if run is not None and run.outcome in FINAL_OUTCOMES:
@@ -463,14 +518,22 @@ class DigestScheduler:
             settings = await self.store.digest_settings(guild_id)
             if settings is None:
                 return RunResult(guild_id, "off")
+            today = now.astimezone(zone(settings.timezone)).date()
+            if manual:
+                run = await self.store.digest_run(guild_id, today)
+                if run is None or run.outcome not in FINAL_OUTCOMES:
+                    slot = today  # claimed below, before the first message
             if slot is not None and run is not None and run.outcome == "sending":
+                assert run.digest_date is not None
+                if not await self._claim(guild_id, slot, run.digest_date):
+                    return _in_flight(guild_id, run)
                 found = await self._recover(settings, slot, run)
                 if found is not None:
                     return found
-            day = await self.store.next_digest_day(guild_id)
+            day = await self.store.next_digest_day(guild_id, until=today)
             if day is None:
                 detail = RunDetail(RunCode.NOTHING_NEW)
-                if slot is not None:
+                if slot is not None and not manual:
                     await self.store.record_digest_run(
                         guild_id, slot, "skipped", at=now, detail=detail.encode()
                     )
@@ -478,8 +541,11 @@ class DigestScheduler:
                 return RunResult(guild_id, "skipped", detail=detail)
             page = await self.store.day_papers(day, limit=settings.count)
             content = DigestContent(day, page.items, page.total, settings.post_language)
-            if slot is not None:
-                await self.store.record_digest_sending(guild_id, slot, day, at=self.clock())
+            if slot is not None and not await self._claim(guild_id, slot, day):
+                run = await self.store.digest_run(guild_id, slot)
+                if run is not None and run.outcome in FINAL_OUTCOMES:
+                    return _settled(run)
+                return RunResult(guild_id, "settled", day, RunDetail(RunCode.IN_FLIGHT))
             try:
                 ids = await self.poster.send(settings.channel_id, content)
             except PostFailed as exc:
@@ -555,6 +621,12 @@ class DigestScheduler:
             settings.channel_id,
         )
         return RunResult(guild_id, "posted", day, RunDetail(RunCode.FOUND_IN_HISTORY))
+
+
+def _in_flight(guild_id: int, run: DigestRun) -> RunResult:
+    """A slot another live process is sending."""
+    log.info("Guild %s: the %s digest is being sent by another process", guild_id, run.slot)
+    return RunResult(guild_id, "settled", run.digest_date, RunDetail(RunCode.IN_FLIGHT))
 
 
 def _settled(run: DigestRun) -> RunResult:

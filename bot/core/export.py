@@ -2,8 +2,10 @@
 
 :func:`paper_record` is also the JSON shape of one paper elsewhere (``console --json paper``).
 A JSONL export is also a backup: ``papers-bot import EXPORT.jsonl`` restores it
-(:mod:`storage.ingest.backup`), which is why it carries the API extras and a record for each
-digest day that lists no paper (:data:`DAY_RECORD_KEYS`), written before the papers.
+(:mod:`storage.ingest.backup`), which is why it carries the API extras, the generated summary
+with its provenance, the vote history (``vote_history``: ``at`` and ``votes`` of each point,
+oldest first; filled by :func:`export`, empty elsewhere) and a record for each digest day that
+lists no paper (:data:`DAY_RECORD_KEYS`), written before the papers.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import csv
 import datetime as dt
 import json
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 
-from storage.models import Paper
+from storage.models import Paper, VotePoint
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -43,6 +47,7 @@ RECORD_KEYS: Final = (
     "organization",
     "comments",
     "generated_summary",
+    "vote_history",
 )
 #: The keys of the record of a digest day that lists no paper (``papers`` is always 0).
 DAY_RECORD_KEYS: Final = ("day", "papers")
@@ -67,8 +72,9 @@ def _authors(paper: Paper) -> list[str]:
     return [name for name in paper.authors if name.strip() and name.strip() != "+"]
 
 
-def paper_record(paper: Paper) -> dict[str, Any]:
-    """One paper as a JSON-ready dict with exactly :data:`RECORD_KEYS`."""
+def paper_record(paper: Paper, votes: Sequence[VotePoint] = ()) -> dict[str, Any]:
+    """One paper as a JSON-ready dict with exactly :data:`RECORD_KEYS` (``votes``: its vote
+    history, oldest first)."""
     return {
         "arxiv_id": paper.arxiv_id,
         "title": paper.title,
@@ -92,6 +98,9 @@ def paper_record(paper: Paper) -> dict[str, Any]:
         "organization": paper.organization,
         "comments": paper.comments,
         "generated_summary": _generated(paper),
+        "vote_history": [
+            {"at": point.at.astimezone(dt.UTC).isoformat(), "votes": point.votes} for point in votes
+        ],
     }
 
 
@@ -157,11 +166,16 @@ async def export(
         for day in sorted(d.date for d in await store.days() if not d.paper_count):
             if (since is None or day >= since) and (until is None or day <= until):
                 out.write(json.dumps({"day": day.isoformat(), "papers": 0}) + "\n")
+    history: dict[str, list[VotePoint]] = defaultdict(list)
+    if writer is None:
+        for arxiv_id, at, votes in sorted(await store.export_rows("vote_history")):
+            history[arxiv_id].append(VotePoint(at, votes))
     async for paper in store.iter_papers(since=since, until=until):
         if writer is not None:
             writer.writerow(csv_row(paper))
         else:
-            out.write(json.dumps(paper_record(paper), ensure_ascii=False) + "\n")
+            record = paper_record(paper, history.get(paper.arxiv_id, ()))
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     out.flush()
     log.info("Exported %d papers as %s", count, fmt)

@@ -13,8 +13,15 @@ votes stay current (re-importing a day updates its votes), and once a UTC day fo
 :data:`VOTE_REFRESH_DAYS` days: each API import adds a point to a paper's vote history when its
 votes changed. A day is parsed whole before it is
 imported, and imported in one transaction: nothing half-written reaches the store. Network
-errors, timeouts, 5xx/429 answers and undecodable bodies are logged and retried with exponential
-backoff, a bounded number of times; a 404 means there is no digest for that day. What happened
+errors, timeouts, 5xx/429 answers and undecodable bodies are logged and retried a bounded number
+of times with exponential backoff, jittered and capped (:class:`bot.core.backoff.Backoff`); a
+``Retry-After`` the source sends (seconds or an HTTP date) is waited at least, and one longer
+than the cap ends this run's attempts for that day instead of holding the job up. A day that
+failed is asked for again on every later scheduled run until it imports (:attr:`Fetcher.missed`,
+at most :data:`MISSED_DAYS_KEPT` days back), so an outage longer than ``days_back`` loses no
+day; a day imports whole or not at all, and importing it again changes nothing (votes, days and
+vote history are keyed), so a recovery never doubles anything. A 404 means there is no digest
+for that day. What happened
 to each day is a typed :class:`FetchOutcome` (``papers-bot fetch`` prints it in words:
 :func:`bot.cli.describe_fetch_outcome`).
 """
@@ -23,9 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.utils
 import hashlib
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,7 +43,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot.core.backoff import Backoff
 from storage.ingest.hfapi import parse_daily_papers
+from storage.ingest.importer import latest_day_accepted, too_large, within_limits
 from storage.ingest.parser import DigestError, parse_digest
 from storage.models import Problem, ProblemCode, WatchedFile
 
@@ -50,7 +61,11 @@ DAYS_BACK = 3
 VOTE_REFRESH_DAYS = 7
 ATTEMPTS = 3
 BACKOFF_SECONDS = 2.0
+#: The longest wait between two attempts (a larger ``Retry-After`` ends the run's attempts).
+BACKOFF_CAP_SECONDS = 60.0
 TIMEOUT_SECONDS = 30.0
+#: Days that failed are asked for again on later runs while at most this many days old.
+MISSED_DAYS_KEPT = 30
 USER_AGENT = "papers-bot (+https://github.com/l-yohai/daily_papers_ko)"
 
 #: ``progress(done, total, label)`` after each day and source.
@@ -83,10 +98,32 @@ class FetchError(Exception):
         self.status = status
         self.reason = reason
         self.attempts = attempts
+        self.retry_after: float | None = None
 
 
 class _Retry(Exception):
-    """A failure worth another attempt."""
+    """A failure worth another attempt (``retry_after``: the seconds the source asked for)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
+    """The seconds of a ``Retry-After`` header (delta-seconds or an HTTP date), never negative;
+    ``None`` when absent or unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(min(int(text), 10**9))
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +145,8 @@ class FetchOutcome:
     status: int | None = None
     url: str = ""
     attempts: int = 0
+    #: The wait the source asked for (``Retry-After``) when it was longer than the backoff cap.
+    retry_after: float | None = None
     #: What was wrong with the content, when the parser said so (a coded problem).
     problem: Problem | None = None
 
@@ -147,8 +186,10 @@ class Fetcher:
         days_back: int = DAYS_BACK,
         attempts: int = ATTEMPTS,
         backoff: float = BACKOFF_SECONDS,
+        backoff_cap: float = BACKOFF_CAP_SECONDS,
         timeout: float = TIMEOUT_SECONDS,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -158,8 +199,12 @@ class Fetcher:
         self.days_back = max(1, days_back)
         self.attempts = max(1, attempts)
         self.backoff = backoff
+        self.backoff_cap = max(backoff, backoff_cap)
         self.timeout = timeout
         self.sleep = sleep
+        self.rng = rng or random.Random()
+        #: ``(source, day)`` pairs that failed and are asked for again on the next runs.
+        self.missed: set[tuple[str, dt.date]] = set()
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -192,9 +237,15 @@ class Fetcher:
     async def run(
         self, dates: Sequence[dt.date] | None = None, *, progress: Progress | None = None
     ) -> list[FetchOutcome]:
-        """Import the watched directory, then each day from each HTTP source."""
+        """Import the watched directory, then each day from each HTTP source.
+
+        A scheduled run (``dates`` is ``None``) also asks again for the days that failed before
+        (:attr:`missed`), oldest first."""
         async with self._lock:  # the scheduled job and `fetch` never overlap in one process
-            days = list(dates) if dates is not None else self.recent_days()
+            if dates is not None:
+                days = list(dates)
+            else:
+                days = sorted(set(self.recent_days()) | self.missed_days())
             outcomes: list[FetchOutcome] = []
             if self.watch_dir is not None:
                 outcomes.extend(await self.scan_watch_dir())
@@ -214,6 +265,7 @@ class Fetcher:
                     for day in days:
                         for name, fetch in sources:
                             outcome = await fetch(session, day)
+                            self._remember(name, day, outcome)
                             outcomes.append(outcome)
                             done += 1
                             if progress is not None:
@@ -228,8 +280,28 @@ class Fetcher:
             )
             return outcomes
 
-    async def _get(self, session: aiohttp.ClientSession, url: str) -> bytes | None:
-        """The body of ``url`` (``None`` for 404), retrying transient failures with backoff."""
+    def missed_days(self) -> set[dt.date]:
+        """The days that failed before and are still worth asking for."""
+        oldest = self.clock().astimezone(dt.UTC).date() - dt.timedelta(days=MISSED_DAYS_KEPT)
+        self.missed = {(name, day) for name, day in self.missed if day >= oldest}
+        return {day for _name, day in self.missed}
+
+    def _remember(self, name: str, day: dt.date, outcome: FetchOutcome) -> None:
+        """Keep a failed day to ask for again; forget it once it imported."""
+        if outcome.ok or outcome.note is FetchNote.HTTP_STATUS:  # a 4xx is not transient
+            self.missed.discard((name, day))
+        else:
+            self.missed.add((name, day))
+
+    def _backoff(self) -> Backoff[str]:
+        return Backoff(base=self.backoff, cap=self.backoff_cap, rng=self.rng)
+
+    async def _get(
+        self, session: aiohttp.ClientSession, url: str, backoff: Backoff[str] | None = None
+    ) -> bytes | None:
+        """The body of ``url`` (``None`` for 404), retrying transient failures with backoff
+        (exponential, jittered, capped; at least the ``Retry-After`` of a 429 or 503)."""
+        backoff = backoff or self._backoff()
         last: BaseException | None = None
         for attempt in range(1, self.attempts + 1):
             try:
@@ -237,7 +309,10 @@ class Fetcher:
                     if response.status == 404:
                         return None
                     if response.status == 429 or response.status >= 500:
-                        raise _Retry(f"HTTP {response.status}")
+                        raise _Retry(
+                            f"HTTP {response.status}",
+                            retry_after_seconds(response.headers.get("Retry-After"), self.clock()),
+                        )
                     if response.status >= 400:
                         raise FetchError(url=url, status=response.status)
                     return await response.read()
@@ -246,8 +321,20 @@ class Fetcher:
             except (aiohttp.ClientError, TimeoutError, _Retry) as exc:
                 last = exc
                 reason = str(exc) or exc.__class__.__name__
+                asked = exc.retry_after if isinstance(exc, _Retry) else None
+                if asked is not None and asked > self.backoff_cap:
+                    # Longer than we wait within a run: the next scheduled run asks again.
+                    log.warning(
+                        "%s: %s, asked to retry after %.0fs; trying again on a later run",
+                        url,
+                        reason,
+                        asked,
+                    )
+                    error = FetchError(url=url, reason=reason, attempts=attempt)
+                    error.retry_after = asked
+                    raise error from exc
                 if attempt < self.attempts:
-                    delay = self.backoff * 2 ** (attempt - 1)
+                    delay = backoff.failed(url, self.clock(), retry_after=asked)
                     log.warning(
                         "%s: %s (attempt %d of %d); retrying in %.1fs",
                         url,
@@ -292,11 +379,12 @@ class Fetcher:
         extras: bool = False,
     ) -> FetchOutcome:
         """GET, parse (malformed bodies retried like network errors), import; never raises
-        for a bad source."""
+        for a bad source. One backoff for the day: each failure waits longer than the last."""
         last: Exception | None = None
+        backoff = self._backoff()
         for attempt in range(1, self.attempts + 1):
             try:
-                body = await self._get(session, url)
+                body = await self._get(session, url, backoff)
             except FetchError as exc:
                 log.warning("%s %s: %s", label, day, exc)
                 note = FetchNote.HTTP_STATUS if exc.status else FetchNote.GAVE_UP
@@ -309,6 +397,7 @@ class Fetcher:
                     status=exc.status,
                     url=exc.url,
                     attempts=exc.attempts,
+                    retry_after=exc.retry_after,
                 )
             if body is None:
                 return FetchOutcome(label, day, True, note=FetchNote.NOT_FOUND)
@@ -325,7 +414,7 @@ class Fetcher:
                     self.attempts,
                 )
                 if attempt < self.attempts:
-                    await self.sleep(self.backoff * 2 ** (attempt - 1))
+                    await self.sleep(backoff.failed(url, self.clock()))
                 continue
             try:
                 return await self._import(digest, label, extras=extras)
@@ -407,13 +496,21 @@ class Fetcher:
             await self.store.record_watched_file(record, at=self.clock())
             return FetchOutcome(key, None, True, note=FetchNote.UNCHANGED)
         try:
+            problem = too_large(key, len(data))
+            if problem is not None:
+                raise DigestError(key, problem.line, problem.code, problem.values)
             digest = parse_digest(data.decode("utf-8-sig"), key)
         except (DigestError, UnicodeDecodeError) as exc:
             log.warning("%s: not imported: %s", key, exc)
             # Remembered, so it is read again only once it changes (not on every run).
             await self.store.record_watched_file(record, at=self.clock())
             return FetchOutcome.failed(key, None, FetchNote.NOT_A_DIGEST, exc)
-        outcome = await self._import(digest, key)
+        limited = within_limits(digest, latest=latest_day_accepted(self.clock()))
+        if isinstance(limited, Problem):  # a day in the future: held back, read again later
+            log.warning("%s: not imported yet: %s", key, limited)
+            error = DigestError(key, limited.line, limited.code, limited.values)
+            return FetchOutcome.failed(key, digest.date, FetchNote.NOT_A_DIGEST, error)
+        outcome = await self._import(limited, key)
         await self.store.record_watched_file(record, at=self.clock())
         return outcome
 
@@ -424,12 +521,15 @@ def fetch_job_for(
     *,
     clock: Callable[[], dt.datetime],
     after: Callable[[], None] | None = None,
+    **options: Any,
 ) -> Callable[[], Awaitable[list[FetchOutcome]]] | None:
     """The scheduled fetch, or ``None`` without sources: the recent days from every source, and
     the first run of each UTC day the last :data:`VOTE_REFRESH_DAYS` days instead (their votes
     refreshed, so their vote history grows). ``after()`` is called after each run, without
-    being awaited (the summaries start there: they never hold up the digest)."""
-    fetcher = Fetcher.from_config(config, store, clock=clock)
+    being awaited (the summaries start there: they never hold up the digest). Days that
+    failed are asked for again on the next runs (:meth:`Fetcher.missed_days`); ``options`` go
+    to :class:`Fetcher` (tests: ``sleep``, ``backoff``)."""
+    fetcher = Fetcher.from_config(config, store, clock=clock, **options)
     if not fetcher.has_sources:
         return None
     refreshed: list[dt.date] = []  # the UTC day of the last vote refresh
@@ -438,7 +538,7 @@ def fetch_job_for(
         today = clock().astimezone(dt.UTC).date()
         days = None
         if refreshed[-1:] != [today]:
-            days = fetcher.vote_refresh_days()
+            days = sorted(set(fetcher.vote_refresh_days()) | fetcher.missed_days())
             refreshed[:] = [today]
         outcomes = await fetcher.run(days)
         if after is not None:

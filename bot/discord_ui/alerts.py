@@ -8,6 +8,7 @@ and turns discord.py's exceptions into :class:`~bot.core.alerts.DmClosed` (403, 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import discord
@@ -44,6 +45,31 @@ class ClientMessenger:
             raise DmFailed(retry_after=exc.retry_after) from exc
         except (discord.HTTPException, discord.ClientException, OSError) as exc:
             raise DmFailed() from exc
+
+    async def find_sent(
+        self, user_id: int, matches: Sequence[AlertMatch], *, after: dt.datetime
+    ) -> bool:
+        """Whether the bot's DM to the user after ``after`` lists one of ``matches``' papers
+        (a send whose process died before recording it)."""
+        wanted = {p.abs_url for m in matches for p in m.papers}
+        me = self.client.user.id if self.client.user is not None else None
+        try:
+            channel = await self.client.create_dm(discord.Object(id=user_id))
+            async for message in channel.history(limit=HISTORY_LIMIT, after=after):
+                if message.author.id != me:
+                    continue
+                text = " ".join(e.description or "" for e in message.embeds)
+                if any(url in text for url in wanted):
+                    return True
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise DmClosed() from exc
+        except (discord.HTTPException, discord.ClientException, OSError) as exc:
+            raise DmFailed() from exc
+        return False
+
+
+#: DMs read back at most when looking for an alert DM sent before a crash.
+HISTORY_LIMIT = 50
 
 
 def alert_label(alert: Alert) -> str:

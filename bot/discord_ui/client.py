@@ -9,11 +9,14 @@ commands to ``DISCORD_GUILD_ID`` only when it is set; global sync is the explici
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import logging
 import math
+import signal
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
@@ -33,6 +36,7 @@ from storage.errors import AlertError, ReadingListError, Unavailable
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.core.alerts import AlertService
+    from bot.core.coordination import Coordinator
     from bot.core.digests import DigestScheduler
     from bot.core.summaries import BackgroundSummaries
     from storage.ports import Store
@@ -158,7 +162,9 @@ def owner_only() -> Callable[[F], F]:
 
     async def predicate(interaction: discord.Interaction) -> bool:
         client = interaction.client
-        if isinstance(client, commands.Bot) and await client.is_owner(interaction.user):
+        if isinstance(client, commands.Bot | commands.AutoShardedBot) and await client.is_owner(
+            interaction.user
+        ):
             return True
         raise NotOwner("owner only")
 
@@ -208,8 +214,13 @@ class PapersTree(app_commands.CommandTree["PapersBot"]):
             log.exception("Could not tell the user that /%s failed", name)
 
 
-class PapersBot(commands.Bot):
-    """The bot. ``config`` and ``store`` come in through the constructor; nothing global."""
+class PapersBot(commands.AutoShardedBot):
+    """The bot. ``config`` and ``store`` come in through the constructor; nothing global.
+
+    It runs the shards of ``config`` (SHARD_COUNT and SHARDS; Discord's recommended count
+    without them) over one gateway connection each. ``coordinator`` (made by :func:`run_bot`)
+    is its place among several processes: its guilds' digests, the global jobs it may run.
+    """
 
     def __init__(
         self,
@@ -221,9 +232,13 @@ class PapersBot(commands.Bot):
         view_timeout: float = VIEW_TIMEOUT,
         sync_dev_guild: bool = True,
         run_scheduler: bool = True,
+        coordinator: Coordinator | None = None,
         **options: Any,
     ) -> None:
         options.setdefault("intents", make_intents())
+        if config.shard_count is not None:
+            options.setdefault("shard_count", config.shard_count)
+            options.setdefault("shard_ids", list(config.shard_ids))
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -255,6 +270,10 @@ class PapersBot(commands.Bot):
         self.summaries: BackgroundSummaries | None = None
         #: Each user's language as last stored with their alerts (saves a write per command).
         self.languages: dict[int, str] = {}
+        #: This process among others on the database (``None``: alone, no leases).
+        self.coordinator = coordinator
+        #: The background jobs start once per process, whatever the gateway does after.
+        self.jobs_started = 0
 
     def now(self) -> dt.datetime:
         """The current time, timezone-aware (from :attr:`clock`)."""
@@ -264,11 +283,22 @@ class PapersBot(commands.Bot):
         await self.tree.set_translator(CatalogTranslator())
         await self.load_cogs()
         if self.run_scheduler:
-            await self.start_scheduler()
-            await self.start_alerts()
+            await self.start_jobs()
         guild_id = self.config.discord_guild_id
         if guild_id is not None and self.sync_dev_guild:
             await self.sync_to_guild(guild_id)
+
+    async def start_jobs(self) -> None:
+        """Start the heartbeat, the digest scheduler and the alerts watcher: once per process
+        (``setup_hook`` runs once; a reconnect's ``on_ready`` never comes here)."""
+        if self.jobs_started:
+            log.warning("Background jobs are already running; not starting them again")
+            return
+        self.jobs_started += 1
+        if self.coordinator is not None:
+            await self.coordinator.start()
+        await self.start_scheduler()
+        await self.start_alerts()
 
     async def start_scheduler(self) -> None:
         """Start the daily digest scheduler (and the fetch job when sources are configured,
@@ -282,12 +312,17 @@ class PapersBot(commands.Bot):
         if settings is not None:
             self.summaries = BackgroundSummaries(Summariser(self.store, settings))
         kick = self.summaries.kick if self.summaries is not None else None
+        fetch: Callable[[], Awaitable[Any]] | None
         fetch = fetch_job_for(self.config, self.store, clock=self.now, after=kick)
         interval = None
         if self.config.fetch_interval_minutes > 0:
             interval = dt.timedelta(minutes=self.config.fetch_interval_minutes)
         else:
             fetch = None  # FETCH_INTERVAL_MINUTES=0: only `papers-bot fetch` fetches
+        if fetch is not None and self.coordinator is not None:
+            from bot.core.coordination import FETCH_JOB
+
+            fetch = self.coordinator.guard(FETCH_JOB, fetch)  # one process fetches
         self.digests = DigestScheduler(
             store=self.store,
             poster=ChannelPoster.for_client(self),
@@ -295,7 +330,11 @@ class PapersBot(commands.Bot):
             grace=dt.timedelta(hours=self.config.digest_grace_hours),
             fetch=fetch,
             fetch_interval=interval,
+            coordinator=self.coordinator,
         )
+        if self.coordinator is not None:
+            self.coordinator.on_adopt = self.digests.catch_up_soon
+            self.coordinator.on_recover = self.digests.catch_up_soon
         if self.summaries is not None:
             self.summaries.then = self.digests.refresh_summaries
         await self.digests.start()
@@ -305,8 +344,21 @@ class PapersBot(commands.Bot):
         from bot.core.alerts import AlertService
         from bot.discord_ui.alerts import ClientMessenger
 
+        options: dict[str, Any] = {}
+        if self.coordinator is not None:
+            from bot.core.coordination import ALERTS_JOB
+
+            options.update(
+                gate=functools.partial(self.coordinator.take, ALERTS_JOB),  # one process sends
+                holder=self.coordinator.process_id,
+                lease=self.coordinator.lease,
+            )
         self.alerts = AlertService(
-            store=self.store, messenger=ClientMessenger(self), clock=self.now
+            store=self.store,
+            messenger=ClientMessenger(self),
+            clock=self.now,
+            interval=self.config.alert_interval_seconds,
+            **options,
         )
         await self.alerts.start()
 
@@ -370,15 +422,18 @@ class PapersBot(commands.Bot):
         return synced
 
     async def on_ready(self) -> None:
+        """Logged in (again, after a reconnect that could not resume): only a log line; jobs
+        started in :meth:`setup_hook`, once per process."""
         log.info(
-            "Logged in as %s (id %s) in %d servers",
+            "Logged in as %s (id %s) in %d servers (shards %s)",
             self.user,
             getattr(self.user, "id", None),
             len(self.guilds),
+            ",".join(str(s) for s in sorted(self.shards)) or "-",
         )
 
     async def close(self) -> None:
-        # commands.Bot.close unloads every extension (each cog's cog_unload runs) before
+        # commands.AutoShardedBot.close unloads every extension (each cog's cog_unload runs) before
         # closing the connection; the store belongs to whoever opened it (run_bot).
         log.debug("Closing the bot")
         if self.digests is not None:
@@ -387,6 +442,8 @@ class PapersBot(commands.Bot):
             await self.alerts.stop()
         if self.summaries is not None:
             await self.summaries.stop()
+        if self.coordinator is not None:
+            await self.coordinator.stop()  # the leases go to the others at once
         await super().close()
 
 
@@ -406,7 +463,45 @@ async def run_bot(config: Config, store: Store) -> int:
     if not token:
         _fail(MISSING_TOKEN)
         return 2
-    async with PapersBot(config=config, store=store) as bot:
+    from bot.core.coordination import Coordinator, DatabaseInUse, ShardsTaken
+
+    coordinator = Coordinator(
+        store,
+        shards=config.shard_ids,
+        shard_count=config.total_shards,
+        lease=dt.timedelta(seconds=config.lease_seconds),
+        clock=discord.utils.utcnow,
+    )
+    try:
+        await coordinator.claim()
+    except ShardsTaken as exc:
+        _fail(phrases.shards_taken(exc, now=discord.utils.utcnow()))
+        return 1
+    except DatabaseInUse as exc:
+        _fail(phrases.database_in_use(exc, now=discord.utils.utcnow()))
+        return 1
+    try:
+        await coordinator.start()  # beat from now on: logging in may take longer than a lease
+        return await _serve(config, store, coordinator, token)
+    finally:
+        await coordinator.stop()
+
+
+def _close_on_sigterm(bot: PapersBot) -> None:
+    """SIGTERM (systemd, docker stop) closes the bot as Ctrl-C does: its leases are released
+    at once instead of after the lease."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(
+            signal.SIGTERM, lambda: loop.create_task(bot.close(), name="sigterm-close")
+        )
+    except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+        pass
+
+
+async def _serve(config: Config, store: Store, coordinator: Coordinator, token: str) -> int:
+    async with PapersBot(config=config, store=store, coordinator=coordinator) as bot:
+        _close_on_sigterm(bot)
         try:
             await bot.start(token)
         except discord.LoginFailure:

@@ -38,6 +38,16 @@ def post_failure(exc: discord.HTTPException | discord.ClientException) -> PostFa
     return PostFailed(PostProblem.OTHER)
 
 
+async def _delete(messages: Sequence[Any]) -> None:
+    """Delete the messages of a post that was cut short (best effort)."""
+    for message in messages:
+        try:
+            await message.delete()
+        except (discord.HTTPException, discord.ClientException) as exc:
+            log.warning("Could not delete part of an unfinished digest: %s", exc)
+    log.info("Deleted %d messages of an unfinished digest post", len(messages))
+
+
 class ChannelPoster:
     """Posts through discord.py channel objects; ``resolve`` finds the channel by id."""
 
@@ -59,7 +69,10 @@ class ChannelPoster:
 
     async def find_sent(self, channel_id: int, day: dt.date, *, after: dt.datetime) -> list[int]:
         """Read the channel's history after ``after`` (oldest first) for the bot's own post
-        of ``day``: from its first message to the one carrying the footer marker."""
+        of ``day``: from its first message to the one carrying the footer marker.
+
+        A post that is there only in part (the process died between its first and last
+        message) is deleted, best effort, so the digest posted again is the only copy."""
         try:
             return await self._find_sent(channel_id, day, after)
         except (discord.HTTPException, discord.ClientException) as exc:
@@ -69,10 +82,12 @@ class ChannelPoster:
         channel = await self.resolve(channel_id)
         me = self.me()
         ids: list[int] = []
+        seen: list[Any] = []
         collecting = False
         async for message in channel.history(limit=HISTORY_LIMIT, after=after, oldest_first=True):
             if me is not None and getattr(message.author, "id", None) != me:
                 continue
+            seen.append(message)
             message_embeds = list(message.embeds)
             message_id = int(message.id)
             if opens_digest(message_embeds, day):
@@ -83,7 +98,9 @@ class ChannelPoster:
                 if not ids or ids[-1] != message_id:
                     ids.append(message_id)
                 return ids
-        return []  # not there, or only partly (its last message never went out)
+        if ids:  # only partly there: its last message never went out
+            await _delete([m for m in seen if int(m.id) in ids])
+        return []
 
     async def send(self, channel_id: int, content: DigestContent) -> list[int]:
         """Send the digest's messages in order; on failure delete what went out, then raise

@@ -30,6 +30,7 @@ from bot.core.answers import (
     TopAnswer,
     TopNote,
 )
+from bot.core.coordination import DatabaseInUse, ShardsTaken
 from bot.core.digests import RunCode, RunDetail
 from bot.core.errors import (
     BadNumber,
@@ -48,6 +49,7 @@ from bot.core.errors import (
 )
 from bot.core.question import Answered, Ignored, Question, When, WhyIgnored
 from bot.core.reading import Removed, Saved
+from bot.core.status import ClusterStatus
 from bot.i18n.catalog import date, number, tr, trn
 from storage.errors import (
     AlertError,
@@ -74,6 +76,8 @@ _DIGEST_PROBLEMS: Final[dict[RunCode, str]] = {
     RunCode.NOTHING_NEW: "digest.problem.nothing_new",
     RunCode.NO_SLOT: "digest.problem.no_slot",
     RunCode.FOUND_IN_HISTORY: "digest.problem.found_in_history",
+    RunCode.IN_FLIGHT: "digest.problem.in_flight",
+    RunCode.ELSEWHERE: "digest.problem.elsewhere",
 }
 
 
@@ -467,3 +471,106 @@ def paper_links(paper: Paper, *, abstract: bool = True, extras: bool = True) -> 
     if extras and paper.project_page:
         links.append((tr("link.project_page"), paper.project_page))
     return links
+
+
+# --------------------------------------------------------------------------- several processes
+
+_JOB_NAMES: Final = {"fetch": "status.job_name.fetch", "alerts": "status.job_name.alerts"}
+
+
+def _moment(moment: dt.datetime) -> str:
+    """A moment for operators: UTC, to the second."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _seconds(delta: dt.timedelta) -> str:
+    return number(max(0, round(delta.total_seconds())))
+
+
+def _ids(ids: Sequence[int]) -> str:
+    return ",".join(str(i) for i in ids) if ids else tr("status.nothing")
+
+
+def shards_taken(error: ShardsTaken, *, now: dt.datetime) -> str:
+    """Why ``run`` refuses: live processes hold some of its shards."""
+    conflicts = error.conflicts
+    until = max(c.expires_at for c in conflicts)
+    lease = max(0.0, (until - now).total_seconds())
+    return tr(
+        "coord.shards_taken",
+        shards=_ids(sorted({c.shard_id for c in conflicts})),
+        holders=", ".join(sorted({c.holder for c in conflicts})),
+        until=_moment(until),
+        lease=number(round(lease)),
+    )
+
+
+def database_in_use(error: DatabaseInUse, *, now: dt.datetime) -> str:
+    """Why ``run`` refuses: another process runs on this SQLite database."""
+    return tr(
+        "coord.database_in_use",
+        process=error.process.process_id,
+        ago=_seconds(now - error.process.last_beat),
+    )
+
+
+def job_name(job: str) -> str:
+    """A global job's name in words (an unknown one as it is stored)."""
+    key = _JOB_NAMES.get(job)
+    return tr(key) if key else job
+
+
+def status_lines(status: ClusterStatus) -> list[str]:
+    """``papers-bot status`` in words: processes, jobs, queues (headings end with a colon)."""
+    lines = [tr("status.heading.processes", lease=_seconds(status.lease)) + ":"]
+    if not status.processes:
+        lines.append("  " + tr("status.none"))
+    for state in status.processes:
+        proc = state.process
+        adopted = tr("status.adopted", shards=_ids(state.adopted)) if state.adopted else ""
+        lines.append(
+            "  "
+            + tr(
+                "status.process",
+                process=proc.process_id,
+                shards=_ids(state.shards),
+                adopted=adopted,
+                jobs=", ".join(job_name(j) for j in state.jobs) or tr("status.nothing"),
+                ago=_seconds(status.now - proc.last_beat),
+                state=tr("status.alive") if state.alive else tr("status.expired"),
+                started=_moment(proc.started_at),
+                version=proc.version,
+            )
+        )
+    if status.unheld_shards:
+        lines.append("  " + tr("status.unheld", shards=_ids(status.unheld_shards)))
+    lines.append(tr("status.heading.jobs") + ":")
+    for job in status.jobs:
+        if job.expired or job.holder is None or job.expires_at is None:
+            lines.append("  " + tr("status.job.free", job=job_name(job.job)))
+        else:
+            lines.append(
+                "  "
+                + tr(
+                    "status.job.held",
+                    job=job_name(job.job),
+                    holder=job.holder,
+                    until=_moment(job.expires_at),
+                )
+            )
+    lines.append(tr("status.heading.queue") + ":")
+    lines.append(
+        "  "
+        + tr(
+            "status.queue.digests",
+            waiting=number(status.digests_waiting),
+            sending=number(status.digests_sending),
+            later=number(status.digests_later),
+        )
+    )
+    lines.append("  " + trn("status.queue.alerts", status.alerts_waiting))
+    if status.summaries_waiting is None:
+        lines.append("  " + tr("status.queue.summaries_off"))
+    else:
+        lines.append("  " + trn("status.queue.summaries", status.summaries_waiting))
+    return lines

@@ -34,6 +34,14 @@ _REASONS: Final[dict[ProblemCode, str]] = {
     ProblemCode.COULD_NOT_STORE: "could not store: {0}",
     ProblemCode.BAD_RECORD: "not a record of an export ({0}); skipped",
     ProblemCode.EMPTY_BACKUP: "no paper and no day in this export",
+    ProblemCode.FILE_TOO_LARGE: "file too large ({0} bytes; at most {1}); not imported",
+    ProblemCode.TOO_MANY_PAPERS: (
+        "{0} papers in one day (at most {1}); the papers from here on are not imported"
+    ),
+    ProblemCode.TOO_MANY_PROBLEMS: "{0} more problems in this file, not listed",
+    ProblemCode.FUTURE_DAY: (
+        "the digest is for {0}, later than {1} (tomorrow, UTC); not imported until its day"
+    ),
 }
 
 

@@ -5,8 +5,11 @@ position, votes), or a digest day that lists no paper (``{"day": "YYYY-MM-DD", "
 :func:`read_backup` turns them into one :class:`~storage.models.ParsedDigest` per day, oldest
 first, each paper at its position with that day's votes and its stored content, so importing
 them into an empty store gives back the same papers, days, votes and authors (a paper's content
-is the same on every day of a backup: what the store kept, its newest). A line that cannot be
-read is a :class:`~storage.models.Problem` at that line; the other lines still count.
+is the same on every day of a backup: what the store kept, its newest). A paper's generated
+summary (``generated_summary``: bullets, model, moment) and vote history (``vote_history``)
+come back as the rows :meth:`storage.ports.TransferStore.import_rows` writes (``summaries``,
+``vote_history``), after the days. A line that cannot be read is a
+:class:`~storage.models.Problem` at that line; the other lines still count.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from storage.models import (
     Problem,
     ProblemCode,
 )
+from storage.transfer import Row
 
 #: What a backup file's name ends with.
 BACKUP_SUFFIX = ".jsonl"
@@ -33,10 +37,13 @@ BACKUP_SUFFIX = ".jsonl"
 
 @dataclass(frozen=True, slots=True)
 class Backup:
-    """The digests of a backup, oldest day first, and the lines that could not be read."""
+    """The digests of a backup, oldest day first, and the lines that could not be read; the
+    generated summaries and vote points as rows of :data:`storage.transfer.COLUMNS`."""
 
     digests: tuple[ParsedDigest, ...]
     problems: tuple[Problem, ...]
+    summaries: tuple[Row, ...] = ()
+    votes: tuple[Row, ...] = ()
 
     @property
     def paper_count(self) -> int:
@@ -104,6 +111,45 @@ def _summary(value: Any) -> tuple[Bullet, ...]:
     return tuple(bullets)
 
 
+def _moment(value: Any, key: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _BadRecord(f"{key} is not an ISO 8601 moment") from None
+    if moment.tzinfo is None:
+        raise _BadRecord(f"{key} has no time zone")
+    return moment.astimezone(dt.UTC)
+
+
+def _generated(arxiv_id: str, value: Any) -> Row | None:
+    """The ``summaries`` row of a paper's generated summary (done, one attempt)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _BadRecord("generated_summary is not an object")
+    model = _text(value, "model")
+    created = _moment(value.get("created_at"), "generated_summary.created_at")
+    bullets = tuple((b.label, b.text) for b in _summary(value.get("bullets")))
+    return (arxiv_id, "done", 1, created, bullets, model, created, None)
+
+
+def _votes(arxiv_id: str, value: Any) -> list[Row]:
+    """The ``vote_history`` rows of a paper's vote points."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _BadRecord("vote_history is not a list")
+    rows: list[Row] = []
+    for point in value:
+        if not isinstance(point, dict):
+            raise _BadRecord("a vote point is not an object")
+        votes = _int(point.get("votes"), "votes")
+        if votes is None:
+            raise _BadRecord("a vote point has no votes")
+        rows.append((arxiv_id, _moment(point.get("at"), "vote_history.at"), votes))
+    return rows
+
+
 def _paper_listings(record: dict[str, Any], line: int) -> list[tuple[dt.date, ParsedPaper]]:
     """The paper of one record as listed on each of its days."""
     days = record.get("days")
@@ -163,6 +209,8 @@ def read_backup(text: str, source: str) -> Backup:
     """The digests of an export's ``text`` (see the module docstring)."""
     by_day: dict[dt.date, list[ParsedPaper]] = defaultdict(list)
     problems: list[Problem] = []
+    summaries: list[Row] = []
+    votes: list[Row] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -173,8 +221,15 @@ def read_backup(text: str, source: str) -> Backup:
             if "day" in record and "arxiv_id" not in record:
                 by_day.setdefault(_date(record["day"], "day"), [])
                 continue
-            for day, paper in _paper_listings(record, number):
+            listings = _paper_listings(record, number)
+            arxiv_id = listings[0][1].arxiv_id
+            generated = _generated(arxiv_id, record.get("generated_summary"))
+            points = _votes(arxiv_id, record.get("vote_history"))
+            for day, paper in listings:
                 by_day[day].append(paper)
+            if generated is not None:
+                summaries.append(generated)
+            votes.extend(points)
         except (ValueError, _BadRecord) as exc:  # json.JSONDecodeError is a ValueError
             problems.append(Problem(source, number, ProblemCode.BAD_RECORD, (str(exc),)))
-    return Backup(_digests(by_day, source), tuple(problems))
+    return Backup(_digests(by_day, source), tuple(problems), tuple(summaries), tuple(votes))

@@ -8,12 +8,17 @@ parser could not use are problems too, but the rest of that file is imported.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import dataclasses
+import datetime as dt
 import glob
 import logging
 import multiprocessing
 import os
 import re
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
@@ -183,14 +188,77 @@ class _FileFailed(Exception):
         self.problem = problem
 
 
+#: A digest file larger than this is not read (a real day is well under 200 KB).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+#: Papers of one day imported at most (a real day lists under 100).
+MAX_PAPERS_PER_DAY = 500
+#: Problems listed per file at most; the rest are counted in one more line.
+MAX_PROBLEMS_PER_FILE = 50
+#: A digest may be dated this many days after today (UTC) at most: tomorrow, for time zones
+#: ahead of UTC; a later one is refused until its day comes.
+FUTURE_DAYS_ACCEPTED = 1
+
+
+def latest_day_accepted(now: dt.datetime | None = None) -> dt.date:
+    """The latest digest day an import takes now: tomorrow, UTC."""
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date()
+    return today + dt.timedelta(days=FUTURE_DAYS_ACCEPTED)
+
+
+def too_large(source: str, size: int) -> Problem | None:
+    """The problem of a file of ``size`` bytes, when it is over :data:`MAX_FILE_BYTES`."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return Problem(source, 1, ProblemCode.FILE_TOO_LARGE, (f"{size:,}", f"{MAX_FILE_BYTES:,}"))
+
+
+def within_limits(digest: ParsedDigest, *, latest: dt.date) -> ParsedDigest | Problem:
+    """``digest`` as an import takes it: refused (a problem) when dated after ``latest``; at
+    most :data:`MAX_PAPERS_PER_DAY` papers (a problem at the first one left out); at most
+    :data:`MAX_PROBLEMS_PER_FILE` problems listed, then one line counting the rest."""
+    if digest.date > latest:
+        return Problem(
+            digest.source,
+            1,
+            ProblemCode.FUTURE_DAY,
+            (digest.date.isoformat(), latest.isoformat()),
+        )
+    papers, problems = digest.papers, list(digest.problems)
+    if len(problems) > MAX_PROBLEMS_PER_FILE:
+        more = len(problems) - MAX_PROBLEMS_PER_FILE
+        first_unlisted = problems[MAX_PROBLEMS_PER_FILE]
+        problems = problems[:MAX_PROBLEMS_PER_FILE]
+        problems.append(
+            Problem(digest.source, first_unlisted.line, ProblemCode.TOO_MANY_PROBLEMS, (str(more),))
+        )
+    if len(papers) > MAX_PAPERS_PER_DAY:
+        problems.append(
+            Problem(
+                digest.source,
+                papers[MAX_PAPERS_PER_DAY].line,
+                ProblemCode.TOO_MANY_PAPERS,
+                (str(len(papers)), str(MAX_PAPERS_PER_DAY)),
+            )
+        )
+        papers = papers[:MAX_PAPERS_PER_DAY]
+    if papers is digest.papers and len(problems) == len(digest.problems):
+        return digest
+    return dataclasses.replace(digest, papers=papers, problems=tuple(problems))
+
+
 def _parse_text(text: str, source: str) -> ParsedDigest | Problem:
-    """The parsed digest of ``text``, or the problem saying why it is not a digest."""
+    """The parsed digest of ``text`` within the import's limits (:func:`within_limits`), or
+    the problem saying why it is not imported."""
     from storage.ingest.parser import DigestError, parse_digest
 
+    problem = too_large(source, len(text.encode("utf-8", "surrogatepass")))
+    if problem is not None:
+        return problem
     try:
-        return parse_digest(text, source)
+        parsed = parse_digest(text, source)
     except DigestError as exc:
         return exc.problem
+    return within_limits(parsed, latest=latest_day_accepted())
 
 
 async def import_text(store: Store, text: str, source: str) -> FileOutcome:
@@ -217,6 +285,9 @@ async def import_file(store: Store, path: str | os.PathLike[str] | Traversable) 
     source = str(path)
     try:
         data = await asyncio.to_thread(_read_bytes, path)
+        problem = too_large(source, len(data))
+        if problem is not None:
+            raise _FileFailed(problem)
         text = _decode(data, source)
     except _FileFailed as failed:
         log.info("%s", failed.problem)
@@ -250,7 +321,14 @@ def prepare_file(
 
     try:
         if data is None:
-            data = Path(path or source).read_bytes()
+            where = Path(path or source)
+            problem = too_large(source, where.stat().st_size)
+            if problem is not None:
+                return problem
+            data = where.read_bytes()
+        problem = too_large(source, len(data))
+        if problem is not None:
+            return problem
         text = _decode(data, source)
     except _FileFailed as failed:
         return failed.problem
@@ -312,6 +390,37 @@ def _lost(source: str, error: Exception) -> FileOutcome:
     return FileOutcome(source, error=Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(error),)))
 
 
+#: How often a worker without ``prctl`` checks that the import that started it still runs.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _end_with_parent(parent: int) -> None:
+    """The worker's initializer: end this process when the import that started it ends, even
+    by SIGKILL (which runs no clean-up). Linux asks the kernel to send SIGKILL then
+    (``PR_SET_PDEATHSIG``); elsewhere, and in case the parent died before that call, a daemon
+    thread notices the parent is gone. The resource tracker ends by itself once the import and
+    its workers are gone (its pipe closes)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl here
+            pass
+    if os.getppid() != parent:  # the import already ended
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+#: ``prctl`` option: the signal a process gets when its parent thread dies.
+PR_SET_PDEATHSIG: Final = 1
+
+
 async def _prepared_in_pool(
     files: Sequence[str | os.PathLike[str] | Traversable], documents: bool
 ) -> AsyncGenerator[Group, None]:
@@ -320,7 +429,12 @@ async def _prepared_in_pool(
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # safe beside aiosqlite's thread
     workers = max(1, min(POOL_WORKERS, os.cpu_count() or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending: deque[tuple[Task, asyncio.Future[PreparedDigest | Problem] | None]] = deque()
         queue = iter(files)
         broken = False
@@ -469,9 +583,10 @@ async def import_files(
 
 
 async def import_backup(store: Store, path: str | os.PathLike[str]) -> list[FileOutcome]:
-    """Restore an export (``papers-bot export --format jsonl``): every day it holds, in one
-    transaction (all or nothing). One outcome a day; the lines that could not be read are
-    problems of the first day, and the rest is restored."""
+    """Restore an export (``papers-bot export --format jsonl``): every day it holds, with the
+    generated summaries and vote history, in one transaction (all or nothing). One outcome a
+    day; the lines that could not be read are problems of the first day, and the rest is
+    restored."""
     source = str(path)
     try:
         text = _decode(await asyncio.to_thread(_read_bytes, path), source)
@@ -490,6 +605,10 @@ async def import_backup(store: Store, path: str | os.PathLike[str]) -> list[File
             for result in results:
                 if isinstance(result, Exception):
                     raise result  # the whole backup is rolled back
+            if backup.summaries:
+                await store.import_rows("summaries", backup.summaries)
+            if backup.votes:
+                await store.import_rows("vote_history", backup.votes)
     except Exception as exc:
         log.error("Could not restore %s", source, exc_info=exc)
         problem = Problem(source, 1, ProblemCode.COULD_NOT_STORE, (str(exc),))
@@ -520,7 +639,11 @@ async def import_found(
     missing: Sequence[str] = (),
 ) -> ImportSummary:
     """Import what :func:`discover` found: exports (``*.jsonl``) are restored first
-    (:func:`import_backup`), then the digest files (:func:`import_files`)."""
+    (:func:`import_backup`), then the digest files (:func:`import_files`).
+
+    The import first takes a new database's first use (:meth:`Store.claim_first_use`), so a
+    console or bot opened on it meanwhile does not add the bundled samples."""
+    await store.claim_first_use("import", at=dt.datetime.now(dt.UTC))
     restored: list[FileOutcome] = []
     for backup in (f for f in files if f.suffix == BACKUP_SUFFIX):
         restored.extend(await import_backup(store, backup))
@@ -552,8 +675,15 @@ def sample_files() -> list[Traversable]:
 async def ensure_seeded(
     store: Store, *, progress: ProgressCallback | None = None
 ) -> ImportSummary | None:
-    """Import the bundled samples when the store is empty; ``None`` when it was not empty."""
+    """Import the bundled samples into a new, empty store; ``None`` otherwise.
+
+    Decided in the database (:meth:`Store.claim_first_use`, under its write lock): only the
+    first user of a database without digests seeds it, never one opened while an import into
+    it runs (that import took the first use), nor two processes at once."""
     if not await store.is_empty():
+        return None
+    if not await store.claim_first_use("samples", at=dt.datetime.now(dt.UTC)):
+        log.info("Empty database already in use by an import: not adding the samples")
         return None
     files = sample_files()
     log.info("Empty database: importing %d bundled sample digests", len(files))

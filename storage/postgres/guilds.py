@@ -300,13 +300,18 @@ class GuildQueries(StoreBase):
         )
         return changed > 0
 
-    async def next_digest_day(self, guild_id: int) -> dt.date | None:
-        """The day to post next in the server: the newest digest day with papers, when it is
-        newer than every day already posted there; ``None`` when nothing new has arrived."""
+    async def next_digest_day(
+        self, guild_id: int, *, until: dt.date | None = None
+    ) -> dt.date | None:
+        """The day to post next in the server: the newest digest day with papers (on or before
+        ``until``: a day in the future is never posted), when it is newer than every day
+        already posted there; ``None`` when nothing new has arrived."""
         day: dt.date | None = await self._value(
             """SELECT max(date) FROM digests WHERE paper_count > 0
+               AND ($2::date IS NULL OR date <= $2::date)
                AND date > coalesce((SELECT max(digest_date) FROM digest_posts
                                     WHERE guild_id = $1), '-infinity')""",
             guild_id,
+            until,
         )
         return day

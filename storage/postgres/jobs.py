@@ -3,6 +3,7 @@
 Table (:mod:`storage.postgres.migrations`)::
 
     watched_files(path PK, mtime_ns, size, sha256, imported_at)   WATCH_DIR files imported
+    database_claims(name PK, claimed_by, at)                      who first used it
 """
 
 from __future__ import annotations
@@ -35,3 +36,16 @@ class JobQueries(StoreBase):
             file.sha256,
             utc(at),
         )
+
+    async def claim_first_use(self, by: str, *, at: dt.datetime) -> bool:
+        """Take the first use of a database that holds no digest, for ``by`` (``import``,
+        ``samples``): True for the one caller that took it, False for every later one and on a
+        database with digests (the primary key decides between processes)."""
+        changed = await self._change(
+            """INSERT INTO database_claims (name, claimed_by, at)
+               SELECT 'first_use', $1, $2 WHERE NOT EXISTS (SELECT 1 FROM digests)
+               ON CONFLICT (name) DO NOTHING""",
+            by,
+            utc(at),
+        )
+        return changed > 0

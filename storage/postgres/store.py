@@ -32,6 +32,7 @@ from storage.errors import DatabaseProblem
 from storage.postgres.alerts import AlertQueries
 from storage.postgres.authors import AuthorQueries
 from storage.postgres.connection import redact, translated
+from storage.postgres.coordination import CoordinationQueries
 from storage.postgres.days import DayQueries
 from storage.postgres.guilds import GuildQueries
 from storage.postgres.importing import ImportQueries
@@ -63,6 +64,7 @@ class Store(
     SummaryQueries,
     TransferQueries,
     ReadingListQueries,
+    CoordinationQueries,
 ):
     """All reads and writes of the papers database on PostgreSQL: :meth:`open`, :meth:`close`."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -26,8 +27,43 @@ from storage.text import json_list
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 #: How long a statement waits for another connection's write lock before failing.
 BUSY_TIMEOUT_MS = 5000
+#: A write that still finds the database locked after the busy timeout is tried again this many
+#: times more (the lock holder is another process in a long commit), a little later each time.
+LOCKED_RETRIES = 3
+#: Seconds before the first of those retries (doubled for each next one).
+LOCKED_RETRY_PAUSE = 0.05
+
+
+def is_locked(error: BaseException) -> bool:
+    """True for SQLite's "database is locked" (or busy): another connection holds the lock."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    text = str(error).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+async def retry_locked(attempt: Callable[[], Awaitable[T]], *, what: str = "write") -> T:
+    """Run ``attempt``; when it fails because the database stayed locked beyond the busy
+    timeout, run it again, at most :data:`LOCKED_RETRIES` more times. Only for work that holds
+    no transaction when it fails (a ``BEGIN IMMEDIATE`` that could not start, a statement in
+    autocommit), so trying again repeats nothing."""
+    pause = LOCKED_RETRY_PAUSE
+    for tries_left in range(LOCKED_RETRIES, -1, -1):
+        try:
+            return await attempt()
+        except sqlite3.OperationalError as exc:
+            if not tries_left or not is_locked(exc):
+                raise
+            log.warning("Database locked by another process; trying the %s again", what)
+            await asyncio.sleep(pause)
+            pause *= 2
+    raise AssertionError("unreachable")
+
+
 #: The open ends of a date range.
 MIN_DATE = "0000-01-01"
 MAX_DATE = "9999-12-31"
@@ -101,9 +137,27 @@ class Conn:
         return next(iter(rows), None)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run a statement that returns no rows; how many rows it changed."""
-        cursor = await self.db.execute(sql, params)
-        return cursor.rowcount
+        """Run a statement that returns no rows; how many rows it changed. Outside a
+        transaction (autocommit) a statement that finds the database locked is tried again
+        (:func:`retry_locked`)."""
+        if self.db.in_transaction:
+            cursor = await self.db.execute(sql, params)
+            return cursor.rowcount
+
+        async def attempt() -> int:
+            cursor = await self.db.execute(sql, params)
+            return cursor.rowcount
+
+        return await retry_locked(attempt)
+
+    async def begin(self) -> None:
+        """``BEGIN IMMEDIATE``: take the write lock now, waiting the busy timeout and then
+        trying again a bounded number of times (:func:`retry_locked`)."""
+
+        async def attempt() -> None:
+            await self.db.execute("BEGIN IMMEDIATE")
+
+        await retry_locked(attempt, what="transaction")
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run a statement once per row of parameters."""
@@ -134,7 +188,7 @@ class Conn:
                 raise
             await db.execute("RELEASE work")
             return result
-        await db.execute("BEGIN IMMEDIATE")
+        await self.begin()
         try:
             result = await work(self)
             await db.execute("COMMIT")

@@ -30,6 +30,7 @@ from typing import Any
 
 from storage.models import DigestPost, DigestRun, DigestSettings, RunOutcome
 from storage.sqlite.connection import (
+    MAX_DATE,
     Conn,
     StoreBase,
     iso_day,
@@ -312,13 +313,16 @@ class GuildQueries(StoreBase):
         )
         return changed > 0
 
-    async def next_digest_day(self, guild_id: int) -> dt.date | None:
-        """The day to post next in the server: the newest digest day with papers, when it is
-        newer than every day already posted there; ``None`` when nothing new has arrived."""
+    async def next_digest_day(
+        self, guild_id: int, *, until: dt.date | None = None
+    ) -> dt.date | None:
+        """The day to post next in the server: the newest digest day with papers (on or before
+        ``until``: a day in the future is never posted), when it is newer than every day
+        already posted there; ``None`` when nothing new has arrived."""
         row = await self._one(
-            """SELECT max(date) FROM digests WHERE paper_count > 0
+            """SELECT max(date) FROM digests WHERE paper_count > 0 AND date <= ?
                    AND date > coalesce((SELECT max(digest_date) FROM digest_posts
                                         WHERE guild_id = ?), '')""",
-            (guild_id,),
+            (iso_day(until) or MAX_DATE, guild_id),
         )
         return parse_day(row[0])

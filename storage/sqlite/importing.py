@@ -180,7 +180,7 @@ class ImportQueries(StoreBase):
         re-imports a paper still pending writes the pending index rows first.
         """
         async with self._conn() as c:
-            await c.execute("BEGIN IMMEDIATE")
+            await c.begin()
         pending = self._pending = Deferred()
         self._in_batch = True
         try:

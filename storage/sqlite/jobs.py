@@ -3,6 +3,7 @@
 Table (migration 2 in :mod:`storage.sqlite.migrations`)::
 
     watched_files(path PK, mtime_ns, size, sha256, imported_at)   WATCH_DIR files imported
+    database_claims(name PK, claimed_by, at)                      who first used it (mig. 12)
 """
 
 from __future__ import annotations
@@ -31,3 +32,16 @@ class JobQueries(StoreBase):
                        imported_at = excluded.imported_at""",
             (file.path, file.mtime_ns, file.size, file.sha256, utc_iso(at)),
         )
+
+    async def claim_first_use(self, by: str, *, at: dt.datetime) -> bool:
+        """Take the first use of a database that holds no digest, for ``by`` (``import``,
+        ``samples``): True for the one caller that took it, False for every later one and on a
+        database with digests. One statement under the write lock, so two processes starting
+        at once never both take it."""
+        changed = await self._change(
+            """INSERT INTO database_claims(name, claimed_by, at)
+                   SELECT 'first_use', ?, ? WHERE NOT EXISTS (SELECT 1 FROM digests)
+                   ON CONFLICT(name) DO NOTHING""",
+            (by, utc_iso(at)),
+        )
+        return changed > 0

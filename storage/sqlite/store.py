@@ -16,6 +16,7 @@ Schema (see :mod:`storage.sqlite.migrations`)::
     watched_files                                                 :mod:`storage.sqlite.jobs`
     summaries, vote_history                                       :mod:`storage.sqlite.summaries`
     saved_papers                                                  :mod:`storage.sqlite.reading`
+    processes, shard_leases, job_leases, alert_sends              :mod:`storage.sqlite.coordination`
 
 Modules, each importing only those before it: :mod:`~storage.sqlite.connection` (the connection
 wrapper, transactions, shared helpers), :mod:`~storage.sqlite.migrations`,
@@ -47,6 +48,7 @@ from storage.errors import EngineTooOld, NotADatabase, SchemaTooNew
 from storage.sqlite.alerts import AlertQueries
 from storage.sqlite.authors import AuthorQueries
 from storage.sqlite.connection import BUSY_TIMEOUT_MS, Conn
+from storage.sqlite.coordination import CoordinationQueries
 from storage.sqlite.days import DayQueries
 from storage.sqlite.guilds import GuildQueries
 from storage.sqlite.importing import ImportQueries
@@ -93,6 +95,7 @@ class Store(
     SummaryQueries,
     TransferQueries,
     ReadingListQueries,
+    CoordinationQueries,
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 

@@ -57,3 +57,26 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("LANG", "C.UTF-8")  # the console speaks English unless told otherwise
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic corpus of digest files (bench/synth.py), written once."""
+    from bench.synth import write_corpus
+
+    directory = tmp_path_factory.mktemp("corpus") / "digests"
+    from tests.harness.procs import CORPUS_PAPERS
+
+    write_corpus(directory, CORPUS_PAPERS)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def reference(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus imported by one ``papers-bot import``, start to end, uninterrupted."""
+    from tests.harness.procs import run
+
+    where = tmp_path_factory.mktemp("reference")
+    done = run(["--database", "ref.db", "import", str(corpus)], cwd=where)
+    assert done.returncode == 0, done.stderr.decode()
+    return where / "ref.db"

@@ -72,6 +72,7 @@ def test_jsonl_has_exactly_the_keys(
         "organization",
         "comments",
         "generated_summary",
+        "vote_history",
     )
     assert all(list(r) == list(RECORD_KEYS) for r in records)
 

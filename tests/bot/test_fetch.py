@@ -157,6 +157,13 @@ def slow(seconds: float) -> Callable[[], Any]:
     return answer
 
 
+def assert_jittered(delays: list[float], nominal: list[float]) -> None:
+    """Each delay is its nominal exponential step, jittered down to no less than half of it."""
+    assert len(delays) == len(nominal)
+    for delay, step in zip(delays, nominal, strict=True):
+        assert step / 2 <= delay <= step
+
+
 class Sleeps:
     def __init__(self) -> None:
         self.delays: list[float] = []
@@ -222,7 +229,7 @@ async def test_malformed_day_retried_then_failed_nothing_stored(
     assert outcomes[0].note is FetchNote.BAD_RESPONSE
     assert describe_fetch_outcome(outcomes[0]).startswith("2026-03-06 hf: failed: bad response: ")
     assert state.requests.count(GOOD_DAY) == 3
-    assert sleeps.delays == [1.0, 2.0]
+    assert_jittered(sleeps.delays, [1.0, 2.0])
     assert await store.is_empty()
 
 
@@ -242,7 +249,7 @@ async def test_server_error_retried_with_backoff_then_failed(
     )
     assert describe_fetch_outcome(outcomes[0]) == "2026-03-06 hf: failed: HTTP 500 after 3 attempts"
     assert state.requests.count(GOOD_DAY) == 3
-    assert sleeps.delays == [1.0, 2.0]
+    assert_jittered(sleeps.delays, [1.0, 2.0])
     assert await store.is_empty()
 
 

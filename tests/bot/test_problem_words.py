@@ -35,6 +35,10 @@ ARITY = {
     ProblemCode.COULD_NOT_STORE: 1,
     ProblemCode.BAD_RECORD: 1,
     ProblemCode.EMPTY_BACKUP: 0,
+    ProblemCode.FILE_TOO_LARGE: 2,
+    ProblemCode.TOO_MANY_PAPERS: 2,
+    ProblemCode.TOO_MANY_PROBLEMS: 1,
+    ProblemCode.FUTURE_DAY: 2,
 }
 
 

@@ -14,10 +14,12 @@ from bot.__main__ import main
 from bot.core.export import export
 from storage.ingest.hfapi import parse_daily_papers
 from storage.ingest.importer import import_backup
-from storage.models import ProblemCode
+from storage.models import Bullet, ProblemCode
 from storage.sqlite.store import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hf_daily_papers_sample.json"
+#: The API paper of the fixture: a generated summary is added for it.
+GENERATED = "2602.23229"
 
 #: What a restore must give back: the rows behind every answer (ids aside).
 SNAPSHOT_QUERIES = {
@@ -29,6 +31,10 @@ SNAPSHOT_QUERIES = {
     "appearances": """SELECT p.arxiv_id, a.date, a.position, a.votes FROM appearances a
                       JOIN papers p ON p.id = a.paper_id ORDER BY 1, 2""",
     "authors": "SELECT name, norm_key, paper_count FROM authors ORDER BY norm_key",
+    "summaries": """SELECT p.arxiv_id, s.state, s.bullets, s.model, s.created_at FROM summaries s
+                    JOIN papers p ON p.id = s.paper_id ORDER BY 1""",
+    "vote_history": """SELECT p.arxiv_id, h.at, h.votes FROM vote_history h
+                       JOIN papers p ON p.id = h.paper_id ORDER BY 1, 2""",
 }
 
 
@@ -45,17 +51,27 @@ def export_to(path: Path, database: Path, capsys: pytest.CaptureFixture[str]) ->
 
 
 async def add_api_day(database: Path) -> None:
-    """An API day too, so the export carries AI summaries, keywords, GitHub and stars."""
+    """An API day too, so the export carries AI summaries, keywords, GitHub and stars; fetched
+    twice with the votes changed (a vote history of two points), and a generated Korean
+    summary for a paper of the samples."""
     data = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    at = dt.datetime(2025, 6, 2, 3, 4, 5, tzinfo=dt.UTC)
     async with await Store.open(database) as store:
         await store.import_api_digest(parse_daily_papers(data, dt.date(2025, 6, 2), source="hf"))
+        data[0]["paper"]["upvotes"] += 7
+        await store.import_api_digest(parse_daily_papers(data, dt.date(2025, 6, 2), source="hf"))
+        stale = at - dt.timedelta(hours=1)
+        assert await store.claim_summary(GENERATED, at=at, max_attempts=3, stale_before=stale)
+        bullets = (Bullet("핵심", "생성된 요약입니다."), Bullet(None, "둘째 줄"))
+        assert await store.record_summary(GENERATED, bullets, model="test-model", at=at)
 
 
 def test_round_trip_restores_everything_including_empty_days(
     env: Path, seeded_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Export, restore into an empty database, export again: the same text, and the same rows
-    (days without papers, votes per day, authors and their counts, the API extras)."""
+    (days without papers, votes per day, authors and their counts, the API extras, the
+    generated summary with its model and moment, every point of the vote history)."""
     asyncio.run(add_api_day(seeded_db))
     first = export_to(env / "backup.jsonl", seeded_db, capsys)
     restored = env / "restored.db"
@@ -64,7 +80,10 @@ def test_round_trip_restores_everything_including_empty_days(
     second = export_to(env / "again.jsonl", restored, capsys)
     assert second == first
     assert '"day": "2023-11-22"' in first and '"ai_summary": "' in first
-    assert snapshot(restored) == snapshot(seeded_db)
+    assert '"model": "test-model"' in first and '"votes": 17}]' in first
+    expected = snapshot(seeded_db)
+    assert len(expected["summaries"]) == 1 and len(expected["vote_history"]) == 2
+    assert snapshot(restored) == expected
 
 
 def test_restoring_twice_changes_nothing(

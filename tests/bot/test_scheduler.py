@@ -552,7 +552,8 @@ async def test_whole_multi_message_post_found_with_every_id(
 
 
 async def test_partly_sent_post_is_posted_again(store: Store, channels: Channels) -> None:
-    """Died after the first of two messages: the post is not whole, so it is sent again."""
+    """Died after the first of two messages: the post is not whole, so it is sent again, and
+    the part left in the channel is deleted (only the whole post remains)."""
     await long_day(store)
     channel = channels.add(FakeChannel(7, fail=Crash(), fail_at=1))
     clock = Clock(seoul(2024, 6, 15, 9, 0))
@@ -565,6 +566,7 @@ async def test_partly_sent_post_is_posted_again(store: Store, channels: Channels
     assert len(channel.sent) == 3
     post = await store.last_digest_post(GUILD_A)
     assert post is not None and post.message_ids == (702, 703)
+    assert [m.id for m in channel.messages if not m.deleted] == [702, 703]
 
 
 async def test_start_builds_one_job_per_server_and_reschedules(

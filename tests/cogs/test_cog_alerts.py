@@ -153,6 +153,14 @@ async def test_remove_someone_elses_alert_refused(harness: Harness, store: Store
     assert len(await store.alerts(int(BOB["id"]))) == 1
 
 
+async def test_remove_with_a_non_ascii_digit_refused(harness: Harness, store: Store) -> None:
+    """A value such as "³" or "٣" (digits to str.isdigit, not to int): the same clear error,
+    not the apology (found by the property test)."""
+    for value in ("³", "٣", "#²"):
+        result = await alerts(harness, "remove", alert=value)
+        assert result.ephemeral and "not one of your alerts" in result.embed["description"]
+
+
 async def test_author_option_autocompletes(harness: Harness, store: Store) -> None:
     """The author option suggests stored authors by prefix."""
     name = (await store.suggest_authors("", limit=1))[0].name

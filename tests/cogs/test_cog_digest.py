@@ -232,6 +232,23 @@ async def test_now_posts_once_then_nothing_new(
     assert len(poster.sent) == 1
 
 
+async def test_now_claims_todays_slot(harness: Harness, store: Store, poster: FakePoster) -> None:
+    """/digest now takes the server's slot for today like the scheduled post: it is recorded
+    as posted, so the scheduled post later that day does not post again."""
+    from bot.config import zone
+
+    await set_digest(harness, count=3)
+    await digest(harness, "now")
+    scheduler = harness.bot.digests
+    settings = await store.digest_settings(GUILD_ID)
+    assert scheduler is not None and settings is not None
+    today = scheduler.clock().astimezone(zone(settings.timezone)).date()
+    run = await store.digest_run(GUILD_ID, today)
+    assert run is not None and run.outcome == "posted"
+    assert (await scheduler.post(GUILD_ID, slot=today)).outcome == "settled"
+    assert len(poster.sent) == 1
+
+
 async def test_now_reports_lost_permission_and_show_has_error(
     harness: Harness, poster: FakePoster
 ) -> None:

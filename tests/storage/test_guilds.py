@@ -158,11 +158,37 @@ async def test_next_day_is_newest_unposted(store: Store) -> None:
     assert await store.next_digest_day(GUILD) == dt.date(2024, 6, 14)
 
 
+async def test_next_day_is_never_after_until(store: Store) -> None:
+    """A day after ``until`` (a digest dated in the future) is never the next day to post; the
+    newest day on or before it is, and days posted are still compared with every day."""
+    await store.import_digest(parse_digest(digest("2024-06-13", "2406.00002"), "b"))
+    await store.import_digest(parse_digest(digest("2099-12-31", "2406.00009"), "z"))
+    assert await store.next_digest_day(GUILD) == dt.date(2099, 12, 31)
+    assert await store.next_digest_day(GUILD, until=dt.date(2024, 6, 14)) == dt.date(2024, 6, 13)
+    assert await store.next_digest_day(GUILD, until=dt.date(2024, 6, 12)) is None
+
+
 async def test_watched_files_upsert(store: Store) -> None:
     """A watched file's mtime, size and hash are remembered and replaced on change."""
     await store.record_watched_file(WatchedFile("/d/a.md", 1, 10, "aa"), at=NOW)
     await store.record_watched_file(WatchedFile("/d/a.md", 2, 11, "bb"), at=NOW)
     assert await store.watched_files() == {"/d/a.md": WatchedFile("/d/a.md", 2, 11, "bb")}
+
+
+async def test_first_use_is_taken_once_and_only_on_an_empty_database(
+    store: Store, database: str
+) -> None:
+    """The first use of a new database goes to one caller only (an import, or the samples);
+    a database that already holds digests is never anyone's first use."""
+    assert await store.claim_first_use("import", at=NOW)
+    assert not await store.claim_first_use("samples", at=NOW)
+    assert not await store.claim_first_use("import", at=NOW)
+
+
+async def test_a_database_with_digests_is_not_a_first_use(store: Store) -> None:
+    """Digests already stored (a database from before the claim existed): no first use."""
+    await store.import_digest(parse_digest(digest("2024-06-13", "2406.00002"), "b"))
+    assert not await store.claim_first_use("samples", at=NOW)
 
 
 async def test_settings_record_the_servers_language(store: Store) -> None:

@@ -65,3 +65,39 @@ async def test_unknown_or_derived_tables_are_refused(store: Store) -> None:
         await store.export_rows("import_feed")
     with pytest.raises(UnknownTable):
         await store.import_rows("papers", [])
+
+
+async def test_summaries_and_vote_history_carry_over(store: Store) -> None:
+    """Generated summaries (with their provenance) and vote points (to the microsecond) are
+    rows like the others: exported, written into another store, read back the same."""
+    from storage.ingest.parser import parse_digest
+    from storage.models import Bullet
+
+    text = (
+        "## Daily Papers (2024-06-13)\n\n### [A paper](https://arxiv.org/abs/2406.00001)\n\n"
+        "Vote: 3\n\n- Just an abstract.\n"
+    )
+    await store.import_digest(parse_digest(text, "a.md"))
+    assert await store.claim_summary(
+        "2406.00001", at=AT, max_attempts=3, stale_before=AT - dt.timedelta(hours=1)
+    )
+    bullets = (Bullet("핵심", "요약입니다."), Bullet(None, "둘째"))
+    assert await store.record_summary("2406.00001", bullets, model="m-1", at=AT)
+    points = [
+        ("2406.00001", AT + dt.timedelta(microseconds=1), 3),
+        ("2406.00001", AT + dt.timedelta(microseconds=2), 5),
+    ]
+    assert await store.import_rows("vote_history", points) == 2
+    summaries = await store.export_rows("summaries")
+    assert summaries == [
+        ("2406.00001", "done", 1, AT, (("핵심", "요약입니다."), (None, "둘째")), "m-1", AT, None)
+    ]
+    assert sorted(await store.export_rows("vote_history")) == points
+    assert await store.import_rows("summaries", summaries) == 1
+    assert await store.import_rows("vote_history", points) == 2
+    assert await store.export_rows("summaries") == summaries
+    assert sorted(await store.export_rows("vote_history")) == points
+    paper = await store.paper("2406.00001")
+    assert paper is not None and paper.generated is not None
+    assert paper.generated.bullets == bullets
+    assert [p.votes for p in await store.vote_history("2406.00001")] == [3, 5]
