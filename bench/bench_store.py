@@ -137,6 +137,7 @@ async def bench_size(
     else:
         for old in workdir.glob(f"store-{size}.db*"):  # noqa: ASYNC240
             old.unlink()
+    (workdir / f"floor-{size}-{backend}.db").unlink(missing_ok=True)
 
     store = await open_store(database)
     if one_transaction:  # the whole import in one commit (how a long transaction fares)
