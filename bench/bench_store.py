@@ -14,6 +14,9 @@ a temporary directory, then measures, in one run:
 - import throughput end to end (read + parse + store + index), papers/s;
 - p50/p99 latency of English, Korean, mixed and author searches, author autocomplete, a day's
   top and top-of-week through the real ``Store``;
+- similar papers (``Store.similar_papers``, a different paper each repetition, taken from the
+  newest days' lists) and a trends chart of 3 terms ready as PNG bytes (the core's
+  ``research.trends`` plus ``charts.chart_png``, off the loop, as ``/trends`` runs it), p50/p99;
 - the same searches on a bare sqlite3 FTS5 table over the same text (the floor) and the ratio;
 - peak memory (ru_maxrss) and database size.
 """
@@ -35,6 +38,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.synth import Pool, load_pool, write_corpus
+from bot.core import research
+from bot.i18n import charts
 from storage.backends import open_store
 from storage.ingest.importer import import_files
 from storage.ingest.parser import parse_digest
@@ -191,6 +196,20 @@ async def bench_size(
         ("top of week", lambda: store.top_papers(week_start, latest, limit=10)),
     ]
     for name, fn in others:
+        p50, p99 = await timed(fn, reps)
+        print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}")
+
+    refs = [p.arxiv_id for p in (await store.top_papers(None, latest, limit=reps + 1)).items]
+    turn = iter(range(10**9))
+
+    async def similar() -> object:
+        return await store.similar_papers(refs[next(turn) % len(refs)], limit=8)
+
+    async def chart() -> object:
+        answer = await research.trends(store, ["model", "모델", "diffusion"], "year")
+        return await charts.chart_png(answer)
+
+    for name, fn in (("similar papers", similar), ("trends chart 3 terms", chart)):
         p50, p99 = await timed(fn, reps)
         print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}")
 

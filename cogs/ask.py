@@ -28,6 +28,7 @@ from bot.core.errors import UserError
 from bot.discord_ui import embeds, presenters
 from bot.discord_ui.client import everywhere
 from bot.discord_ui.limits import RateLimited, question_limited
+from bot.discord_ui.paginator import Paginator
 from bot.discord_ui.replies import NO_MENTIONS, REPLIED
 from bot.discord_ui.translator import localized
 from bot.i18n import phrases
@@ -118,7 +119,7 @@ class Ask(commands.Cog):
         embed, view = await self.render(answered, owner=owner, now=now)
         content = None if answered.answer is None else reading_line(answered)
         message = await send(content=content, embed=embed, view=view)
-        if view is not None:
+        if isinstance(view, Paginator):
             view.attach(message=message)
         return message
 

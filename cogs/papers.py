@@ -14,13 +14,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import answers
+from bot.core import answers, research
 from bot.core.errors import UserError
 from bot.discord_ui import embeds, presenters
 from bot.discord_ui.client import everywhere
-from bot.discord_ui.options import PERIOD_CHOICES, DateOption, paper_choices
-from bot.discord_ui.reading import card_view
+from bot.discord_ui.options import PERIOD_CHOICES, RANK_CHOICES, DateOption, paper_choices
 from bot.discord_ui.replies import reply, reply_error
+from bot.discord_ui.research import card_view
 from bot.discord_ui.translator import localized
 from bot.i18n import phrases
 from bot.i18n.catalog import tr
@@ -88,14 +88,16 @@ class Papers(commands.Cog):
         since=localized("cmd.top.since.description"),
         until=localized("cmd.top.until.description"),
         count=localized("cmd.top.count.description"),
+        rank=localized("cmd.top.rank.description"),
     )
     @app_commands.rename(
         period=localized("cmd.top.period"),
         since=localized("cmd.top.since"),
         until=localized("cmd.top.until"),
         count=localized("cmd.top.count"),
+        rank=localized("cmd.top.rank"),
     )
-    @app_commands.choices(period=PERIOD_CHOICES)
+    @app_commands.choices(period=PERIOD_CHOICES, rank=RANK_CHOICES)
     @everywhere
     async def top(
         self,
@@ -104,13 +106,21 @@ class Papers(commands.Cog):
         since: DateOption | None = None,
         until: DateOption | None = None,
         count: Count = 10,
+        rank: app_commands.Choice[str] | None = None,
     ) -> None:
-        """The most voted papers of a period or a date range."""
+        """The most voted papers of a period or a date range (or those whose votes rose most)."""
         count = answers.clamp_count(count)
         period_name = period.value if period is not None else None
         answers.check_range(since, until)  # before deferring, so the error stays private
         await interaction.response.defer(thinking=True)
         store, now = self.bot.store, self.bot.now()
+        if rank is not None and rank.value == "rising":
+            rising = await research.rising(store, period_name, since, until, count, now=now)
+            embed, view = await presenters.present_rising(
+                rising, store=store, owner=interaction.user, expires=self.bot.view_timeout, now=now
+            )
+            await presenters.respond(interaction, embed, view)
+            return
         answer = await answers.top(store, period_name, since, until, count, now=now)
         embed, view = await presenters.present_top(
             answer, store=store, owner=interaction.user, expires=self.bot.view_timeout, now=now

@@ -499,3 +499,83 @@ class AlertSend:
 
     user_id: int
     unfinished_since: dt.datetime | None = None
+
+
+# --------------------------------------------------------------------------- research
+
+
+class SimilarReason(StrEnum):
+    """Why a paper is like another (:class:`SimilarPaper`); the words are the catalogues'."""
+
+    TERMS = "terms"  # key words of title, keywords or summary in common (``terms``)
+    SUMMARY = "summary"  # words of the Korean summaries in common (no Latin word to show)
+    AUTHORS = "authors"  # authors in common (``authors``)
+    SAME_DAY = "same_day"  # listed on the same day (``day``)
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarPaper:
+    """A paper like the one asked about, its score and why (reasons as codes, with data)."""
+
+    paper: Paper
+    score: float
+    reasons: tuple[SimilarReason, ...]
+    #: The shared key terms (folded, as indexed), strongest first.
+    terms: tuple[str, ...] = ()
+    #: The shared authors, as the paper lists them.
+    authors: tuple[str, ...] = ()
+    #: A day both papers were listed on.
+    day: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarPapers:
+    """The papers most like ``paper``, most similar first."""
+
+    paper: Paper
+    items: tuple[SimilarPaper, ...]
+
+
+TrendBucket = Literal["week", "month"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One week or month (starting on ``start``): papers mentioning a term and their votes."""
+
+    start: dt.date
+    papers: int
+    votes: int
+
+
+@dataclass(frozen=True, slots=True)
+class TermTrend:
+    """A term's papers per week or month, only the buckets that have any (oldest first).
+
+    A paper counts once, in the bucket of its first day within the range; ``votes`` sums the
+    latest votes of those papers."""
+
+    term: str
+    points: tuple[TrendPoint, ...]
+
+    @property
+    def papers(self) -> int:
+        return sum(p.papers for p in self.points)
+
+    @property
+    def votes(self) -> int:
+        return sum(p.votes for p in self.points)
+
+
+@dataclass(frozen=True, slots=True)
+class RisingPaper:
+    """A paper whose votes grew within a range (from its vote history): from ``start_votes``
+    (its last point before the range, else its first in it) to ``end_votes`` (its last in it)."""
+
+    paper: Paper
+    start_votes: int
+    end_votes: int
+
+    @property
+    def gained(self) -> int:
+        return self.end_votes - self.start_votes

@@ -37,11 +37,15 @@ from storage.models import (
     Paper,
     ParsedDigest,
     ProcessRecord,
+    RisingPaper,
     RunOutcome,
     SavedPaper,
     SearchHit,
     ShardLease,
+    SimilarPapers,
     SortOrder,
+    TermTrend,
+    TrendBucket,
     VotePoint,
     WatchedFile,
 )
@@ -396,6 +400,41 @@ class CoordinationStore(Protocol):
     async def finish_alert_send(self, user_id: int, holder: str) -> None: ...
 
 
+class ResearchStore(Protocol):
+    """Research answers computed from the store alone: similar papers, term trends, rising
+    papers.
+
+    :meth:`similar_papers`: the ``limit`` papers most like the one ``ref`` names (as
+    :meth:`PaperStore.paper` reads it), scored as :mod:`storage.similar` says; ``None`` for an
+    unknown paper. :meth:`term_trends`: per term (searched like :meth:`PaperStore.search`: any
+    text is safe; Korean words match inside words), the papers listed in the range that mention
+    it, per week (starting Monday) or month, each paper once, in the bucket of its first day in
+    the range, with the sum of their latest votes; buckets without papers are left out.
+    :meth:`rising_papers`: papers with a vote-history point in the range (UTC days, inclusive)
+    whose votes grew there, most gained first (ties: more votes, then the older row).
+    """
+
+    async def similar_papers(self, ref: str, *, limit: int = 8) -> SimilarPapers | None: ...
+
+    async def term_trends(
+        self,
+        terms: Sequence[str],
+        *,
+        since: DateLike | None,
+        until: DateLike | None,
+        bucket: TrendBucket = "week",
+    ) -> list[TermTrend]: ...
+
+    async def rising_papers(
+        self,
+        since: DateLike | None,
+        until: DateLike | None,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> Page[RisingPaper]: ...
+
+
 @runtime_checkable
 class Store(
     PaperStore,
@@ -410,6 +449,7 @@ class Store(
     TransferStore,
     ReadingListStore,
     CoordinationStore,
+    ResearchStore,
     Protocol,
 ):
     """Everything a backend provides, plus its lifecycle (``async with store: ...``)."""

@@ -21,10 +21,19 @@ from rich.text import Text
 from bot.i18n import catalog, phrases
 from bot.i18n.catalog import tr, trn
 from bot.i18n.words import ELLIPSIS, one_line, shorten
-from storage.models import MediaKind, Page, Paper, SavedPaper, SearchHit, Snippet
+from storage.models import (
+    MediaKind,
+    Page,
+    Paper,
+    SavedPaper,
+    SearchHit,
+    SimilarPapers,
+    Snippet,
+)
 
 if TYPE_CHECKING:
     from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
+    from bot.core.research import RisingAnswer
 
 TITLE_CHARS: Final = 160
 AUTHOR_NAMES: Final = 3
@@ -59,6 +68,9 @@ HELP_COMMANDS: Final = (
     ("save ID / unsave ID", "console.help.save"),
     ("saved", "console.help.saved"),
     ("saved export bibtex|markdown|csv [FILE]", "console.help.saved_export"),
+    ("similar ID", "console.help.similar"),
+    ("trends TERM... [month|quarter|year|all]", "console.help.trends"),
+    ("top rising [week|month|year|all] [N]", "console.help.top_rising"),
     ("help", "console.help.help"),
     ("quit / exit / Ctrl-D", "console.help.quit"),
 )
@@ -319,6 +331,56 @@ def render_saved(saved: Sequence[SavedPaper]) -> RenderableType:
         _paper_table([s.paper for s in saved]),
         Text(trn("count.papers", len(saved)), style="dim"),
     )
+
+
+def render_similar(found: SimilarPapers) -> RenderableType:
+    """``similar``: the papers most like one, each with its reasons under its title."""
+    title = tr("similar.title", title=shorten(one_line(found.paper.title), TITLE_CHARS))
+    if not found.items:
+        return Group(Text(title, style="bold"), _note(tr("similar.empty")))
+    table = Table(box=box.SIMPLE_HEAD, expand=False, pad_edge=False, show_lines=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column(tr("console.column.votes"), justify="right", style="green", no_wrap=True)
+    table.add_column(tr("console.column.title"), ratio=3, overflow="fold")
+    table.add_column("arXiv", style="cyan", no_wrap=True)
+    for index, item in enumerate(found.items, start=1):
+        cell = Text(shorten(one_line(item.paper.title), TITLE_CHARS), style="bold")
+        cell.append("\n")
+        cell.append(phrases.similar_reasons(item), style="dim italic")
+        table.add_row(str(index), votes_text(item.paper.votes), cell, Text(item.paper.arxiv_id))
+    return Group(Text(title, style="bold"), table, Text(tr("similar.order"), style="dim"))
+
+
+def render_rising(answer: RisingAnswer) -> RenderableType:
+    """``top rising``: papers by votes gained in the range, with the gain."""
+    parts: list[RenderableType] = [
+        Text(tr("rising.title", label=phrases.rising_label(answer)), style="bold")
+    ]
+    note = phrases.rising_note(answer)
+    if note:
+        parts.append(_note(note, "dim" if answer.found else "yellow"))
+    if answer.found:
+        table = Table(box=box.SIMPLE_HEAD, expand=False, pad_edge=False, show_lines=False)
+        table.add_column("#", justify="right", style="dim", no_wrap=True)
+        table.add_column("+", justify="right", style="green", no_wrap=True)
+        table.add_column(tr("console.column.title"), ratio=3, overflow="fold")
+        table.add_column("arXiv", style="cyan", no_wrap=True)
+        for index, item in enumerate(answer.papers.items, start=answer.papers.offset + 1):
+            table.add_row(
+                str(index),
+                phrases.rising_gain(item.start_votes, item.end_votes),
+                Text(shorten(one_line(item.paper.title), TITLE_CHARS), style="bold"),
+                Text(item.paper.arxiv_id),
+            )
+        parts.append(table)
+        papers = Page(
+            tuple(i.paper for i in answer.papers.items),
+            answer.papers.total,
+            answer.papers.offset,
+            answer.papers.limit,
+        )
+        parts.append(Text(page_footer(papers), style="dim"))
+    return Group(*parts)
 
 
 def render_help() -> RenderableType:

@@ -3,7 +3,8 @@
 ``Session.handle(line)`` parses one command line and returns a :class:`Reply`; the interactive
 loop renders replies with :mod:`bot.console.render`, ``-c`` answers one line (``--json`` as JSON).
 Commands carry the same names as the Discord commands: today, day, top, paper, author, search,
-and the reading list's save, unsave, saved (the console's own list, :data:`CONSOLE_USER`).
+the reading list's save, unsave, saved (the console's own list, :data:`CONSOLE_USER`), and the
+research answers: similar, trends (a PNG written to a file) and top rising.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import shlex
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +24,17 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.console import render as textrender
-from bot.core import answers, reading
+from bot.core import answers, reading, research
 from bot.core.answers import AuthorAnswer, DayAnswer, SearchAnswer, TopAnswer
 from bot.core.errors import BadNumber, BadPage, BadUsage, UnknownCommand, UserError
 from bot.core.export import paper_record
 from bot.core.reading import Removed, Saved
-from bot.i18n import bibliography, phrases
+from bot.core.research import RisingAnswer, TrendsAnswer
+from bot.i18n import bibliography, charts, phrases
 from bot.i18n.catalog import tr, trn
 from bot.i18n.words import one_line, shorten
 from storage.errors import ReadingListError, UnknownPaper
-from storage.models import Page, Paper, SavedPaper, SearchHit
+from storage.models import Page, Paper, SavedPaper, SearchHit, SimilarPapers
 
 if TYPE_CHECKING:
     from storage.ports import Store
@@ -53,13 +56,15 @@ COMMANDS: Final = (
     "save",
     "unsave",
     "saved",
+    "similar",
+    "trends",
 )
 #: Whose reading list the console keeps: its own, apart from every Discord user's.
 CONSOLE_USER: Final = 0
 QUIT_WORDS: Final = frozenset({"quit", "exit", "q", ":q"})
 _QUOTED_CHARS: Final = 24  # how much of a bad number an error message repeats
 
-Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer
+Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer | RisingAnswer
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,14 @@ Reading = Saved | Removed | SavedList | Exported
 
 
 @dataclass(frozen=True, slots=True)
+class Chart:
+    """``trends``: the answer, and where its PNG was written (``None``: nothing to chart)."""
+
+    answer: TrendsAnswer
+    path: Path | None
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What one command line produced.
 
@@ -93,7 +106,7 @@ class Reply:
     """
 
     kind: str
-    answer: Answer | Paper | Reading | None = None
+    answer: Answer | Paper | Reading | SimilarPapers | Chart | None = None
     text: str = ""
     ok: bool = True
 
@@ -135,6 +148,14 @@ def _scrub(line: str) -> str:
     return line.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
+def _write_png(folder: Path, png: bytes) -> Path:
+    """``png`` in a new file of ``folder`` (``papers-trends-*.png``); its path."""
+    fd, name = tempfile.mkstemp(prefix="papers-trends-", suffix=".png", dir=folder)
+    with open(fd, "wb") as file:
+        file.write(png)
+    return Path(name)
+
+
 class Session:
     """Answers command lines over one store and remembers the last list for paging."""
 
@@ -145,8 +166,10 @@ class Session:
         page_size: int = answers.DEFAULT_COUNT,
         now: Callable[[], dt.datetime] | None = None,
         user_id: int = CONSOLE_USER,
+        chart_dir: Path | None = None,
     ) -> None:
         self.store = store
+        self.chart_dir = chart_dir
         self.user_id = user_id
         self.page_size = answers.clamp_count(page_size)
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
@@ -198,6 +221,9 @@ class Session:
         return await self._list("day", fetch)
 
     async def _cmd_top(self, args: list[str]) -> Reply:
+        rising = bool(args) and args[0].lower() == "rising"
+        if rising:
+            args = args[1:]
         period: str | None = None
         since: dt.date | None = None
         until: dt.date | None = None
@@ -219,11 +245,35 @@ class Session:
                 period = answers.parse_period(word)
 
         def fetch(offset: int) -> Awaitable[Answer]:
+            if rising:
+                return research.rising(
+                    self.store, period, since, until, count, now=self._now(), offset=offset
+                )
             return answers.top(
                 self.store, period, since, until, count, now=self._now(), offset=offset
             )
 
-        return await self._list("top", fetch)
+        return await self._list("top rising" if rising else "top", fetch)
+
+    async def _cmd_similar(self, args: list[str]) -> Reply:
+        if len(args) != 1:
+            raise BadUsage("similar")
+        return Reply("similar", await research.similar(self.store, args[0]))
+
+    async def _cmd_trends(self, args: list[str]) -> Reply:
+        if not args:
+            raise BadUsage("trends")
+        period = None
+        if len(args) > 1 and args[-1].lower() in research.TREND_PERIODS:
+            period, args = args[-1], args[:-1]
+        # Words (shlex kept "quoted phrases" whole), or comma-separated terms.
+        terms = " ".join(args) if any("," in a for a in args) else args
+        answer = await research.trends(self.store, terms, period)
+        if not answer.found:
+            return Reply("trends", Chart(answer, None))
+        png = await charts.chart_png(answer)
+        folder = self.chart_dir or Path(tempfile.gettempdir())
+        return Reply("trends", Chart(answer, await asyncio.to_thread(_write_png, folder, png)))
 
     async def _cmd_author(self, args: list[str]) -> Reply:
         name = " ".join(args)
@@ -358,10 +408,24 @@ def render(reply: Reply, console: Console) -> None:
         console.print(textrender.render_search(answer))
     elif isinstance(answer, SavedList):
         console.print(textrender.render_saved(answer.items))
+    elif isinstance(answer, SimilarPapers):
+        console.print(textrender.render_similar(answer))
+    elif isinstance(answer, RisingAnswer):
+        console.print(textrender.render_rising(answer))
+    elif isinstance(answer, Chart):
+        _render_chart(answer, console)
     elif isinstance(answer, Exported):
         _render_export(answer, console)
     elif answer is not None:
         console.print(escape(_reading_text(answer)), highlight=False)
+
+
+def _render_chart(chart: Chart, console: Console) -> None:
+    if chart.path is None:
+        console.print(escape(phrases.trends_note(chart.answer)), style="yellow", highlight=False)
+        return
+    console.print(escape(phrases.trends_summary(chart.answer)), highlight=False)
+    console.print(escape(tr("console.trends.written", path=str(chart.path))), highlight=False)
 
 
 def _reading_text(result: Saved | Removed) -> str:
@@ -413,6 +477,10 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
         return None
     if isinstance(answer, Saved | Removed | SavedList | Exported):
         return {"command": reply.kind, **_reading_json(answer)}
+    if isinstance(answer, SimilarPapers):
+        return {"command": reply.kind, **_similar_json(answer)}
+    if isinstance(answer, Chart):
+        return {"command": reply.kind, **_chart_json(answer)}
     data: dict[str, Any] = {"command": reply.kind}
     page: Page[Any]
     if isinstance(answer, SearchAnswer):
@@ -425,6 +493,18 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
             until=_date(answer.until),
             suggestions=[tip.value for tip in answer.tips],
         )
+    elif isinstance(answer, RisingAnswer):
+        page = answer.papers
+        results = [
+            {
+                **_result(r.paper),
+                "start_votes": r.start_votes,
+                "end_votes": r.end_votes,
+                "gained": r.gained,
+            }
+            for r in answer.papers.items
+        ]
+        data.update(period=answer.period, since=_date(answer.since), until=_date(answer.until))
     else:
         page = answer.papers
         results = [_result(p) for p in answer.papers.items]
@@ -462,6 +542,46 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
         results=results,
     )
     return data
+
+
+def _similar_json(found: SimilarPapers) -> dict[str, Any]:
+    results = [
+        {
+            **_result(item.paper),
+            "score": round(item.score, 4),
+            "reasons": [reason.value for reason in item.reasons],
+            "terms": list(item.terms),
+            "shared_authors": list(item.authors),
+            "same_day": _date(item.day),
+        }
+        for item in found.items
+    ]
+    return {"arxiv_id": found.paper.arxiv_id, "total": len(results), "results": results}
+
+
+def _chart_json(chart: Chart) -> dict[str, Any]:
+    answer = chart.answer
+    return {
+        "terms": list(answer.terms),
+        "range": answer.period,
+        "bucket": answer.bucket,
+        "since": _date(answer.since),
+        "until": _date(answer.until),
+        "note": answer.why.value if answer.why is not None else None,
+        "path": str(chart.path) if chart.path is not None else None,
+        "series": [
+            {
+                "term": trend.term,
+                "papers": trend.papers,
+                "votes": trend.votes,
+                "counts": [
+                    {"start": p.start.isoformat(), "papers": p.papers, "votes": p.votes}
+                    for p in trend.points
+                ],
+            }
+            for trend in answer.series
+        ],
+    }
 
 
 def _reading_json(answer: Reading) -> dict[str, Any]:

@@ -78,6 +78,7 @@ class Wanted(StrEnum):
     AUTHOR = "author"
     SEARCH = "search"
     ALERT_KEYWORDS = "alert_keywords"  # keywords with nothing searchable in them
+    TRENDS = "trends"  # no term to chart
 
 
 class EmptyQuery(UserError):
@@ -120,3 +121,20 @@ class BadPage(UserError):
     def __init__(self, number: int) -> None:
         super().__init__(f"bad page {number}")
         self.number = number
+
+
+class TooManyTerms(UserError):
+    """More terms (``count``) than a chart shows (``maximum``)."""
+
+    def __init__(self, count: int, maximum: int) -> None:
+        super().__init__(f"too many terms: {count} > {maximum}")
+        self.count = count
+        self.maximum = maximum
+
+
+class ChartTimeout(UserError):
+    """Drawing the chart took longer than ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"chart not ready in {seconds} s")
+        self.seconds = seconds

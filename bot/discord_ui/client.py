@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bot.core.coordination import Coordinator
     from bot.core.digests import DigestScheduler
     from bot.core.summaries import BackgroundSummaries
+    from bot.discord_ui.poster import Menus
     from storage.ports import Store
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.digest",
     "cogs.alerts",
     "cogs.reading",
+    "cogs.research",
 )
 
 #: How long paging buttons and menus stay alive (seconds).
@@ -275,6 +277,10 @@ class PapersBot(commands.AutoShardedBot):
         #: The background jobs start once per process, whatever the gateway does after.
         self.jobs_started = 0
 
+        #: The menus under a digest post (save a paper, see similar ones), set by the cog that
+        #: answers them (cogs.research) before the scheduler starts; ``None``: no menus.
+        self.digest_menus: Menus | None = None
+
     def now(self) -> dt.datetime:
         """The current time, timezone-aware (from :attr:`clock`)."""
         return self.clock()
@@ -325,7 +331,7 @@ class PapersBot(commands.AutoShardedBot):
             fetch = self.coordinator.guard(FETCH_JOB, fetch)  # one process fetches
         self.digests = DigestScheduler(
             store=self.store,
-            poster=ChannelPoster.for_client(self),
+            poster=ChannelPoster.for_client(self, menus=self.digest_menus),
             clock=self.now,
             grace=dt.timedelta(hours=self.config.digest_grace_hours),
             fetch=fetch,

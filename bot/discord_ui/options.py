@@ -39,6 +39,20 @@ PERIOD_CHOICES: list[app_commands.Choice[str]] = [
     app_commands.Choice(name=localized("choice.period.all"), value="all"),
 ]
 
+#: ``/top rank``: most voted (the default), or the votes gained in the range (vote history).
+RANK_CHOICES: list[app_commands.Choice[str]] = [
+    app_commands.Choice(name=localized("choice.rank.votes"), value="votes"),
+    app_commands.Choice(name=localized("choice.rank.rising"), value="rising"),
+]
+
+#: ``/trends range``.
+TREND_RANGE_CHOICES: list[app_commands.Choice[str]] = [
+    app_commands.Choice(name=localized("choice.trend_range.month"), value="month"),
+    app_commands.Choice(name=localized("choice.trend_range.quarter"), value="quarter"),
+    app_commands.Choice(name=localized("choice.trend_range.year"), value="year"),
+    app_commands.Choice(name=localized("choice.trend_range.all"), value="all"),
+]
+
 SORT_CHOICES: list[app_commands.Choice[str]] = [
     app_commands.Choice(name=localized("choice.sort.relevance"), value="relevance"),
     app_commands.Choice(name=localized("choice.sort.votes"), value="votes"),

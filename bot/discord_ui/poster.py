@@ -20,8 +20,12 @@ from bot.core.digests import DigestContent, PostFailed, PostProblem
 from bot.discord_ui.digest import closes_digest, digest_messages, opens_digest
 from bot.discord_ui.replies import NO_MENTIONS
 from bot.i18n.catalog import DEFAULT, use_locale
+from storage.models import Paper
 
 log = logging.getLogger(__name__)
+
+#: What goes under a digest post's last message, from the papers it shows (``None``: nothing).
+Menus = Callable[[Sequence[Paper]], "discord.ui.View | None"]
 
 #: How many messages of the channel's history are read when looking for a post.
 HISTORY_LIMIT = 100
@@ -56,16 +60,18 @@ class ChannelPoster:
         resolve: Callable[[int], Awaitable[Any]],
         *,
         me: Callable[[], int | None] = lambda: None,
+        menus: Menus | None = None,
     ) -> None:
         self.resolve = resolve
         self.me = me  # the bot's user id (None: unknown, any author counts)
+        self.menus = menus
 
     @classmethod
-    def for_client(cls, client: discord.Client) -> ChannelPoster:
+    def for_client(cls, client: discord.Client, *, menus: Menus | None = None) -> ChannelPoster:
         async def resolve(channel_id: int) -> Any:
             return client.get_channel(channel_id) or await client.fetch_channel(channel_id)
 
-        return cls(resolve, me=lambda: client.user.id if client.user else None)
+        return cls(resolve, me=lambda: client.user.id if client.user else None, menus=menus)
 
     async def find_sent(self, channel_id: int, day: dt.date, *, after: dt.datetime) -> list[int]:
         """Read the channel's history after ``after`` (oldest first) for the bot's own post
@@ -103,15 +109,21 @@ class ChannelPoster:
         return []
 
     async def send(self, channel_id: int, content: DigestContent) -> list[int]:
-        """Send the digest's messages in order; on failure delete what went out, then raise
+        """Send the digest's messages in order, the last one with :attr:`menus` (to save a
+        paper of the post or see the papers like one: :func:`bot.discord_ui.research.digest_view`,
+        set by the research cog); on failure delete what went out, then raise
         :class:`PostFailed` (discord.py's exception is its cause)."""
         with use_locale(content.language or DEFAULT):
             messages = digest_messages(content.day, content.papers, total=content.total)
+            view = self.menus(content.papers) if self.menus is not None else None
         sent: list[Any] = []
         try:
             channel = await self.resolve(channel_id)
-            for embeds in messages:
-                sent.append(await channel.send(embeds=list(embeds), allowed_mentions=NO_MENTIONS))
+            for index, embeds in enumerate(messages):
+                extra = {"view": view} if view is not None and index == len(messages) - 1 else {}
+                sent.append(
+                    await channel.send(embeds=list(embeds), allowed_mentions=NO_MENTIONS, **extra)
+                )
         except BaseException as exc:
             for message in sent:  # a half-posted digest is not left behind
                 try:

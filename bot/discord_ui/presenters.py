@@ -17,22 +17,24 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import discord
 
-from bot.core import answers
+from bot.core import answers, research
 from bot.discord_ui import embeds
 from bot.discord_ui.paginator import PageSource, Paginator, QueryPageSource
 from bot.discord_ui.reading import SavePicker
 from bot.discord_ui.replies import NO_MENTIONS, reply, reply_error
+from bot.discord_ui.research import card_view, rising_embed
 from bot.i18n import phrases
 from bot.i18n.catalog import tr, trn
-from storage.models import Author, AuthorProfile, Page, Paper, SearchHit
+from storage.models import Author, AuthorProfile, Page, Paper, RisingPaper, SearchHit
 
 if TYPE_CHECKING:
     from storage.ports import Store
 
 log = logging.getLogger(__name__)
 
-#: What to send for an answer: the first page's embed, and the view to page it (or ``None``).
-Presented: TypeAlias = tuple[discord.Embed, Paginator | None]
+#: What to send for an answer: the first page's embed, and the view to page it (or ``None``;
+#: a paper card's Save and Similar buttons, a view of dynamic items only, for an id).
+Presented: TypeAlias = tuple[discord.Embed, Paginator | discord.ui.View | None]
 #: Any answer :func:`present` can show.
 Answer: TypeAlias = (
     answers.SearchAnswer | answers.TopAnswer | answers.DayAnswer | answers.AuthorAnswer
@@ -154,7 +156,7 @@ async def present_search(
 ) -> Presented:
     """A paper card for an id, "nothing found" with tips, or the hits paged."""
     if answer.paper is not None:
-        return embeds.paper_embed(answer.paper), None
+        return embeds.paper_embed(answer.paper), card_view(answer.paper.arxiv_id)
     if not answer.found:
         tips = [phrases.search_tip(tip) for tip in answer.tips]
         return embeds.nothing_found_embed(answer.query, tips), None
@@ -197,6 +199,38 @@ async def present_top(
     render = partial(embeds.top_list_embed, top_label(answer), note=note)
     return await _paged(
         answer.papers, fetch, render, _papers, owner=owner, command=command, expires=expires
+    )
+
+
+def _rising_papers(page: Page[RisingPaper]) -> Sequence[Paper]:
+    return [item.paper for item in page.items]
+
+
+async def present_rising(
+    answer: research.RisingAnswer,
+    *,
+    store: Store,
+    owner: discord.abc.User,
+    expires: float | None,
+    now: dt.datetime,
+    command: str = "top",
+) -> Presented:
+    """The papers whose votes rose most in the answer's range, paged; or why there are none."""
+    if not answer.found:
+        message = embeds.escape(phrases.rising_note(answer))
+        return embeds.note_embed(message, title=tr("rising.none.title")), None
+    if answer.period == "custom":
+        period, since, until = None, answer.since, answer.until
+    else:
+        period, since, until = answer.period, None, None
+
+    async def fetch(offset: int, limit: int) -> Page[RisingPaper]:
+        again = await research.rising(store, period, since, until, limit, now=now, offset=offset)
+        return again.papers
+
+    render = partial(rising_embed, answer)
+    return await _paged(
+        answer.papers, fetch, render, _rising_papers, owner=owner, command=command, expires=expires
     )
 
 
@@ -276,11 +310,14 @@ async def present(
 
 
 async def respond(
-    interaction: discord.Interaction, embed: discord.Embed, view: Paginator | None
+    interaction: discord.Interaction,
+    embed: discord.Embed,
+    view: Paginator | discord.ui.View | None,
 ) -> None:
-    """Send what :func:`present` made as the interaction's reply; the view learns where it is."""
+    """Send what :func:`present` made as the interaction's reply; a paging view learns where
+    it is."""
     message = await reply(interaction, embed, view=view)
-    if view is not None:
+    if isinstance(view, Paginator):
         view.attach(message=message, interaction=interaction)
 
 

@@ -38,7 +38,7 @@ MAX_OPTIONS = 25
 _ID = r"[0-9A-Za-z.\-/]{1,80}"
 
 
-async def _allowed(interaction: discord.Interaction) -> bool:
+async def allowed(interaction: discord.Interaction) -> bool:
     """The button rate limit of the presser; tells them when they must wait."""
     limits = limits_of(interaction.client)
     retry_after = limits.buttons.hit(interaction.user.id) if limits else None
@@ -108,7 +108,7 @@ class SavePicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"save
 async def save_for(interaction: discord.Interaction, arxiv_id: str) -> None:
     """Save the paper to the list of whoever clicked, and tell only them."""
     set_locale(locale_from_discord(interaction.locale))
-    if not await _allowed(interaction):
+    if not await allowed(interaction):
         return
     bot: PapersBot = interaction.client  # type: ignore[assignment]
     try:
@@ -128,11 +128,6 @@ def button_row(*items: discord.ui.Item[Any]) -> discord.ui.View:
         view.add_item(item)
     view.stop()
     return view
-
-
-def card_view(arxiv_id: str) -> discord.ui.View:
-    """The buttons under a paper card."""
-    return button_row(SaveButton(arxiv_id))
 
 
 # ---------------------------------------------------------------------- /saved list

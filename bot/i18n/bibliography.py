@@ -100,24 +100,33 @@ def markdown(saved: Sequence[SavedPaper]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` safe to open in a spreadsheet: a leading apostrophe before a formula start."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def csv_text(saved: Sequence[SavedPaper]) -> str:
-    """One row per paper under a header of :data:`CSV_FIELDS`."""
+    """One row per paper under a header of :data:`CSV_FIELDS`; no cell is read as a formula
+    (:func:`csv_cell`: titles and names are untrusted text)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for item in saved:
         paper = item.paper
         found_year = year(paper)
-        writer.writerow(
-            {
-                "arxiv_id": paper.arxiv_id,
-                "title": " ".join(paper.title.split()),
-                "authors": "; ".join(_authors(paper)),
-                "year": "" if found_year is None else str(found_year),
-                "url": paper.abs_url,
-                "saved_at": item.saved_at.isoformat(),
-            }
-        )
+        row = {
+            "arxiv_id": paper.arxiv_id,
+            "title": " ".join(paper.title.split()),
+            "authors": "; ".join(_authors(paper)),
+            "year": "" if found_year is None else str(found_year),
+            "url": paper.abs_url,
+            "saved_at": item.saved_at.isoformat(),
+        }
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 

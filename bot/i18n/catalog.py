@@ -203,6 +203,12 @@ def number(value: int) -> str:
     return format_decimal(value, locale=_babel_locale())
 
 
+def date_in(day: dt.date, pattern_key: str) -> str:
+    """``day`` in the CLDR pattern the catalogue keeps under ``pattern_key`` (charts' short
+    dates)."""
+    return babel_format_date(day, format=tr(pattern_key), locale=_babel_locale())
+
+
 def date(day: dt.date) -> str:
     """``Thu, Jun 13, 2024`` / ``2024년 6월 13일 (목)`` (the pattern is in the catalogue)."""
     return babel_format_date(day, format=tr("format.date"), locale=_babel_locale())

@@ -12,7 +12,7 @@ quotes it; a caller that needs more (Discord markdown) escapes before.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from bot.config import zone
@@ -36,10 +36,12 @@ from bot.core.errors import (
     BadNumber,
     BadPage,
     BadUsage,
+    ChartTimeout,
     DateProblem,
     EmptyQuery,
     InvalidDate,
     ReversedRange,
+    TooManyTerms,
     UnknownCommand,
     UnknownFormat,
     UnknownPeriod,
@@ -49,8 +51,9 @@ from bot.core.errors import (
 )
 from bot.core.question import Answered, Ignored, Question, When, WhyIgnored
 from bot.core.reading import Removed, Saved
+from bot.core.research import RisingAnswer, RisingNote, TrendNote, TrendsAnswer, peak
 from bot.core.status import ClusterStatus
-from bot.i18n.catalog import date, number, tr, trn
+from bot.i18n.catalog import date, date_in, number, tr, trn
 from storage.errors import (
     AlertError,
     AlertExists,
@@ -61,7 +64,7 @@ from storage.errors import (
     UnknownPaper,
 )
 from storage.ingest.importer import SAMPLE_LICENSE, SAMPLE_SOURCE
-from storage.models import Paper
+from storage.models import Paper, SimilarPaper, SimilarReason
 
 Answer = DayAnswer | TopAnswer | AuthorAnswer | SearchAnswer
 #: A link as ``(label, url)``.
@@ -149,6 +152,7 @@ _EMPTY_QUERIES: Final[dict[Wanted, str]] = {
     Wanted.AUTHOR: "error.empty.author",
     Wanted.SEARCH: "error.empty.search",
     Wanted.ALERT_KEYWORDS: "error.empty.alert_keywords",
+    Wanted.TRENDS: "error.empty.trends",
 }
 
 #: How each console command is used (``{option}``: the option given without its value).
@@ -159,6 +163,8 @@ _USAGES: Final[dict[str, str]] = {
     "search": "error.usage.search",
     "page": "error.usage.page",
     "saved": "error.usage.saved",
+    "similar": "error.usage.similar",
+    "trends": "error.usage.trends",
 }
 
 
@@ -185,6 +191,10 @@ def describe_error(error: UserError | AlertError | ReadingListError) -> str:
             return tr("error.unknown_command", name=repr(name))
         case BadPage():
             return tr("error.bad_page")
+        case TooManyTerms(count=count, maximum=maximum):
+            return tr("error.too_many_terms", count=count, maximum=maximum)
+        case ChartTimeout():
+            return tr("error.chart_timeout")
         case AlertExists(existing=existing):
             return tr("error.alert_exists", id=existing.id)
         case AlertLimitReached(limit=limit):
@@ -574,3 +584,102 @@ def status_lines(status: ClusterStatus) -> list[str]:
     else:
         lines.append("  " + trn("status.queue.summaries", status.summaries_waiting))
     return lines
+
+
+# --------------------------------------------------------------------------- research
+
+
+def similar_reasons(item: SimilarPaper, *, shown: Callable[[str], str] = str) -> str:
+    """Why a paper is like the other, in a few words: ``Shared terms: diffusion, video ·
+    Shared authors: Bo Kim · Same day``; ``shown`` escapes authors' names for the front end."""
+    parts: list[str] = []
+    for reason in item.reasons:
+        if reason is SimilarReason.TERMS:
+            parts.append(tr("similar.reason.terms", terms=", ".join(item.terms)))
+        elif reason is SimilarReason.SUMMARY:
+            parts.append(tr("similar.reason.summary"))
+        elif reason is SimilarReason.AUTHORS:
+            names = ", ".join(shown(name) for name in item.authors)
+            parts.append(trn("similar.reason.authors", len(item.authors), authors=names))
+        elif reason is SimilarReason.SAME_DAY and item.day is not None:
+            parts.append(tr("similar.reason.same_day", day=date(item.day)))
+    return " · ".join(parts)
+
+
+def trend_unit(answer: TrendsAnswer) -> str:
+    """``week`` / ``month`` (the chart's bucket) in words."""
+    return tr("chart.unit.month") if answer.bucket == "month" else tr("chart.unit.week")
+
+
+def trends_summary(answer: TrendsAnswer) -> str:
+    """The chart in one line, for people who cannot see it: the range, and per term its papers
+    and its busiest week or month."""
+    parts = []
+    for trend in answer.series:
+        best = peak(trend)
+        if best is None:
+            parts.append(tr("trends.summary.none", term=trend.term))
+            continue
+        parts.append(
+            tr(
+                "trends.summary.term",
+                term=trend.term,
+                papers=trn("count.papers", trend.papers),
+                votes=number(trend.votes),
+                peak=(
+                    tr("trends.peak.month", month=date_in(best.start, "chart.format.month"))
+                    if answer.bucket == "month"
+                    else tr("trends.peak.week", day=date(best.start))
+                ),
+                peak_papers=number(best.papers),
+            )
+        )
+    first = answer.since or (answer.starts[0] if answer.starts else None)
+    span = (
+        tr("top.label.span", since=first.isoformat(), until=answer.until.isoformat())
+        if first is not None and answer.until is not None
+        else ""
+    )
+    return tr("trends.summary", unit=trend_unit(answer), span=span, terms="; ".join(parts))
+
+
+def trends_note(answer: TrendsAnswer) -> str:
+    """Why there is no chart (``""`` when there is one)."""
+    if answer.why is TrendNote.NO_DATA:
+        return tr("trends.none.no_data")
+    if answer.why is TrendNote.NO_PAPERS:
+        return tr("trends.none.no_papers", terms=", ".join(repr(t) for t in answer.terms))
+    return ""
+
+
+def rising_label(answer: RisingAnswer) -> str:
+    """``last 7 days (2025-05-03 to 2025-05-09)``, ``all time``, ``since 2025-05-01``."""
+    span = ""
+    if answer.since and answer.until:
+        span = tr("top.label.span", since=answer.since.isoformat(), until=answer.until.isoformat())
+    elif answer.since:
+        span = tr("range.since", since=answer.since.isoformat())
+    elif answer.until:
+        span = tr("range.until", until=answer.until.isoformat())
+    if answer.period == "all" or not span:
+        return tr("top.label.all")
+    days = answer.days
+    if answer.period != "custom" and days is not None:
+        return tr("top.label.with_span", label=tr("top.label.last_days", days=days), span=span)
+    return span
+
+
+def rising_gain(start_votes: int, end_votes: int) -> str:
+    """``+20 votes (10 → 30)``."""
+    return trn(
+        "rising.gain", end_votes - start_votes, start=number(start_votes), end=number(end_votes)
+    )
+
+
+def rising_note(answer: RisingAnswer) -> str:
+    """Why nothing rose, or what the range was (``""`` when there is nothing to add)."""
+    if answer.why is RisingNote.NONE:
+        return tr("rising.none", label=rising_label(answer))
+    if answer.why is RisingNote.PERIOD:
+        return tr("rising.note.period")
+    return ""

@@ -40,6 +40,7 @@ from storage.postgres.jobs import JobQueries
 from storage.postgres.migrations import migrate, schema_version
 from storage.postgres.papers import PaperQueries
 from storage.postgres.reading import ReadingListQueries
+from storage.postgres.research import ResearchQueries
 from storage.postgres.search import SearchQueries
 from storage.postgres.summaries import SummaryQueries
 from storage.postgres.transfer import TransferQueries
@@ -65,6 +66,7 @@ class Store(
     TransferQueries,
     ReadingListQueries,
     CoordinationQueries,
+    ResearchQueries,
 ):
     """All reads and writes of the papers database on PostgreSQL: :meth:`open`, :meth:`close`."""
 

@@ -18,6 +18,8 @@ Schema (see :mod:`storage.sqlite.migrations`)::
     saved_papers                                                  :mod:`storage.sqlite.reading`
     processes, shard_leases, job_leases, alert_sends              :mod:`storage.sqlite.coordination`
 
+    temp.paper_fts_vocab  the index's terms and their document counts :mod:`storage.sqlite.research`
+
 Modules, each importing only those before it: :mod:`~storage.sqlite.connection` (the connection
 wrapper, transactions, shared helpers), :mod:`~storage.sqlite.migrations`,
 :mod:`~storage.sqlite.papers` (reading full papers), then one module per aggregate
@@ -70,6 +72,7 @@ from storage.sqlite.migrations import (
 )
 from storage.sqlite.papers import PaperQueries
 from storage.sqlite.reading import ReadingListQueries
+from storage.sqlite.research import CREATE_VOCAB, ResearchQueries
 from storage.sqlite.search import SearchQueries
 from storage.sqlite.summaries import SummaryQueries
 from storage.sqlite.transfer import TransferQueries
@@ -96,6 +99,7 @@ class Store(
     TransferQueries,
     ReadingListQueries,
     CoordinationQueries,
+    ResearchQueries,
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 
@@ -169,6 +173,7 @@ class Store(
         for migration in migrations()[version:]:
             await c.transaction(functools.partial(self._migrate, migration=migration))
         await self._tune_fts(c)
+        await c.execute(CREATE_VOCAB)  # the index's vocabulary, for similar papers
 
     async def _tune_fts(self, c: Conn) -> None:
         """Let FTS5 gather :data:`FTS_HASH_BYTES` of new index entries before it writes them.

@@ -129,3 +129,20 @@ def test_markdown_is_a_numbered_list_in_the_language() -> None:
     assert lines[0] == "# 읽기 목록"
     assert lines[2].startswith(r"1. [Big \[LLM\] \*fast\*](https://arxiv.org/abs/2406.01234)")
     assert "Ann Lee" in lines[2] and "2025년 5월 10일" in lines[2]
+
+
+def test_csv_cells_are_never_spreadsheet_formulas() -> None:
+    """A title or name starting with = + - @ (or a tab or CR) gets a leading apostrophe, so a
+    spreadsheet opening the export shows it as text instead of running it (CSV injection)."""
+    hostile = paper(
+        title='=HYPERLINK("http://evil.example","x")',
+        authors=("+1 Cmd", "@SUM(A1)", "-2+3"),
+    )
+    text = bibliography.csv_text(saved(hostile, paper(arxiv_id="2406.05678", title="Fine")))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["title"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rows[0]["authors"] == "'+1 Cmd; @SUM(A1); -2+3"
+    assert rows[1]["title"] == "Fine"
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert bibliography.csv_cell(start + "x") == "'" + start + "x"
+    assert bibliography.csv_cell("x=1") == "x=1"

@@ -38,7 +38,9 @@ class Channel:
         self.sent: list[list[discord.Embed]] = []
         self.edits: list[tuple[int, list[discord.Embed], Any]] = []
 
-    async def send(self, *, embeds: list[discord.Embed], allowed_mentions: Any) -> Message:
+    async def send(
+        self, *, embeds: list[discord.Embed], allowed_mentions: Any, view: Any = None
+    ) -> Message:
         self.sent.append(embeds)
         return Message(self, 500 + len(self.sent))
 

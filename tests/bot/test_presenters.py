@@ -202,7 +202,6 @@ NOTHING: dict[str, tuple[Ask, str, str]] = {
         "No results",
         "Try the Korean term too",
     ),
-    "an id": (lambda s: answers.search(s, "2401.00004", limit=5), "Lonely paper", "Carol Single"),
     "unknown author": (
         lambda s: answers.author(s, "Nobody Atall", limit=10),
         "Unknown author",
@@ -221,6 +220,19 @@ async def test_single_embed_answers(store: Store, owner: discord.abc.User, case:
     assert title in (embed.title or "")
     assert text in (embed.description or "") + "".join(str(f.value) for f in embed.fields)
     assert view is None
+
+
+async def test_an_id_is_a_card_with_save_and_similar(store: Store, owner: discord.abc.User) -> None:
+    """A search that is a paper id shows the paper card with its Save and Similar buttons
+    (dynamic items, no paging view)."""
+    answer = await answers.search(store, "2401.00004", limit=5)
+    embed, view = await presenters.present(
+        answer, store=store, owner=owner, expires=EXPIRES, now=NOW
+    )
+    assert "Lonely paper" in (embed.title or "")
+    assert view is not None and not isinstance(view, presenters.Paginator)
+    ids = [getattr(item, "custom_id", None) for item in view.children]
+    assert ids == ["save:2401.00004", "similar:2401.00004"]
 
 
 async def test_empty_archive_says_nothing_yet(tmp_path: Path, owner: discord.abc.User) -> None:

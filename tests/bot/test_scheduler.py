@@ -96,7 +96,9 @@ class FakeChannel:
         self.history_after: list[dt.datetime] = []
         self.on_send: Callable[[], Awaitable[None]] | None = None
 
-    async def send(self, *, embeds: list[discord.Embed], allowed_mentions: Any) -> FakeMessage:
+    async def send(
+        self, *, embeds: list[discord.Embed], allowed_mentions: Any, view: Any = None
+    ) -> FakeMessage:
         if self.on_send is not None:
             await self.on_send()
         if self.fail is not None and len(self.sent) >= self.fail_at:

@@ -13,7 +13,20 @@ from harness import Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")
-PUBLIC = {"today", "day", "top", "paper", "author", "search", "help", "alerts", "ask", "saved"}
+PUBLIC = {
+    "today",
+    "day",
+    "top",
+    "paper",
+    "author",
+    "search",
+    "help",
+    "alerts",
+    "ask",
+    "saved",
+    "similar",
+    "trends",
+}
 ADMIN = {"sync", "digest"}
 #: Discord's enums: integration types 0 guild install, 1 user install; contexts 0 guild,
 #: 1 bot DM, 2 private channel.
@@ -132,6 +145,7 @@ async def test_autocompleted_options(payloads: dict[str, dict[str, Any]]) -> Non
         ("digest", "timezone"),
         ("alerts", "author"),
         ("alerts", "alert"),
+        ("similar", "paper"),
     }
     found = {
         (name, option["name"])

@@ -75,6 +75,15 @@ async def test_ask_shares_the_question_limit(limited: Harness) -> None:
     assert "try again in 30 seconds" in refused.embed["description"]
 
 
+async def test_similar_and_trends_share_the_question_limit(limited: Harness) -> None:
+    """/similar and /trends cost a few queries (and a chart): they draw on the same limit."""
+    await limited.command("similar", paper="2406.06523")
+    await limited.command("trends", terms="diffusion")
+    refused = await limited.command("trends", terms="diffusion")
+    assert refused.ephemeral and not refused.last.files
+    assert "try again in 30 seconds" in refused.embed["description"]
+
+
 async def test_dm_questions_are_limited(limited: Harness) -> None:
     """A burst of questions in DMs gets "try again" for the third; the first two are answered."""
     answered = [await limited.message("diffusion papers") for _ in range(2)]

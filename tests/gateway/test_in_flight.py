@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from bot_world import prepare_database
 from harness.botproc import poll, start_bot
 from harness.discord_server import DiscordServer
@@ -52,14 +51,6 @@ async def test_a_digest_in_flight_at_a_kill_is_found_not_posted_again(
     assert run.digest_date is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "known gap (issues 13 and 17): an alert DM is recorded only after Discord answered, "
-        "so a process killed in between sends it again on restart"
-    ),
-)
 async def test_an_alert_dm_in_flight_at_a_kill_is_not_sent_again(
     server: DiscordServer, tmp_path: Path, database: str
 ) -> None:
