@@ -29,6 +29,9 @@ Columns:
 - ``gc max``: the most garbage-collection time that fell inside one timed reply (a full
   collection walks the whole heap, discord.py's included: it shows up as a lone slow rep).
 
+Targets: what the bot adds p99 < 20 ms, every reply p99 < 100 ms, paper-title autocomplete
+p99 < 20 ms (issue 17 item 6, at 100k papers).
+
 Between reps the fake Discord's record of past requests and messages is dropped (harness
 bookkeeping, not the bot's), and each command's live paging views are stopped after its reps.
 
@@ -64,9 +67,11 @@ from storage.ingest.importer import import_files
 from storage.ports import Store
 from tests.harness import Harness, Request, Result, command_data, interaction_payload
 
-#: The issue's targets (milliseconds, p99).
+#: The issue's targets (milliseconds, p99): issue 17 item 6 raised the reply bar from 500 ms
+#: to 100 ms at 100k papers, and asks paper-title suggestions under 20 ms.
 BOT_ADDS_TARGET_MS = 20.0
-REPLY_TARGET_MS = 500.0
+REPLY_TARGET_MS = 100.0
+TITLE_AUTOCOMPLETE_TARGET_MS = 20.0
 
 ENGLISH_WORD = "model"
 KOREAN_WORD = "모델"
@@ -416,7 +421,14 @@ def print_verdict(rows: list[Row]) -> bool:
         f"TARGET every reply p99 < {REPLY_TARGET_MS:.0f} ms: "
         f"{'MET' if reply_ok else 'NOT MET'} (worst {reply99:.2f} ms, {worst_reply.name})"
     )
-    return adds_ok and reply_ok
+    titles = [r for r in rows if r.name.startswith("autocomplete paper")]
+    title99 = max((percentile(r.reply, 99) for r in titles), default=0.0)
+    title_ok = title99 < TITLE_AUTOCOMPLETE_TARGET_MS
+    print(
+        f"TARGET paper-title autocomplete p99 < {TITLE_AUTOCOMPLETE_TARGET_MS:.0f} ms: "
+        f"{'MET' if title_ok else 'NOT MET'} ({title99:.2f} ms)"
+    )
+    return adds_ok and reply_ok and title_ok
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> bool:

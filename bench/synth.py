@@ -75,16 +75,22 @@ def render_day(day: dt.date, papers: list[dict]) -> str:
 
 
 def synth_days(
-    total_papers: int, *, per_day: int = 30, seed: int = 7, pool: Pool | None = None
+    total_papers: int,
+    *,
+    per_day: int = 30,
+    seed: int = 7,
+    pool: Pool | None = None,
+    start: dt.date = dt.date(2016, 1, 1),
 ) -> Iterator[tuple[dt.date, str]]:
-    """Yield ``(date, markdown)`` for enough days to hold ``total_papers`` papers."""
+    """Yield ``(date, markdown)`` for enough days to hold ``total_papers`` papers, from
+    ``start`` (arXiv ids follow the day's year and month, so later days are new papers)."""
     rng = random.Random(seed)
     pool = pool or load_pool()
     people = _author_pool(pool, max(2000, total_papers // 3), rng)
     # Skewed reuse: a few prolific authors (the busiest on a few hundred papers per 100k, as on
     # the real Daily Papers), and a long tail.
     cum_weights = list(itertools.accumulate(1.0 / (i + 1) ** 0.3 for i in range(len(people))))
-    day = dt.date(2016, 1, 1)
+    day = start
     made = 0
     serial = 0
     while made < total_papers:

@@ -290,6 +290,9 @@ Snippet = tuple[tuple[str, bool], ...]
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
+    """One search result; ``score`` is the relevance (higher is better) when sorted by relevance,
+    0 when sorted by votes or recency."""
+
     paper: Paper
     snippet: Snippet
     score: float
@@ -297,12 +300,15 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a longer result: ``total`` counts every match, not just this page."""
+    """One page of a longer result: ``total`` counts every match, not just this page; when
+    ``more`` is set, there are more matches than ``total`` (a search counts up to
+    :data:`storage.text.COUNT_CAP`), and pages go as far as ``total``."""
 
     items: tuple[T, ...]
     total: int
     offset: int = 0
     limit: int = 10
+    more: bool = False
 
     @property
     def page_count(self) -> int:

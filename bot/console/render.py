@@ -128,8 +128,11 @@ def page_footer(page: Page, *, pageable: bool = True) -> str:
     last = page.offset + len(page.items)
     number = page.offset // max(1, page.limit) + 1
     if not page.items:
-        return tr("console.page.past_end", total=page.total, page=number)
-    text = tr("console.page.range", first=first, last=last, total=page.total)
+        past_end = "console.page.past_end.more" if page.more else "console.page.past_end"
+        return tr(past_end, total=page.total, page=number)
+    # A search counts up to 1,000: then "of more than 1,000".
+    shown = "console.page.range.more" if page.more else "console.page.range"
+    text = tr(shown, first=first, last=last, total=page.total)
     if page.page_count > 1:
         text += " · " + tr("console.page.number", page=number, pages=page.page_count)
         if pageable:

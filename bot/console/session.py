@@ -541,6 +541,8 @@ def to_json(reply: Reply) -> dict[str, Any] | None:
         limit=page.limit,
         results=results,
     )
+    if page.more:  # a search counts up to 1,000: total is a lower bound
+        data["more"] = True
     return data
 
 

@@ -262,7 +262,9 @@ class AlertService:
             )
             found.update(h.paper.arxiv_id for h in page.items if h.paper.arxiv_id in batch.papers)
             offset += _SEARCH_PAGE
-            if offset >= page.total or len(found) >= len(batch.papers):
+            # A search counts up to 1,000 (page.more: there are more), pages go on past it.
+            done = offset >= page.total and not (page.more and page.items)
+            if done or len(found) >= len(batch.papers):
                 break
         return found
 

@@ -380,13 +380,16 @@ def _join_within(header: str, lines: list[str], fallback: str) -> str:
 
 
 def count_line(page: Page, noun: str, order: str | None = None) -> str:
-    """``Showing 1-10 of 34 papers, by votes`` (``34 papers`` when one page holds all);
-    ``noun`` is the plural message counting the items (``count.papers``)."""
+    """``Showing 1-10 of 34 papers, by votes`` (``34 papers`` when one page holds all; ``of
+    more than 1,000 results`` when the page says there are more than it counted); ``noun`` is
+    the plural message counting the items (``count.papers``)."""
     shown = len(page.items)
     counted = trn(noun, page.total)
+    if page.more:  # a search counts up to 1,000: "more than 1,000 results"
+        counted = tr("list.more", count=counted)
     first = page.offset + 1
     last = page.offset + shown
-    if shown and not (first == 1 and last >= page.total):
+    if shown and (page.more or not (first == 1 and last >= page.total)):
         counted = tr("list.showing", first=first, last=last, total=counted)
     return tr("list.ordered", count=counted, order=order) if order else counted
 

@@ -9,6 +9,7 @@ the message (RoboDanny's ``RoboPages`` pattern, without reactions).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 180.0
+#: A page not fetched within this many seconds of a press is shown after a deferral (Discord
+#: wants a first response within 3 s); a quicker one replaces the message at once.
+DEFER_PAGE_AFTER = 0.5
 
 
 class PageSource(Protocol):
@@ -251,11 +255,20 @@ class Paginator(OwnedView):
 
     async def show_page(self, interaction: discord.Interaction, index: int) -> None:
         self.index = clamp_page(index, self.page_count)
-        embed = await self.source.get_page(self.index)
+        fetching = asyncio.ensure_future(self.source.get_page(self.index))
+        done, _ = await asyncio.wait({fetching}, timeout=DEFER_PAGE_AFTER)
+        if not done:  # a busy store: answer the press now, show the page when it comes
+            await interaction.response.defer()
+        embed = await fetching
         self._update_buttons()
-        await interaction.response.edit_message(
-            embed=embed, view=self, allowed_mentions=NO_MENTIONS
-        )
+        if interaction.response.is_done():
+            await interaction.edit_original_response(
+                embed=embed, view=self, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await interaction.response.edit_message(
+                embed=embed, view=self, allowed_mentions=NO_MENTIONS
+            )
 
     @discord.ui.button(label="≪", style=discord.ButtonStyle.secondary, custom_id="pager:first")
     async def first_page(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

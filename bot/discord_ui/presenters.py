@@ -52,13 +52,7 @@ def top_label(answer: answers.TopAnswer) -> str:
     """``last 7 days (2024-06-07 to 2024-06-13)``, ``all time``, ``since 2024-01-01``."""
     if answer.period == "all":
         return tr("top.label.all")
-    span = ""
-    if answer.since and answer.until:
-        span = tr("top.label.span", since=answer.since.isoformat(), until=answer.until.isoformat())
-    elif answer.since:
-        span = tr("range.since", since=answer.since.isoformat())
-    elif answer.until:
-        span = tr("range.until", until=answer.until.isoformat())
+    span = phrases.span_label(answer.since, answer.until)
     days = answer.days
     if answer.period != "custom" and days is not None:
         last = tr("top.label.last_days", days=days)

@@ -73,6 +73,18 @@ class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"sav
         await save_for(interaction, self.arxiv_id)
 
 
+def paper_options(papers: Sequence[Paper]) -> list[discord.SelectOption]:
+    """A menu's options for ``papers`` (at most :data:`MAX_OPTIONS`): title, arXiv id."""
+    return [
+        discord.SelectOption(
+            label=embeds.shorten(embeds.one_line(p.title), 100),
+            value=p.arxiv_id,
+            description=p.arxiv_id,
+        )
+        for p in papers[:MAX_OPTIONS]
+    ]
+
+
 class SavePicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"save:pick"):
     """A menu of the papers on a list's page: picking one saves it to the picker's own list
     (anyone's, not only the list's owner: a dynamic item, outside the paging view's check)."""
@@ -86,14 +98,7 @@ class SavePicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"save
 
     def show(self, papers: Sequence[Paper]) -> None:
         """Offer ``papers`` (a page of a list)."""
-        self.item.options = [
-            discord.SelectOption(
-                label=embeds.shorten(embeds.one_line(p.title), 100),
-                value=p.arxiv_id,
-                description=p.arxiv_id,
-            )
-            for p in papers[:MAX_OPTIONS]
-        ]
+        self.item.options = paper_options(papers)
 
     @classmethod
     async def from_custom_id(

@@ -18,7 +18,13 @@ import discord
 
 from bot.core import research
 from bot.discord_ui import embeds
-from bot.discord_ui.reading import MAX_OPTIONS, SaveButton, SavePicker, allowed, button_row
+from bot.discord_ui.reading import (
+    SaveButton,
+    SavePicker,
+    allowed,
+    button_row,
+    paper_options,
+)
 from bot.discord_ui.replies import reply, reply_error
 from bot.i18n import charts, phrases
 from bot.i18n.catalog import locale_from_discord, set_locale, tr
@@ -83,14 +89,7 @@ class SimilarPicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"s
 
     def show(self, papers: Sequence[Paper]) -> None:
         """Offer ``papers`` (at most 25)."""
-        self.item.options = [
-            discord.SelectOption(
-                label=embeds.shorten(embeds.one_line(p.title), 100),
-                value=p.arxiv_id,
-                description=p.arxiv_id,
-            )
-            for p in papers[:MAX_OPTIONS]
-        ]
+        self.item.options = paper_options(papers)
 
     @classmethod
     async def from_custom_id(

@@ -652,15 +652,20 @@ def trends_note(answer: TrendsAnswer) -> str:
     return ""
 
 
+def span_label(since: dt.date | None, until: dt.date | None) -> str:
+    """``2024-06-07 to 2024-06-13``, ``since 2024-01-01``, ``until ...`` or ``""``."""
+    if since and until:
+        return tr("top.label.span", since=since.isoformat(), until=until.isoformat())
+    if since:
+        return tr("range.since", since=since.isoformat())
+    if until:
+        return tr("range.until", until=until.isoformat())
+    return ""
+
+
 def rising_label(answer: RisingAnswer) -> str:
     """``last 7 days (2025-05-03 to 2025-05-09)``, ``all time``, ``since 2025-05-01``."""
-    span = ""
-    if answer.since and answer.until:
-        span = tr("top.label.span", since=answer.since.isoformat(), until=answer.until.isoformat())
-    elif answer.since:
-        span = tr("range.since", since=answer.since.isoformat())
-    elif answer.until:
-        span = tr("range.until", until=answer.until.isoformat())
+    span = span_label(answer.since, answer.until)
     if answer.period == "all" or not span:
         return tr("top.label.all")
     days = answer.days

@@ -150,8 +150,9 @@ class PaperQueries(StoreBase):
         return paper_from_row(row) if row else None
 
     async def suggest_papers(self, text: str, *, limit: int = 25) -> list[Paper]:
-        """Autocomplete: arXiv-id prefix matches, then title word/prefix matches by relevance;
-        the newest papers for empty text."""
+        """Autocomplete: arXiv-id prefix matches, then title word/prefix matches by relevance
+        among the newest :data:`storage.text.RANK_WINDOW` of them; the newest papers for empty
+        text."""
         limit, _ = clamp(limit, 0)
         text = (text or "").strip()
         query = fulltext.tsquery(textsearch.parse_query(text), title_only=True)
@@ -174,15 +175,25 @@ class PaperQueries(StoreBase):
                         limit,
                     )
                 if query and len(rows) < limit:
-                    rows += await c.all(
-                        f"""SELECT {PAPER_SELECT} FROM (
-                                SELECT id, ts_rank('{fulltext.RANK_WEIGHTS}', search, q) AS rank
-                                FROM papers, CAST($1 AS tsquery) AS q WHERE search @@ q
-                                ORDER BY rank DESC, id LIMIT $2) AS f
-                            JOIN papers p ON p.id = f.id ORDER BY f.rank DESC, f.id""",
-                        query,
-                        limit,
-                    )
+                    # The newest RANK_WINDOW title matches, ranked (storage.text.rank_windows),
+                    # planned for the typed words (storage.postgres.search.CUSTOM_PLANS).
+                    async def titles(c: Conn) -> list[asyncpg.Record]:
+                        await c.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+                        return await c.all(
+                            f"""SELECT {PAPER_SELECT} FROM (
+                                    SELECT * FROM (
+                                        SELECT id, ts_rank('{fulltext.RANK_WEIGHTS}', search, q)
+                                            AS rank
+                                        FROM papers, CAST($1 AS tsquery) AS q
+                                        WHERE search @@ q ORDER BY id DESC LIMIT $2) AS r
+                                    ORDER BY rank DESC, id LIMIT $3) AS f
+                                JOIN papers p ON p.id = f.id ORDER BY f.rank DESC, f.id""",
+                            query,
+                            textsearch.RANK_WINDOW,
+                            limit,
+                        )
+
+                    rows += await c.transaction(titles)
         return unique_papers(rows, limit)
 
     async def iter_papers(

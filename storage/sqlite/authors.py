@@ -61,13 +61,15 @@ class AuthorQueries(StoreBase):
         diacritics ignored: ``niess`` finds ``Nießner``), most papers first."""
         limit, _ = clamp(limit, 0)
         key = textsearch.name_key(prefix or "")
+        # Read-only: from the read pool, never behind an import's writes.
         if not key:
-            rows = await self._all(
+            rows = await self._read(
                 "SELECT id, name, paper_count FROM authors ORDER BY paper_count DESC, id LIMIT ?",
                 (limit,),
+                urgent=True,
             )
         else:
-            rows = await self._all(_SUGGEST, _suggest_params(key, limit))
+            rows = await self._read(_SUGGEST, _suggest_params(key, limit), urgent=True)
         return [_author(r) for r in rows]
 
     async def find_authors(self, name: str, *, limit: int = 25) -> list[Author]:

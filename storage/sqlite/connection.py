@@ -13,6 +13,8 @@ connection to itself. The small helpers below turn values into the forms the sch
 from __future__ import annotations
 
 import asyncio
+import collections
+import concurrent.futures
 import contextlib
 import datetime as dt
 import logging
@@ -203,6 +205,79 @@ class Conn:
             await self.db.execute("ROLLBACK")
 
 
+class ReadPool:
+    """Read-only connections for searches, suggestions and pages of papers, each used by one
+    query at a time in a thread of the pool's own.
+
+    The store's aiosqlite connection runs one operation at a time, writes (an import) included;
+    reads that need no transaction of their own come here instead, so they run beside each other
+    (SQLite releases the GIL while it works) and beside a write, never on the event loop's thread.
+    In WAL mode each read sees the last committed state: never half an import. When every
+    connection is busy, ``urgent`` reads (a suggestion as the user types, one paper) get the
+    next free one before the others (a search).
+    """
+
+    def __init__(self, connections: Sequence[sqlite3.Connection]) -> None:
+        self._connections = list(connections)
+        self._idle = list(self._connections)
+        self._urgent: collections.deque[asyncio.Future[sqlite3.Connection]] = collections.deque()
+        self._normal: collections.deque[asyncio.Future[sqlite3.Connection]] = collections.deque()
+        self._threads = concurrent.futures.ThreadPoolExecutor(
+            max_workers=len(self._connections), thread_name_prefix="papers-read"
+        )
+
+    async def _acquire(self, urgent: bool) -> sqlite3.Connection:
+        if self._idle:
+            return self._idle.pop()
+        waiter: asyncio.Future[sqlite3.Connection] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._normal
+        queue.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release(waiter.result())  # handed over just as it was cancelled
+            elif waiter in queue:
+                queue.remove(waiter)
+            raise
+
+    def _release(self, conn: sqlite3.Connection) -> None:
+        for queue in (self._urgent, self._normal):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(conn)
+                    return
+        self._idle.append(conn)
+
+    async def run(self, work: Callable[[sqlite3.Connection], T], *, urgent: bool = False) -> T:
+        """``work(connection)`` in a pool thread; the connection goes back to the pool when
+        ``work`` ends, even if the caller was cancelled meanwhile."""
+        conn = await self._acquire(urgent)
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._threads, work, conn)
+        except BaseException:
+            self._release(conn)
+            raise
+
+        def done(finished: asyncio.Future[T]) -> None:
+            self._release(conn)
+            if not finished.cancelled():
+                finished.exception()  # read, so a cancelled caller's error is not reported
+
+        future.add_done_callback(done)
+        return await asyncio.shield(future)
+
+    async def all(self, sql: str, params: Params = (), *, urgent: bool = False) -> list[Any]:
+        """Every row of one statement."""
+        return await self.run(lambda conn: conn.execute(sql, params).fetchall(), urgent=urgent)
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True)
+        for conn in self._connections:
+            conn.close()
+
+
 class StoreBase:
     """The state every mixin of :class:`storage.sqlite.store.Store` shares, and :meth:`_conn`."""
 
@@ -214,10 +289,9 @@ class StoreBase:
         # worker thread, and another one in between would run inside its transaction (or read
         # half of it).
         self._lock = asyncio.Lock()
-        # The loop thread's read-only connection for quick searches (see
-        # :mod:`storage.sqlite.search`); None for an in-memory database, which a second
-        # connection would not see.
-        self._reader: sqlite3.Connection | None = None
+        # Read-only connections for searches and suggestions (:class:`ReadPool`); None for an
+        # in-memory database, which a second connection would not see.
+        self._reader: ReadPool | None = None
 
     #: Inside :meth:`~storage.sqlite.importing.ImportQueries.batch`.
     _in_batch = False
@@ -244,6 +318,15 @@ class StoreBase:
         """Every row of one statement (an operation of its own)."""
         async with self._conn() as c:
             return await c.all(sql, params)
+
+    async def _read(self, sql: str, params: Params = (), *, urgent: bool = False) -> list[Any]:
+        """Every row of one read-only statement, from the :class:`ReadPool` when there is one
+        (committed state only), else as :meth:`_all`."""
+        if self._closed:
+            raise StoreClosed(self.path)
+        if self._reader is not None:
+            return await self._reader.all(sql, params, urgent=urgent)
+        return await self._all(sql, params)
 
     async def _one(self, sql: str, params: Params = ()) -> Any:
         """The first row of one statement, or ``None`` (an operation of its own)."""

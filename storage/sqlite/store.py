@@ -49,7 +49,7 @@ import aiosqlite
 from storage.errors import EngineTooOld, NotADatabase, SchemaTooNew
 from storage.sqlite.alerts import AlertQueries
 from storage.sqlite.authors import AuthorQueries
-from storage.sqlite.connection import BUSY_TIMEOUT_MS, Conn
+from storage.sqlite.connection import BUSY_TIMEOUT_MS, Conn, ReadPool
 from storage.sqlite.coordination import CoordinationQueries
 from storage.sqlite.days import DayQueries
 from storage.sqlite.guilds import GuildQueries
@@ -84,6 +84,9 @@ MIN_SQLITE: tuple[int, int, int] = (3, 38, 0)
 
 #: New full-text index entries FTS5 keeps in memory before writing a segment (see _tune_fts).
 FTS_HASH_BYTES = 8 * 1024 * 1024
+#: Read-only connections for searches and suggestions (:class:`ReadPool`): one per core of
+#: the machines this runs on (2), since a read keeps its thread busy.
+READERS = 2
 
 
 class Store(
@@ -106,8 +109,9 @@ class Store(
     Every public method is one operation on the aiosqlite connection, through its public API
     only (:class:`~storage.sqlite.connection.Conn`): a few statements, each one hop to its
     worker thread; operations take turns (:meth:`~storage.sqlite.connection.StoreBase._conn`),
-    so none runs inside another's transaction or reads half of it. Quick searches are the
-    exception (:mod:`storage.sqlite.search`).
+    so none runs inside another's transaction or reads half of it. Searches and suggestions are
+    the exception: they read committed state from a pool of read-only connections beside it
+    (:class:`~storage.sqlite.connection.ReadPool`).
     """
 
     # ------------------------------------------------------------------ lifecycle
@@ -130,18 +134,22 @@ class Store(
             raise
         return store
 
-    def _open_reader(self) -> sqlite3.Connection | None:
+    def _open_reader(self) -> ReadPool | None:
         if self.path in ("", ":memory:"):  # private to its connection
             return None
-        raw = sqlite3.connect(self.path, isolation_level=None)
+        connections: list[sqlite3.Connection] = []
         try:
-            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            raw.execute("PRAGMA query_only = ON")
-            raw.execute("PRAGMA cache_size = -8000")
+            for _ in range(READERS):
+                raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                connections.append(raw)
+                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                raw.execute("PRAGMA query_only = ON")
+                raw.execute("PRAGMA cache_size = -8000")
         except BaseException:
-            raw.close()
+            for raw in connections:
+                raw.close()
             raise
-        return raw
+        return ReadPool(connections)
 
     async def _setup(self, c: Conn) -> None:
         # Read the version before anything that could change the file (WAL, migrations).

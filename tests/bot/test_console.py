@@ -464,3 +464,18 @@ def test_interactive_loop_survives_a_crash(
     assert code == 0
     assert "Something went wrong with that line" in text
     assert "2505.04921" in text
+
+
+def test_search_past_the_count_cap_says_more_than(
+    env: Path, seeded_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search matching more than the store counts says "more than" in the footer and sets
+    ``more`` in --json (where ``total`` is then a lower bound)."""
+    from storage import text as textsearch
+
+    monkeypatch.setattr(textsearch, "COUNT_CAP", 3)
+    code, out, _ = _run(capsys, "console", "-c", "search 모델", "--json")
+    data = json.loads(out)
+    assert code == 0 and (data["total"], data["more"]) == (3, True)
+    code, out, _ = _run(capsys, "console", "--lang", "en", "-c", "search 모델")
+    assert code == 0 and "of more than 3 in all" in " ".join(out.split())

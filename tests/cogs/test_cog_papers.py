@@ -93,6 +93,22 @@ async def test_today_pages_with_buttons(harness: Harness) -> None:
     assert "Showing 6-10 of 20 papers" in pressed.embed["footer"]["text"]
 
 
+async def test_a_slow_page_is_deferred_then_shown(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A press whose page is not ready at once (a busy store) is answered with a deferral,
+    then the message shows the page, once, without pinging anyone."""
+    import bot.discord_ui.paginator as paginator
+
+    result = await harness.command("today", count=5)
+    monkeypatch.setattr(paginator, "DEFER_PAGE_AFTER", 0.0)
+    pressed = await harness.press(result.message_id, "pager:next")
+    assert pressed.requests[0].callback_type == 6  # deferred update
+    assert [r.kind for r in pressed.sent] == ["edit_original"]
+    assert "Showing 6-10 of 20 papers" in pressed.embed["footer"]["text"]
+    assert_no_pings(pressed)
+
+
 # -------------------------------------------------------------------------------- /day
 
 

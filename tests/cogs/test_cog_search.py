@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from harness import BOB, Harness
 
 
@@ -122,3 +123,20 @@ async def test_search_in_dm(harness: Harness) -> None:
     result = await harness.command("search", query="model", context="dm")
     pressed = await harness.press(result.message_id, "pager:next", context="dm")
     assert "Showing 6-10" in pressed.embed["footer"]["text"]
+
+
+async def test_search_past_the_count_cap_says_more_than(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search matching more than the store counts (COUNT_CAP) says "more than" in English and
+    in Korean; its last page is the one holding the cap."""
+    from storage import text as textsearch
+
+    monkeypatch.setattr(textsearch, "COUNT_CAP", 12)
+    result = await harness.command("search", query="모델")
+    footer = result.embed["footer"]["text"]
+    assert "Showing 1-5 of more than 12 results, by relevance" in footer
+    pressed = await harness.press(result.message_id, "pager:last")
+    assert "Showing 11-15 of more than 12 results" in pressed.embed["footer"]["text"]
+    korean = await harness.command("search", query="모델", locale="ko")
+    assert "결과 12개 이상 중 1-5" in korean.embed["footer"]["text"]

@@ -40,6 +40,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from bot.config import Config
 from bot.discord_ui.client import PapersBot
 
+from .discord_server import user_payload
 from .faults import Faults, FaultSession
 
 if TYPE_CHECKING:
@@ -79,22 +80,10 @@ def snowflake() -> int:
     return next(_ids)
 
 
-def user_payload(user_id: int, name: str) -> dict[str, Any]:
-    return {
-        "id": str(user_id),
-        "username": name,
-        "global_name": name.title(),
-        "discriminator": "0",
-        "avatar": None,
-        "bot": False,
-        "public_flags": 0,
-    }
-
-
 ALICE = user_payload(940_000_000_000_000_001, "alice")
 BOB = user_payload(940_000_000_000_000_002, "bob")
 OWNER = user_payload(OWNER_ID, "owner")
-BOT_USER = {**user_payload(BOT_ID, "papers-bot"), "bot": True}
+BOT_USER = user_payload(BOT_ID, "papers-bot", bot=True)
 
 
 # --------------------------------------------------------------------------- recording

@@ -20,6 +20,7 @@ from storage.text import (
     name_key,
     name_terms,
     parse_query,
+    rank_windows,
 )
 
 
@@ -319,3 +320,22 @@ def test_snippet_cuts_a_match_at_the_window_end() -> None:
     """A match that runs past the end of the window is marked only up to the cut."""
     snippet = make_snippet("model abcdefghijklm modelling", parse_query("model").terms, width=22)
     assert snippet == (("model", True), (" abcdefghijklm ", False), ("mo", True), ("…", False))
+
+
+def test_rank_windows_of_a_page() -> None:
+    """A page inside one ranking window touches it alone; one across a boundary both."""
+    assert rank_windows(0, 10, 2000) == [(0, 0, 10)]
+    assert rank_windows(1995, 10, 2000) == [(0, 1995, 5), (1, 0, 5)]
+    assert rank_windows(4000, 5, 2000) == [(2, 0, 5)]
+    assert rank_windows(0, 0, 2000) == []
+
+
+@given(st.integers(0, 10_000), st.integers(1, 300), st.integers(1, 500))
+def test_rank_windows_cover_the_page_once(offset: int, limit: int, window: int) -> None:
+    """The windows' slices, in order, are exactly results ``offset`` to ``offset + limit``."""
+    covered = [
+        w * window + i
+        for w, start, count in rank_windows(offset, limit, window)
+        for i in range(start, start + count)
+    ]
+    assert covered == list(range(offset, offset + limit))

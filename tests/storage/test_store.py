@@ -13,6 +13,7 @@ from digests import digest, paper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storage import text as textsearch
 from storage.backends import open_store
 from storage.ingest.parser import parse_digest
 from storage.models import Bullet, Media, Page, ParsedDigest, ParsedPaper, SortOrder
@@ -783,6 +784,86 @@ async def test_search_total_on_every_kind_of_page(store: Store, sort: SortOrder)
     assert (await store.search("nothingmatches", sort=sort)).total == 0
 
 
+async def quokka_papers(store: Store) -> list[str]:
+    """Seven papers added one after another (each on its own day), all matching ``quokka``: in
+    the title of the second and the sixth, in the summary only of the others."""
+    arxiv_ids = []
+    for i in range(7):
+        arxiv_id = f"2406.{i:05d}"
+        title = f"{'Quokka' if i in (1, 5) else 'Wombat'} study {i}"
+        day = D1 + dt.timedelta(days=i)
+        await store.import_digest(digest(day, paper(arxiv_id, title, summary=("A quokka.",))))
+        arxiv_ids.append(arxiv_id)
+    return arxiv_ids
+
+
+async def test_search_ranks_newest_window_first(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more matches than a ranking window, the newest window comes first, each window by
+    relevance (the title match on top), and the total still counts every match."""
+    monkeypatch.setattr(textsearch, "RANK_WINDOW", 3)
+    p = await quokka_papers(store)
+    page = await store.search("quokka", limit=10)
+    found = await ids(page)
+    assert page.total == 7 and len(found) == 7
+    assert found[0] == p[5] and set(found[:3]) == {p[4], p[5], p[6]}
+    assert found[3] == p[1] and set(found[3:6]) == {p[1], p[2], p[3]}
+    assert found[6] == p[0]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4])
+async def test_search_pages_across_windows(
+    store: Store, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Paging through ranking windows lists every match once, in the order of one long page,
+    pages that straddle two windows included, with the full total on each."""
+    monkeypatch.setattr(textsearch, "RANK_WINDOW", 3)
+    await quokka_papers(store)
+    whole = await ids(await store.search("quokka", limit=10))
+    paged: list[str] = []
+    for offset in range(0, 8, limit):
+        page = await store.search("quokka", limit=limit, offset=offset)
+        assert page.total == 7
+        paged += await ids(page)
+    assert paged == whole
+
+
+@pytest.mark.parametrize("sort", ["relevance", "votes", "newest"])
+async def test_search_counts_up_to_the_cap(
+    store: Store, monkeypatch: pytest.MonkeyPatch, sort: SortOrder
+) -> None:
+    """Past COUNT_CAP matches the total is the cap and ``more`` says there are more, on every
+    page and sort order; the pages up to the cap list the matches in the same order as when
+    they are fewer than the cap, without gaps or repeats."""
+    monkeypatch.setattr(textsearch, "COUNT_CAP", 5)
+    await quokka_papers(store)
+    seen: list[str] = []
+    for offset in (0, 2, 4):
+        page = await store.search("quokka", sort=sort, limit=2, offset=offset)
+        assert (page.total, page.more, page.page_count) == (5, True, 3)
+        seen += await ids(page)
+    assert len(seen) == len(set(seen)) == 6
+    monkeypatch.setattr(textsearch, "COUNT_CAP", 7)
+    exact = await store.search("quokka", sort=sort)
+    assert (exact.total, exact.more, len(exact.items)) == (7, False, 7)
+    assert seen == (await ids(exact))[:6]  # many matches (an index walk) or few: one order
+    dated = await store.search("quokka", sort=sort, since=D1 + dt.timedelta(days=5))
+    assert (dated.total, dated.more) == (2, False)
+
+
+async def test_suggestions_rank_newest_title_matches(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paper suggestions rank the newest title matches of a window (equal ones oldest first); a
+    summary-only match is never suggested."""
+    monkeypatch.setattr(textsearch, "RANK_WINDOW", 1)
+    p = await quokka_papers(store)
+    assert [s.arxiv_id for s in await store.suggest_papers("quok")] == [p[5]]
+    monkeypatch.setattr(textsearch, "RANK_WINDOW", 5)
+    assert [s.arxiv_id for s in await store.suggest_papers("quok")] == [p[1], p[5]]
+
+
 @pytest.mark.parametrize(
     "query",
     ["", "   ", "***", '"', '""', "()", "🙂🙂", "-", "^", ":", "NOT", "AND OR NEAR"],
@@ -878,9 +959,11 @@ async def test_samples_korean_recall(sample_store: Store, word: str) -> None:
         text = p.title + " ".join(b.text for b in p.summary)
         if word in text:
             expected.add(p.arxiv_id)
-    page = await sample_store.search(word, limit=1000)
+    page = await sample_store.search(word, limit=len(expected) + 10)
     assert expected and {h.paper.arxiv_id for h in page.items} == expected
-    assert page.total == len(expected)
+    # Counted up to COUNT_CAP: past it the total says "more than".
+    assert page.total == min(len(expected), textsearch.COUNT_CAP)
+    assert page.more == (len(expected) > textsearch.COUNT_CAP)
 
 
 async def test_samples_particles_found(sample_store: Store) -> None:

@@ -1,8 +1,9 @@
 """SQLite-only store behaviour: its pragmas and FTS5 settings, the schema version refusal, the
-quick searches on the loop's read-only connection, and its in-place migrations."""
+searches and suggestions on the read pool, and its in-place migrations."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 from pathlib import Path
@@ -70,24 +71,21 @@ async def test_newer_schema_is_refused(db_path: Path) -> None:
         ("zzzznotaword", {}),
     ],
 )
-async def test_quick_search_answers_like_the_worker(
+async def test_read_pool_search_answers_like_the_connection(
     sample_store: Store, monkeypatch: pytest.MonkeyPatch, query: str, options: dict
 ) -> None:
-    """A search answered on the loop's read-only connection returns exactly the page (hits,
-    snippets, scores, total) the worker thread returns for it."""
-    import storage.sqlite.search as search_module
-
-    quick = await sample_store.search(query, **options)
-    monkeypatch.setattr(search_module, "QUICK_SEARCH_MATCHES", -1)  # every search to the worker
-    assert await sample_store.search(query, **options) == quick
+    """A search answered from the read pool returns exactly the page (hits, snippets, scores,
+    total) the store's own connection returns for it."""
+    pooled = await sample_store.search(query, **options)
+    monkeypatch.setattr(sample_store, "_reader", None)  # every search on the connection
+    assert await sample_store.search(query, **options) == pooled
 
 
-async def test_few_matches_skip_the_worker(
+async def test_searches_and_suggestions_skip_the_connection(
     sample_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A search with few matches never waits for the database thread; many matches do."""
-    import storage.sqlite.search as search_module
-
+    """Searches and suggestions never wait for the store's own connection (the one an import
+    writes on): they read from the read pool."""
     hops = 0
     fetchall = sample_store._db.execute_fetchall
 
@@ -97,11 +95,26 @@ async def test_few_matches_skip_the_worker(
         return fetchall(*args)
 
     monkeypatch.setattr(sample_store._db, "execute_fetchall", counting_fetchall)
-    page = await sample_store.search("model")
-    assert page.total > 0 and hops == 0
-    monkeypatch.setattr(search_module, "QUICK_SEARCH_MATCHES", page.total - 1)
-    assert await sample_store.search("model") == page
+    assert (await sample_store.search("model")).total > 0
+    assert (await sample_store.search("모델", sort="votes", offset=5)).total > 0
+    assert await sample_store.suggest_papers("diff")
+    assert await sample_store.suggest_authors("kim")
+    assert hops == 0
+    monkeypatch.setattr(sample_store, "_reader", None)
+    assert (await sample_store.search("model")).total > 0
     assert hops == 1
+
+
+async def test_read_pool_survives_a_cancelled_search(sample_store: Store) -> None:
+    """A search cancelled while its query runs gives its connection back to the pool once the
+    query ends; later searches still answer."""
+    task = asyncio.create_task(sample_store.search("모델"))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    pages = await asyncio.gather(*(sample_store.search("model") for _ in range(6)))
+    assert len({page.total for page in pages}) == 1 and pages[0].total > 0
 
 
 async def test_quick_search_sees_committed_state_only(store: Store) -> None:
