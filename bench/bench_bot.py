@@ -3,10 +3,14 @@
 Run:  .venv/bin/python -m bench.bench_bot                       (100k papers, 50 reps)
       .venv/bin/python -m bench.bench_bot --papers 10000         (quick, for iteration)
       .venv/bin/python -m bench.bench_bot --db /tmp/bench-100k.db (build once, then reuse)
+      .venv/bin/python -m bench.bench_bot --db postgresql://user@/papers?host=/run/pg (PostgreSQL)
       .venv/bin/python -m bench.bench_bot --papers 10000 --profile "/search model"
 
-It builds a store from synthetic digests (bench/synth.py: parse_digest + Store.import_digest,
-as bench_store does), or reuses ``--db`` when it already holds papers. Then, for each command,
+It builds a store from synthetic digests (bench/synth.py, or ``--corpus DIR`` of them) with the
+importer ``papers-bot import`` runs, or reuses ``--db`` (an SQLite file or a ``postgresql://``
+URL) when it already holds papers. At the end it prints the process's peak RSS: the bot, its
+store and the fake Discord (build the store in another run, or with ``papers-bot import``, for
+a figure without the import in it). Then, for each command,
 it times ``--reps`` interactions dispatched through the real ``CommandTree`` / ``ViewStore`` by
 :mod:`harness` (real ``discord.Interaction`` objects; only the network is fake), from the
 dispatch to the moment discord.py hands the reply (the message with the embed, or the
@@ -46,6 +50,7 @@ import inspect
 import io
 import os
 import pstats
+import resource
 import sqlite3
 import statistics
 import tempfile
@@ -57,8 +62,9 @@ from typing import Any
 
 from bench.synth import write_corpus
 from bot.core import answers
-from storage.ingest.parser import parse_digest
-from storage.sqlite.store import Store
+from storage.backends import open_store
+from storage.ingest.importer import import_files
+from storage.ports import Store
 from tests.harness import Harness, Request, Result, command_data, interaction_payload
 
 #: The issue's targets (milliseconds, p99): issue 17 item 6 raised the reply bar from 500 ms
@@ -172,24 +178,40 @@ def describe(result: Result) -> str:
 # --------------------------------------------------------------------------- the store
 
 
-async def build_store(db: Path, papers: int, workdir: Path) -> Store:
-    store = await Store.open(db)
+async def build_store(db: str, papers: int, workdir: Path, corpus: Path | None) -> Store:
+    store = await open_store(db)
     if not await store.is_empty():
         print(f"reusing {db}: {await store.paper_count():,} papers")
         return store
+    global IMPORTED_HERE
+    IMPORTED_HERE = True
     start = time.perf_counter()
-    paths = write_corpus(workdir / "corpus", papers)
+    found = sorted(corpus.glob("*.md")) if corpus is not None else []  # noqa: ASYNC240
+    if found:
+        paths = found
+    else:
+        paths = write_corpus(corpus or workdir / "corpus", papers)
     written = time.perf_counter() - start
     start = time.perf_counter()
-    for path in paths:
-        await store.import_digest(parse_digest(path.read_text(encoding="utf-8"), str(path)))
+    summary = await import_files(store, paths)
+    assert summary.ok, summary.failed[:3]
     took = time.perf_counter() - start
     count = await store.paper_count()
     print(
-        f"built {db}: wrote {len(paths):,} synthetic digests in {written:.1f} s, imported "
-        f"{count:,} papers (parse + import_digest) in {took:.1f} s = {count / took:,.0f} papers/s"
+        f"built {db}: {len(paths):,} synthetic digests ready in {written:.1f} s, imported "
+        f"{count:,} papers (papers-bot import's importer) in {took:.1f} s = "
+        f"{count / took:,.0f} papers/s"
     )
     return store
+
+
+#: Whether this process imported the papers (its peak RSS then includes the import's).
+IMPORTED_HERE = False
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (Linux reports ``ru_maxrss`` in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --------------------------------------------------------------------------- the cases
@@ -410,8 +432,9 @@ def print_verdict(rows: list[Row]) -> bool:
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> bool:
-    db = Path(args.db) if args.db else workdir / f"bench-bot-{args.papers}.db"
-    store = await build_store(db, args.papers, workdir)
+    db = args.db or str(workdir / f"bench-bot-{args.papers}.db")
+    corpus = Path(args.corpus) if args.corpus else None
+    store = await build_store(db, args.papers, workdir, corpus)
     timed_store = TimedStore(store)
     harness: Harness | None = None
     try:
@@ -432,7 +455,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
         for case in cases:
             rows.append(await measure(case, harness, timed_store, args.reps))
         print_table(rows, args.reps)
-        return print_verdict(rows)
+        ok = print_verdict(rows)
+        where = "including the import" if IMPORTED_HERE else "store opened, not imported here"
+        print(f"peak RSS of the bot process: {peak_rss_mb():,.0f} MB ({where})")
+        return ok
     finally:
         if harness is not None:
             await harness.close()
@@ -456,7 +482,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=100_000, help="corpus size to build")
     parser.add_argument("--reps", type=int, default=50, help="timed runs per command")
-    parser.add_argument("--db", help="database to reuse (built there first if empty)")
+    parser.add_argument(
+        "--db", help="database to reuse, a file or postgresql:// URL (built there first if empty)"
+    )
+    parser.add_argument("--corpus", help="directory of synthetic digests to import (else made)")
     parser.add_argument("--profile", help="cProfile the commands whose name contains this")
     args = parser.parse_args()
     print(

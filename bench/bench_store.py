@@ -4,6 +4,7 @@ Run:  .venv/bin/python -m bench.bench_store            (10k and 100k papers)
       .venv/bin/python -m bench.bench_store --sizes 10000 --reps 50
       .venv/bin/python -m bench.bench_store --backend sqlite,postgres --sizes 100000
 
+``--one-transaction`` imports everything in a single commit instead of the importer's batches.
 ``--backend`` lists the backends to measure one after the other in the same run, on the same
 corpus (PostgreSQL is vacuumed and analysed after its import, as autovacuum would); ``postgres``
 uses ``--postgres-url`` (a database it may fill) or else starts a throw-away
@@ -126,7 +127,13 @@ P99: dict[tuple[int, str], dict[str, float]] = {}
 
 
 async def bench_size(
-    size: int, reps: int, pool: Pool, workdir: Path, backend: str, postgres_url: str | None
+    size: int,
+    reps: int,
+    pool: Pool,
+    workdir: Path,
+    backend: str,
+    postgres_url: str | None,
+    one_transaction: bool = False,
 ) -> None:
     corpus = workdir / f"corpus-{size}"
     paths = sorted(corpus.glob("**/*.md")) if corpus.exists() else []
@@ -137,8 +144,15 @@ async def bench_size(
     assert database is not None
     if backend == "postgres":
         await _empty_postgres(database)
+    else:
+        for old in workdir.glob(f"store-{size}.db*"):  # noqa: ASYNC240
+            old.unlink()
+    (workdir / f"floor-{size}-{backend}.db").unlink(missing_ok=True)
 
     store = await open_store(database)
+    if one_transaction:  # the whole import in one commit (how a long transaction fares)
+        store.files_per_commit = 10**9  # type: ignore[attr-defined]
+        store.seconds_per_commit = float("inf")  # type: ignore[attr-defined]
     start = time.perf_counter()
     # What `papers-bot import DIR` runs: read, decode, parse, store, index (files grouped into
     # commits, each file atomic).
@@ -146,7 +160,8 @@ async def bench_size(
     elapsed = time.perf_counter() - start
     assert summary.ok, summary.failed
     imported = summary.new_papers + summary.updated_papers
-    print(f"\n== {backend}: {size:,} papers ({len(paths):,} digest files)")
+    how = " in one transaction" if one_transaction else ""
+    print(f"\n== {backend}: {size:,} papers ({len(paths):,} digest files){how}")
     print(
         f"import end to end: {imported:,} papers in {elapsed:.1f} s = "
         f"{imported / elapsed:,.0f} papers/s"
@@ -264,6 +279,12 @@ async def main() -> None:
     parser.add_argument("--reps", type=int, default=100)
     parser.add_argument("--backend", default="sqlite", help="sqlite, postgres or both (a,b)")
     parser.add_argument("--postgres-url", help="a PostgreSQL database the benchmark may empty")
+    parser.add_argument(
+        "--workdir", help="where corpora and databases go (a corpus there is reused), else temp"
+    )
+    parser.add_argument(
+        "--one-transaction", action="store_true", help="import everything in a single commit"
+    )
     args = parser.parse_args()
     backends = [b.strip() for b in args.backend.split(",")]
     pool = load_pool()
@@ -274,10 +295,14 @@ async def main() -> None:
             from tests.harness.postgres import running_cluster
 
             url = stack.enter_context(running_cluster(port=5488)).dsn
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="papers-bench-"))
+        tmp = args.workdir or stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="papers-bench-")
+        )
         for size in (int(s) for s in args.sizes.split(",")):
             for backend in backends:
-                await bench_size(size, args.reps, pool, Path(tmp), backend, url)
+                await bench_size(
+                    size, args.reps, pool, Path(tmp), backend, url, args.one_transaction
+                )
     for size in (int(s) for s in args.sizes.split(",")):
         pg, lite = P99.get((size, "postgres")), P99.get((size, "sqlite"))
         if pg and lite:

@@ -5,9 +5,10 @@ Each table of :data:`TABLES` is a list of rows, one tuple per row with the value
 :data:`COLUMNS` in order. Surrogate ids never appear: a row names a paper by its ``arxiv_id``,
 an author by its ``norm_key``, an alert by ``(user_id, kind, match_key)``. Values are plain
 Python: ``int``, ``str``, ``bool``, ``None``, ``datetime.date``, timezone-aware
-``datetime.datetime`` (UTC), and tuples of those (a paper's summary is its bullets as
-``(label, text)`` pairs; an alert's ``backlog`` is the ``(arxiv_id, date)`` appearances imported
-after the alert last looked, sorted). Both backends export the same rows for the same data.
+``datetime.datetime`` (UTC, to the second), and tuples of those (a paper's summary and a
+generated summary's ``bullets`` are ``(label, text)`` pairs; an alert's ``backlog`` is the
+``(arxiv_id, date)`` appearances imported after the alert last looked, sorted). Both backends
+export the same rows for the same data.
 
 Papers, their days, authors and digest days are written through
 :meth:`storage.ports.ImportStore.import_digests` (they are derived together); the tables of
@@ -47,6 +48,8 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "github_stars",
         "project_page",
         "author_names",
+        "organization",
+        "comments",
     ),
     "appearances": ("arxiv_id", "date", "position", "votes"),
     "authors": ("norm_key", "name", "paper_count"),
@@ -65,7 +68,15 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "guild_locale",
     ),
     "digest_runs": ("guild_id", "slot", "outcome", "digest_date", "detail", "at"),
-    "digest_posts": ("guild_id", "digest_date", "channel_id", "message_ids", "slot", "posted_at"),
+    "digest_posts": (
+        "guild_id",
+        "digest_date",
+        "channel_id",
+        "message_ids",
+        "slot",
+        "posted_at",
+        "refreshed_at",
+    ),
     "alerts": (
         "user_id",
         "kind",
@@ -79,7 +90,6 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "alert_deliveries": ("user_id", "kind", "match_key", "arxiv_id", "sent_at"),
     "watched_files": ("path", "mtime_ns", "size", "sha256", "imported_at"),
-    #: Generated summaries (``bullets``: ``(label, text)`` pairs, when done) and vote history.
     "summaries": (
         "arxiv_id",
         "state",
@@ -91,6 +101,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "error",
     ),
     "vote_history": ("arxiv_id", "at", "votes"),
+    "saved_papers": ("user_id", "arxiv_id", "saved_at"),
 }
 #: Every table, in copy order.
 TABLES: Final = tuple(COLUMNS)
@@ -106,6 +117,7 @@ IMPORTABLE: Final = (
     "watched_files",
     "summaries",
     "vote_history",
+    "saved_papers",
 )
 
 

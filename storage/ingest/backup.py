@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,6 +184,27 @@ def _paper_listings(record: dict[str, Any], line: int) -> list[tuple[dt.date, Pa
     return listings
 
 
+def _digests(by_day: dict[dt.date, list[ParsedPaper]], source: str) -> tuple[ParsedDigest, ...]:
+    return tuple(
+        ParsedDigest(day, tuple(sorted(papers, key=lambda p: p.position)), (), source)
+        for day, papers in sorted(by_day.items())
+    )
+
+
+def digests_of(records: Iterable[dict[str, Any]], source: str) -> tuple[ParsedDigest, ...]:
+    """The digests listing the papers of ``records`` (export records of papers, as
+    :func:`bot.core.export.paper_record` makes them): one per day they are listed on, each
+    paper at its position that day. Raises ``ValueError`` for a record that is not one."""
+    by_day: dict[dt.date, list[ParsedPaper]] = defaultdict(list)
+    for number, record in enumerate(records, start=1):
+        try:
+            for day, paper in _paper_listings(record, number):
+                by_day[day].append(paper)
+        except _BadRecord as exc:
+            raise ValueError(f"record {number}: {exc}") from None
+    return _digests(by_day, source)
+
+
 def read_backup(text: str, source: str) -> Backup:
     """The digests of an export's ``text`` (see the module docstring)."""
     by_day: dict[dt.date, list[ParsedPaper]] = defaultdict(list)
@@ -210,8 +232,4 @@ def read_backup(text: str, source: str) -> Backup:
             votes.extend(points)
         except (ValueError, _BadRecord) as exc:  # json.JSONDecodeError is a ValueError
             problems.append(Problem(source, number, ProblemCode.BAD_RECORD, (str(exc),)))
-    digests = tuple(
-        ParsedDigest(day, tuple(sorted(papers, key=lambda p: p.position)), (), source)
-        for day, papers in sorted(by_day.items())
-    )
-    return Backup(digests, tuple(problems), tuple(summaries), tuple(votes))
+    return Backup(_digests(by_day, source), tuple(problems), tuple(summaries), tuple(votes))

@@ -509,7 +509,8 @@ async def import_files(
     goes on. When the store loses a group's commit as a whole (SQLite rolled it back, or the
     commit failed), every file of that group is reported failed with the error, and the next
     group goes on. Files are committed in groups (:meth:`Store.batch`) of :data:`FILES_PER_COMMIT`
-    files or :data:`SECONDS_PER_COMMIT`, whichever comes first, so shared index pages are
+    files or :data:`SECONDS_PER_COMMIT`, whichever comes first (or the store's own
+    ``files_per_commit`` and ``seconds_per_commit``), so shared index pages are
     written once a group instead of once a file (the README's benchmark section has the
     figures). From :data:`POOL_MIN_FILES` files on,
     reading, parsing and building the rows (:func:`prepare_file`) run in worker processes
@@ -517,6 +518,9 @@ async def import_files(
     """
     outcomes: list[FileOutcome] = []
     total = len(files)
+    # A store may commit more at a time (PostgreSQL: a batch blocks no reader or writer).
+    files_per_commit = int(getattr(store, "files_per_commit", FILES_PER_COMMIT))
+    seconds_per_commit = float(getattr(store, "seconds_per_commit", SECONDS_PER_COMMIT))
     items: AsyncGenerator[Group, None]
     if total >= POOL_MIN_FILES and POOL_WORKERS > 0:
         items = _prepared_in_pool(files, store.wants_documents)
@@ -530,9 +534,9 @@ async def import_files(
             storing = False
             try:
                 async with store.batch():
-                    deadline = time.monotonic() + SECONDS_PER_COMMIT
+                    deadline = time.monotonic() + seconds_per_commit
                     in_batch = 0
-                    while in_batch < FILES_PER_COMMIT and time.monotonic() < deadline:
+                    while in_batch < files_per_commit and time.monotonic() < deadline:
                         try:
                             group = await anext(items)
                         except StopAsyncIteration:

@@ -40,7 +40,8 @@ IMPORT_LOCK = 0x7061706572736970
 # One row of ``PreparedDigest.papers_json`` (see storage.prepare): arxiv id, title, url, authors
 # truncated, media kind, media url, summary JSON, AI summary, keywords JSON, GitHub repo, GitHub
 # stars, project page, votes, author names JSON, organisation, comments; ``$3`` holds each
-# paper's tsvector literal, in the same order. A stored paper takes this digest's content only
+# paper's tsvector literal, in the same order (``jsonb``: parsed once, where each ``->>`` on
+# ``json`` parses the row's text again). A stored paper takes this digest's content only
 # when the digest is at least as new as its content; the API extras are replaced only by values.
 # Returns the papers inserted or updated.
 _PAPERS_INSERT = """
@@ -55,7 +56,7 @@ _PAPERS_INSERT = """
            r.v ->> 9, (r.v ->> 10)::int, r.v ->> 11, $1, (r.v ->> 12)::int, (r.v ->> 12)::int,
            $1, $1, ARRAY(SELECT json_array_elements_text((r.v ->> 13)::json)),
            r.v ->> 14, (r.v ->> 15)::int, CAST(r.doc AS tsvector)
-    FROM ROWS FROM (json_array_elements($2::json), unnest($3::text[])) AS r(v, doc)
+    FROM ROWS FROM (jsonb_array_elements($2::jsonb), unnest($3::text[])) AS r(v, doc)
     ON CONFLICT (arxiv_id) DO UPDATE SET {content}
         content_date = excluded.content_date,
         ai_summary = coalesce(excluded.ai_summary, papers.ai_summary),
@@ -91,12 +92,55 @@ _DIGEST_UPSERT = """
             imported_at = excluded.imported_at, paper_count = excluded.paper_count)
     SELECT arxiv_id, id, content_date FROM stored"""
 
-_APPEARANCES_UPSERT = """
+
+def _digest_and_papers(papers_upsert: str) -> str:
+    """:data:`_DIGEST_UPSERT` and a papers upsert as one statement (one round trip): the
+    stored papers as before, ``(arxiv_id, id, content_date)``, then ``(arxiv_id, id, NULL)``
+    for each paper written (the upsert's rows are ``$6``, its documents ``$7``)."""
+    upsert = papers_upsert.replace("$2::jsonb", "$6::jsonb").replace("$3::text[]", "$7::text[]")
+    head = _DIGEST_UPSERT.rsplit("SELECT", 1)[0].rstrip()
+    return (
+        f"{head},\n    written AS ({upsert})\n"
+        "    SELECT arxiv_id, id, content_date FROM stored\n"
+        "    UNION ALL SELECT arxiv_id, id, NULL FROM written"
+    )
+
+
+_DIGEST_PAPERS = _digest_and_papers(_PAPERS_UPSERT)
+_DIGEST_PAPERS_KEEP = _digest_and_papers(_PAPERS_UPSERT_KEEP)
+
+# The author links of the papers whose lists a digest sets (``$5``-``$7``, maybe none) and the
+# day's appearances (``$2``-``$4``), in one statement.
+_LINKS_AND_APPEARANCES = """
+    WITH links AS (
+        INSERT INTO paper_authors (paper_id, position, author_id)
+        SELECT * FROM unnest($5::bigint[], $6::int[], $7::bigint[]))
     INSERT INTO appearances (paper_id, date, position, votes)
-    SELECT p.id, $1, (r.v ->> 1)::int, (r.v ->> 2)::int
-    FROM json_array_elements($2::json) AS r(v) JOIN papers p ON p.arxiv_id = r.v ->> 0
+    SELECT r.id, $1, r.position, r.votes
+    FROM unnest($2::bigint[], $3::int[], $4::int[]) AS r(id, position, votes)
     ON CONFLICT (paper_id, date) DO UPDATE SET position = excluded.position,
                                                votes = excluded.votes"""
+
+# The ids of authors by key (``$1``, first spellings ``$2``): those not stored yet are inserted,
+# with their name terms (``$3`` each term, ``$4`` the key it belongs to). Returns ``(key, id)``
+# of the inserted ones, then ``(key, id or NULL)`` of every key as stored before the statement
+# (a data-modifying CTE's rows are not visible to the rest of its statement). The lookups are
+# scalar subqueries, so each one is an index probe on ``norm_key`` whatever the planner's
+# statistics say (a hash join over a seq scan was this import's slowest part).
+_AUTHORS_RESOLVE = """
+    WITH added AS (
+        INSERT INTO authors (norm_key, name) SELECT * FROM unnest($1::text[], $2::text[])
+        ON CONFLICT (norm_key) DO NOTHING RETURNING norm_key, id),
+    terms AS (
+        INSERT INTO author_terms (term, author_id)
+        SELECT t.term, added.id
+        FROM unnest($3::text[], $4::text[]) AS t(term, key)
+        JOIN added ON added.norm_key = t.key
+        ON CONFLICT DO NOTHING)
+    SELECT norm_key, id FROM added
+    UNION ALL
+    SELECT k.key, (SELECT a.id FROM authors a WHERE a.norm_key = k.key)
+    FROM unnest($1::text[]) AS k(key)"""
 
 # A point of vote history for each paper of an API day whose votes differ from its last point
 # (the first count, a rise or a fall): an unchanged count adds nothing, a lower one is kept.
@@ -142,11 +186,81 @@ def _import_result(d: PreparedDigest, counts: tuple[int, int]) -> ImportResult:
     )
 
 
+# A batch's search index entries wait in the GIN index's pending list (appended, cheap) and go
+# into the index together at the commit (:data:`_CLEAN_PENDING`): one visit of each word's
+# posting list per batch instead of one per paper, or one per 4 MB flush (the default limit,
+# whose flushes in the middle of a file made one file's insert take 60-100 ms). The flush
+# gathers the entries in ``maintenance_work_mem`` (``work_mem`` when the limit is reached).
+_BATCH_SETTINGS = (
+    "SET LOCAL gin_pending_list_limit = '32MB'; SET LOCAL work_mem = '64MB'; "
+    "SET LOCAL maintenance_work_mem = '256MB'"
+)
+# Only the index's owner (or a superuser) may flush it; anyone else leaves it to autovacuum.
+_CLEAN_PENDING = """
+    SELECT gin_clean_pending_list('papers_search'::regclass)
+    WHERE pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'papers_search'::regclass),
+                      'USAGE')"""
+
+
+class Deferred:
+    """What an import writes only when its transaction ends, and the author ids it knows.
+
+    ``counts``: the changes of ``authors.paper_count`` (by author id), applied once per commit
+    (:meth:`write`) instead of once per file. Each change rewrites the author's row and its
+    ``authors_count`` index entry, and inside one long transaction none of those row versions
+    can be pruned: a prolific author's key then led index probes through thousands of dead
+    versions and a 100k import in one transaction slowed to about 100 papers/s.
+
+    ``ids``: author key -> id of the authors that exist until the transaction ends (authors are
+    only deleted here, at :meth:`write`, under the import lock), so a file sends only the keys
+    it has not seen yet.
+    """
+
+    __slots__ = ("counts", "ids")
+
+    def __init__(self) -> None:
+        self.counts: Counter[int] = Counter()
+        self.ids: dict[str, int] = {}
+
+    def merge(self, other: Deferred) -> None:
+        self.counts.update(other.counts)
+        self.ids.update(other.ids)
+
+    async def write(self, c: Conn) -> None:
+        """Apply the count changes; authors left with no paper go."""
+        changes = [(author_id, n) for author_id, n in self.counts.items() if n]
+        # An author one file added and a later one removed again nets zero: gone too.
+        gone = [author_id for author_id, n in self.counts.items() if n <= 0]
+        self.counts.clear()
+        if changes:
+            await c.execute(
+                """UPDATE authors SET paper_count = paper_count + r.n
+                   FROM unnest($1::bigint[], $2::int[]) AS r(id, n) WHERE authors.id = r.id""",
+                [a for a, _ in changes],
+                [n for _, n in changes],
+            )
+        if gone:
+            self.ids.clear()
+            await c.execute(
+                "DELETE FROM authors WHERE id = ANY($1::bigint[]) AND paper_count <= 0", gone
+            )
+
+
 class ImportQueries(StoreBase):
     """The :class:`storage.ports.ImportStore` of the PostgreSQL backend."""
 
     #: Papers are stored with their ``tsvector``: built ahead, in the importer's workers.
     wants_documents = True
+    #: A bulk import commits this many files, or after this many seconds (the importer's
+    #: defaults are for SQLite, whose batch holds the only write lock). Here a batch blocks no
+    #: reader and no other writer than another import, and each commit rewrites its authors'
+    #: counts and flushes its search entries into the index: fewer, larger commits do that
+    #: work once for more papers.
+    files_per_commit = 1024
+    seconds_per_commit = 8.0
+
+    #: Inside :meth:`batch`: the author counts its imports hold back, the author ids known.
+    _pending: Deferred | None = None
 
     @contextlib.asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
@@ -155,8 +269,10 @@ class ImportQueries(StoreBase):
         Every write inside stays atomic on its own (each ``import_digest`` is a savepoint: a file
         that fails is rolled back alone and the others go on); the batch commits them together.
         If the block raises, everything since the batch began is rolled back. Every operation
-        inside runs on the batch's connection, one at a time, and sees the batch's writes;
-        other connections see them at the commit. The batch holds the import lock until then.
+        inside runs on the batch's connection, one at a time, and sees the batch's writes, except
+        the authors' paper counts, written together just before the commit (see
+        :class:`Deferred`); other connections see everything at the commit. The batch holds the
+        import lock until then.
         """
         if self._batch is not None:
             raise RuntimeError("batches do not nest")
@@ -165,17 +281,26 @@ class ImportQueries(StoreBase):
             with translated(self.path):
                 await transaction.start()
                 await c.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK)
+                await c.execute(_BATCH_SETTINGS)
             self._batch = c
+            pending = self._pending = Deferred()
             try:
                 yield
             except BaseException:
-                self._batch = None
+                self._batch = self._pending = None
                 with translated(self.path):
                     if not c.con.is_closed():
                         await transaction.rollback()
                 raise
-            self._batch = None
+            self._batch = self._pending = None
             with translated(self.path):
+                try:
+                    await pending.write(c)
+                    await c.execute(_CLEAN_PENDING)
+                except BaseException:
+                    if not c.con.is_closed():
+                        await transaction.rollback()
+                    raise
                 await transaction.commit()
 
     async def import_digest(self, digest: ParsedDigest | PreparedDigest) -> ImportResult:
@@ -210,6 +335,14 @@ class ImportQueries(StoreBase):
         now = now_utc()
         out: list[ImportResult | Exception] = []
         async with self._conn() as c:
+            pending = self._pending
+            if pending is not None and len(prepared) > 1:
+                # Inside a batch, the files go under one savepoint (two round trips instead of
+                # two per file); if one fails, that is rolled back and each file is imported on
+                # its own as below, so the failing one is rolled back alone.
+                together = await self._import_together(c, prepared, now, pending)
+                if together is not None:
+                    return list(together)
             for d in prepared:
                 try:
                     out.append(_import_result(d, await self._import_one(c, d, now, False)))
@@ -218,6 +351,29 @@ class ImportQueries(StoreBase):
                         raise  # ... unless the connection is gone: every later one would fail
                     out.append(exc)
         return out
+
+    async def _import_together(
+        self, c: Conn, prepared: Sequence[PreparedDigest], now: dt.datetime, pending: Deferred
+    ) -> list[ImportResult] | None:
+        """Import ``prepared`` under one savepoint of the batch; ``None`` (nothing kept) when
+        one of them failed. A lost connection is raised."""
+        group = Deferred()
+        group.ids = _Overlay(pending.ids)
+
+        async def work(c: Conn) -> list[ImportResult]:
+            return [
+                _import_result(d, await _write_digest(c, d, now, False, group)) for d in prepared
+            ]
+
+        try:
+            results = await c.transaction(work)
+        except Exception:
+            if c.con.is_closed():
+                raise Unavailable(self.path, "connection lost during an import") from None
+            return None
+        pending.counts.update(group.counts)
+        pending.ids.update(dict.items(group.ids))
+        return results
 
     async def _import(
         self, digest: ParsedDigest | PreparedDigest, *, keep_content: bool
@@ -232,41 +388,81 @@ class ImportQueries(StoreBase):
     async def _import_one(
         self, c: Conn, d: PreparedDigest, now: dt.datetime, keep_content: bool
     ) -> tuple[int, int]:
-        """One digest, whole or not at all: a transaction, or a savepoint of :meth:`batch`."""
+        """One digest, whole or not at all: a transaction, or a savepoint of :meth:`batch`
+        (whose import lock it already holds, and whose :class:`Deferred` it joins once its
+        savepoint is released)."""
+        pending = self._pending
+        mine = Deferred()
+        if pending is not None:
+            mine.ids = _Overlay(pending.ids)
 
         async def work(c: Conn) -> tuple[int, int]:
-            await c.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK)
-            return await _write_digest(c, d, now, keep_content)
+            if pending is None:
+                await c.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK)
+            counts = await _write_digest(c, d, now, keep_content, mine)
+            if pending is None:
+                await mine.write(c)
+            return counts
 
         try:
-            return await c.transaction(work)
+            counts = await c.transaction(work)
         except Unavailable:
             raise
         except Exception:
             if c.con.is_closed():
                 raise Unavailable(self.path, "connection lost during an import") from None
             raise
+        if pending is not None:
+            pending.counts.update(mine.counts)
+            pending.ids.update(dict.items(mine.ids))
+        return counts
+
+
+class _Overlay(dict[str, int]):
+    """A file's view of its batch's author ids: reads fall through to the batch's, writes stay
+    here until the file's savepoint is released."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: dict[str, int]) -> None:
+        super().__init__()
+        self.base = base
+
+    def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        found = dict.get(self, key)
+        return found if found is not None else self.base.get(key, default)
 
 
 async def _write_digest(
-    c: Conn, d: PreparedDigest, now: dt.datetime, keep_content: bool
+    c: Conn, d: PreparedDigest, now: dt.datetime, keep_content: bool, deferred: Deferred
 ) -> tuple[int, int]:
-    """The statements of one digest (inside its transaction)."""
+    """The statements of one digest (inside its transaction): three round trips for a digest
+    of new papers whose authors are known (the digest's row and the papers; the authors not
+    known yet; their links and the day's appearances). Author count changes and the author ids
+    learnt go to ``deferred``."""
     day = dt.date.fromisoformat(d.date)
     arxiv_ids = list(d.arxiv_ids)
     source = d.source.replace("\x00", "")
-    stored = await c.all(_DIGEST_UPSERT, day, source, len(arxiv_ids), arxiv_ids, now)
     if not arxiv_ids:
+        await c.execute(_DIGEST_UPSERT, day, source, 0, arxiv_ids, now)
         return 0, 0
+    documents = d.documents or [fulltext.document(title, summary) for title, summary in d.fts]
+    rows = await c.all(
+        _DIGEST_PAPERS_KEEP if keep_content else _DIGEST_PAPERS,
+        day,
+        source,
+        len(arxiv_ids),
+        arxiv_ids,
+        now,
+        without_nul(d.papers_json),
+        documents,
+    )
     existing: dict[str, dt.date] = {}
     ids: dict[str, int] = {}
-    for arxiv_id, paper_id, content_date in stored:
-        existing[arxiv_id] = content_date
+    for arxiv_id, paper_id, content_date in rows:
         ids[arxiv_id] = paper_id
-    documents = d.documents or [fulltext.document(title, summary) for title, summary in d.fts]
-    upsert = _PAPERS_UPSERT_KEEP if keep_content else _PAPERS_UPSERT
-    rows = await c.all(upsert, day, without_nul(d.papers_json), documents)
-    ids.update((r[0], r[1]) for r in rows)
+        if content_date is not None:
+            existing[arxiv_id] = content_date
     paper_ids = [ids[a] for a in arxiv_ids]
     fresh = [i for i, a in enumerate(arxiv_ids) if a not in existing]
     # Authors: replaced for every paper whose content this digest now provides.
@@ -274,10 +470,23 @@ async def _write_digest(
         owners = fresh
     else:
         owners = [i for i, a in enumerate(arxiv_ids) if existing.get(a, day) <= day]
-    await _replace_authors(
-        c, d, paper_ids, owners, [paper_ids[i] for i in owners if arxiv_ids[i] in existing]
+    links = await _replace_authors(
+        c,
+        d,
+        paper_ids,
+        owners,
+        [paper_ids[i] for i in owners if arxiv_ids[i] in existing],
+        deferred,
     )
-    await c.execute(_APPEARANCES_UPSERT, day, without_nul(d.appearances_json))
+    appearances = json.loads(without_nul(d.appearances_json))
+    await c.execute(
+        _LINKS_AND_APPEARANCES,
+        day,
+        [ids[a[0]] for a in appearances],
+        [a[1] for a in appearances],
+        [a[2] for a in appearances],
+        *links,
+    )
     if keep_content:
         # A new moment for each fetch (the clock, not the transaction's start).
         await c.execute(_VOTE_POINTS, dt.datetime.now(dt.UTC), without_nul(d.appearances_json))
@@ -311,21 +520,44 @@ async def _reindex(c: Conn, paper_ids: list[int]) -> None:
     )
 
 
+async def _author_ids(
+    c: Conn, authors: Sequence[tuple[str, str]], known: dict[str, int]
+) -> dict[str, int]:
+    """The ids of ``authors`` (``(key, first spelling)``), inserting those not stored yet with
+    their name terms; ``known`` holds ids found before and gets the new ones."""
+    unknown = [(key, name) for key, name in authors if known.get(key) is None]
+    if unknown:
+        keys = [key for key, _ in unknown]
+        terms = [(term, key) for key in keys for term in textsearch.name_terms(key)]
+        for key, author_id in await c.all(
+            _AUTHORS_RESOLVE,
+            keys,
+            [name for _, name in unknown],
+            [t for t, _ in terms],
+            [k for _, k in terms],
+        ):
+            if author_id is not None:
+                known[key] = author_id
+    return {key: known.get(key) for key, _ in authors}  # type: ignore[misc]
+
+
 async def _replace_authors(
     c: Conn,
     d: PreparedDigest,
     paper_ids: list[int],
     owners: list[int],
     replaced_ids: list[int],
-) -> None:
-    """Set the author lists of the papers at ``owners`` (indexes into ``d.arxiv_ids``);
-    ``replaced_ids`` are those that had a list before.
+    deferred: Deferred,
+) -> tuple[list[int], list[int], list[int]]:
+    """The author links (paper ids, positions, author ids) that set the author lists of the
+    papers at ``owners`` (indexes into ``d.arxiv_ids``), after deleting the lists of
+    ``replaced_ids`` (those that had one); the caller inserts them.
 
-    ``authors.paper_count`` changes by deltas (links added minus links removed), so the cost
-    does not grow with how prolific an author is; authors left with no paper go. Authors are
-    matched by key in SQL; the name terms are written for those inserted here.
+    ``authors.paper_count`` changes by deltas (links added minus links removed) collected in
+    ``deferred``, so the cost does not grow with how prolific an author is; authors left with no
+    paper go when ``deferred`` is written. The name terms are written for authors inserted here.
     """
-    counts: Counter[int] = Counter()
+    counts = deferred.counts
     if replaced_ids:
         counts.subtract(
             r[0]
@@ -340,46 +572,9 @@ async def _replace_authors(
         wanted = set(owners)
         links = tuple(link for link in links if link[0] in wanted)
         authors = tuple(d.authors[k] for k in sorted({k for _, _, k in links}))
-    if owners and links:
-        inserted = await c.all(
-            """INSERT INTO authors (norm_key, name) SELECT * FROM unnest($1::text[], $2::text[])
-               ON CONFLICT (norm_key) DO NOTHING RETURNING norm_key, id""",
-            [key for key, _ in authors],
-            [name for _, name in authors],
-        )
-        if inserted:
-            terms = [
-                (term, author_id)
-                for key, author_id in inserted
-                for term in textsearch.name_terms(key)
-            ]
-            await c.execute(
-                """INSERT INTO author_terms (term, author_id)
-                   SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING""",
-                [t for t, _ in terms],
-                [a for _, a in terms],
-            )
-        linked = await c.all(
-            """INSERT INTO paper_authors (paper_id, position, author_id)
-               SELECT r.paper_id, r.position, a.id
-               FROM unnest($1::bigint[], $2::int[], $3::text[]) AS r(paper_id, position, key)
-               JOIN authors a ON a.norm_key = r.key
-               RETURNING author_id""",
-            [paper_ids[p] for p, _, _ in links],
-            [position for _, position, _ in links],
-            [d.authors[k][0] for _, _, k in links],
-        )
-        counts.update(r[0] for r in linked)
-    changes = [(author_id, n) for author_id, n in counts.items() if n]
-    if changes:
-        await c.execute(
-            """UPDATE authors SET paper_count = paper_count + r.n
-               FROM unnest($1::bigint[], $2::int[]) AS r(id, n) WHERE authors.id = r.id""",
-            [a for a, _ in changes],
-            [n for _, n in changes],
-        )
-    gone = [author_id for author_id, n in counts.items() if n < 0]
-    if gone:
-        await c.execute(
-            "DELETE FROM authors WHERE id = ANY($1::bigint[]) AND paper_count <= 0", gone
-        )
+    if not (owners and links):
+        return [], [], []
+    found = await _author_ids(c, authors, deferred.ids)
+    author_ids = [found[d.authors[k][0]] for _, _, k in links]
+    counts.update(author_ids)
+    return [paper_ids[p] for p, _, _ in links], [position for _, position, _ in links], author_ids

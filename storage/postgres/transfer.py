@@ -28,14 +28,13 @@ def _backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
     return json.dumps([[arxiv_id, day.isoformat()] for arxiv_id, day in backlog])
 
 
-def _bullets_json(bullets: Sequence[tuple[str | None, str]]) -> str:
-    """Summary bullets as stored: ``[[label or null, text], ...]``."""
-    return json.dumps([[label, text] for label, text in bullets], ensure_ascii=False)
-
-
-def _micro(moment: dt.datetime) -> dt.datetime:
-    """A vote point's moment in UTC, to the microsecond (points within one second stay apart)."""
+def _exact(moment: dt.datetime) -> dt.datetime:
+    """A moment in UTC to the microsecond (vote history: each fetch is its own moment)."""
     return moment.astimezone(dt.UTC)
+
+
+def _bullets_json(bullets: tuple[tuple[str | None, str], ...]) -> str:
+    return json.dumps([[label, body] for label, body in bullets], ensure_ascii=False)
 
 
 _t, _m = tuple, utc
@@ -48,8 +47,9 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
     "papers": (
         """SELECT arxiv_id, title, url, authors_truncated, media_kind, media_url, summary, votes,
                   best_votes, first_date, last_date, ai_summary, keywords, github_repo,
-                  github_stars, project_page, author_names FROM papers""",
-        (*(None,) * 6, _summary, *(None,) * 5, _t, *(None,) * 3, _t),
+                  github_stars, project_page, author_names, organization, comments
+           FROM papers""",
+        (*(None,) * 6, _summary, *(None,) * 5, _t, *(None,) * 3, _t, None, None),
     ),
     "appearances": (
         """SELECT p.arxiv_id, a.date, a.position, a.votes
@@ -72,9 +72,9 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
         (None, None, None, None, None, _m),
     ),
     "digest_posts": (
-        """SELECT guild_id, digest_date, channel_id, message_ids, slot, posted_at
+        """SELECT guild_id, digest_date, channel_id, message_ids, slot, posted_at, refreshed_at
            FROM digest_posts""",
-        (None, None, None, _t, None, _m),
+        (None, None, None, _t, None, _m, _m),
     ),
     "alerts": (
         """SELECT user_id, kind, query, match_key, created_at, paused_at, pause_noticed,
@@ -98,13 +98,19 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
     ),
     "summaries": (
         """SELECT p.arxiv_id, s.state, s.attempts, s.claimed_at, s.bullets::text, s.model,
-                  s.created_at, s.error FROM summaries s JOIN papers p ON p.id = s.paper_id""",
+                  s.created_at, s.error
+           FROM summaries s JOIN papers p ON p.id = s.paper_id""",
         (None, None, None, _m, _summary, None, _m, None),
     ),
     "vote_history": (
-        """SELECT p.arxiv_id, h.at, h.votes FROM vote_history h
-           JOIN papers p ON p.id = h.paper_id""",
-        (None, _micro, None),
+        """SELECT p.arxiv_id, h.at, h.votes
+           FROM vote_history h JOIN papers p ON p.id = h.paper_id""",
+        (None, _exact, None),
+    ),
+    "saved_papers": (
+        """SELECT s.user_id, p.arxiv_id, s.saved_at
+           FROM saved_papers s JOIN papers p ON p.id = s.paper_id""",
+        (None, None, _m),
     ),
 }
 
@@ -137,12 +143,12 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
     ),
     "digest_posts": (
         """INSERT INTO digest_posts (guild_id, digest_date, channel_id, message_ids, slot,
-                  posted_at)
-           VALUES ($1, $2, $3, $4, $5, $6)
+                  posted_at, refreshed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (guild_id, digest_date) DO UPDATE SET channel_id = excluded.channel_id,
                message_ids = excluded.message_ids, slot = excluded.slot,
-               posted_at = excluded.posted_at""",
-        (None, None, None, list, None, _m),
+               posted_at = excluded.posted_at, refreshed_at = excluded.refreshed_at""",
+        (None, None, None, list, None, _m, _m),
     ),
     "alerts": (
         f"""INSERT INTO alerts (user_id, kind, query, match_key, created_at, paused_at,
@@ -186,7 +192,13 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
         """INSERT INTO vote_history (paper_id, at, votes)
            SELECT p.id, $2, $3 FROM papers p WHERE p.arxiv_id = $1
            ON CONFLICT (paper_id, at) DO UPDATE SET votes = excluded.votes""",
-        (None, _micro, None),
+        (None, _exact, None),
+    ),
+    "saved_papers": (
+        """INSERT INTO saved_papers (user_id, paper_id, saved_at)
+           SELECT $1, p.id, $3 FROM papers p WHERE p.arxiv_id = $2
+           ON CONFLICT (user_id, paper_id) DO UPDATE SET saved_at = excluded.saved_at""",
+        (None, None, _m),
     ),
 }
 

@@ -32,14 +32,12 @@ def _backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
     return json.dumps([[arxiv_id, day.isoformat()] for arxiv_id, day in backlog])
 
 
-def _bullets_json(bullets: Sequence[tuple[str | None, str]]) -> str:
-    """Summary bullets as stored: ``[[label or null, text], ...]``."""
-    return json.dumps([[label, text] for label, text in bullets], ensure_ascii=False)
+def _bullets_json(bullets: tuple[tuple[str | None, str], ...]) -> str:
+    return json.dumps([[label, body] for label, body in bullets], ensure_ascii=False)
 
 
 def _micro_iso(moment: dt.datetime) -> str:
-    """A vote point's moment as stored: UTC ISO with microseconds (points within one second
-    stay apart)."""
+    """A vote history moment as stored: UTC ISO to the microsecond (each fetch its own)."""
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
@@ -53,7 +51,8 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
     "papers": (
         """SELECT arxiv_id, title, url, authors_truncated, media_kind, media_url, summary, votes,
                   best_votes, first_date, last_date, ai_summary, keywords, github_repo,
-                  github_stars, project_page, author_names FROM papers""",
+                  github_stars, project_page, author_names, organization, comments
+           FROM papers""",
         (
             None,
             None,
@@ -70,6 +69,8 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
             _strings,
             *(None,) * 3,
             _strings,
+            None,
+            None,
         ),
     ),
     "appearances": (
@@ -93,9 +94,9 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
         (None, _d, None, _d, None, _m),
     ),
     "digest_posts": (
-        """SELECT guild_id, digest_date, channel_id, message_ids, slot, posted_at
+        """SELECT guild_id, digest_date, channel_id, message_ids, slot, posted_at, refreshed_at
            FROM digest_posts""",
-        (None, _d, None, lambda t: tuple(json.loads(t)), _d, _m),
+        (None, _d, None, lambda t: tuple(json.loads(t)), _d, _m, _m),
     ),
     "alerts": (
         """SELECT user_id, kind, query, match_key, created_at, paused_at, pause_noticed,
@@ -119,13 +120,19 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
     ),
     "summaries": (
         """SELECT p.arxiv_id, s.state, s.attempts, s.claimed_at, s.bullets, s.model,
-                  s.created_at, s.error FROM summaries s JOIN papers p ON p.id = s.paper_id""",
+                  s.created_at, s.error
+           FROM summaries s JOIN papers p ON p.id = s.paper_id""",
         (None, None, None, _m, _summary, None, _m, None),
     ),
     "vote_history": (
-        """SELECT p.arxiv_id, h.at, h.votes FROM vote_history h
-           JOIN papers p ON p.id = h.paper_id""",
+        """SELECT p.arxiv_id, h.at, h.votes
+           FROM vote_history h JOIN papers p ON p.id = h.paper_id""",
         (None, _m, None),
+    ),
+    "saved_papers": (
+        """SELECT s.user_id, p.arxiv_id, s.saved_at
+           FROM saved_papers s JOIN papers p ON p.id = s.paper_id""",
+        (None, None, _m),
     ),
 }
 
@@ -159,12 +166,12 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
     ),
     "digest_posts": (
         """INSERT INTO digest_posts(guild_id, digest_date, channel_id, message_ids, slot,
-                  posted_at)
-           VALUES (?, ?, ?, ?, ?, ?)
+                  posted_at, refreshed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT(guild_id, digest_date) DO UPDATE SET channel_id = excluded.channel_id,
                message_ids = excluded.message_ids, slot = excluded.slot,
-               posted_at = excluded.posted_at""",
-        (None, _s, None, lambda ids: json.dumps(list(ids)), _s, utc_iso),
+               posted_at = excluded.posted_at, refreshed_at = excluded.refreshed_at""",
+        (None, _s, None, lambda ids: json.dumps(list(ids)), _s, utc_iso, utc_iso),
     ),
     "alerts": (
         f"""INSERT INTO alerts(user_id, kind, query, match_key, created_at, paused_at,
@@ -194,10 +201,11 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                sha256 = excluded.sha256, imported_at = excluded.imported_at""",
         (None, None, None, None, utc_iso),
     ),
+    # Numbered parameters: the paper's arXiv id is bound where the row has it.
     "summaries": (
         """INSERT INTO summaries(paper_id, state, attempts, claimed_at, bullets, model,
                   created_at, error)
-           SELECT p.id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM papers p WHERE p.arxiv_id = ?1
+           SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM papers WHERE arxiv_id = ?1
            ON CONFLICT(paper_id) DO UPDATE SET state = excluded.state,
                attempts = excluded.attempts, claimed_at = excluded.claimed_at,
                bullets = excluded.bullets, model = excluded.model,
@@ -206,9 +214,15 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
     ),
     "vote_history": (
         """INSERT INTO vote_history(paper_id, at, votes)
-           SELECT p.id, ?2, ?3 FROM papers p WHERE p.arxiv_id = ?1
+           SELECT id, ?2, ?3 FROM papers WHERE arxiv_id = ?1
            ON CONFLICT(paper_id, at) DO UPDATE SET votes = excluded.votes""",
         (None, _micro_iso, None),
+    ),
+    "saved_papers": (
+        """INSERT INTO saved_papers(user_id, paper_id, saved_at)
+           SELECT ?1, id, ?3 FROM papers WHERE arxiv_id = ?2
+           ON CONFLICT(user_id, paper_id) DO UPDATE SET saved_at = excluded.saved_at""",
+        (None, None, utc_iso),
     ),
 }
 

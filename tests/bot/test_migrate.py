@@ -4,6 +4,7 @@ run changes nothing; a target that cannot be used is one line with nothing writt
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +17,8 @@ from harness.postgres import Cluster
 from bot.__main__ import main
 from storage.backends import open_store
 from storage.ingest.parser import parse_digest
-from storage.models import ParsedDigest, WatchedFile
-from storage.transfer import TABLES, Row, canonical
+from storage.models import Bullet, ParsedDigest, ParsedPaper, WatchedFile
+from storage.transfer import COLUMNS, TABLES, Row, canonical
 
 SAMPLES = Path(__file__).resolve().parents[2] / "storage" / "ingest" / "samples"
 AT = dt.datetime(2024, 6, 14, 8, 30, tzinfo=dt.UTC)
@@ -37,8 +38,9 @@ async def _import(store: object, name: str) -> None:
 
 
 async def _seed(path: Path) -> None:
-    """Papers, an empty day, guild settings, runs and posts, alerts (one paused, both with a
-    backlog), deliveries and a watched file."""
+    """Papers, an empty day, guild settings, runs and posts (one refreshed), alerts (one paused,
+    both with a backlog), deliveries, a watched file, API extras with vote history, reading
+    lists, and generated summaries (done, failed, pending): a row in every table."""
     async with await open_store(path) as store:
         await _import(store, "2023-12-06.md")
         await _import(store, "2024-02-15.md")
@@ -47,20 +49,71 @@ async def _seed(path: Path) -> None:
             7, channel_id=70, post_time=dt.time(9), timezone="Asia/Seoul", count=5, now=AT
         )
         await store.set_digest_language(7, "en", guild_locale="ko", now=AT)
-        await store.record_digest_error(7, "missing_access", at=AT)
         await store.record_digest_run(7, dt.date(2024, 6, 13), "skipped", at=AT, detail="empty")
         await store.record_digest_sending(7, dt.date(2024, 6, 14), dt.date(2024, 2, 15), at=AT)
         await store.record_digest_post(
-            7, dt.date(2024, 2, 15), channel_id=70, message_ids=[101, 102], at=AT
+            7,
+            dt.date(2024, 2, 15),
+            channel_id=70,
+            message_ids=[101, 102],
+            at=AT,
+            slot=dt.date(2024, 6, 14),
         )
+        await store.record_digest_error(7, "missing_access", at=AT)
+        await _api_extras(store)  # before the alerts: the copy's feed is in day order
         words = await store.add_alert(1, "keywords", "model", now=AT, language="ko")
         await store.add_alert(2, "keywords", "diffusion", now=AT)
         await store.pause_alerts(2, at=AT)
+        await store.take_pause_notice(2)
         upto = await store.feed_position()
         paper_id = next(iter((await store.feed_batch(0, upto)).papers.values()))
         await store.record_alert_run([words.id], {words.id: [paper_id]}, upto=upto, at=AT)
         await _import(store, "2024-06-13.md")
         await store.record_watched_file(WatchedFile("in/a.md", 1, 2, "ab" * 32), at=AT)
+        await store.claim_digest_refresh(7, dt.date(2024, 2, 15), at=AT)
+        papers = [p.arxiv_id for p in (await store.day_papers(dt.date(2024, 2, 15))).items]
+        await store.save_paper(1, papers[0], at=AT)
+        await store.save_paper(1, papers[1], at=AT + dt.timedelta(seconds=1))
+        await store.save_paper(2, papers[0], at=AT)
+        stale = AT - dt.timedelta(hours=1)
+        for arxiv_id in papers[:3]:
+            assert await store.claim_summary(arxiv_id, at=AT, max_attempts=3, stale_before=stale)
+        await store.record_summary(
+            papers[0], (Bullet("요약", "생성된 요약"), Bullet(None, "둘째")), model="m1", at=AT
+        )
+        await store.record_summary_failure(papers[1], "timeout", at=AT)
+
+
+async def _api_extras(store: object) -> None:
+    """A day of the API twice, votes rising: organisation, comments, keywords, vote history."""
+    stored = await store.day_papers(dt.date(2024, 2, 15))  # type: ignore[attr-defined]
+    first = stored.items[0]
+    for votes in (40, 41):
+        api = ParsedPaper(
+            arxiv_id=first.arxiv_id,
+            title=first.title,
+            url=first.url,
+            authors=first.authors,
+            authors_truncated=False,
+            votes=votes,
+            media=None,
+            summary=(),
+            position=1,
+            line=1,
+            ai_summary="An AI summary.",
+            keywords=("diffusion", "모델"),
+            github_repo="https://github.com/o/r",
+            github_stars=12,
+            project_page="https://example.org",
+            organization="Example Lab",
+            comments=3,
+        )
+        new = dataclasses.replace(
+            api, arxiv_id="2402.99999", title="A new one", position=2, authors_truncated=True
+        )
+        await store.import_api_digest(  # type: ignore[attr-defined]
+            ParsedDigest(dt.date(2024, 2, 15), (api, new), (), "api")
+        )
 
 
 async def _export(where: str | Path, table: str) -> list[Row]:
@@ -80,6 +133,78 @@ def seeded(env: Path) -> Path:
     path = env / "source.db"
     asyncio.run(_seed(path))
     return path
+
+
+def test_seed_fills_every_table_and_column(seeded: Path) -> None:
+    """Every table of the neutral form has rows and every column a value somewhere, so a table
+    or column the copy missed makes the round-trip tests below fail."""
+
+    async def filled() -> dict[str, list[bool]]:
+        async with await open_store(seeded) as store:
+            out = {}
+            for table in TABLES:
+                rows = await store.export_rows(table)
+                out[table] = [
+                    any(row[i] not in (None, (), False) for row in rows)
+                    for i in range(len(COLUMNS[table]))
+                ]
+            return out
+
+    empty = {
+        f"{table}.{COLUMNS[table][i]}"
+        for table, columns in asyncio.run(filled()).items()
+        for i, has in enumerate(columns)
+        if not has
+    }
+    assert not empty
+
+
+def test_neutral_form_covers_the_schema(seeded: Path) -> None:
+    """Every column of every SQLite table is in the neutral form, or is a surrogate id, a
+    derived value or machinery (listed here): a new table or column must be added to
+    storage.transfer (and so to the copy and its checksum) or here, with the reason."""
+    import sqlite3
+
+    not_copied = {
+        "papers": {"id", "content_date"},  # surrogate; which digest gave the content
+        "appearances": {"paper_id"},
+        "authors": {"id"},
+        "paper_authors": {"paper_id", "author_id"},
+        "alerts": {"id", "seen_seq", "backlog"},  # seen_seq is carried as the backlog
+        "alert_deliveries": {"alert_id", "paper_id"},
+        "summaries": {"paper_id"},
+        "vote_history": {"paper_id"},
+        "saved_papers": {"paper_id"},
+        "digest_runs": {"holder"},  # the process sending the slot, on the source
+    }
+    # Derived, or about the processes running on the source right now (leases, the sender of
+    # a digest slot, who first used the database): not data to carry to another database.
+    machinery = {
+        "import_feed",
+        "author_terms",
+        "feed_clock",
+        "schema_migrations",
+        "database_claims",
+        "processes",
+        "shard_leases",
+        "job_leases",
+        "alert_sends",
+    }
+    db = sqlite3.connect(seeded)
+    try:
+        tables = [
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith(("paper_fts", "sqlite_")) and name not in machinery
+        ]
+        for table in tables:
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            assert table in COLUMNS, f"table {table} is not copied by migrate"
+            missing = columns - set(COLUMNS[table]) - not_copied.get(table, set())
+            names = {"arxiv_id", "norm_key", "user_id", "kind", "match_key"}
+            assert not missing - names, f"{table}: {missing - names} not copied"
+    finally:
+        db.close()
 
 
 def test_sqlite_to_postgres_verifies_every_table(

@@ -1,9 +1,11 @@
 """A throw-away PostgreSQL server for tests and benchmarks: ``initdb`` + ``pg_ctl`` on a temp dir.
 
 The server listens only on a Unix socket in its own directory (no TCP port), trusts local
-connections, runs with ``fsync=off`` (its data is thrown away), and is stopped and deleted
-afterwards. PostgreSQL refuses to run as root: when this process is root, the cluster is owned by
-and run as an unprivileged user (``PAPERS_PG_USER``, default ``postgres``), through ``runuser``.
+connections (``password_auth`` adds loopback TCP with ``scram-sha-256``: see
+:func:`running_cluster`), runs with ``fsync=off`` (its data is thrown away), and is stopped and
+deleted afterwards. PostgreSQL refuses to run as root: when this process is root, the cluster is
+owned by and run as an unprivileged user (``PAPERS_PG_USER``, default ``postgres``), through
+``runuser``.
 
 A server that cannot start raises :class:`ClusterError` with the command's output: the tests that
 need it fail loudly instead of being skipped (``.ci/run`` installs PostgreSQL and creates the
@@ -17,6 +19,7 @@ import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -65,6 +68,32 @@ class Cluster:
 
     def database_dsn(self, name: str) -> str:
         return f"postgresql://{ROLE}@/{name}?host={self.socket_dir}&port={self.port}"
+
+    def tcp_dsn(self, user: str, password: str, database: str = DATABASE) -> str:
+        """A URL over loopback TCP with a password (a ``password_auth`` cluster only)."""
+        return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        """Run ``sql`` as the superuser over the socket; its output."""
+        return _run(
+            [
+                find_bin("psql"),
+                "-h",
+                str(self.socket_dir),
+                "-p",
+                str(self.port),
+                "-U",
+                ROLE,
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
+            None,
+            env=_env(),
+        )
 
     def stop(self) -> None:
         """Stop the server as a restart does (connections cut, committed data kept)."""
@@ -115,13 +144,23 @@ def _server_user() -> str | None:
     return name
 
 
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextlib.contextmanager
 def running_cluster(
-    *, port: int = 5432, settings: dict[str, str] | None = None
+    *, port: int = 5432, settings: dict[str, str] | None = None, password_auth: bool = False
 ) -> Iterator[Cluster]:
     """Start a new cluster in a temporary directory; stop it and delete everything after.
 
-    ``port`` only names the socket file (``.s.PGSQL.<port>``): nothing listens on TCP.
+    ``port`` only names the socket file (``.s.PGSQL.<port>``): nothing listens on TCP, unless
+    ``password_auth``: then the server also listens on 127.0.0.1 at ``port`` (pick one with
+    :func:`free_port`) and TCP logins need a password (``scram-sha-256``, as a production server
+    is set up); the socket stays trusted for the superuser.
     """
     user = _server_user()
     root = Path(tempfile.mkdtemp(prefix="papers-pg-"))
@@ -143,8 +182,11 @@ def running_cluster(
                 str(data),
                 "-U",
                 ROLE,
-                "-A",
-                "trust",
+                *(
+                    ["--auth-local=trust", "--auth-host=scram-sha-256"]
+                    if password_auth
+                    else ["-A", "trust"]
+                ),
                 "-E",
                 "UTF8",
                 "--no-sync",
@@ -154,7 +196,7 @@ def running_cluster(
             env=env,
         )
         options = {
-            "listen_addresses": "''",
+            "listen_addresses": "'127.0.0.1'" if password_auth else "''",
             "unix_socket_directories": f"'{sockets}'",
             "port": str(port),
             "fsync": "off",

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storage import text as textsearch
+from storage import tsvector
 from storage.models import ParsedDigest, ParsedPaper
 from storage.prepare import prepare_digest
 from storage.tsvector import document
@@ -33,3 +38,48 @@ def test_documents_are_built_when_asked() -> None:
 def test_no_documents_by_default() -> None:
     """Without it (the SQLite store's way) no literal is built."""
     assert prepare_digest(DIGEST).documents == ()
+
+
+def reference_document(title_form: str, summary_form: str) -> str:
+    """The tsvector literal built the plain way, word by word (what ``document`` must equal)."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for form, weight in ((title_form, "A"), (summary_form, "")):
+        for word in textsearch.index_words(form):
+            position += 1
+            if len(word.encode()) > tsvector.MAX_LEXEME_BYTES:
+                continue
+            found = positions.setdefault(word, [])
+            if len(found) < tsvector.MAX_POSITIONS:
+                found.append(f"{min(position, tsvector.MAX_POSITION)}{weight}")
+        position += 1
+    quoted = {w: "'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in positions}
+    return " ".join(f"{quoted[w]}:{','.join(at)}" for w, at in positions.items())
+
+
+#: Text with what the fast paths tell apart: ASCII, accents, Hangul runs of every length,
+#: quotes and backslashes, line breaks, private-use characters, compatibility forms.
+TEXT = st.text(alphabet="aZ9_ -'\\\n\tÉéßıﬁ①모델이데이터 책\ue000ü\u0301.,", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, TEXT)
+def test_document_equals_the_plain_construction(title: str, summary: str) -> None:
+    """The fast document builder gives exactly the literal of the word-by-word one, for index
+    forms and for any other text."""
+    forms = (textsearch.index_form(title), textsearch.index_form(summary))
+    assert document(*forms) == reference_document(*forms)
+    assert document(title, summary) == reference_document(title, summary)
+    for form in (*forms, title):
+        assert tsvector.words(form) == textsearch.index_words(form)
+
+
+def test_document_limits() -> None:
+    """Positions stop at PostgreSQL's maximum, a word keeps at most 256 of them, and a word
+    too long for a lexeme is left out, as the plain construction does."""
+    long_title = textsearch.index_form(" ".join(f"w{i % 17000}" for i in range(20000)))
+    long_word = textsearch.index_form("ü" * 1100 + " ok")
+    for forms in ((long_title, textsearch.index_form("b c " * 9000)), (long_word, "")):
+        assert document(*forms) == reference_document(*forms)
+    assert "'w16999':16383A" in document(long_title, "")
+    assert "ü" not in document(long_word, "")

@@ -190,6 +190,28 @@ async def test_batch_keeps_each_file_atomic(store: Store, database: str) -> None
         await reopened.close()
 
 
+async def test_batch_group_with_a_bad_file_keeps_the_others(store: Store, raw: Raw) -> None:
+    """Several files handed over at once inside a batch (as the importer does): the bad one is
+    rolled back alone with its authors, the others are stored with exact author counts."""
+    async with store.batch():
+        results = await store.import_digests(
+            [
+                digest(D1, paper("2406.00001", authors=("Ann", "Bob"))),
+                digest(
+                    D2,
+                    paper("2406.00002", authors=("Ann", "Dee")),
+                    paper("2406.00003", title=None),  # type: ignore[arg-type]
+                ),
+                digest(D3, paper("2406.00004", authors=("Bob",))),
+            ]
+        )
+    assert isinstance(results[1], INTEGRITY_ERRORS)
+    assert [r.new_papers for r in (results[0], results[2])] == [1, 1]  # type: ignore[union-attr]
+    assert await store.paper("2406.00002") is None
+    assert [d.date for d in await store.days()] == [D3, D1]
+    assert await author_counts(raw) == {"Ann": (1, 1), "Bob": (2, 2)}
+
+
 async def test_batch_that_raises_rolls_everything_back(store: Store) -> None:
     """A batch whose block fails leaves nothing of it behind, not even its good files."""
     with pytest.raises(RuntimeError, match="interrupted"):

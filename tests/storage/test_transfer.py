@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from storage.models import Bullet
 from storage.ports import Store
 from storage.transfer import UnknownTable
 
@@ -23,6 +24,39 @@ async def test_rows_written_back_read_the_same(store: Store) -> None:
         rows = await store.export_rows(table)
         assert await store.import_rows(table, rows) == 1
         assert await store.export_rows(table) == rows
+
+
+async def test_new_tables_written_back_read_the_same(sample_store: Store) -> None:
+    """Generated summaries (every state), vote history to the microsecond, reading lists and a
+    refreshed digest post are exported and written back unchanged, on every backend."""
+    store = sample_store
+    day = (await store.days())[0].date
+    ids = [p.arxiv_id for p in (await store.day_papers(day)).items][:3]
+    stale = AT - dt.timedelta(hours=1)
+    for arxiv_id in ids:
+        assert await store.claim_summary(arxiv_id, at=AT, max_attempts=3, stale_before=stale)
+    await store.record_summary(ids[0], (Bullet("가", "나"), Bullet(None, "다")), model="m", at=AT)
+    await store.record_summary_failure(ids[1], "timeout", at=AT)
+    await store.save_paper(5, ids[0], at=AT)
+    await store.record_digest_post(7, day, channel_id=70, message_ids=[1, 2], at=AT, slot=day)
+    await store.claim_digest_refresh(7, day, at=AT)
+    moment = dt.datetime(2024, 6, 14, 8, 30, 1, 123456, tzinfo=dt.UTC)
+    await store.import_rows("vote_history", [(ids[2], moment, 9)])
+    expected = {
+        "summaries": 3,
+        "vote_history": 1,
+        "saved_papers": 1,
+        "digest_posts": 1,
+    }
+    for table, count in expected.items():
+        rows = await store.export_rows(table)
+        assert len(rows) == count
+        assert await store.import_rows(table, rows) == count
+        assert await store.export_rows(table) == rows
+    (done,) = [r for r in await store.export_rows("summaries") if r[1] == "done"]
+    assert done[4] == (("가", "나"), (None, "다"))
+    assert (await store.export_rows("vote_history"))[0][1] == moment
+    assert (await store.export_rows("digest_posts"))[0][-1] == AT
 
 
 async def test_unknown_or_derived_tables_are_refused(store: Store) -> None:
