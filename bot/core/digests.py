@@ -284,6 +284,9 @@ class DigestScheduler:
         self.holder = coordinator.process_id if coordinator is not None else new_process_id()
         self.lease = coordinator.lease if coordinator is not None else DEFAULT_LEASE
         self._catching_up: asyncio.Task[Any] | None = None
+        #: Slots found in flight in another process, looked at again after a lease.
+        self._rechecks: dict[int, asyncio.Task[Any]] = {}
+        self.recheck_after = self.lease * 1.25
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -339,6 +342,9 @@ class DigestScheduler:
                 await self._startup
             except (asyncio.CancelledError, Exception):
                 pass
+        for task in self._rechecks.values():
+            task.cancel()
+        self._rechecks.clear()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
             await asyncio.sleep(0)  # AsyncIOScheduler finishes its shutdown on the loop
@@ -465,7 +471,31 @@ class DigestScheduler:
         return results
 
     async def run_due(self, guild_id: int) -> RunResult:
-        """The job: handle the server's latest slot at or before now (post, skip, or nothing)."""
+        """The job: handle the server's latest slot at or before now (post, skip, or nothing).
+
+        A slot another process is sending is looked at again once a lease has passed: if that
+        process died meanwhile, this one takes the slot over (and finds the post in the channel
+        if it went out) instead of leaving it to the next scheduled run."""
+        result = await self._run_due(guild_id)
+        if result.detail is not None and result.detail.code is RunCode.IN_FLIGHT:
+            self._recheck_later(guild_id)
+        return result
+
+    def _recheck_later(self, guild_id: int) -> None:
+        if guild_id in self._rechecks and not self._rechecks[guild_id].done():
+            return
+
+        async def recheck() -> None:
+            await asyncio.sleep(self.recheck_after.total_seconds())
+            del self._rechecks[guild_id]
+            try:
+                await self.run_due(guild_id)
+            except Exception:
+                log.exception("Guild %s: digest re-check failed", guild_id)
+
+        self._rechecks[guild_id] = asyncio.create_task(recheck(), name=f"digest-recheck-{guild_id}")
+
+    async def _run_due(self, guild_id: int) -> RunResult:
         now = self.clock()
         if not self.owns(guild_id):
             return RunResult(guild_id, "settled", detail=RunDetail(RunCode.ELSEWHERE))

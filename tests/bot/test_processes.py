@@ -535,3 +535,31 @@ async def test_status_shows_processes_jobs_and_queues(
     assert "test-host:b" in text and "lease expired" in text and "4 due" in text
     with use_locale("ko"):
         assert "임대 만료" in "\n".join(phrases.status_lines(status))
+
+
+async def test_a_slot_in_flight_is_looked_at_again_after_the_lease(
+    pg_url: str, processes: list[Process]
+) -> None:
+    """The slot a dead process left in flight is taken over by the re-check a found-in-flight
+    answer schedules, without waiting for another scheduled run or adoption (a process killed
+    mid-post whose shard was adopted a moment before its last beat expired)."""
+    clock, discord = Clock(), Discord()
+    g = next(guild(n) for n in range(8) if shard_of(guild(n), 2) == 1)
+    a = await start_process(pg_url, "a", [0], 2, clock, discord)
+    b = await start_process(pg_url, "b", [1], 2, clock, discord)
+    processes += [a, b]
+    await setup_guilds(a.store, [g])
+    b.poster.hang = True
+    dying = asyncio.create_task(b.scheduler.run_due(g))
+    await b.poster.went_out.wait()
+    dying.cancel()
+    a.coordinator.digest_shards = frozenset({0, 1})
+    a.scheduler.recheck_after = dt.timedelta(seconds=0.2)
+    result = await a.scheduler.run_due(g)
+    assert result.detail is not None and result.detail.code is RunCode.IN_FLIGHT
+    recheck = a.scheduler._rechecks[g]
+    clock.advance(31)  # b's lease is over before the re-check looks
+    await asyncio.wait_for(recheck, timeout=10)
+    run = await a.store.digest_run(g, dt.date(2025, 5, 10))
+    assert run is not None and run.outcome == "posted"
+    assert len(discord.channels[g]) == 1

@@ -138,14 +138,22 @@ async def test_killed_process_mid_fan_out_loses_and_doubles_nothing(
     await victim.kill()
     killed_at = len([m for m in server.messages if m.client == victim.tag])
     assert killed_at < mine + len(users), "the victim finished before it was killed"
-    await server.wait_for(
-        lambda: (
-            all(digests_per_guild(server, guilds).values())
-            and all(dms_per_user(server, users).values())
-        ),
-        within=90,
-        what="every digest and every DM",
-    )
+    try:
+        await server.wait_for(
+            lambda: (
+                all(digests_per_guild(server, guilds).values())
+                and all(dms_per_user(server, users).values())
+            ),
+            within=90,
+            what="every digest and every DM",
+        )
+    except TimeoutError:
+        missing_guilds = [g for g, n in digests_per_guild(server, guilds).items() if not n]
+        missing_users = [u for u, n in dms_per_user(server, users).items() if not n]
+        outputs = "\n".join(f"--- {b.tag}\n{b.output()}" for b in bots)
+        raise AssertionError(
+            f"no digest in {missing_guilds}, no DM to {missing_users}\n{outputs}"
+        ) from None
     await asyncio.sleep(4)  # two leases more: a double post would show now
     outputs = "\n".join(b.output() for b in bots)
     assert set(digests_per_guild(server, guilds).values()) == {1}, outputs
