@@ -157,7 +157,7 @@ def retry_after(value: str | None, now: float) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not '³': isdigit() alone takes it
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)

@@ -280,3 +280,16 @@ def test_unusable_database_is_one_line_and_untouched(
     assert err.count("\n") == 1 and str(path) in err and "Traceback" not in err
     assert ("newer papers-bot" in err) if kind == "newer schema" else ("not a papers-bot" in err)
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("limit", ["³", "0", "1" * 5000])
+def test_summarize_limit_not_a_plain_positive_number_is_one_clear_line(
+    limit: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--limit`` takes ASCII digits only (``'³'`` passes ``str.isdigit``), and not a number
+    too long for ``int``: argparse's one line naming what was expected, exit 2."""
+    with pytest.raises(SystemExit) as exc:
+        cli.build_parser().parse_args(["summarize", "--limit", limit])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "expected a whole number of 1 or more" in err and "Traceback" not in err

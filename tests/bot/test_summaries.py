@@ -289,3 +289,10 @@ async def test_background_run_then_refreshes_posts(store: Store) -> None:
         assert background.task is not None
         await background.task
     assert calls == [1]
+
+
+def test_retry_after_that_is_no_ascii_number_is_not_read() -> None:
+    """Digits of other scripts pass str.isdigit() but not float(): unreadable, no crash."""
+    assert retry_after("³", 0.0) is None
+    assert retry_after("٣", 0.0) is None
+    assert retry_after("7", 0.0) == 7.0
