@@ -203,8 +203,10 @@ class Fetcher:
         self.timeout = timeout
         self.sleep = sleep
         self.rng = rng or random.Random()
-        #: ``(source, day)`` pairs that failed and are asked for again on the next runs.
+        #: ``(source, day)`` pairs that failed and are asked for again on the next runs (kept in
+        #: the store too, read back on the first run: a restart forgets none of them).
         self.missed: set[tuple[str, dt.date]] = set()
+        self._misses_read = False
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -245,7 +247,7 @@ class Fetcher:
             if dates is not None:
                 days = list(dates)
             else:
-                days = sorted(set(self.recent_days()) | self.missed_days())
+                days = sorted(set(self.recent_days()) | await self.missed_days())
             outcomes: list[FetchOutcome] = []
             if self.watch_dir is not None:
                 outcomes.extend(await self.scan_watch_dir())
@@ -265,7 +267,7 @@ class Fetcher:
                     for day in days:
                         for name, fetch in sources:
                             outcome = await fetch(session, day)
-                            self._remember(name, day, outcome)
+                            await self._remember(name, day, outcome)
                             outcomes.append(outcome)
                             done += 1
                             if progress is not None:
@@ -280,18 +282,37 @@ class Fetcher:
             )
             return outcomes
 
-    def missed_days(self) -> set[dt.date]:
-        """The days that failed before and are still worth asking for."""
+    async def missed_days(self) -> set[dt.date]:
+        """The days that failed before (in this process or, read from the store, an earlier
+        one) and are still worth asking for; older ones are forgotten."""
+        if not self._misses_read:
+            try:
+                self.missed |= await self.store.fetch_misses()
+                self._misses_read = True
+            except Exception as exc:  # the database is away: this run asks for what it knows
+                log.warning("Could not read the days to fetch again: %s", exc)
         oldest = self.clock().astimezone(dt.UTC).date() - dt.timedelta(days=MISSED_DAYS_KEPT)
-        self.missed = {(name, day) for name, day in self.missed if day >= oldest}
+        for name, day in [m for m in self.missed if m[1] < oldest]:
+            self.missed.discard((name, day))
+            await self._store_miss(name, day, missed=False)
         return {day for _name, day in self.missed}
 
-    def _remember(self, name: str, day: dt.date, outcome: FetchOutcome) -> None:
+    async def _remember(self, name: str, day: dt.date, outcome: FetchOutcome) -> None:
         """Keep a failed day to ask for again; forget it once it imported."""
-        if outcome.ok or outcome.note is FetchNote.HTTP_STATUS:  # a 4xx is not transient
-            self.missed.discard((name, day))
-        else:
+        missed = not (outcome.ok or outcome.note is FetchNote.HTTP_STATUS)  # a 4xx stays away
+        if missed == ((name, day) in self.missed):
+            return
+        if missed:
             self.missed.add((name, day))
+        else:
+            self.missed.discard((name, day))
+        await self._store_miss(name, day, missed=missed)
+
+    async def _store_miss(self, name: str, day: dt.date, *, missed: bool) -> None:
+        try:
+            await self.store.record_fetch_miss(name, day, missed=missed, at=self.clock())
+        except Exception as exc:  # kept in memory meanwhile; written on the next change
+            log.warning("Could not record %s %s to fetch again: %s", day, name, exc)
 
     def _backoff(self) -> Backoff[str]:
         return Backoff(base=self.backoff, cap=self.backoff_cap, rng=self.rng)
@@ -538,7 +559,7 @@ def fetch_job_for(
         today = clock().astimezone(dt.UTC).date()
         days = None
         if refreshed[-1:] != [today]:
-            days = sorted(set(fetcher.vote_refresh_days()) | fetcher.missed_days())
+            days = sorted(set(fetcher.vote_refresh_days()) | await fetcher.missed_days())
             refreshed[:] = [today]
         outcomes = await fetcher.run(days)
         if after is not None:

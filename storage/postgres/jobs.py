@@ -4,6 +4,7 @@ Table (:mod:`storage.postgres.migrations`)::
 
     watched_files(path PK, mtime_ns, size, sha256, imported_at)   WATCH_DIR files imported
     database_claims(name PK, claimed_by, at)                      who first used it
+    fetch_misses(source, day PK, at)                              days to fetch again
 """
 
 from __future__ import annotations
@@ -49,3 +50,26 @@ class JobQueries(StoreBase):
             utc(at),
         )
         return changed > 0
+
+    async def fetch_misses(self) -> set[tuple[str, dt.date]]:
+        """The ``(source, day)`` pairs a fetch failed to read and has not read since."""
+        rows = await self._all("SELECT source, day FROM fetch_misses")
+        return {(r[0], r[1]) for r in rows}
+
+    async def record_fetch_miss(
+        self, source: str, day: dt.date, *, missed: bool, at: dt.datetime
+    ) -> None:
+        """Remember that ``day`` of ``source`` failed (``missed``), or forget it (it was read,
+        or is no longer worth asking for)."""
+        if missed:
+            await self._change(
+                """INSERT INTO fetch_misses (source, day, at) VALUES ($1, $2, $3)
+                   ON CONFLICT (source, day) DO NOTHING""",
+                source,
+                day,
+                utc(at),
+            )
+        else:
+            await self._change(
+                "DELETE FROM fetch_misses WHERE source = $1 AND day = $2", source, day
+            )

@@ -4,6 +4,7 @@ Table (migration 2 in :mod:`storage.sqlite.migrations`)::
 
     watched_files(path PK, mtime_ns, size, sha256, imported_at)   WATCH_DIR files imported
     database_claims(name PK, claimed_by, at)                      who first used it (mig. 12)
+    fetch_misses(source, day PK, at)                              days to fetch again (mig. 16)
 """
 
 from __future__ import annotations
@@ -45,3 +46,25 @@ class JobQueries(StoreBase):
             (by, utc_iso(at)),
         )
         return changed > 0
+
+    async def fetch_misses(self) -> set[tuple[str, dt.date]]:
+        """The ``(source, day)`` pairs a fetch failed to read and has not read since."""
+        rows = await self._all("SELECT source, day FROM fetch_misses")
+        return {(r[0], dt.date.fromisoformat(r[1])) for r in rows}
+
+    async def record_fetch_miss(
+        self, source: str, day: dt.date, *, missed: bool, at: dt.datetime
+    ) -> None:
+        """Remember that ``day`` of ``source`` failed (``missed``), or forget it (it was read,
+        or is no longer worth asking for)."""
+        if missed:
+            await self._change(
+                """INSERT INTO fetch_misses(source, day, at) VALUES (?, ?, ?)
+                       ON CONFLICT(source, day) DO NOTHING""",
+                (source, day.isoformat(), utc_iso(at)),
+            )
+        else:
+            await self._change(
+                "DELETE FROM fetch_misses WHERE source = ? AND day = ?",
+                (source, day.isoformat()),
+            )

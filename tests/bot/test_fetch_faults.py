@@ -285,7 +285,7 @@ async def test_timeouts_reported_then_recovered_on_the_next_run(
     assert not outcome.ok and outcome.note is FetchNote.GAVE_UP and outcome.attempts == 2
     assert describe_fetch_outcome(outcome).startswith("2026-03-06 hf: failed: ")
     assert "after 2 attempts" in describe_fetch_outcome(outcome)
-    assert (DAY in f.missed_days()) and await store.is_empty()
+    assert (DAY in await f.missed_days()) and await store.is_empty()
     outcomes = await f.run()
     assert [o.papers for o in outcomes if o.date == DAY] == [1]
 
@@ -325,6 +325,31 @@ async def test_an_outage_longer_than_days_back_loses_no_day_and_doubles_nothing(
     await f.run()
     assert await counts(store) == settled
     assert f.missed == set()
+
+
+async def test_a_restart_during_an_outage_forgets_no_missed_day(
+    api: tuple[FaultyApi, str], store: Store
+) -> None:
+    """The API is down for five daily runs and the process restarts (a new fetcher on the same
+    store) before it recovers: the new process asks for every missed day too, from the store,
+    though they are older than the days a run asks for; once read they are forgotten there."""
+    state, base = api
+    clock = Clock(NOW)
+    days = [NOW.date() + dt.timedelta(days=i) for i in range(5)]
+    state.down = True
+    first = fetcher(store, base, Sleeps(), clock=clock)
+    for i, day in enumerate(days):
+        state.papers[day.isoformat()] = [item(f"2603.{i:05d}", 10 + i)]
+        clock.now = NOW + dt.timedelta(days=i)
+        assert not any(o.ok for o in await first.run())
+    assert set(days) <= {day for _source, day in await store.fetch_misses()}
+    state.down = False
+    clock.now = NOW + dt.timedelta(days=5)
+    restarted = fetcher(store, base, Sleeps(), clock=clock)  # nothing in its memory
+    outcomes = await restarted.run()
+    assert sorted(o.date for o in outcomes if o.papers) == days
+    assert await store.fetch_misses() == set()
+    assert (await counts(store))["papers"] == 5
 
 
 async def test_the_scheduled_job_keeps_asking_for_a_missed_day(

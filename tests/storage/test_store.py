@@ -976,3 +976,17 @@ async def test_samples_particles_found(sample_store: Store) -> None:
 async def test_samples_unicode_author(sample_store: Store) -> None:
     """An author with a ß in the samples is found by its plain-ASCII spelling."""
     assert any("Nießner" in a.name for a in await sample_store.suggest_authors("niessner"))
+
+
+async def test_fetch_misses_are_remembered_and_forgotten(store: Store) -> None:
+    """The days a fetch failed to read, per source, until they are read (both backends)."""
+    at = dt.datetime(2025, 5, 10, tzinfo=dt.UTC)
+    day, other = dt.date(2025, 5, 8), dt.date(2025, 5, 9)
+    assert await store.fetch_misses() == set()
+    await store.record_fetch_miss("hf", day, missed=True, at=at)
+    await store.record_fetch_miss("hf", day, missed=True, at=at)  # twice: still one
+    await store.record_fetch_miss("url", other, missed=True, at=at)
+    assert await store.fetch_misses() == {("hf", day), ("url", other)}
+    await store.record_fetch_miss("hf", day, missed=False, at=at)
+    await store.record_fetch_miss("hf", other, missed=False, at=at)  # never missed: nothing
+    assert await store.fetch_misses() == {("url", other)}
