@@ -212,13 +212,12 @@ async def test_a_dead_processs_guilds_are_posted_by_another_after_the_lease(
     assert all(len(discord.channels[g]) == 1 for g in guilds)
 
 
-async def test_a_post_in_flight_is_never_posted_twice(
-    pg_url: str, processes: list[Process]
-) -> None:
-    """Process b dies after its message went out but before it recorded it. While b's lease
-    lasts, a leaves the slot alone (in flight); after it, a takes the slot over and finds b's
-    message in the channel: recorded, not posted again."""
-    clock, discord = Clock(), Discord()
+async def b_dies_mid_post(
+    pg_url: str, processes: list[Process], clock: Clock, discord: Discord
+) -> tuple[Process, int]:
+    """Processes a (shard 0 of 2) and b (shard 1); b dies (SIGKILL: nothing after the send
+    runs) after its digest message for one of its guilds went out, before it recorded it.
+    Process a and that guild."""
     g = next(guild(n) for n in range(8) if shard_of(guild(n), 2) == 1)
     a = await start_process(pg_url, "a", [0], 2, clock, discord)
     b = await start_process(pg_url, "b", [1], 2, clock, discord)
@@ -227,7 +226,18 @@ async def test_a_post_in_flight_is_never_posted_twice(
     b.poster.hang = True
     dying = asyncio.create_task(b.scheduler.run_due(g))
     await b.poster.went_out.wait()
-    dying.cancel()  # SIGKILL: nothing after the send runs
+    dying.cancel()
+    return a, g
+
+
+async def test_a_post_in_flight_is_never_posted_twice(
+    pg_url: str, processes: list[Process]
+) -> None:
+    """Process b dies after its message went out but before it recorded it. While b's lease
+    lasts, a leaves the slot alone (in flight); after it, a takes the slot over and finds b's
+    message in the channel: recorded, not posted again."""
+    clock, discord = Clock(), Discord()
+    a, g = await b_dies_mid_post(pg_url, processes, clock, discord)
     run = await a.store.digest_run(g, dt.date(2025, 5, 10))
     assert run is not None and run.outcome == "sending"
     # a may not post b's guilds, and even adopting b's shard early, the slot is b's.
@@ -544,15 +554,7 @@ async def test_a_slot_in_flight_is_looked_at_again_after_the_lease(
     answer schedules, without waiting for another scheduled run or adoption (a process killed
     mid-post whose shard was adopted a moment before its last beat expired)."""
     clock, discord = Clock(), Discord()
-    g = next(guild(n) for n in range(8) if shard_of(guild(n), 2) == 1)
-    a = await start_process(pg_url, "a", [0], 2, clock, discord)
-    b = await start_process(pg_url, "b", [1], 2, clock, discord)
-    processes += [a, b]
-    await setup_guilds(a.store, [g])
-    b.poster.hang = True
-    dying = asyncio.create_task(b.scheduler.run_due(g))
-    await b.poster.went_out.wait()
-    dying.cancel()
+    a, g = await b_dies_mid_post(pg_url, processes, clock, discord)
     a.coordinator.digest_shards = frozenset({0, 1})
     a.scheduler.recheck_after = dt.timedelta(seconds=0.2)
     result = await a.scheduler.run_due(g)
