@@ -49,7 +49,7 @@ import aiosqlite
 from storage.errors import EngineTooOld, NotADatabase, SchemaTooNew
 from storage.sqlite.alerts import AlertQueries
 from storage.sqlite.authors import AuthorQueries
-from storage.sqlite.connection import BUSY_TIMEOUT_MS, Conn, ReadPool
+from storage.sqlite.connection import BUSY_TIMEOUT_MS, Conn, ReadPool, is_locked, retry_locked
 from storage.sqlite.coordination import CoordinationQueries
 from storage.sqlite.days import DayQueries
 from storage.sqlite.guilds import GuildQueries
@@ -123,7 +123,9 @@ class Store(
         if sqlite_version_info < MIN_SQLITE:
             needed = ".".join(str(part) for part in MIN_SQLITE)
             raise EngineTooOld(path_str, "SQLite", sqlite_version, needed)
-        conn = await aiosqlite.connect(path_str, isolation_level=None)
+        conn = await aiosqlite.connect(
+            path_str, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         store = cls(conn, path_str)
         try:
             async with store._conn() as c:
@@ -152,13 +154,29 @@ class Store(
         return ReadPool(connections)
 
     async def _setup(self, c: Conn) -> None:
-        # Read the version before anything that could change the file (WAL, migrations).
-        try:
-            version = int((await c.one("PRAGMA user_version"))[0])
-        except sqlite3.DatabaseError as exc:  # random bytes, a corrupt header
-            raise NotADatabase(self.path, str(exc)) from exc
+        # Another process may hold the file's lock beyond the busy timeout, or SQLite may answer
+        # "locked" at once where waiting could deadlock (two connections switching a new file to
+        # WAL, one closing the last connection and checkpointing): every step below can be
+        # repeated, so a locked database is tried again (:func:`retry_locked`).
+        version = await retry_locked(functools.partial(self._version, c), what="opening")
         if version > SCHEMA_VERSION:
             raise SchemaTooNew(self.path, version, SCHEMA_VERSION)
+        await retry_locked(functools.partial(self._configure, c), what="opening")
+        for migration in migrations()[version:]:
+            await c.transaction(functools.partial(self._migrate, migration=migration))
+        await self._tune_fts(c)
+        await c.execute(CREATE_VOCAB)  # the index's vocabulary, for similar papers
+
+    async def _version(self, c: Conn) -> int:
+        # Read the version before anything that could change the file (WAL, migrations).
+        try:
+            return int((await c.one("PRAGMA user_version"))[0])
+        except sqlite3.DatabaseError as exc:  # random bytes, a corrupt header
+            if is_locked(exc):
+                raise
+            raise NotADatabase(self.path, str(exc)) from exc
+
+    async def _configure(self, c: Conn) -> None:
         db = c.db
         await db.create_function(FTS_TITLE_FUNCTION, 1, fts_title, deterministic=True)
         await db.create_function(FTS_SUMMARY_FUNCTION, 1, fts_summary, deterministic=True)
@@ -178,10 +196,6 @@ class Store(
                 PRAGMA cache_size = -32000;
                 PRAGMA wal_autocheckpoint = 10000;"""
         )
-        for migration in migrations()[version:]:
-            await c.transaction(functools.partial(self._migrate, migration=migration))
-        await self._tune_fts(c)
-        await c.execute(CREATE_VOCAB)  # the index's vocabulary, for similar papers
 
     async def _tune_fts(self, c: Conn) -> None:
         """Let FTS5 gather :data:`FTS_HASH_BYTES` of new index entries before it writes them.

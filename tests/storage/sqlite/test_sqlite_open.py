@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,3 +66,50 @@ async def test_a_file_of_random_bytes_is_refused_untouched(tmp_path: Path) -> No
         await Store.open(path)
     assert caught.value.where == str(path)
     assert path.read_bytes() == before
+
+
+async def test_a_database_locked_beyond_the_busy_timeout_is_opened_once_it_is_free(
+    tmp_path: Path,
+) -> None:
+    """Another process holds the file's exclusive lock longer than the busy timeout (a
+    rollback-journal file mid-write): opening waits and tries again instead of failing, and
+    never calls a locked file "not a database"."""
+    path = tmp_path / "busy.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t(x)")
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    held = store_module.BUSY_TIMEOUT_MS / 1000 + 1.0
+
+    async def release_later() -> None:
+        await asyncio.sleep(held)
+        holder.execute("COMMIT")
+        holder.close()
+
+    releasing = asyncio.create_task(release_later())
+    began = time.monotonic()
+    async with await Store.open(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+    assert time.monotonic() - began >= held
+    await releasing
+
+
+async def test_a_locked_answer_while_configuring_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite answers "database is locked" at once, without waiting, where waiting could
+    deadlock (two processes switching a new file to WAL together): the open tries again."""
+    configure = Store._configure
+    calls = 0
+
+    async def locked_once(self: Store, c: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise sqlite3.OperationalError("database is locked")
+        await configure(self, c)
+
+    monkeypatch.setattr(Store, "_configure", locked_once)
+    async with await Store.open(tmp_path / "new.db") as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+    assert calls == 2
