@@ -21,11 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 #: One row: the values of its table's columns, in order.
 Row = tuple[Any, ...]
+#: Per column, how a backend's value becomes its neutral value (or the reverse); ``None``
+#: keeps it as it is.
+Converters = tuple[Callable[[Any], Any] | None, ...]
 
 #: Each table's columns, in copy order.
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -154,3 +157,31 @@ def checksum(rows: Iterable[Row]) -> str:
         digest.update(text.encode())
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+def convert(row: Iterable[Any], converters: Converters) -> Row:
+    """``row`` with each non-null value passed through its column's converter."""
+    return tuple(
+        value if change is None or value is None else change(value)
+        for value, change in zip(row, converters, strict=True)
+    )
+
+
+def summary_pairs(text: str) -> tuple[tuple[str | None, str], ...]:
+    """A summary's ``(label, text)`` bullets from their stored JSON ``[[label, text], ...]``."""
+    return tuple((label, body) for label, body in json.loads(text))
+
+
+def bullets_json(bullets: tuple[tuple[str | None, str], ...]) -> str:
+    """The stored JSON of ``(label, text)`` bullets (the reverse of :func:`summary_pairs`)."""
+    return json.dumps([[label, body] for label, body in bullets], ensure_ascii=False)
+
+
+def backlog_pairs(text: str) -> tuple[tuple[str, dt.date], ...]:
+    """An alert's backlog as the export queries give it: ``[[arxiv_id, "YYYY-MM-DD"], ...]``."""
+    return tuple(sorted((a, dt.date.fromisoformat(day)) for a, day in json.loads(text)))
+
+
+def backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
+    """An alert's backlog as the import queries read it (the reverse of :func:`backlog_pairs`)."""
+    return json.dumps([[arxiv_id, day.isoformat()] for arxiv_id, day in backlog])

@@ -6,26 +6,21 @@ nothing). Surrogate ids are turned into natural keys on the way out and back on 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final
+from collections.abc import Sequence
+from typing import Final
 
 from storage.postgres.alerts import _POSITION
 from storage.postgres.connection import Conn, StoreBase, utc
-from storage.transfer import Row, check_table
-
-
-def _summary(text: str) -> tuple[tuple[str | None, str], ...]:
-    return tuple((label, body) for label, body in json.loads(text))
-
-
-def _backlog(text: str) -> tuple[tuple[str, dt.date], ...]:
-    """An alert's backlog as the export query gives it: ``[[arxiv_id, "YYYY-MM-DD"], ...]``."""
-    return tuple(sorted((a, dt.date.fromisoformat(day)) for a, day in json.loads(text)))
-
-
-def _backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
-    return json.dumps([[arxiv_id, day.isoformat()] for arxiv_id, day in backlog])
+from storage.transfer import (
+    Converters,
+    Row,
+    backlog_json,
+    backlog_pairs,
+    bullets_json,
+    check_table,
+    convert,
+    summary_pairs,
+)
 
 
 def _exact(moment: dt.datetime) -> dt.datetime:
@@ -33,13 +28,9 @@ def _exact(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def _bullets_json(bullets: tuple[tuple[str | None, str], ...]) -> str:
-    return json.dumps([[label, body] for label, body in bullets], ensure_ascii=False)
-
-
 _t, _m = tuple, utc
 #: Per table: the SELECT of its rows, and how each column's value becomes its neutral value.
-_EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
+_EXPORTS: Final[dict[str, tuple[str, Converters]]] = {
     "digests": (
         "SELECT date, paper_count, source, imported_at FROM digests",
         (None, None, None, _m),
@@ -49,7 +40,7 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                   best_votes, first_date, last_date, ai_summary, keywords, github_repo,
                   github_stars, project_page, author_names, organization, comments
            FROM papers""",
-        (*(None,) * 6, _summary, *(None,) * 5, _t, *(None,) * 3, _t, None, None),
+        (*(None,) * 6, summary_pairs, *(None,) * 5, _t, *(None,) * 3, _t, None, None),
     ),
     "appearances": (
         """SELECT p.arxiv_id, a.date, a.position, a.votes
@@ -84,7 +75,7 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                    FROM import_feed f JOIN papers p ON p.id = f.paper_id
                    WHERE f.seq > alerts.seen_seq)
            FROM alerts""",
-        (None, None, None, None, _m, _m, None, None, _backlog),
+        (None, None, None, None, _m, _m, None, None, backlog_pairs),
     ),
     "alert_deliveries": (
         """SELECT a.user_id, a.kind, a.match_key, p.arxiv_id, d.sent_at
@@ -100,7 +91,7 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
         """SELECT p.arxiv_id, s.state, s.attempts, s.claimed_at, s.bullets::text, s.model,
                   s.created_at, s.error
            FROM summaries s JOIN papers p ON p.id = s.paper_id""",
-        (None, None, None, _m, _summary, None, _m, None),
+        (None, None, None, _m, summary_pairs, None, _m, None),
     ),
     "vote_history": (
         """SELECT p.arxiv_id, h.at, h.votes
@@ -115,7 +106,7 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
 }
 
 #: Per importable table: the upsert of one row, and how each value is bound.
-_IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
+_IMPORTS: Final[dict[str, tuple[str, Converters]]] = {
     "digests": (
         """INSERT INTO digests (date, paper_count, source, imported_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT (date) DO UPDATE SET source = excluded.source,
@@ -162,7 +153,7 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                created_at = excluded.created_at, paused_at = excluded.paused_at,
                pause_noticed = excluded.pause_noticed, language = excluded.language,
                seen_seq = excluded.seen_seq""",
-        (None, None, None, None, _m, _m, None, None, _backlog_json),
+        (None, None, None, None, _m, _m, None, None, backlog_json),
     ),
     "alert_deliveries": (
         """INSERT INTO alert_deliveries (alert_id, paper_id, sent_at)
@@ -186,7 +177,7 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                attempts = excluded.attempts, claimed_at = excluded.claimed_at,
                bullets = excluded.bullets, model = excluded.model,
                created_at = excluded.created_at, error = excluded.error""",
-        (None, None, None, _m, _bullets_json, None, _m, None),
+        (None, None, None, _m, bullets_json, None, _m, None),
     ),
     "vote_history": (
         """INSERT INTO vote_history (paper_id, at, votes)
@@ -203,13 +194,6 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
 }
 
 
-def _convert(row: Iterable[Any], converters: tuple[Callable[[Any], Any] | None, ...]) -> Row:
-    return tuple(
-        value if convert is None or value is None else convert(value)
-        for value, convert in zip(row, converters, strict=True)
-    )
-
-
 class TransferQueries(StoreBase):
     """The :class:`storage.ports.TransferStore` of the PostgreSQL backend."""
 
@@ -217,7 +201,7 @@ class TransferQueries(StoreBase):
         """Every row of ``table`` (one of :data:`storage.transfer.TABLES`), in neutral form."""
         check_table(table)
         sql, converters = _EXPORTS[table]
-        return [_convert(row, converters) for row in await self._all(sql)]
+        return [convert(row, converters) for row in await self._all(sql)]
 
     async def import_rows(self, table: str, rows: Sequence[Row]) -> int:
         """Upsert ``rows`` into ``table`` (one of :data:`storage.transfer.IMPORTABLE`), all in one
@@ -226,6 +210,6 @@ class TransferQueries(StoreBase):
         sql, converters = _IMPORTS[table]
 
         async def work(c: Conn) -> int:
-            return sum([await c.execute(sql, *_convert(row, converters)) for row in rows])
+            return sum([await c.execute(sql, *convert(row, converters)) for row in rows])
 
         return await self._transaction(work)

@@ -7,33 +7,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 from storage.sqlite.alerts import _POSITION
 from storage.sqlite.connection import Conn, StoreBase, iso_day, parse_day, parse_moment, utc_iso
-from storage.transfer import Row, check_table
+from storage.transfer import (
+    Converters,
+    Row,
+    backlog_json,
+    backlog_pairs,
+    bullets_json,
+    check_table,
+    convert,
+    summary_pairs,
+)
 
 
 def _strings(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
-
-
-def _summary(text: str) -> tuple[tuple[str | None, str], ...]:
-    return tuple((label, body) for label, body in json.loads(text))
-
-
-def _backlog(text: str) -> tuple[tuple[str, dt.date], ...]:
-    """An alert's backlog as stored by the export query: ``[[arxiv_id, "YYYY-MM-DD"], ...]``."""
-    return tuple(sorted((a, dt.date.fromisoformat(day)) for a, day in json.loads(text)))
-
-
-def _backlog_json(backlog: tuple[tuple[str, dt.date], ...]) -> str:
-    return json.dumps([[arxiv_id, day.isoformat()] for arxiv_id, day in backlog])
-
-
-def _bullets_json(bullets: tuple[tuple[str | None, str], ...]) -> str:
-    return json.dumps([[label, body] for label, body in bullets], ensure_ascii=False)
 
 
 def _micro_iso(moment: dt.datetime) -> str:
@@ -43,7 +35,7 @@ def _micro_iso(moment: dt.datetime) -> str:
 
 #: Per table: the SELECT of its rows, and how each column's stored value becomes its value.
 _d, _m, _b = parse_day, parse_moment, bool
-_EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
+_EXPORTS: Final[dict[str, tuple[str, Converters]]] = {
     "digests": (
         "SELECT date, paper_count, source, imported_at FROM digests",
         (_d, None, None, _m),
@@ -60,7 +52,7 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
             _b,
             None,
             None,
-            _summary,
+            summary_pairs,
             None,
             None,
             _d,
@@ -106,7 +98,7 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                        JOIN papers p ON p.id = f.paper_id
                        WHERE f.seq > alerts.seen_seq ORDER BY p.arxiv_id, f.date))
            FROM alerts""",
-        (None, None, None, None, _m, _m, _b, None, _backlog),
+        (None, None, None, None, _m, _m, _b, None, backlog_pairs),
     ),
     "alert_deliveries": (
         """SELECT a.user_id, a.kind, a.match_key, p.arxiv_id, d.sent_at
@@ -122,7 +114,7 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
         """SELECT p.arxiv_id, s.state, s.attempts, s.claimed_at, s.bullets, s.model,
                   s.created_at, s.error
            FROM summaries s JOIN papers p ON p.id = s.paper_id""",
-        (None, None, None, _m, _summary, None, _m, None),
+        (None, None, None, _m, summary_pairs, None, _m, None),
     ),
     "vote_history": (
         """SELECT p.arxiv_id, h.at, h.votes
@@ -138,7 +130,7 @@ _EXPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
 
 #: Per importable table: the upsert of one row, and how each value is bound.
 _s = iso_day
-_IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] = {
+_IMPORTS: Final[dict[str, tuple[str, Converters]]] = {
     "digests": (
         """INSERT INTO digests(date, paper_count, source, imported_at) VALUES (?, ?, ?, ?)
            ON CONFLICT(date) DO UPDATE SET source = excluded.source,
@@ -185,7 +177,7 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                created_at = excluded.created_at, paused_at = excluded.paused_at,
                pause_noticed = excluded.pause_noticed, language = excluded.language,
                seen_seq = excluded.seen_seq""",
-        (None, None, None, None, utc_iso, utc_iso, int, None, _backlog_json),
+        (None, None, None, None, utc_iso, utc_iso, int, None, backlog_json),
     ),
     "alert_deliveries": (
         """INSERT INTO alert_deliveries(alert_id, paper_id, sent_at)
@@ -210,7 +202,7 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
                attempts = excluded.attempts, claimed_at = excluded.claimed_at,
                bullets = excluded.bullets, model = excluded.model,
                created_at = excluded.created_at, error = excluded.error""",
-        (None, None, None, utc_iso, _bullets_json, None, utc_iso, None),
+        (None, None, None, utc_iso, bullets_json, None, utc_iso, None),
     ),
     "vote_history": (
         """INSERT INTO vote_history(paper_id, at, votes)
@@ -227,16 +219,9 @@ _IMPORTS: Final[dict[str, tuple[str, tuple[Callable[[Any], Any] | None, ...]]]] 
 }
 
 
-def _convert(row: Iterable[Any], converters: tuple[Callable[[Any], Any] | None, ...]) -> Row:
-    return tuple(
-        value if convert is None or value is None else convert(value)
-        for value, convert in zip(row, converters, strict=True)
-    )
-
-
 def _bound(table: str, row: Row) -> tuple[Any, ...]:
     """``row``'s values in the order its upsert binds them."""
-    values = _convert(row, _IMPORTS[table][1])
+    values = convert(row, _IMPORTS[table][1])
     if table == "alert_deliveries":  # sent_at first: it is the SELECT's first column
         return (values[4], *values[:4])
     return values
@@ -249,7 +234,7 @@ class TransferQueries(StoreBase):
         """Every row of ``table`` (one of :data:`storage.transfer.TABLES`), in neutral form."""
         check_table(table)
         sql, converters = _EXPORTS[table]
-        return [_convert(row, converters) for row in await self._all(sql)]
+        return [convert(row, converters) for row in await self._all(sql)]
 
     async def import_rows(self, table: str, rows: Sequence[Row]) -> int:
         """Upsert ``rows`` into ``table`` (one of :data:`storage.transfer.IMPORTABLE`), all in one
