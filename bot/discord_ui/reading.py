@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import discord
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 #: A select menu holds at most 25 options.
 MAX_OPTIONS = 25
 #: A paper id in a custom id (Discord allows 100 characters in all).
-_ID = r"[0-9A-Za-z.\-/]{1,80}"
+PAPER_ID = r"[0-9A-Za-z.\-/]{1,80}"
 
 
 async def allowed(interaction: discord.Interaction) -> bool:
@@ -49,16 +49,22 @@ async def allowed(interaction: discord.Interaction) -> bool:
     return False
 
 
-class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"save:(?P<id>{_ID})"):
-    """Save the paper to the presser's reading list."""
+class PaperButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button about one paper whose custom id is ``PREFIX:ARXIV_ID``, so it works on any
+    message, for anyone, after a restart. A subclass names its prefix, label and emoji, and a
+    template matching its prefix; this base matches no custom id."""
+
+    _prefix: ClassVar[str]
+    _label: ClassVar[str]
+    _emoji: ClassVar[str]
 
     def __init__(self, arxiv_id: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label=tr("saved.button.save"),
-                emoji="🔖",
+                label=tr(self._label),
+                emoji=self._emoji,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"save:{arxiv_id}",
+                custom_id=f"{self._prefix}:{arxiv_id}",
             )
         )
         self.arxiv_id = arxiv_id
@@ -66,8 +72,14 @@ class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"sav
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SaveButton:
+    ) -> Self:
         return cls(match["id"])
+
+
+class SaveButton(PaperButton, template=rf"save:(?P<id>{PAPER_ID})"):
+    """Save the paper to the presser's reading list."""
+
+    _prefix, _label, _emoji = "save", "saved.button.save", "🔖"
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await save_for(interaction, self.arxiv_id)

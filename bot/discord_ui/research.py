@@ -19,6 +19,8 @@ import discord
 from bot.core import research
 from bot.discord_ui import embeds
 from bot.discord_ui.reading import (
+    PAPER_ID,
+    PaperButton,
     SaveButton,
     SavePicker,
     allowed,
@@ -34,33 +36,14 @@ from storage.models import Page, Paper, RisingPaper, SimilarPapers
 if TYPE_CHECKING:
     from bot.discord_ui.client import PapersBot
 
-#: A paper id in a custom id (Discord allows 100 characters in all).
-_ID = r"[0-9A-Za-z.\-/]{1,80}"
 #: The chart's attachment name.
 CHART_FILE = "trends.png"
 
 
-class SimilarButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"similar:(?P<id>{_ID})"
-):
+class SimilarButton(PaperButton, template=rf"similar:(?P<id>{PAPER_ID})"):
     """Show the presser (privately) the papers most like this one."""
 
-    def __init__(self, arxiv_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=tr("similar.button"),
-                emoji="🧭",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"similar:{arxiv_id}",
-            )
-        )
-        self.arxiv_id = arxiv_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SimilarButton:
-        return cls(match["id"])
+    _prefix, _label, _emoji = "similar", "similar.button", "🧭"
 
     async def callback(self, interaction: discord.Interaction) -> None:
         set_locale(locale_from_discord(interaction.locale))
