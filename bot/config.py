@@ -562,3 +562,8 @@ def setup_logging(config: Config, *, quiet: bool = False) -> None:
     root.setLevel(level)
     # discord.py's HTTP layer is chatty at DEBUG; keep it at INFO unless asked for everything.
     logging.getLogger("discord.http").setLevel(max(level, logging.INFO))
+    # APScheduler logs a line per job added and per run at INFO: one per server and day. Its
+    # warnings (a missed run) and errors stay; the rest only when everything was asked for.
+    logging.getLogger("apscheduler").setLevel(
+        level if level <= logging.DEBUG else max(level, logging.WARNING)
+    )

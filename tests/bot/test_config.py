@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, load_config, setup_logging
 
 SECRET = "MTIzNDU2Nzg5.secret-token-value.XYZ"
 
@@ -204,3 +204,31 @@ def test_url_template_with_attribute_or_index_is_refused(env: Path, template: st
     with pytest.raises(ConfigError) as caught:
         load_config({"DIGEST_URL_TEMPLATE": template}, env_file=None)
     assert caught.value.variable == "DIGEST_URL_TEMPLATE"
+
+
+@pytest.mark.parametrize(("level", "logged"), [("INFO", False), ("DEBUG", True)])
+async def test_scheduler_job_lines_only_at_debug(
+    env: Path, caplog: pytest.LogCaptureFixture, level: str, logged: bool
+) -> None:
+    """APScheduler's "Added job" line (one per server at start) is not logged at INFO; its
+    warnings are, and at DEBUG everything is."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    root, aps = logging.getLogger(), logging.getLogger("apscheduler")
+    saved = (root.level, list(root.handlers), aps.level)
+    setup_logging(load_config({"LOG_LEVEL": level}, env_file=None))
+    scheduler = AsyncIOScheduler()
+    scheduler.start()
+    try:
+        scheduler.add_job(print, "interval", hours=1, id="guild-1")
+        warns = aps.isEnabledFor(logging.WARNING)
+    finally:
+        scheduler.shutdown(wait=False)
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+        aps.setLevel(saved[2])
+    added = [
+        r for r in caplog.records if r.name.startswith("apscheduler") and "Added job" in r.message
+    ]
+    assert bool(added) is logged
+    assert warns
