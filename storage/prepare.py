@@ -8,11 +8,21 @@ JSON arrays), so importers run it in worker processes and the database thread on
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from storage import text as textsearch
-from storage.models import Bullet, ParsedDigest, ParsedPaper, Problem, ProblemCode
+from storage.models import (
+    Appearance,
+    Bullet,
+    GeneratedSummary,
+    Media,
+    Paper,
+    ParsedDigest,
+    ParsedPaper,
+    Problem,
+    ProblemCode,
+)
 from storage.tsvector import document
 
 #: The index form of one paper: ``(title form, summary form)`` as ``paper_fts`` stores them.
@@ -26,6 +36,64 @@ def bullets_from_json(summary_json: str) -> tuple[Bullet, ...]:
         return tuple([Bullet(b[0], b[1]) for b in json.loads(summary_json)])
     except (ValueError, TypeError, IndexError, KeyError):
         return ()
+
+
+#: How many columns a backend's ``PAPER_SELECT`` reads for one paper (the row id first).
+PAPER_WIDTH = 20
+
+
+def paper_from_columns(
+    row: Sequence[Any],
+    *,
+    strings: Callable[[Any], tuple[str, ...]],
+    days: Callable[[Any], tuple[Appearance, ...]],
+    generated: Callable[[Any], GeneratedSummary | None],
+) -> Paper:
+    """A :class:`Paper` from the first :data:`PAPER_WIDTH` columns of a row, in the order both
+    backends' ``PAPER_SELECT`` read them; each backend says how its lists (author names,
+    keywords), days and generated summary are stored."""
+    (
+        _id,
+        arxiv_id,
+        title,
+        url,
+        truncated,
+        media_kind,
+        media_url,
+        summary,
+        votes,
+        ai_summary,
+        keywords,
+        github_repo,
+        github_stars,
+        project_page,
+        author_names,
+        appearances,
+        organization,
+        comments,
+        generated_row,
+        first_votes,
+    ) = row[:PAPER_WIDTH]
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=title,
+        url=url,
+        authors=strings(author_names),
+        authors_truncated=bool(truncated),
+        votes=votes,
+        media=Media(media_kind, media_url) if media_kind and media_url else None,
+        summary=bullets_from_json(summary),
+        days=days(appearances),
+        ai_summary=ai_summary,
+        keywords=strings(keywords),
+        github_repo=github_repo,
+        github_stars=github_stars,
+        project_page=project_page,
+        organization=organization,
+        comments=comments,
+        generated=generated(generated_row),
+        first_votes=first_votes,
+    )
 
 
 def summary_and_keywords(bullets: Iterable[str], keywords: Iterable[str]) -> str:

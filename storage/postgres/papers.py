@@ -17,10 +17,10 @@ import asyncpg
 from asyncpg import Record
 
 from storage import text as textsearch
-from storage.models import Appearance, GeneratedSummary, Media, Page, Paper
+from storage.models import Appearance, GeneratedSummary, Page, Paper
 from storage.postgres import fulltext
 from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
-from storage.prepare import bullets_from_json
+from storage.prepare import PAPER_WIDTH, bullets_from_json, paper_from_columns
 from storage.text import ref_candidates
 
 #: A full :class:`Paper` as columns of ``papers p``: its row, its days (an array of
@@ -36,55 +36,24 @@ PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media
     (SELECT ROW(s.bullets::text, s.model, s.created_at) FROM summaries s
      WHERE s.paper_id = p.id AND s.state = 'done'),
     (SELECT h.votes FROM vote_history h WHERE h.paper_id = p.id ORDER BY h.at LIMIT 1)"""
-PAPER_WIDTH = 20
+
+
+def _strings(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(values or ())
+
+
+def _days(days: Sequence[Record]) -> tuple[Appearance, ...]:
+    return tuple(Appearance(d, n, v) for d, n, v in days)
+
+
+def _generated(row: Record | None) -> GeneratedSummary | None:
+    """A done ``summaries`` row as ``(bullets JSON, model, created_at)``; absent -> None."""
+    return GeneratedSummary(bullets_from_json(row[0]), row[1], row[2]) if row else None
 
 
 def paper_from_row(row: Record) -> Paper:
     """A :class:`Paper` from a row that starts with the columns of :data:`PAPER_SELECT`."""
-    (
-        _id,
-        arxiv_id,
-        title,
-        url,
-        truncated,
-        media_kind,
-        media_url,
-        summary,
-        votes,
-        ai_summary,
-        keywords,
-        github_repo,
-        github_stars,
-        project_page,
-        author_names,
-        days,
-        organization,
-        comments,
-        generated,
-        first_votes,
-    ) = row[:PAPER_WIDTH]
-    return Paper(
-        arxiv_id=arxiv_id,
-        title=title,
-        url=url,
-        authors=tuple(author_names),
-        authors_truncated=truncated,
-        votes=votes,
-        media=Media(media_kind, media_url) if media_kind and media_url else None,
-        summary=bullets_from_json(summary),
-        days=tuple(Appearance(d, n, v) for d, n, v in days),
-        ai_summary=ai_summary,
-        keywords=tuple(keywords or ()),
-        github_repo=github_repo,
-        github_stars=github_stars,
-        project_page=project_page,
-        organization=organization,
-        comments=comments,
-        generated=GeneratedSummary(bullets_from_json(generated[0]), generated[1], generated[2])
-        if generated
-        else None,
-        first_votes=first_votes,
-    )
+    return paper_from_columns(row[:PAPER_WIDTH], strings=_strings, days=_days, generated=_generated)
 
 
 async def read_papers(c: Conn, ids: Sequence[int]) -> list[Paper]:

@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from storage import text as textsearch
-from storage.models import Appearance, GeneratedSummary, Media, Page, Paper
-from storage.prepare import bullets_from_json
+from storage.models import Appearance, GeneratedSummary, Page, Paper
+from storage.prepare import PAPER_WIDTH, bullets_from_json, paper_from_columns
 from storage.sqlite.connection import (
     MAX_DATE,
     MIN_DATE,
@@ -47,7 +47,6 @@ PAPER_SELECT = """p.id, p.arxiv_id, p.title, p.url, p.authors_truncated, p.media
     (SELECT json_array(s.bullets, s.model, s.created_at) FROM summaries s
      WHERE s.paper_id = p.id AND s.state = 'done'),
     (SELECT h.votes FROM vote_history h WHERE h.paper_id = p.id ORDER BY h.at LIMIT 1)"""
-PAPER_WIDTH = 20
 
 
 def _strings(json_list: str | None) -> tuple[str, ...]:
@@ -70,52 +69,15 @@ def _generated(row_json: str | None) -> GeneratedSummary | None:
     )
 
 
+def _days(days_json: str) -> tuple[Appearance, ...]:
+    # Each day once (the key of ``appearances``), so sorting compares dates only.
+    fromisoformat = dt.date.fromisoformat
+    return tuple(Appearance(fromisoformat(d), n, v) for d, n, v in sorted(json.loads(days_json)))
+
+
 def paper_from_row(row: Sequence[Any]) -> Paper:
     """A :class:`Paper` from a row that starts with the columns of :data:`PAPER_SELECT`."""
-    (
-        _id,
-        arxiv_id,
-        title,
-        url,
-        truncated,
-        media_kind,
-        media_url,
-        summary,
-        votes,
-        ai_summary,
-        keywords,
-        github_repo,
-        github_stars,
-        project_page,
-        author_names,
-        days,
-        organization,
-        comments,
-        generated,
-        first_votes,
-    ) = row[:PAPER_WIDTH]
-    fromisoformat = dt.date.fromisoformat
-    return Paper(
-        arxiv_id=arxiv_id,
-        title=title,
-        url=url,
-        authors=_strings(author_names),
-        authors_truncated=bool(truncated),
-        votes=votes,
-        media=Media(media_kind, media_url) if media_kind and media_url else None,
-        summary=bullets_from_json(summary),
-        # Each day once (the key of ``appearances``), so sorting compares dates only.
-        days=tuple(Appearance(fromisoformat(d), n, v) for d, n, v in sorted(json.loads(days))),
-        ai_summary=ai_summary,
-        keywords=_strings(keywords),
-        github_repo=github_repo,
-        github_stars=github_stars,
-        project_page=project_page,
-        organization=organization,
-        comments=comments,
-        generated=_generated(generated),
-        first_votes=first_votes,
-    )
+    return paper_from_columns(row, strings=_strings, days=_days, generated=_generated)
 
 
 async def read_papers(c: Conn, ids: Sequence[int]) -> list[Paper]:
