@@ -23,11 +23,11 @@ an import; imports take turns on an advisory lock.
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import asyncpg
 
+from storage.closing import Closing
 from storage.errors import DatabaseProblem
 from storage.postgres.alerts import AlertQueries
 from storage.postgres.authors import AuthorQueries
@@ -67,6 +67,7 @@ class Store(
     ReadingListQueries,
     CoordinationQueries,
     ResearchQueries,
+    Closing,
 ):
     """All reads and writes of the papers database on PostgreSQL: :meth:`open`, :meth:`close`."""
 
@@ -114,17 +115,6 @@ class Store(
             return
         self._closed = True
         await self._pool.close()
-
-    async def __aenter__(self) -> Store:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 if TYPE_CHECKING:  # the backend implements every port (checked by mypy)

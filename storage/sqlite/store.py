@@ -41,11 +41,11 @@ import logging
 import os
 import sqlite3
 from sqlite3 import sqlite_version, sqlite_version_info
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from storage.closing import Closing
 from storage.errors import EngineTooOld, NotADatabase, SchemaTooNew
 from storage.sqlite.alerts import AlertQueries
 from storage.sqlite.authors import AuthorQueries
@@ -103,6 +103,7 @@ class Store(
     ReadingListQueries,
     CoordinationQueries,
     ResearchQueries,
+    Closing,
 ):
     """All reads and writes of the papers database: :meth:`open` it, :meth:`close` it.
 
@@ -241,17 +242,6 @@ class Store(
             self._reader.close()
             self._reader = None
         await self._db.close()
-
-    async def __aenter__(self) -> Store:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 if TYPE_CHECKING:  # the backend implements every port (checked by mypy)
