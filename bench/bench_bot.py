@@ -490,7 +490,8 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cores, "
-        f"{args.papers:,} papers, {args.reps} reps"
+        + (f"{args.papers:,} papers" if not args.db else "the database given")
+        + f", {args.reps} reps"
     )
     with tempfile.TemporaryDirectory(prefix="papers-bench-bot-") as tmp:
         ok = asyncio.run(run(args, Path(tmp)))
