@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.synth import write_corpus
-from bot.core import answers
+from bot.core import answers, question, research
 from storage.backends import open_store
 from storage.ingest.importer import import_files
 from storage.ports import Store
@@ -72,11 +72,17 @@ from tests.harness import Harness, Request, Result, command_data, interaction_pa
 BOT_ADDS_TARGET_MS = 20.0
 REPLY_TARGET_MS = 100.0
 TITLE_AUTOCOMPLETE_TARGET_MS = 20.0
+#: Issue 16: a trends chart ready in under 1 s at 100k papers; issue 12: every command under 1 s
+#: at a million (reported, not part of the exit status: the million is not the default corpus).
+CHART_TARGET_MS = 1000.0
+COMMAND_TARGET_MS = 1000.0
 
 ENGLISH_WORD = "model"
 KOREAN_WORD = "모델"
 SEARCH_PER_PAGE = 5  # cogs.search.PER_PAGE
 COUNT = 10  # the commands' default count
+TREND_TERMS = "model 모델"  # a common English and Korean term: the most rows to count
+QUESTION = "top papers about model this week"  # a plain-language question: search + period
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -330,6 +336,30 @@ async def make_cases(
             page_two,
         ),
         Case(
+            f"/similar {paper.arxiv_id}",
+            command("similar", paper=paper.arxiv_id),
+            lambda: research.similar(store, paper.arxiv_id),
+            describe,
+        ),
+        Case(
+            f"/trends {TREND_TERMS}",
+            command("trends", terms=TREND_TERMS),
+            lambda: research.trends(store, TREND_TERMS),
+            describe,
+        ),
+        Case(
+            "/top rank:rising",
+            command("top", rank="rising"),
+            lambda: research.rising(store, None, None, None, COUNT, now=now),
+            describe,
+        ),
+        Case(
+            f"/ask {QUESTION!r}",
+            command("ask", question=QUESTION),
+            lambda: question.ask(store, QUESTION, now=now),
+            describe,
+        ),
+        Case(
             f"autocomplete author {author_prefix!r}",
             autocomplete("author", "name", author_prefix),
             lambda: store.suggest_authors(author_prefix, limit=25),
@@ -401,7 +431,11 @@ def print_table(rows: list[Row], reps: int) -> None:
         )
 
 
-def print_verdict(rows: list[Row]) -> bool:
+def print_verdict(every: list[Row]) -> bool:
+    # A chart's reply draws a PNG (tens of ms of matplotlib, off the loop): it has its own
+    # target, and the text replies' targets leave it out.
+    charts = [r for r in every if r.name.startswith("/trends")]
+    rows = [r for r in every if r not in charts]
     worst_adds = max(rows, key=lambda r: percentile(r.adds, 99))
     worst_diff = max(rows, key=lambda r: percentile(r.reply, 99) - percentile(r.bare, 99))
     worst_reply = max(rows, key=lambda r: percentile(r.reply, 99))
@@ -428,7 +462,20 @@ def print_verdict(rows: list[Row]) -> bool:
         f"TARGET paper-title autocomplete p99 < {TITLE_AUTOCOMPLETE_TARGET_MS:.0f} ms: "
         f"{'MET' if title_ok else 'NOT MET'} ({title99:.2f} ms)"
     )
-    return adds_ok and reply_ok and title_ok
+    chart99 = max((percentile(r.reply, 99) for r in charts), default=0.0)
+    chart_ok = chart99 < CHART_TARGET_MS
+    print(
+        f"TARGET trends chart reply p99 < {CHART_TARGET_MS:.0f} ms: "
+        f"{'MET' if chart_ok else 'NOT MET'} ({chart99:.2f} ms)"
+    )
+    slowest = max(every, key=lambda r: percentile(r.reply, 99))
+    slowest99 = percentile(slowest.reply, 99)
+    print(
+        f"TARGET every command p99 < {COMMAND_TARGET_MS:.0f} ms (at a million papers): "
+        f"{'MET' if slowest99 < COMMAND_TARGET_MS else 'NOT MET'} "
+        f"(worst {slowest99:.2f} ms, {slowest.name})"
+    )
+    return adds_ok and reply_ok and title_ok and chart_ok
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> bool:

@@ -87,10 +87,18 @@ def candidate_terms(tf: Mapping[str, float]) -> list[str]:
     return sorted(tf, key=lambda w: (-tf[w], w))[:CANDIDATE_TERMS]
 
 
+#: The most papers a key term may be held by, however large the archive: a term in more
+#: papers than this links weakly, and counting and reading its papers is the work (at a million
+#: papers, a fiftieth of them cost PostgreSQL 2.4 s p99 in ``bench_bot``). From 100,000 papers
+#: up, where a fiftieth reaches it.
+DF_CAP_MAX = 2000
+
+
 def df_cap(total: int) -> int:
     """Terms held by more papers than this are not matched (their postings are long and
-    their weight small)."""
-    return max(50, total // 50)
+    their weight small): a fiftieth of the archive, at least 50 and at most
+    :data:`DF_CAP_MAX`."""
+    return max(50, min(total // 50, DF_CAP_MAX))
 
 
 def key_terms(tf: Mapping[str, float], df: Mapping[str, int], total: int) -> dict[str, float]:

@@ -1,12 +1,13 @@
 """Research answers of the SQLite backend: similar papers, term trends, rising papers.
 
 Similar papers (scoring in :mod:`storage.similar`): the document frequencies of a paper's words
-come from the full-text index's vocabulary (an ``fts5vocab`` table over ``paper_fts`` in the
-connection's ``temp`` schema, created at open: nothing is stored), the papers holding its key
-terms from one ``MATCH`` per term (one statement over a JSON array of quoted terms), its
-authors' papers from ``paper_authors``. Trends count a term's matches (the search's query
-language, :func:`storage.text.parse_query`) by the first day each paper was listed in the range.
-Rising papers read ``vote_history`` by its ``at`` index (migration 12).
+are counted in the full-text index, each up to one past :func:`storage.similar.df_cap` (a term
+held by more papers is not used; ``fts5vocab`` read a term's whole list, up to 40 ms a term at a
+million papers), the papers holding its key terms from one ``MATCH`` per term (one statement
+over a JSON array of quoted terms), its authors' papers from ``paper_authors``. Trends count a
+term's matches (the search's query language, :func:`storage.text.parse_query`) by the first day
+each paper was listed in the range. Rising papers read ``vote_history`` by its ``at`` index
+(migration 12).
 """
 
 from __future__ import annotations
@@ -37,10 +38,6 @@ from storage.sqlite.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
 from storage.text import ref_candidates
 
 #: The index's vocabulary (term, documents holding it), per connection.
-VOCAB_TABLE = "temp.paper_fts_vocab"
-CREATE_VOCAB = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCAB_TABLE} USING fts5vocab(main, paper_fts, row)"
-)
 
 #: The first day of a day's week (Monday) or month, as SQL over a ``YYYY-MM-DD`` column ``d``.
 BUCKET_SQL = {
@@ -77,13 +74,18 @@ class ResearchQueries(StoreBase):
                 return SimilarPapers(paper, ())
             total = int((await c.one("SELECT count(*) FROM papers"))[0])
             tf = similar.term_frequencies(paper)
-            df = dict(
-                await c.all(
-                    f"""SELECT term, doc FROM {VOCAB_TABLE}
-                        WHERE term IN (SELECT value FROM json_each(?))""",
-                    (ids_json(similar.candidate_terms(tf)),),
+            quoted_terms = {_fts_word(t): t for t in similar.candidate_terms(tf)}
+            df = {
+                quoted_terms[quoted]: int(count)
+                for quoted, count in await c.all(
+                    """SELECT j.value, (SELECT count(*) FROM (SELECT 1 FROM paper_fts f
+                                                              WHERE f.paper_fts MATCH j.value
+                                                              LIMIT ?))
+                       FROM json_each(?) j""",
+                    (similar.df_cap(total) + 1, ids_json(quoted_terms)),
                 )
-            )
+                if count
+            }
             weights = similar.key_terms(tf, df, total)
             postings: dict[str, list[int]] = {}
             if weights:

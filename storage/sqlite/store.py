@@ -18,8 +18,6 @@ Schema (see :mod:`storage.sqlite.migrations`)::
     saved_papers                                                  :mod:`storage.sqlite.reading`
     processes, shard_leases, job_leases, alert_sends              :mod:`storage.sqlite.coordination`
 
-    temp.paper_fts_vocab  the index's terms and their document counts :mod:`storage.sqlite.research`
-
 Modules, each importing only those before it: :mod:`~storage.sqlite.connection` (the connection
 wrapper, transactions, shared helpers), :mod:`~storage.sqlite.migrations`,
 :mod:`~storage.sqlite.papers` (reading full papers), then one module per aggregate
@@ -72,7 +70,7 @@ from storage.sqlite.migrations import (
 )
 from storage.sqlite.papers import PaperQueries
 from storage.sqlite.reading import ReadingListQueries
-from storage.sqlite.research import CREATE_VOCAB, ResearchQueries
+from storage.sqlite.research import ResearchQueries
 from storage.sqlite.search import SearchQueries
 from storage.sqlite.summaries import SummaryQueries
 from storage.sqlite.transfer import TransferQueries
@@ -166,7 +164,6 @@ class Store(
         for migration in migrations()[version:]:
             await c.transaction(functools.partial(self._migrate, migration=migration))
         await self._tune_fts(c)
-        await c.execute(CREATE_VOCAB)  # the index's vocabulary, for similar papers
 
     async def _version(self, c: Conn) -> int:
         # Read the version before anything that could change the file (WAL, migrations).

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from backends import Raw
 from digests import digest, paper
 
+from storage import similar
 from storage.models import SimilarReason
 from storage.ports import Store
 
@@ -198,3 +200,33 @@ async def test_rising_papers_without_history_is_empty(store: Store) -> None:
     await trend_corpus(store)
     page = await store.rising_papers(MON, None)
     assert page.items == () and page.total == 0
+
+
+@pytest.mark.parametrize("held", [similar.df_cap(60), similar.df_cap(60) + 1])
+async def test_a_term_held_by_more_papers_than_the_cap_is_not_a_key_term(
+    store: Store, held: int
+) -> None:
+    """Document frequencies are counted up to one past the cap: a term held by exactly the cap
+    still links papers, one held by one paper more does not (on every backend)."""
+    papers = [
+        paper(f"2501.{i:05d}", f"Graph networks study {i}", authors=(f"Author{i} X",))
+        for i in range(held)
+    ]
+    papers[0] = paper("2501.00000", "Graph diffusion for video", authors=("Ann Lee",))
+    papers[1] = paper("2501.00001", "Video diffusion on graph data", authors=("Bo Kim",))
+    fillers = [
+        paper(f"2502.{i:05d}", f"Speech benchmark {i}", authors=(f"Filler{i} Y",))
+        for i in range(60 - held + 5)
+    ]
+    await store.import_digest(digest(MON, *papers, *fillers))
+    assert similar.df_cap(await store.paper_count()) == similar.df_cap(60)
+    found = await store.similar_papers("2501.00000", limit=3)
+    assert found is not None and found.items[0].paper.arxiv_id == "2501.00001"
+    assert {"diffusion", "video"} <= set(found.items[0].terms)
+    assert ("graph" in found.items[0].terms) is (held <= similar.df_cap(60))
+
+
+def test_the_cap_is_a_fiftieth_of_the_archive_within_bounds() -> None:
+    assert similar.df_cap(100) == 50
+    assert similar.df_cap(100_000) == 2000
+    assert similar.df_cap(1_000_000) == similar.DF_CAP_MAX == 2000
