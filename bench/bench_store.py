@@ -3,7 +3,12 @@
 Run:  .venv/bin/python -m bench.bench_store            (10k and 100k papers)
       .venv/bin/python -m bench.bench_store --sizes 10000 --reps 50
       .venv/bin/python -m bench.bench_store --backend sqlite,postgres --sizes 100000
+      .venv/bin/python -m bench.bench_store --backend sqlite,postgres --sizes 100000 \
+          --workdir DIR --postgres-url URL --reuse     (search again, no new import)
 
+``--only search`` leaves out similar papers and the trends chart (and the database size).
+``--reuse`` (with ``--workdir``, and ``--postgres-url`` for PostgreSQL) keeps a database that an
+earlier run with the same workdir imported (no import, no import figure).
 ``--one-transaction`` imports everything in a single commit instead of the importer's batches.
 ``--backend`` lists the backends to measure one after the other in the same run, on the same
 corpus (PostgreSQL is vacuumed and analysed after its import, as autovacuum would); ``postgres``
@@ -124,30 +129,19 @@ def build_floor(paths: list[Path], db: Path) -> sqlite3.Connection:
 
 #: p99 of each query by (size, backend): for the side-by-side table of the backends.
 P99: dict[tuple[int, str], dict[str, float]] = {}
+#: Floor tables built by this run (one per size, shared by the backends).
+_FLOORS: set[Path] = set()
 
 
-async def bench_size(
-    size: int,
-    reps: int,
-    pool: Pool,
-    workdir: Path,
-    backend: str,
-    postgres_url: str | None,
-    one_transaction: bool = False,
-) -> None:
-    corpus = workdir / f"corpus-{size}"
-    paths = sorted(corpus.glob("**/*.md")) if corpus.exists() else []
-    if not paths:
-        paths = write_corpus(corpus, size, pool=pool)
-    db_path = workdir / f"store-{size}.db"
-    database = str(db_path) if backend == "sqlite" else postgres_url
-    assert database is not None
+async def _import(
+    size: int, paths: list[Path], workdir: Path, backend: str, database: str, one_transaction: bool
+) -> Store:
+    """A fresh database of ``paths`` imported as ``papers-bot import`` does; its store, open."""
     if backend == "postgres":
         await _empty_postgres(database)
     else:
         for old in workdir.glob(f"store-{size}.db*"):  # noqa: ASYNC240
             old.unlink()
-    (workdir / f"floor-{size}-{backend}.db").unlink(missing_ok=True)
 
     store = await open_store(database)
     if one_transaction:  # the whole import in one commit (how a long transaction fares)
@@ -171,7 +165,41 @@ async def bench_size(
         # What autovacuum does within a minute of a bulk load; without statistics the planner
         # takes a common word for a rare one (a full bitmap scan, hundreds of ms).
         await _analyze_postgres(database)
-    floor = build_floor(paths, workdir / f"floor-{size}-{backend}.db")
+    return store
+
+
+async def bench_size(
+    size: int,
+    reps: int,
+    pool: Pool,
+    workdir: Path,
+    backend: str,
+    postgres_url: str | None,
+    one_transaction: bool = False,
+    reuse: bool = False,
+    searches_only: bool = False,
+) -> None:
+    corpus = workdir / f"corpus-{size}"
+    paths = sorted(corpus.glob("**/*.md")) if corpus.exists() else []
+    if not paths:
+        paths = write_corpus(corpus, size, pool=pool)
+    db_path = workdir / f"store-{size}.db"
+    database = str(db_path) if backend == "sqlite" else postgres_url
+    assert database is not None
+    store = await open_store(database) if reuse else None
+    if store is not None and await store.latest_day() is not None:
+        print(f"\n== {backend}: {size:,} papers (reused: imported by an earlier run)")
+    else:
+        if store is not None:
+            await store.close()
+        store = await _import(size, paths, workdir, backend, database, one_transaction)
+    floor_path = workdir / f"floor-{size}.db"
+    if floor_path in _FLOORS or (reuse and floor_path.exists()):
+        floor = sqlite3.connect(floor_path)
+    else:
+        floor_path.unlink(missing_ok=True)
+        floor = build_floor(paths, floor_path)
+        _FLOORS.add(floor_path)
     rare = rare_word(pool)
     latest = await store.latest_day()
     assert latest is not None
@@ -210,6 +238,10 @@ async def bench_size(
         print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}")
         P99.setdefault((size, backend), {})[name] = p99
 
+    if searches_only:
+        await store.close()
+        floor.close()
+        return
     refs = [p.arxiv_id for p in (await store.top_papers(None, latest, limit=reps + 1)).items]
     turn = iter(range(10**9))
 
@@ -285,7 +317,20 @@ async def main() -> None:
     parser.add_argument(
         "--one-transaction", action="store_true", help="import everything in a single commit"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a database an earlier run imported (--workdir, --postgres-url): searches only",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("all", "search"),
+        default="all",
+        help="search: the searches, autocomplete and tops only (no similar papers, no chart)",
+    )
     args = parser.parse_args()
+    if args.reuse and not args.workdir:
+        parser.error("--reuse needs --workdir")
     backends = [b.strip() for b in args.backend.split(",")]
     pool = load_pool()
     print(f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cores, {args.reps} reps a query")
@@ -301,7 +346,15 @@ async def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             for backend in backends:
                 await bench_size(
-                    size, args.reps, pool, Path(tmp), backend, url, args.one_transaction
+                    size,
+                    args.reps,
+                    pool,
+                    Path(tmp),
+                    backend,
+                    url,
+                    args.one_transaction,
+                    args.reuse,
+                    args.only == "search",
                 )
     for size in (int(s) for s in args.sizes.split(",")):
         pg, lite = P99.get((size, "postgres")), P99.get((size, "sqlite"))

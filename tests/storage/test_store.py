@@ -852,6 +852,27 @@ async def test_search_counts_up_to_the_cap(
     assert (dated.total, dated.more) == (2, False)
 
 
+@pytest.mark.parametrize(
+    ("window", "cap", "expected"), [(3, 2, (2, True)), (10, 5, (5, True)), (10, 8, (7, False))]
+)
+async def test_search_total_when_the_cap_is_below_a_window(
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    window: int,
+    cap: int,
+    expected: tuple[int, bool],
+) -> None:
+    """With a count cap below the ranking window, every page by relevance reports the same
+    total: a page of a later window too, and one past the last match."""
+    monkeypatch.setattr(textsearch, "RANK_WINDOW", window)
+    monkeypatch.setattr(textsearch, "COUNT_CAP", cap)
+    await quokka_papers(store)
+    for offset in range(0, 9, 2):
+        page = await store.search("quokka", limit=2, offset=offset)
+        assert (page.total, page.more) == expected
+        assert len(page.items) == max(0, min(2, 7 - offset))
+
+
 async def test_suggestions_rank_newest_title_matches(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
