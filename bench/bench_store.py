@@ -6,6 +6,8 @@ Run:  .venv/bin/python -m bench.bench_store            (10k and 100k papers)
       .venv/bin/python -m bench.bench_store --backend sqlite,postgres --sizes 100000 \
           --workdir DIR --postgres-url URL --reuse     (search again, no new import)
 
+``--alternate`` times the searches of the backends in turns, repetition by repetition, after the
+imports (no floor, no similar papers or chart): the fair side by side on a busy machine.
 ``--only search`` leaves out similar papers and the trends chart (and the database size).
 ``--reuse`` (with ``--workdir``, and ``--postgres-url`` for PostgreSQL) keeps a database that an
 earlier run with the same workdir imported (no import, no import figure).
@@ -178,7 +180,10 @@ async def bench_size(
     one_transaction: bool = False,
     reuse: bool = False,
     searches_only: bool = False,
-) -> None:
+    timing: bool = True,
+) -> str:
+    """Import (or reuse) the corpus of ``size`` papers into ``backend`` and, with ``timing``,
+    time its searches; the database (path or URL)."""
     corpus = workdir / f"corpus-{size}"
     paths = sorted(corpus.glob("**/*.md")) if corpus.exists() else []
     if not paths:
@@ -193,6 +198,9 @@ async def bench_size(
         if store is not None:
             await store.close()
         store = await _import(size, paths, workdir, backend, database, one_transaction)
+    if not timing:
+        await store.close()
+        return database
     floor_path = workdir / f"floor-{size}.db"
     if floor_path in _FLOORS or (reuse and floor_path.exists()):
         floor = sqlite3.connect(floor_path)
@@ -241,7 +249,7 @@ async def bench_size(
     if searches_only:
         await store.close()
         floor.close()
-        return
+        return database
     refs = [p.arxiv_id for p in (await store.top_papers(None, latest, limit=reps + 1)).items]
     turn = iter(range(10**9))
 
@@ -263,6 +271,59 @@ async def bench_size(
     else:
         size_mb = await _postgres_mb(database)
     print(f"database size: {size_mb:,.1f} MB; peak memory so far: {peak_mb():,.0f} MB")
+    return database
+
+
+def _kinds(
+    store: Store, pool: Pool, latest: dt.date
+) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+    """Every search kind of the report, as calls on ``store``."""
+    rare = rare_word(pool)
+    author = pool.authors[0]
+    week_start = latest - dt.timedelta(days=6)
+    texts = [(name, query.format(rare=rare)) for name, query, _ in SEARCHES]
+    searches: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        (name, lambda q=q: store.search(q, limit=10)) for name, q in texts
+    ]
+    return [
+        *searches,
+        ("author search", lambda: _author_search(store, author)),
+        ("author autocomplete", lambda: store.suggest_authors(author[:3].lower(), limit=25)),
+        ("day's top", lambda: store.day_papers(latest, limit=10)),
+        ("top of week", lambda: store.top_papers(week_start, latest, limit=10)),
+    ]
+
+
+async def alternate(size: int, reps: int, pool: Pool, databases: dict[str, str]) -> None:
+    """Time every search kind on each backend in turns, repetition by repetition (all stores
+    open at once), so that each backend sees the same noise of a busy machine."""
+    stores = {backend: await open_store(db) for backend, db in databases.items()}
+    try:
+        latest = await next(iter(stores.values())).latest_day()
+        assert latest is not None
+        kinds = {backend: _kinds(store, pool, latest) for backend, store in stores.items()}
+        names = [name for name, _ in next(iter(kinds.values()))]
+        print(f"\n== {size:,} papers, the backends in turns ({reps} reps each)")
+        print(f"{'query':<22}" + "".join(f"{b + ' p50':>15}{b + ' p99':>15}" for b in stores))
+        for i, name in enumerate(names):
+            calls = {backend: kinds[backend][i][1] for backend in stores}
+            samples: dict[str, list[float]] = {backend: [] for backend in stores}
+            for call in calls.values():
+                await call()  # warm-up
+            for _ in range(reps):
+                for backend, call in calls.items():
+                    start = time.perf_counter()
+                    await call()
+                    samples[backend].append((time.perf_counter() - start) * 1000)
+            line = f"{name:<22}"
+            for backend, times in samples.items():
+                p99 = percentile(times, 99)
+                line += f"{statistics.median(times):>15.2f}{p99:>15.2f}"
+                P99.setdefault((size, backend), {})[name] = p99
+            print(line)
+    finally:
+        for store in stores.values():
+            await store.close()
 
 
 def _size_mb(directory: Path, pattern: str) -> float:
@@ -328,6 +389,11 @@ async def main() -> None:
         default="all",
         help="search: the searches, autocomplete and tops only (no similar papers, no chart)",
     )
+    parser.add_argument(
+        "--alternate",
+        action="store_true",
+        help="time the backends' searches in turns, repetition by repetition, after the imports",
+    )
     args = parser.parse_args()
     if args.reuse and not args.workdir:
         parser.error("--reuse needs --workdir")
@@ -344,8 +410,9 @@ async def main() -> None:
             tempfile.TemporaryDirectory(prefix="papers-bench-")
         )
         for size in (int(s) for s in args.sizes.split(",")):
+            databases: dict[str, str] = {}
             for backend in backends:
-                await bench_size(
+                databases[backend] = await bench_size(
                     size,
                     args.reps,
                     pool,
@@ -355,7 +422,10 @@ async def main() -> None:
                     args.one_transaction,
                     args.reuse,
                     args.only == "search",
+                    timing=not args.alternate,
                 )
+            if args.alternate:
+                await alternate(size, args.reps, pool, databases)
     for size in (int(s) for s in args.sizes.split(",")):
         pg, lite = P99.get((size, "postgres")), P99.get((size, "sqlite"))
         if pg and lite:
