@@ -3,10 +3,13 @@
 One statement: the top page from the GIN index on ``papers.search`` (by relevance, the newest
 :data:`storage.text.RANK_WINDOW` matches by primary key ordered by ``ts_rank``, title weighted
 10x, then the next window: :func:`storage.text.rank_windows`; or every match by votes or
-recency), the page's papers read by the same statement, and the total as an uncorrelated
-subquery computed once, up to one past :data:`storage.text.COUNT_CAP` (its ``LIMIT`` also fences
-it: the planner counts matches instead of carrying whole rows, which spilled to disk). The
-snippets are cut here, by :func:`storage.text.hit_snippet`.
+recency), the page's papers read by the same statement, and the total. By relevance, with the
+count cap (:data:`storage.text.COUNT_CAP`) below a window as by default, the total comes from
+the windows themselves (how many matches the page's first window holds: short of a full window
+it is every match, a full one is more than the cap), so the matches are read once. Otherwise
+it is an uncorrelated subquery computed once, up to one past the cap (its ``LIMIT`` also
+fences it: the planner counts matches instead of carrying whole rows, which spilled to disk).
+The snippets are cut here, by :func:`storage.text.hit_snippet`.
 """
 
 from __future__ import annotations
