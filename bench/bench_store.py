@@ -3,7 +3,14 @@
 Run:  .venv/bin/python -m bench.bench_store            (10k and 100k papers)
       .venv/bin/python -m bench.bench_store --sizes 10000 --reps 50
       .venv/bin/python -m bench.bench_store --backend sqlite,postgres --sizes 100000
+      .venv/bin/python -m bench.bench_store --backend sqlite,postgres --sizes 100000 \
+          --workdir DIR --postgres-url URL --reuse     (search again, no new import)
 
+``--alternate`` times the searches of the backends in turns, repetition by repetition, after the
+imports (no floor, no similar papers or chart): the fair side by side on a busy machine.
+``--only search`` leaves out similar papers and the trends chart (and the database size).
+``--reuse`` (with ``--workdir``, and ``--postgres-url`` for PostgreSQL) keeps a database that an
+earlier run with the same workdir imported (no import, no import figure).
 ``--one-transaction`` imports everything in a single commit instead of the importer's batches.
 ``--backend`` lists the backends to measure one after the other in the same run, on the same
 corpus (PostgreSQL is vacuumed and analysed after its import, as autovacuum would); ``postgres``
@@ -124,30 +131,19 @@ def build_floor(paths: list[Path], db: Path) -> sqlite3.Connection:
 
 #: p99 of each query by (size, backend): for the side-by-side table of the backends.
 P99: dict[tuple[int, str], dict[str, float]] = {}
+#: Floor tables built by this run (one per size, shared by the backends).
+_FLOORS: set[Path] = set()
 
 
-async def bench_size(
-    size: int,
-    reps: int,
-    pool: Pool,
-    workdir: Path,
-    backend: str,
-    postgres_url: str | None,
-    one_transaction: bool = False,
-) -> None:
-    corpus = workdir / f"corpus-{size}"
-    paths = sorted(corpus.glob("**/*.md")) if corpus.exists() else []
-    if not paths:
-        paths = write_corpus(corpus, size, pool=pool)
-    db_path = workdir / f"store-{size}.db"
-    database = str(db_path) if backend == "sqlite" else postgres_url
-    assert database is not None
+async def _import(
+    size: int, paths: list[Path], workdir: Path, backend: str, database: str, one_transaction: bool
+) -> Store:
+    """A fresh database of ``paths`` imported as ``papers-bot import`` does; its store, open."""
     if backend == "postgres":
         await _empty_postgres(database)
     else:
         for old in workdir.glob(f"store-{size}.db*"):  # noqa: ASYNC240
             old.unlink()
-    (workdir / f"floor-{size}-{backend}.db").unlink(missing_ok=True)
 
     store = await open_store(database)
     if one_transaction:  # the whole import in one commit (how a long transaction fares)
@@ -171,7 +167,47 @@ async def bench_size(
         # What autovacuum does within a minute of a bulk load; without statistics the planner
         # takes a common word for a rare one (a full bitmap scan, hundreds of ms).
         await _analyze_postgres(database)
-    floor = build_floor(paths, workdir / f"floor-{size}-{backend}.db")
+    return store
+
+
+async def bench_size(
+    size: int,
+    reps: int,
+    pool: Pool,
+    workdir: Path,
+    backend: str,
+    postgres_url: str | None,
+    one_transaction: bool = False,
+    reuse: bool = False,
+    searches_only: bool = False,
+    timing: bool = True,
+) -> str:
+    """Import (or reuse) the corpus of ``size`` papers into ``backend`` and, with ``timing``,
+    time its searches; the database (path or URL)."""
+    corpus = workdir / f"corpus-{size}"
+    paths = sorted(corpus.glob("**/*.md")) if corpus.exists() else []
+    if not paths:
+        paths = write_corpus(corpus, size, pool=pool)
+    db_path = workdir / f"store-{size}.db"
+    database = str(db_path) if backend == "sqlite" else postgres_url
+    assert database is not None
+    store = await open_store(database) if reuse else None
+    if store is not None and await store.latest_day() is not None:
+        print(f"\n== {backend}: {size:,} papers (reused: imported by an earlier run)")
+    else:
+        if store is not None:
+            await store.close()
+        store = await _import(size, paths, workdir, backend, database, one_transaction)
+    if not timing:
+        await store.close()
+        return database
+    floor_path = workdir / f"floor-{size}.db"
+    if floor_path in _FLOORS or (reuse and floor_path.exists()):
+        floor = sqlite3.connect(floor_path)
+    else:
+        floor_path.unlink(missing_ok=True)
+        floor = build_floor(paths, floor_path)
+        _FLOORS.add(floor_path)
     rare = rare_word(pool)
     latest = await store.latest_day()
     assert latest is not None
@@ -210,6 +246,10 @@ async def bench_size(
         print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}")
         P99.setdefault((size, backend), {})[name] = p99
 
+    if searches_only:
+        await store.close()
+        floor.close()
+        return database
     refs = [p.arxiv_id for p in (await store.top_papers(None, latest, limit=reps + 1)).items]
     turn = iter(range(10**9))
 
@@ -231,6 +271,59 @@ async def bench_size(
     else:
         size_mb = await _postgres_mb(database)
     print(f"database size: {size_mb:,.1f} MB; peak memory so far: {peak_mb():,.0f} MB")
+    return database
+
+
+def _kinds(
+    store: Store, pool: Pool, latest: dt.date
+) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+    """Every search kind of the report, as calls on ``store``."""
+    rare = rare_word(pool)
+    author = pool.authors[0]
+    week_start = latest - dt.timedelta(days=6)
+    texts = [(name, query.format(rare=rare)) for name, query, _ in SEARCHES]
+    searches: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        (name, lambda q=q: store.search(q, limit=10)) for name, q in texts
+    ]
+    return [
+        *searches,
+        ("author search", lambda: _author_search(store, author)),
+        ("author autocomplete", lambda: store.suggest_authors(author[:3].lower(), limit=25)),
+        ("day's top", lambda: store.day_papers(latest, limit=10)),
+        ("top of week", lambda: store.top_papers(week_start, latest, limit=10)),
+    ]
+
+
+async def alternate(size: int, reps: int, pool: Pool, databases: dict[str, str]) -> None:
+    """Time every search kind on each backend in turns, repetition by repetition (all stores
+    open at once), so that each backend sees the same noise of a busy machine."""
+    stores = {backend: await open_store(db) for backend, db in databases.items()}
+    try:
+        latest = await next(iter(stores.values())).latest_day()
+        assert latest is not None
+        kinds = {backend: _kinds(store, pool, latest) for backend, store in stores.items()}
+        names = [name for name, _ in next(iter(kinds.values()))]
+        print(f"\n== {size:,} papers, the backends in turns ({reps} reps each)")
+        print(f"{'query':<22}" + "".join(f"{b + ' p50':>15}{b + ' p99':>15}" for b in stores))
+        for i, name in enumerate(names):
+            calls = {backend: kinds[backend][i][1] for backend in stores}
+            samples: dict[str, list[float]] = {backend: [] for backend in stores}
+            for call in calls.values():
+                await call()  # warm-up
+            for _ in range(reps):
+                for backend, call in calls.items():
+                    start = time.perf_counter()
+                    await call()
+                    samples[backend].append((time.perf_counter() - start) * 1000)
+            line = f"{name:<22}"
+            for backend, times in samples.items():
+                p99 = percentile(times, 99)
+                line += f"{statistics.median(times):>15.2f}{p99:>15.2f}"
+                P99.setdefault((size, backend), {})[name] = p99
+            print(line)
+    finally:
+        for store in stores.values():
+            await store.close()
 
 
 def _size_mb(directory: Path, pattern: str) -> float:
@@ -285,7 +378,25 @@ async def main() -> None:
     parser.add_argument(
         "--one-transaction", action="store_true", help="import everything in a single commit"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a database an earlier run imported (--workdir, --postgres-url): searches only",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("all", "search"),
+        default="all",
+        help="search: the searches, autocomplete and tops only (no similar papers, no chart)",
+    )
+    parser.add_argument(
+        "--alternate",
+        action="store_true",
+        help="time the backends' searches in turns, repetition by repetition, after the imports",
+    )
     args = parser.parse_args()
+    if args.reuse and not args.workdir:
+        parser.error("--reuse needs --workdir")
     backends = [b.strip() for b in args.backend.split(",")]
     pool = load_pool()
     print(f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cores, {args.reps} reps a query")
@@ -299,10 +410,22 @@ async def main() -> None:
             tempfile.TemporaryDirectory(prefix="papers-bench-")
         )
         for size in (int(s) for s in args.sizes.split(",")):
+            databases: dict[str, str] = {}
             for backend in backends:
-                await bench_size(
-                    size, args.reps, pool, Path(tmp), backend, url, args.one_transaction
+                databases[backend] = await bench_size(
+                    size,
+                    args.reps,
+                    pool,
+                    Path(tmp),
+                    backend,
+                    url,
+                    args.one_transaction,
+                    args.reuse,
+                    args.only == "search",
+                    timing=not args.alternate,
                 )
+            if args.alternate:
+                await alternate(size, args.reps, pool, databases)
     for size in (int(s) for s in args.sizes.split(",")):
         pg, lite = P99.get((size, "postgres")), P99.get((size, "sqlite"))
         if pg and lite:

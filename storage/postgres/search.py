@@ -3,10 +3,13 @@
 One statement: the top page from the GIN index on ``papers.search`` (by relevance, the newest
 :data:`storage.text.RANK_WINDOW` matches by primary key ordered by ``ts_rank``, title weighted
 10x, then the next window: :func:`storage.text.rank_windows`; or every match by votes or
-recency), the page's papers read by the same statement, and the total as an uncorrelated
-subquery computed once, up to one past :data:`storage.text.COUNT_CAP` (its ``LIMIT`` also fences
-it: the planner counts matches instead of carrying whole rows, which spilled to disk). The
-snippets are cut here, by :func:`storage.text.hit_snippet`.
+recency), the page's papers read by the same statement, and the total. By relevance, with the
+count cap (:data:`storage.text.COUNT_CAP`) below a window as by default, the total comes from
+the windows themselves (how many matches the page's first window holds: short of a full window
+it is every match, a full one is more than the cap), so the matches are read once. Otherwise
+it is an uncorrelated subquery computed once, up to one past the cap (its ``LIMIT`` also
+fences it: the planner counts matches instead of carrying whole rows, which spilled to disk).
+The snippets are cut here, by :func:`storage.text.hit_snippet`.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ class SearchQueries(StoreBase):
         count_sql = (
             f"SELECT count(*) FROM (SELECT 1 {matches} LIMIT {textsearch.COUNT_CAP + 1}) AS m"
         )
+        count_column = f"({count_sql})"  # in the page's rows
+        derived = False  # the total from the ranking windows instead
         if sort in SEARCH_ORDERS:
             page_order = SEARCH_ORDERS[sort]
             order = page_order.replace("p.", "page.")
@@ -91,20 +96,28 @@ class SearchQueries(StoreBase):
         else:
             # Ranked in windows of the newest matches (storage.text.rank_windows): the window's
             # rows come newest first by the primary key, each ranked as it is read (its tsvector
-            # is at hand there; reading it again by key cost 30-600 ms), then sorted.
+            # is at hand there; reading it again by key cost 30-600 ms), then sorted. ``n``: how
+            # many matches the window holds, which gives the total (see ``work``).
             order = "page.win, page.rank DESC, page.id"
             window = textsearch.RANK_WINDOW
+            windows = textsearch.rank_windows(offset, limit, window)
             page = (
                 " UNION ALL ".join(
-                    f"""(SELECT {w} AS win, r.id, r.rank FROM (
+                    f"""(SELECT {w} AS win, r.id, r.rank, count(*) OVER () AS n FROM (
                             SELECT p.id, {_RANK} AS rank {matches}
                             ORDER BY p.id DESC LIMIT {window} OFFSET {w * window}) AS r
                         ORDER BY r.rank DESC, r.id LIMIT {count} OFFSET {start})"""
-                    for w, start, count in textsearch.rank_windows(offset, limit, window)
+                    for w, start, count in windows
                 )
-                or "SELECT 0 AS win, 0 AS id, 0.0::real AS rank WHERE false"
+                or "SELECT 0 AS win, 0 AS id, 0.0::real AS rank, 0::bigint AS n WHERE false"
             )
-        sql = f"""SELECT {PAPER_SELECT}, page.rank, ({count_sql})
+            if windows and textsearch.COUNT_CAP < window:
+                # The windows tell the total: a first window short of full holds every match; a
+                # full one (or any row past it) means more than the cap. No second pass over the
+                # matches (the count read up to 1,001 of them again: 5-30 ms at 100k papers).
+                count_column, derived = "0", True
+        extra = ", page.win, page.n" if derived else ""
+        sql = f"""SELECT {PAPER_SELECT}, page.rank, {count_column}{extra}
                   FROM ({page}) AS page JOIN papers p ON p.id = page.id ORDER BY {order}"""
 
         async def work(c: Conn) -> tuple[list[asyncpg.Record], int]:
@@ -113,6 +126,12 @@ class SearchQueries(StoreBase):
             # one (a bitmap scan of all 44,000 matches of 'model': 500 ms instead of 30).
             await c.execute(CUSTOM_PLANS)
             rows = await c.all(sql, *args)
+            if rows and derived:
+                # rows[0] is of the first window the page touches: one past a full window (or
+                # a later one) holds more than the cap; short of full, it holds every match.
+                win, n = rows[0][PAPER_WIDTH + 2], rows[0][PAPER_WIDTH + 3]
+                full = win > 0 or n >= textsearch.RANK_WINDOW
+                return rows, textsearch.COUNT_CAP + 1 if full else n
             if rows:
                 return rows, rows[0][PAPER_WIDTH + 1]
             if offset == 0 and limit > 0:

@@ -644,6 +644,33 @@ async def test_author_profile(authored: Store) -> None:
     assert prof.papers.total == 3
 
 
+async def test_author_profile_coauthors_cut_within_a_tie(store: Store) -> None:
+    """With more co-authors than asked for, the list is the most shared first, a tie broken by
+    paper count then id, also when the cut falls inside a tie."""
+    lead = "Lea Lead"
+    papers = [
+        paper("2406.00001", authors=(lead, "Xu Three", "Yan Two", "Zoe Two")),
+        paper("2406.00002", authors=(lead, "Xu Three", "Yan Two", "Wes One")),
+        paper("2406.00003", authors=(lead, "Xu Three", "Zoe Two")),
+        paper("2406.00004", authors=("Yan Two", "Vic Other")),  # Yan: more papers than Zoe
+    ]
+    await store.import_digest(digest(D1, *papers))
+    found = (await store.find_authors(lead))[0]
+    for asked, expected in (
+        (1, ["Xu Three"]),
+        (2, ["Xu Three", "Yan Two"]),
+        (3, ["Xu Three", "Yan Two", "Zoe Two"]),
+        (10, ["Xu Three", "Yan Two", "Zoe Two", "Wes One"]),
+    ):
+        prof = await store.author_profile(found.id, coauthors=asked)
+        assert prof is not None
+        assert [c.author.name for c in prof.coauthors] == expected
+    prof = await store.author_profile(found.id, coauthors=2)
+    assert prof is not None
+    assert [c.shared_papers for c in prof.coauthors] == [3, 2]
+    assert (await store.author_profile(found.id, coauthors=0)) is not None
+
+
 async def test_author_profile_unknown(store: Store) -> None:
     """An unknown author id gives None."""
     assert await store.author_profile(12345) is None
@@ -850,6 +877,27 @@ async def test_search_counts_up_to_the_cap(
     assert seen == (await ids(exact))[:6]  # many matches (an index walk) or few: one order
     dated = await store.search("quokka", sort=sort, since=D1 + dt.timedelta(days=5))
     assert (dated.total, dated.more) == (2, False)
+
+
+@pytest.mark.parametrize(
+    ("window", "cap", "expected"), [(3, 2, (2, True)), (10, 5, (5, True)), (10, 8, (7, False))]
+)
+async def test_search_total_when_the_cap_is_below_a_window(
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    window: int,
+    cap: int,
+    expected: tuple[int, bool],
+) -> None:
+    """With a count cap below the ranking window, every page by relevance reports the same
+    total: a page of a later window too, and one past the last match."""
+    monkeypatch.setattr(textsearch, "RANK_WINDOW", window)
+    monkeypatch.setattr(textsearch, "COUNT_CAP", cap)
+    await quokka_papers(store)
+    for offset in range(0, 9, 2):
+        page = await store.search("quokka", limit=2, offset=offset)
+        assert (page.total, page.more) == expected
+        assert len(page.items) == max(0, min(2, 7 - offset))
 
 
 async def test_suggestions_rank_newest_title_matches(

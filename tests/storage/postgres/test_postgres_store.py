@@ -88,3 +88,15 @@ async def test_newer_schema_is_refused_before_writing(database: str, store: Stor
     with pytest.raises(SchemaTooNew) as caught:
         await Store.open(database)
     assert (caught.value.found, caught.value.supported) == (99, SCHEMA_VERSION)
+
+
+async def test_connections_run_without_jit(database: str, store: Store) -> None:
+    """The store's connections turn JIT compilation off for their sessions (whatever the server
+    says): compiling a costly count took longer than running it; other connections keep the
+    server's setting."""
+    assert await store._value("SHOW jit") == "off"
+    con = await asyncpg.connect(database)
+    try:
+        assert await con.fetchval("SHOW jit") == "on"
+    finally:
+        await con.close()
