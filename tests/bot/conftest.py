@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ async def store(seeded_db: Path) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """A clean environment: none of the bot's variables set, cwd = tmp_path (so no .env)."""
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -56,7 +57,15 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")  # the console speaks English unless told otherwise
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    # main() installs a root log handler on this test's (captured) stderr and sets levels:
+    # undone afterwards, so no later test's output holds this one's log lines.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield tmp_path
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name in ("apscheduler", "discord.http"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 @pytest.fixture(scope="session")
