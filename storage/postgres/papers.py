@@ -145,24 +145,21 @@ class PaperQueries(StoreBase):
                     )
                 if query and len(rows) < limit:
                     # The newest RANK_WINDOW title matches, ranked (storage.text.rank_windows),
-                    # planned for the typed words (storage.postgres.search.CUSTOM_PLANS).
-                    async def titles(c: Conn) -> list[asyncpg.Record]:
-                        await c.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-                        return await c.all(
-                            f"""SELECT {PAPER_SELECT} FROM (
-                                    SELECT * FROM (
-                                        SELECT id, ts_rank('{fulltext.RANK_WEIGHTS}', search, q)
-                                            AS rank
-                                        FROM papers, CAST($1 AS tsquery) AS q
-                                        WHERE search @@ q ORDER BY id DESC LIMIT $2) AS r
-                                    ORDER BY rank DESC, id LIMIT $3) AS f
-                                JOIN papers p ON p.id = f.id ORDER BY f.rank DESC, f.id""",
-                            query,
-                            textsearch.RANK_WINDOW,
-                            limit,
-                        )
-
-                    rows += await c.transaction(titles)
+                    # planned for the typed words (the session's plan_cache_mode,
+                    # storage.postgres.store.SESSION_SETTINGS).
+                    rows += await c.all(
+                        f"""SELECT {PAPER_SELECT} FROM (
+                                SELECT * FROM (
+                                    SELECT id, ts_rank('{fulltext.RANK_WEIGHTS}', search, q)
+                                        AS rank
+                                    FROM papers, CAST($1 AS tsquery) AS q
+                                    WHERE search @@ q ORDER BY id DESC LIMIT $2) AS r
+                                ORDER BY rank DESC, id LIMIT $3) AS f
+                            JOIN papers p ON p.id = f.id ORDER BY f.rank DESC, f.id""",
+                        query,
+                        textsearch.RANK_WINDOW,
+                        limit,
+                    )
         return unique_papers(rows, limit)
 
     async def iter_papers(

@@ -30,8 +30,6 @@ SEARCH_ORDERS = {
     "votes": "p.votes DESC NULLS LAST, p.last_date DESC NULLS LAST, p.id DESC",
     "newest": "p.last_date DESC NULLS LAST, p.votes DESC NULLS LAST, p.id DESC",
 }
-#: For the statement's transaction: plan each search for its own words (see ``search``).
-CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 _RANK = f"ts_rank('{fulltext.RANK_WEIGHTS}', p.search, q)"
 
 
@@ -121,10 +119,8 @@ class SearchQueries(StoreBase):
                   FROM ({page}) AS page JOIN papers p ON p.id = page.id ORDER BY {order}"""
 
         async def work(c: Conn) -> tuple[list[asyncpg.Record], int]:
-            # A plan for this query's own words: asyncpg prepares each statement, and after
-            # five runs PostgreSQL may switch to a generic plan that takes every word for a rare
-            # one (a bitmap scan of all 44,000 matches of 'model': 500 ms instead of 30).
-            await c.execute(CUSTOM_PLANS)
+            # Planned for this query's own words: the session's plan_cache_mode
+            # (storage.postgres.store.SESSION_SETTINGS).
             rows = await c.all(sql, *args)
             if rows and derived:
                 # rows[0] is of the first window the page touches: one past a full window (or
@@ -139,5 +135,5 @@ class SearchQueries(StoreBase):
             return rows, await c.value(count_sql, *args)
 
         async with self._conn() as c:
-            rows, total = await c.transaction(work)
+            rows, total = await work(c)
         return _hits(rows, total, parsed, offset, limit)

@@ -95,8 +95,12 @@ async def test_connections_run_without_jit(database: str, store: Store) -> None:
     says): compiling a costly count took longer than running it; other connections keep the
     server's setting."""
     assert await store._value("SHOW jit") == "off"
+    # and plan each statement for its own values (a search for a rare word after five for a
+    # common one is not given the common word's plan), without a SET per search
+    assert await store._value("SHOW plan_cache_mode") == "force_custom_plan"
     con = await asyncpg.connect(database)
     try:
         assert await con.fetchval("SHOW jit") == "on"
+        assert await con.fetchval("SHOW plan_cache_mode") == "auto"
     finally:
         await con.close()
