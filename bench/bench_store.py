@@ -9,6 +9,7 @@ Run:  .venv/bin/python -m bench.bench_store            (10k and 100k papers)
 ``--alternate`` times the searches of the backends in turns, repetition by repetition, after the
 imports (no floor, no similar papers or chart): the fair side by side on a busy machine.
 ``--only search`` leaves out similar papers and the trends chart (and the database size).
+``--only import`` measures the import alone (no searches, no floor: a short run for the importer).
 ``--reuse`` (with ``--workdir``, and ``--postgres-url`` for PostgreSQL) keeps a database that an
 earlier run with the same workdir imported (no import, no import figure).
 ``--one-transaction`` imports everything in a single commit instead of the importer's batches.
@@ -385,9 +386,10 @@ async def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("all", "search"),
+        choices=("all", "search", "import"),
         default="all",
-        help="search: the searches, autocomplete and tops only (no similar papers, no chart)",
+        help="search: the searches, autocomplete and tops only (no similar papers, no chart); "
+        "import: the import alone",
     )
     parser.add_argument(
         "--alternate",
@@ -422,9 +424,9 @@ async def main() -> None:
                     args.one_transaction,
                     args.reuse,
                     args.only == "search",
-                    timing=not args.alternate,
+                    timing=not args.alternate and args.only != "import",
                 )
-            if args.alternate:
+            if args.alternate and args.only != "import":
                 await alternate(size, args.reps, pool, databases)
     for size in (int(s) for s in args.sizes.split(",")):
         pg, lite = P99.get((size, "postgres")), P99.get((size, "sqlite"))

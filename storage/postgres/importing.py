@@ -253,11 +253,12 @@ class ImportQueries(StoreBase):
     wants_documents = True
     #: A bulk import commits this many files, or after this many seconds (the importer's
     #: defaults are for SQLite, whose batch holds the only write lock). Here a batch blocks no
-    #: reader and no other writer than another import, and each commit rewrites its authors'
-    #: counts and flushes its search entries into the index: fewer, larger commits do that
-    #: work once for more papers.
-    files_per_commit = 1024
-    seconds_per_commit = 8.0
+    #: reader and no other writer than another import (or a fetch of new days, which waits
+    #: for the import lock), and each commit rewrites its authors' counts, flushes its search
+    #: entries into the index and forgets the author ids it knew: fewer, larger commits do that
+    #: work once for more papers (30 s instead of 8 s: about a tenth less server time at 100k).
+    files_per_commit = 4096
+    seconds_per_commit = 30.0
 
     #: Inside :meth:`batch`: the author counts its imports hold back, the author ids known.
     _pending: Deferred | None = None

@@ -244,6 +244,52 @@ async def test_batch_author_counts_match_links(store: Store, raw: Raw) -> None:
     assert await author_counts(raw) == {"Bob": (2, 2), "Cy": (1, 1)}
 
 
+async def orphan_links(raw: Raw) -> list[tuple[object, ...]]:
+    """Author links whose paper or author is not stored."""
+    return await raw(
+        """SELECT pa.paper_id, pa.author_id FROM paper_authors pa
+           WHERE NOT EXISTS (SELECT 1 FROM papers p WHERE p.id = pa.paper_id)
+              OR NOT EXISTS (SELECT 1 FROM authors a WHERE a.id = pa.author_id)"""
+    )
+
+
+async def test_author_links_always_name_stored_papers_and_authors(store: Store, raw: Raw) -> None:
+    """Every author link points to a stored paper and a stored author, through batches,
+    corrected author lists (authors left with no paper are deleted), a file rolled back inside
+    a batch, several batches and API days. (PostgreSQL has no foreign key on the links since its
+    migration 9: the importer is what guarantees this.)"""
+    async with store.batch():
+        await store.import_digest(digest(D1, paper("2406.00001", authors=("Ann", "Bob"))))
+        await store.import_digest(digest(D2, paper("2406.00002", authors=("Bob", "Eve"))))
+        await store.import_digest(digest(D1, paper("2406.00001", authors=("Bob", "Cy"))))
+        with pytest.raises(INTEGRITY_ERRORS):
+            await store.import_digest(
+                digest(
+                    D3,
+                    paper("2406.00003", authors=("Dee",)),
+                    paper("2406.00004", title=None),  # type: ignore[arg-type]
+                )
+            )
+    async with store.batch():
+        # A second batch: Eve loses her only paper, Ann comes back, Dee is new.
+        results = await store.import_digests(
+            [
+                digest(D2, paper("2406.00002", authors=("Bob", "Ann"))),
+                digest(D3, paper("2406.00003", authors=("Dee", "Cy"))),
+            ]
+        )
+        assert all(not isinstance(r, Exception) for r in results)
+    await store.import_api_digest(digest(D3, paper("2406.00005", authors=("Fay", "Ann"))))
+    assert await orphan_links(raw) == []
+    assert await author_counts(raw) == {
+        "Ann": (2, 2),
+        "Bob": (2, 2),
+        "Cy": (2, 2),
+        "Dee": (1, 1),
+        "Fay": (1, 1),
+    }
+
+
 async def test_older_digest_links_only_its_new_papers(store: Store, raw: Raw) -> None:
     """An older digest listing a stored paper beside a new one gives authors to the new paper
     only: the stored paper keeps its list, and nobody only the stored paper listed is added."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import asyncpg
 import pytest
 from backends import NewDatabase
+from digests import digest, paper
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,8 @@ from storage.errors import SchemaTooNew
 from storage.postgres import fulltext
 from storage.postgres.migrations import SCHEMA_VERSION
 from storage.postgres.store import Store
+
+D1 = dt.date(2024, 6, 11)
 
 
 @settings(max_examples=200, deadline=None)
@@ -102,5 +106,39 @@ async def test_connections_run_without_jit(database: str, store: Store) -> None:
     try:
         assert await con.fetchval("SHOW jit") == "on"
         assert await con.fetchval("SHOW plan_cache_mode") == "auto"
+    finally:
+        await con.close()
+
+
+async def test_deleting_a_paper_deletes_its_author_links(database: str, store: Store) -> None:
+    """The author links have no foreign key (migration 9, for import speed); a paper deleted by
+    hand still takes its links with it, as the ON DELETE CASCADE did."""
+    await store.import_digest(digest(D1, paper("2406.00001", authors=("Ann", "Bob"))))
+    await store.import_digest(digest(D1, paper("2406.00002", authors=("Bob",))))
+    con = await asyncpg.connect(database)
+    try:
+        await con.execute("DELETE FROM papers WHERE arxiv_id = '2406.00001'")
+        links = await con.fetch(
+            """SELECT p.arxiv_id, a.name FROM paper_authors pa
+               JOIN papers p ON p.id = pa.paper_id JOIN authors a ON a.id = pa.author_id"""
+        )
+        left = await con.fetchval("SELECT count(*) FROM paper_authors")
+    finally:
+        await con.close()
+    assert [tuple(r) for r in links] == [("2406.00002", "Bob")]
+    assert left == 1
+
+
+async def test_deleting_a_linked_author_is_refused(database: str, store: Store) -> None:
+    """An author still linked to a paper cannot be deleted (the foreign key's NO ACTION, now a
+    trigger); one with no link can."""
+    await store.import_digest(digest(D1, paper("2406.00001", authors=("Ann",))))
+    con = await asyncpg.connect(database)
+    try:
+        with pytest.raises(asyncpg.ForeignKeyViolationError, match="still linked"):
+            await con.execute("DELETE FROM authors")
+        assert await con.fetchval("SELECT count(*) FROM authors") == 1
+        await con.execute("INSERT INTO authors (name, norm_key) VALUES ('Nobody', 'nobody')")
+        assert await con.execute("DELETE FROM authors WHERE norm_key = 'nobody'") == "DELETE 1"
     finally:
         await con.close()
