@@ -109,38 +109,42 @@ def _digest_and_papers(papers_upsert: str) -> str:
 _DIGEST_PAPERS = _digest_and_papers(_PAPERS_UPSERT)
 _DIGEST_PAPERS_KEEP = _digest_and_papers(_PAPERS_UPSERT_KEEP)
 
-# The author links of the papers whose lists a digest sets (``$5``-``$7``, maybe none) and the
-# day's appearances (``$2``-``$4``), in one statement.
-_LINKS_AND_APPEARANCES = """
-    WITH links AS (
-        INSERT INTO paper_authors (paper_id, position, author_id)
-        SELECT * FROM unnest($5::bigint[], $6::int[], $7::bigint[]))
-    INSERT INTO appearances (paper_id, date, position, votes)
-    SELECT r.id, $1, r.position, r.votes
-    FROM unnest($2::bigint[], $3::int[], $4::int[]) AS r(id, position, votes)
-    ON CONFLICT (paper_id, date) DO UPDATE SET position = excluded.position,
-                                               votes = excluded.votes"""
-
-# The ids of authors by key (``$1``, first spellings ``$2``): those not stored yet are inserted,
-# with their name terms (``$3`` each term, ``$4`` the key it belongs to). Returns ``(key, id)``
-# of the inserted ones, then ``(key, id or NULL)`` of every key as stored before the statement
-# (a data-modifying CTE's rows are not visible to the rest of its statement). The lookups are
-# scalar subqueries, so each one is an index probe on ``norm_key`` whatever the planner's
-# statistics say (a hash join over a seq scan was this import's slowest part).
-_AUTHORS_RESOLVE = """
+# The authors a digest's links name and are not known yet, its author links and the day's
+# appearances, in one statement (one round trip). The appearances: ``$2``-``$4``. The authors
+# by key (``$8``, first spellings ``$9``): those not stored yet are inserted, with their name
+# terms (``$10`` each term, ``$11`` the key it belongs to). The links (``$5``-``$7``, ``$12``,
+# maybe none): paper id, position, author id when known, else ``NULL`` and the author's key.
+# Returns ``(key, id)`` of every key of ``$8``. The lookups are scalar subqueries, so each one is
+# an index probe on ``norm_key`` whatever the planner's statistics say (a hash join over a seq
+# scan was this import's slowest part); a key inserted here is found in ``added`` (a
+# data-modifying CTE's rows are not visible to the rest of its statement as table rows).
+_AUTHORS_LINKS_AND_APPEARANCES = """
     WITH added AS (
-        INSERT INTO authors (norm_key, name) SELECT * FROM unnest($1::text[], $2::text[])
+        INSERT INTO authors (norm_key, name) SELECT * FROM unnest($8::text[], $9::text[])
         ON CONFLICT (norm_key) DO NOTHING RETURNING norm_key, id),
     terms AS (
         INSERT INTO author_terms (term, author_id)
         SELECT t.term, added.id
-        FROM unnest($3::text[], $4::text[]) AS t(term, key)
+        FROM unnest($10::text[], $11::text[]) AS t(term, key)
         JOIN added ON added.norm_key = t.key
-        ON CONFLICT DO NOTHING)
-    SELECT norm_key, id FROM added
-    UNION ALL
-    SELECT k.key, (SELECT a.id FROM authors a WHERE a.norm_key = k.key)
-    FROM unnest($1::text[]) AS k(key)"""
+        ON CONFLICT DO NOTHING),
+    resolved AS (
+        SELECT k.key, coalesce((SELECT added.id FROM added WHERE added.norm_key = k.key),
+                               (SELECT a.id FROM authors a WHERE a.norm_key = k.key)) AS id
+        FROM unnest($8::text[]) AS k(key)),
+    links AS (
+        INSERT INTO paper_authors (paper_id, position, author_id)
+        SELECT l.paper_id, l.position, coalesce(l.author_id, r.id)
+        FROM unnest($5::bigint[], $6::int[], $7::bigint[], $12::text[])
+             AS l(paper_id, position, author_id, key)
+        LEFT JOIN resolved r ON l.author_id IS NULL AND r.key = l.key),
+    appeared AS (
+        INSERT INTO appearances (paper_id, date, position, votes)
+        SELECT r.id, $1, r.position, r.votes
+        FROM unnest($2::bigint[], $3::int[], $4::int[]) AS r(id, position, votes)
+        ON CONFLICT (paper_id, date) DO UPDATE SET position = excluded.position,
+                                                   votes = excluded.votes)
+    SELECT key, id FROM resolved"""
 
 # A point of vote history for each paper of an API day whose votes differ from its last point
 # (the first count, a rise or a fall): an unchanged count adds nothing, a lower one is kept.
@@ -437,10 +441,10 @@ class _Overlay(dict[str, int]):
 async def _write_digest(
     c: Conn, d: PreparedDigest, now: dt.datetime, keep_content: bool, deferred: Deferred
 ) -> tuple[int, int]:
-    """The statements of one digest (inside its transaction): three round trips for a digest
-    of new papers whose authors are known (the digest's row and the papers; the authors not
-    known yet; their links and the day's appearances). Author count changes and the author ids
-    learnt go to ``deferred``."""
+    """The statements of one digest (inside its transaction): two round trips for a digest of
+    new papers (the digest's row and the papers; the authors not known yet, the author links
+    and the day's appearances). Author count changes and the author ids learnt go to
+    ``deferred``."""
     day = dt.date.fromisoformat(d.date)
     arxiv_ids = list(d.arxiv_ids)
     source = d.source.replace("\x00", "")
@@ -471,7 +475,7 @@ async def _write_digest(
         owners = fresh
     else:
         owners = [i for i, a in enumerate(arxiv_ids) if existing.get(a, day) <= day]
-    links = await _replace_authors(
+    links, unknown = await _replace_authors(
         c,
         d,
         paper_ids,
@@ -479,15 +483,34 @@ async def _write_digest(
         [paper_ids[i] for i in owners if arxiv_ids[i] in existing],
         deferred,
     )
+    link_papers, positions, link_authors, link_keys = links
+    keys = [key for key, _ in unknown]
+    terms = [(term, key) for key in keys for term in textsearch.name_terms(key)]
     appearances = json.loads(without_nul(d.appearances_json))
-    await c.execute(
-        _LINKS_AND_APPEARANCES,
+    resolved = await c.all(
+        _AUTHORS_LINKS_AND_APPEARANCES,
         day,
         [ids[a[0]] for a in appearances],
         [a[1] for a in appearances],
         [a[2] for a in appearances],
-        *links,
+        link_papers,
+        positions,
+        link_authors,
+        keys,
+        [name for _, name in unknown],
+        [t for t, _ in terms],
+        [k for _, k in terms],
+        link_keys,
     )
+    known = deferred.ids
+    for key, author_id in resolved:
+        known[key] = author_id
+    # Each author's count goes up by its links (their ids are all known now).
+    counts = deferred.counts
+    for author_id, key in zip(link_authors, link_keys, strict=True):
+        found = author_id if key is None else known[key]
+        assert found is not None  # a key is None only beside a known id
+        counts[found] += 1
     if keep_content:
         # A new moment for each fetch (the clock, not the transaction's start).
         await c.execute(_VOTE_POINTS, dt.datetime.now(dt.UTC), without_nul(d.appearances_json))
@@ -521,25 +544,9 @@ async def _reindex(c: Conn, paper_ids: list[int]) -> None:
     )
 
 
-async def _author_ids(
-    c: Conn, authors: Sequence[tuple[str, str]], known: dict[str, int]
-) -> dict[str, int]:
-    """The ids of ``authors`` (``(key, first spelling)``), inserting those not stored yet with
-    their name terms; ``known`` holds ids found before and gets the new ones."""
-    unknown = [(key, name) for key, name in authors if known.get(key) is None]
-    if unknown:
-        keys = [key for key, _ in unknown]
-        terms = [(term, key) for key in keys for term in textsearch.name_terms(key)]
-        for key, author_id in await c.all(
-            _AUTHORS_RESOLVE,
-            keys,
-            [name for _, name in unknown],
-            [t for t, _ in terms],
-            [k for _, k in terms],
-        ):
-            if author_id is not None:
-                known[key] = author_id
-    return {key: known.get(key) for key, _ in authors}  # type: ignore[misc]
+#: The author links a digest writes: paper ids, positions, author ids (``None`` when not known
+#: yet) and the authors' keys (``None`` when the id is known).
+Links = tuple[list[int], list[int], list[int | None], list[str | None]]
 
 
 async def _replace_authors(
@@ -549,18 +556,18 @@ async def _replace_authors(
     owners: list[int],
     replaced_ids: list[int],
     deferred: Deferred,
-) -> tuple[list[int], list[int], list[int]]:
-    """The author links (paper ids, positions, author ids) that set the author lists of the
-    papers at ``owners`` (indexes into ``d.arxiv_ids``), after deleting the lists of
-    ``replaced_ids`` (those that had one); the caller inserts them.
+) -> tuple[Links, list[tuple[str, str]]]:
+    """The author links that set the author lists of the papers at ``owners`` (indexes into
+    ``d.arxiv_ids``), after deleting the lists of ``replaced_ids`` (those that had one), and the
+    authors they name whose ids are not known yet (``(key, first spelling)``); the caller
+    inserts the links and those authors (:data:`_AUTHORS_LINKS_AND_APPEARANCES`).
 
     ``authors.paper_count`` changes by deltas (links added minus links removed) collected in
     ``deferred``, so the cost does not grow with how prolific an author is; authors left with no
-    paper go when ``deferred`` is written. The name terms are written for authors inserted here.
+    paper go when ``deferred`` is written. ``deferred.ids`` holds the author ids known.
     """
-    counts = deferred.counts
     if replaced_ids:
-        counts.subtract(
+        deferred.counts.subtract(
             r[0]
             for r in await c.all(
                 "DELETE FROM paper_authors WHERE paper_id = ANY($1::bigint[]) RETURNING author_id",
@@ -568,14 +575,27 @@ async def _replace_authors(
             )
         )
     links = d.links
-    authors = d.authors
     if owners and links and len(owners) != len(paper_ids):
         wanted = set(owners)
         links = tuple(link for link in links if link[0] in wanted)
-        authors = tuple(d.authors[k] for k in sorted({k for _, _, k in links}))
     if not (owners and links):
-        return [], [], []
-    found = await _author_ids(c, authors, deferred.ids)
-    author_ids = [found[d.authors[k][0]] for _, _, k in links]
-    counts.update(author_ids)
-    return [paper_ids[p] for p, _, _ in links], [position for _, position, _ in links], author_ids
+        return ([], [], [], []), []
+    known = deferred.ids
+    author_ids: list[int | None] = []
+    keys: list[str | None] = []
+    unknown: dict[str, str] = {}
+    for _, _, k in links:
+        key, name = d.authors[k]
+        author_id = known.get(key)
+        author_ids.append(author_id)
+        if author_id is None:
+            keys.append(key)
+            unknown.setdefault(key, name)
+        else:
+            keys.append(None)
+    return (
+        [paper_ids[p] for p, _, _ in links],
+        [position for _, position, _ in links],
+        author_ids,
+        keys,
+    ), list(unknown.items())
