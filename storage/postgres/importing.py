@@ -260,7 +260,7 @@ class ImportQueries(StoreBase):
     #: reader and no other writer than another import (or a fetch of new days, which waits
     #: for the import lock), and each commit rewrites its authors' counts, flushes its search
     #: entries into the index and forgets the author ids it knew: fewer, larger commits do that
-    #: work once for more papers (30 s instead of 8 s: about a tenth less server time at 100k).
+    #: work once for more papers (30 s instead of 8 s: about a tenth less server time).
     files_per_commit = 4096
     seconds_per_commit = 30.0
 
