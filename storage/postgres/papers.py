@@ -130,7 +130,8 @@ class PaperQueries(StoreBase):
             if not text:
                 rows = await c.all(
                     f"""SELECT {PAPER_SELECT} FROM papers p WHERE p.last_date IS NOT NULL
-                        ORDER BY p.last_date DESC, p.best_votes DESC NULLS LAST LIMIT $1""",
+                        ORDER BY p.last_date DESC NULLS LAST, p.best_votes DESC NULLS LAST
+                        LIMIT $1""",
                     limit,
                 )
             else:
