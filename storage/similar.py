@@ -10,7 +10,8 @@ being the number of papers whose index holds it. A backend reads the document fr
 says little), plus the papers of the paper's authors; :func:`score` ranks them: the weights of
 the key terms a candidate shares, plus for each shared author the inverse frequency of that
 author (a prolific author links less). The backend then reads the best candidates in full and
-:func:`finish` adds "the same day" and puts the reasons together.
+:func:`finish` adds "the same day" and puts the reasons together. :func:`similar_to` is that
+whole flow over a backend's :class:`Source` (its reads, nothing else).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from storage import text as textsearch
 from storage.models import Paper, SimilarPaper, SimilarReason
@@ -198,3 +200,51 @@ def finish(
         found.append(SimilarPaper(other, total, tuple(reasons), latin, authors, day))
     found.sort(key=lambda s: -s.score)
     return tuple(found[:limit])
+
+
+class Source(Protocol):
+    """What a backend reads for :func:`similar_to`, each in one statement."""
+
+    async def paper_total(self) -> int:
+        """How many papers there are (an estimate will do for a large archive)."""
+        ...
+
+    async def document_frequencies(self, terms: Sequence[str], total: int) -> dict[str, int]:
+        """How many papers hold each term, counted up to one past :func:`df_cap` ``(total)``
+        (a term held by no paper may be left out)."""
+        ...
+
+    async def postings(self, terms: Sequence[str]) -> dict[str, list[int]]:
+        """The row ids of the papers holding each term."""
+        ...
+
+    async def authors_of(self, paper_id: int) -> list[tuple[int, int]]:
+        """The paper's authors: ``(author row id, paper count)``."""
+        ...
+
+    async def author_papers(self, author_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Per author, row ids of their papers (at most :data:`AUTHOR_PAPERS` in all)."""
+        ...
+
+    async def papers_by_id(self, ids: Sequence[int]) -> dict[int, Paper]:
+        """The papers of these row ids, in full."""
+        ...
+
+
+async def similar_to(
+    source: Source, paper_id: int, paper: Paper, *, limit: int
+) -> tuple[SimilarPaper, ...]:
+    """The ``limit`` papers most like ``paper`` (row id ``paper_id``), from ``source``."""
+    total = await source.paper_total()
+    tf = term_frequencies(paper)
+    df = await source.document_frequencies(candidate_terms(tf), total)
+    weights = key_terms(tf, df, total)
+    postings = await source.postings(list(weights)) if weights else {}
+    authors = await source.authors_of(paper_id)
+    author_papers = await source.author_papers([a for a, _ in authors]) if authors else {}
+    author_weights = {a: author_weight(count, total) for a, count in authors}
+    best = score(
+        paper_id, weights, postings, author_papers, author_weights, limit=limit * READ_FACTOR
+    )
+    read = await source.papers_by_id([candidate.paper_id for candidate in best])
+    return finish(paper, best, read, weights, limit=limit)

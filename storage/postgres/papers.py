@@ -56,14 +56,19 @@ def paper_from_row(row: Record) -> Paper:
     return paper_from_columns(row[:PAPER_WIDTH], strings=_strings, days=_days, generated=_generated)
 
 
-async def read_papers(c: Conn, ids: Sequence[int]) -> list[Paper]:
-    """Full :class:`Paper` objects for row ids, in the order given (unknown ids skipped)."""
+async def papers_by_id(c: Conn, ids: Sequence[int]) -> dict[int, Paper]:
+    """Full :class:`Paper` objects by row id (unknown ids left out), in one statement."""
     if not ids:
-        return []
+        return {}
     rows = await c.all(
         f"SELECT {PAPER_SELECT} FROM papers p WHERE p.id = ANY($1::bigint[])", list(ids)
     )
-    by_id = {row[0]: paper_from_row(row) for row in rows}
+    return {int(row[0]): paper_from_row(row) for row in rows}
+
+
+async def read_papers(c: Conn, ids: Sequence[int]) -> list[Paper]:
+    """Full :class:`Paper` objects for row ids, in the order given (unknown ids skipped)."""
+    by_id = await papers_by_id(c, ids)
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -19,6 +19,7 @@ from storage import similar
 from storage import text as textsearch
 from storage.models import (
     Page,
+    Paper,
     RisingPaper,
     SimilarPapers,
     TermTrend,
@@ -27,7 +28,7 @@ from storage.models import (
 )
 from storage.postgres import fulltext
 from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
-from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
+from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row, papers_by_id
 from storage.text import ref_candidates
 from storage.tsvector import quote
 
@@ -105,6 +106,52 @@ async def _paper_total(c: Conn) -> int:
     )
 
 
+class _SimilarReads:
+    """The reads of :func:`storage.similar.similar_to` on one connection."""
+
+    def __init__(self, c: Conn) -> None:
+        self.c = c
+
+    async def paper_total(self) -> int:
+        return await _paper_total(self.c)
+
+    async def document_frequencies(self, terms: Sequence[str], total: int) -> dict[str, int]:
+        return await _document_frequencies(self.c, list(terms), total)
+
+    async def postings(self, terms: Sequence[str]) -> dict[str, list[int]]:
+        postings: dict[str, list[int]] = {}
+        for term, paper_id in await self.c.all(
+            """SELECT t.term, p.id FROM unnest($1::text[], $2::text[]) AS t(term, q)
+               JOIN papers p ON p.search @@ CAST(t.q AS tsquery)""",
+            list(terms),
+            [quote(t) for t in terms],
+        ):
+            postings.setdefault(term, []).append(int(paper_id))
+        return postings
+
+    async def authors_of(self, paper_id: int) -> list[tuple[int, int]]:
+        rows = await self.c.all(
+            """SELECT a.id, a.paper_count FROM paper_authors pa
+               JOIN authors a ON a.id = pa.author_id WHERE pa.paper_id = $1""",
+            paper_id,
+        )
+        return [(int(author), int(count)) for author, count in rows]
+
+    async def author_papers(self, author_ids: Sequence[int]) -> dict[int, list[int]]:
+        papers: dict[int, list[int]] = {}
+        for author, paper_id in await self.c.all(
+            """SELECT author_id, paper_id FROM paper_authors
+               WHERE author_id = ANY($1::bigint[]) LIMIT $2""",
+            list(author_ids),
+            similar.AUTHOR_PAPERS,
+        ):
+            papers.setdefault(int(author), []).append(int(paper_id))
+        return papers
+
+    async def papers_by_id(self, ids: Sequence[int]) -> dict[int, Paper]:
+        return await papers_by_id(self.c, ids)
+
+
 class ResearchQueries(StoreBase):
     """The :class:`storage.ports.ResearchStore` of the PostgreSQL backend."""
 
@@ -126,52 +173,8 @@ class ResearchQueries(StoreBase):
             paper_id, paper = int(row[0]), paper_from_row(row)
             if limit == 0:
                 return SimilarPapers(paper, ())
-            total = await _paper_total(c)
-            tf = similar.term_frequencies(paper)
-            terms = similar.candidate_terms(tf)
-            df = await _document_frequencies(c, terms, total)
-            weights = similar.key_terms(tf, df, total)
-            postings: dict[str, list[int]] = {}
-            if weights:
-                keys = list(weights)
-                for r in await c.all(
-                    """SELECT t.term, p.id FROM unnest($1::text[], $2::text[]) AS t(term, q)
-                       JOIN papers p ON p.search @@ CAST(t.q AS tsquery)""",
-                    keys,
-                    [quote(t) for t in keys],
-                ):
-                    postings.setdefault(r[0], []).append(int(r[1]))
-            author_rows = await c.all(
-                """SELECT a.id, a.paper_count FROM paper_authors pa
-                   JOIN authors a ON a.id = pa.author_id WHERE pa.paper_id = $1""",
-                paper_id,
-            )
-            author_papers: dict[int, list[int]] = {}
-            if author_rows:
-                for r in await c.all(
-                    """SELECT author_id, paper_id FROM paper_authors
-                       WHERE author_id = ANY($1::bigint[]) LIMIT $2""",
-                    [int(a[0]) for a in author_rows],
-                    similar.AUTHOR_PAPERS,
-                ):
-                    author_papers.setdefault(int(r[0]), []).append(int(r[1]))
-            author_weights = {
-                int(a[0]): similar.author_weight(int(a[1]), total) for a in author_rows
-            }
-            best = similar.score(
-                paper_id,
-                weights,
-                postings,
-                author_papers,
-                author_weights,
-                limit=limit * similar.READ_FACTOR,
-            )
-            rows = await c.all(
-                f"SELECT {PAPER_SELECT} FROM papers p WHERE p.id = ANY($1::bigint[])",
-                [cand.paper_id for cand in best],
-            )
-        read = {int(r[0]): paper_from_row(r) for r in rows}
-        return SimilarPapers(paper, similar.finish(paper, best, read, weights, limit=limit))
+            found = await similar.similar_to(_SimilarReads(c), paper_id, paper, limit=limit)
+        return SimilarPapers(paper, found)
 
     async def term_trends(
         self,

@@ -20,6 +20,7 @@ from storage import similar
 from storage import text as textsearch
 from storage.models import (
     Page,
+    Paper,
     RisingPaper,
     SimilarPapers,
     TermTrend,
@@ -29,15 +30,14 @@ from storage.models import (
 from storage.sqlite.connection import (
     MAX_DATE,
     MIN_DATE,
+    Conn,
     StoreBase,
     clamp,
     ids_json,
     iso_day,
 )
-from storage.sqlite.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
+from storage.sqlite.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row, papers_by_id
 from storage.text import ref_candidates
-
-#: The index's vocabulary (term, documents holding it), per connection.
 
 #: The first day of a day's week (Monday) or month, as SQL over a ``YYYY-MM-DD`` column ``d``.
 BUCKET_SQL = {
@@ -49,6 +49,64 @@ BUCKET_SQL = {
 def _fts_word(word: str) -> str:
     """One indexed word as an FTS5 string (quotes doubled): never read as query syntax."""
     return '"' + word.replace('"', '""') + '"'
+
+
+class _SimilarReads:
+    """The reads of :func:`storage.similar.similar_to` on one connection."""
+
+    def __init__(self, c: Conn) -> None:
+        self.c = c
+
+    async def paper_total(self) -> int:
+        return int((await self.c.one("SELECT count(*) FROM papers"))[0])
+
+    async def document_frequencies(self, terms: Sequence[str], total: int) -> dict[str, int]:
+        # Counted up to one past the cap (a term held by more papers is not used): a common
+        # term's whole list is never read.
+        quoted = {_fts_word(t): t for t in terms}
+        return {
+            quoted[word]: int(count)
+            for word, count in await self.c.all(
+                """SELECT j.value, (SELECT count(*) FROM (SELECT 1 FROM paper_fts f
+                                                          WHERE f.paper_fts MATCH j.value
+                                                          LIMIT ?))
+                   FROM json_each(?) j""",
+                (similar.df_cap(total) + 1, ids_json(quoted)),
+            )
+            if count
+        }
+
+    async def postings(self, terms: Sequence[str]) -> dict[str, list[int]]:
+        quoted = {_fts_word(t): t for t in terms}
+        postings: dict[str, list[int]] = {}
+        for word, paper_id in await self.c.all(
+            """SELECT j.value, f.rowid FROM json_each(?) j, paper_fts f
+               WHERE f.paper_fts MATCH j.value""",
+            (ids_json(quoted),),
+        ):
+            postings.setdefault(quoted[word], []).append(int(paper_id))
+        return postings
+
+    async def authors_of(self, paper_id: int) -> list[tuple[int, int]]:
+        rows = await self.c.all(
+            """SELECT a.id, a.paper_count FROM paper_authors pa
+               JOIN authors a ON a.id = pa.author_id WHERE pa.paper_id = ?""",
+            (paper_id,),
+        )
+        return [(int(author), int(count)) for author, count in rows]
+
+    async def author_papers(self, author_ids: Sequence[int]) -> dict[int, list[int]]:
+        papers: dict[int, list[int]] = {}
+        for author, paper_id in await self.c.all(
+            """SELECT pa.author_id, pa.paper_id FROM paper_authors pa
+               WHERE pa.author_id IN (SELECT value FROM json_each(?)) LIMIT ?""",
+            (ids_json(author_ids), similar.AUTHOR_PAPERS),
+        ):
+            papers.setdefault(int(author), []).append(int(paper_id))
+        return papers
+
+    async def papers_by_id(self, ids: Sequence[int]) -> dict[int, Paper]:
+        return await papers_by_id(self.c, ids)
 
 
 class ResearchQueries(StoreBase):
@@ -72,60 +130,8 @@ class ResearchQueries(StoreBase):
             paper_id, paper = int(row[0]), paper_from_row(row)
             if limit == 0:
                 return SimilarPapers(paper, ())
-            total = int((await c.one("SELECT count(*) FROM papers"))[0])
-            tf = similar.term_frequencies(paper)
-            quoted_terms = {_fts_word(t): t for t in similar.candidate_terms(tf)}
-            df = {
-                quoted_terms[quoted]: int(count)
-                for quoted, count in await c.all(
-                    """SELECT j.value, (SELECT count(*) FROM (SELECT 1 FROM paper_fts f
-                                                              WHERE f.paper_fts MATCH j.value
-                                                              LIMIT ?))
-                       FROM json_each(?) j""",
-                    (similar.df_cap(total) + 1, ids_json(quoted_terms)),
-                )
-                if count
-            }
-            weights = similar.key_terms(tf, df, total)
-            postings: dict[str, list[int]] = {}
-            if weights:
-                rows = await c.all(
-                    """SELECT j.value, f.rowid FROM json_each(?) j, paper_fts f
-                       WHERE f.paper_fts MATCH j.value""",
-                    (ids_json(_fts_word(t) for t in weights),),
-                )
-                words = {_fts_word(t): t for t in weights}
-                for quoted, other in rows:
-                    postings.setdefault(words[quoted], []).append(int(other))
-            author_rows = await c.all(
-                """SELECT a.id, a.paper_count FROM paper_authors pa
-                   JOIN authors a ON a.id = pa.author_id WHERE pa.paper_id = ?""",
-                (paper_id,),
-            )
-            author_papers: dict[int, list[int]] = {}
-            if author_rows:
-                for author, other in await c.all(
-                    """SELECT pa.author_id, pa.paper_id FROM paper_authors pa
-                       WHERE pa.author_id IN (SELECT value FROM json_each(?)) LIMIT ?""",
-                    (ids_json(a for a, _ in author_rows), similar.AUTHOR_PAPERS),
-                ):
-                    author_papers.setdefault(int(author), []).append(int(other))
-            author_weights = {int(a): similar.author_weight(int(n), total) for a, n in author_rows}
-            best = similar.score(
-                paper_id,
-                weights,
-                postings,
-                author_papers,
-                author_weights,
-                limit=limit * similar.READ_FACTOR,
-            )
-            rows = await c.all(
-                f"""SELECT {PAPER_SELECT} FROM papers p
-                    WHERE p.id IN (SELECT value FROM json_each(?))""",
-                (ids_json(cand.paper_id for cand in best),),
-            )
-        read = {int(r[0]): paper_from_row(r) for r in rows}
-        return SimilarPapers(paper, similar.finish(paper, best, read, weights, limit=limit))
+            found = await similar.similar_to(_SimilarReads(c), paper_id, paper, limit=limit)
+        return SimilarPapers(paper, found)
 
     async def term_trends(
         self,
