@@ -5,11 +5,19 @@ importer's worker processes with the rest of :func:`storage.prepare.prepare_dige
 the store asks for it (:attr:`storage.ports.ImportStore.wants_documents`); see
 :mod:`storage.postgres.fulltext` for how documents and queries fit together. Title words come at
 positions 1..n with weight A, then a gap, then the summary's words (weight D).
+
+Each two neighbouring non-Hangul words of the title, or of the summary, are also a lexeme of
+their own, the *word pair* ``"language models"`` at the first word's position (:func:`pair`):
+a phrase query is then a lookup of its pairs in the GIN index, which keeps no positions, instead
+of a check of every paper that holds both words (see :mod:`storage.postgres.fulltext`). A word
+never holds a space, so a pair is never a word.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 
 from storage import text as textsearch
 
@@ -21,6 +29,15 @@ MAX_POSITIONS = 256
 MAX_LEXEME_BYTES = 2046
 
 
+#: A lexeme with no quote or backslash, quoted (a C-level call).
+_QUOTED = "'{}'"
+
+
+def pair(first: str, second: str) -> str:
+    """The word-pair lexeme of two neighbouring words."""
+    return f"{first} {second}"
+
+
 def quote(word: str) -> str:
     """A lexeme as ``tsvector``/``tsquery`` input: single-quoted, ``'`` doubled, ``\\`` escaped."""
     if "'" in word or "\\" in word:
@@ -30,6 +47,8 @@ def quote(word: str) -> str:
 
 #: The words of an ASCII line, lowercased (what :func:`storage.text.index_words` gives for it).
 _ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+#: A Hangul syllable.
+_HANGUL_RE = re.compile(r"[\uac00-\ud7a3]")
 #: A line of Hangul words separated by spaces (an index form's bigram or one-syllable line).
 _HANGUL_LINE_RE = re.compile(r"[\uac00-\ud7a3 ]*")
 #: Position texts, by position: the title's (weight A) and the summary's (no weight, D).
@@ -37,43 +56,86 @@ _TITLE_AT = tuple(f"{i}A" for i in range(MAX_POSITION + 1))
 _SUMMARY_AT = tuple(str(i) for i in range(MAX_POSITION + 1))
 
 
-def words(form: str) -> list[str]:
-    """:func:`storage.text.index_words` of ``form``, the same list, faster for what
-    :func:`storage.text.index_form` makes: its Hangul lines (bigrams, one-syllable runs) are
-    split on spaces, and an ASCII first part is lowercased once instead of word by word."""
+def _split(form: str) -> tuple[list[str], list[str]] | None:
+    """The words of an :func:`storage.text.index_form` in two lists, its first line's (none of
+    them Hangul) and its Hangul lines' (bigrams, one-syllable runs), split on spaces and an
+    ASCII first line lowercased once: :func:`storage.text.index_words` of ``form``, the same
+    words in the same order, faster. ``None`` for other text."""
     parts = form.rsplit("\n", 2)
     if len(parts) != 3 or not (
         _HANGUL_LINE_RE.fullmatch(parts[1]) and _HANGUL_LINE_RE.fullmatch(parts[2])
     ):
-        return textsearch.index_words(form)
+        return None
     head, pairs, singles = parts
     if head.isascii():
-        found = _ASCII_WORD_RE.findall(head.lower())
+        first = _ASCII_WORD_RE.findall(head.lower())
+    elif _HANGUL_RE.search(head):
+        return None
     else:
-        found = textsearch.index_words(head)
-    found += pairs.split()
-    found += singles.split()
-    return found
+        first = textsearch.index_words(head)
+    hangul = pairs.split()
+    hangul += singles.split()
+    return first, hangul
+
+
+def words(form: str) -> list[str]:
+    """:func:`storage.text.index_words` of ``form``, the same list (faster for an index form)."""
+    split = _split(form)
+    if split is None:
+        return textsearch.index_words(form)
+    return split[0] + split[1]
+
+
+def _add_words(
+    positions: defaultdict[str, list[str]], found: list[str], start: int, at: Sequence[str]
+) -> None:
+    """Each word of ``found`` at ``start``, ``start + 1``...; a non-Hangul word after another
+    also makes their pair, at the first one's position (the general way, for any text)."""
+    previous = ""
+    for i, word in enumerate(found, start):
+        text = at[i if i < MAX_POSITION else MAX_POSITION]
+        positions[word].append(text)
+        if "\uac00" <= word[0] <= "\ud7a3":
+            previous = ""
+            continue
+        if previous:
+            positions[f"{previous} {word}"].append(at[i - 1 if i <= MAX_POSITION else MAX_POSITION])
+        previous = word
 
 
 def document(title_form: str, summary_form: str) -> str:
-    """The ``tsvector`` literal of a paper from the index forms of its title and summary."""
-    positions: dict[str, list[str]] = {}
-    get = positions.get
+    """The ``tsvector`` literal of a paper from the index forms of its title and summary: its
+    words and its word pairs (see the module docstring)."""
+    positions: defaultdict[str, list[str]] = defaultdict(list)
     position = 0
     for form, at in ((title_form, _TITLE_AT), (summary_form, _SUMMARY_AT)):
-        for word in words(form):
-            position += 1
-            text = at[position if position < MAX_POSITION else MAX_POSITION]
-            found = get(word)
-            if found is None:
-                positions[word] = [text]
-            elif len(found) < MAX_POSITIONS:
-                found.append(text)
-        position += 1  # the gap between title and summary
+        split = _split(form)
+        start = position + 1
+        if split is None:
+            found = textsearch.index_words(form)
+            _add_words(positions, found, start, at)
+            position += len(found) + 1  # and the gap between title and summary
+            continue
+        first, hangul = split
+        position += len(first) + len(hangul) + 1
+        if position > MAX_POSITION:  # positions past PostgreSQL's last: the general way
+            _add_words(positions, first + hangul, start, at)
+            continue
+        # The first line's words, their pairs (at the first word's position), the Hangul words.
+        middle = start + len(first)
+        for word, text in zip(first, at[start:middle], strict=True):
+            positions[word].append(text)
+        for word, after, text in zip(first, first[1:], at[start : middle - 1], strict=False):
+            positions[f"{word} {after}"].append(text)
+        for word, text in zip(hangul, at[middle:position], strict=True):
+            positions[word].append(text)
+    # Words are runs of letters and digits: a quote or a backslash only in odd text, where
+    # each lexeme is quoted as it must be.
+    odd = any("'" in form or "\\" in form for form in (title_form, summary_form))
+    quoted = quote if odd else _QUOTED.format
     return " ".join(
         [
-            f"{quote(word)}:{','.join(at)}"
+            f"{quoted(word)}:{','.join(at if len(at) <= MAX_POSITIONS else at[:MAX_POSITIONS])}"
             for word, at in positions.items()
             # PostgreSQL refuses longer lexemes: such words are not indexed.
             if len(word) * 4 <= MAX_LEXEME_BYTES or len(word.encode()) <= MAX_LEXEME_BYTES

@@ -60,7 +60,9 @@ async def retry_locked(attempt: Callable[[], Awaitable[T]], *, what: str = "writ
         except sqlite3.OperationalError as exc:
             if not tries_left or not is_locked(exc):
                 raise
-            log.warning("Database locked by another process; trying the %s again", what)
+            # Waiting for another process is the normal course of two writers (as the busy
+            # timeout's waits are): said at DEBUG; only running out of tries is an error.
+            log.debug("Database locked by another process; trying the %s again", what)
             await asyncio.sleep(pause)
             pause *= 2
     raise AssertionError("unreachable")

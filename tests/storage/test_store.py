@@ -780,6 +780,29 @@ async def test_search_phrase(searchable: Store) -> None:
     assert await ids(await searchable.search('"editing video"')) == []
 
 
+async def test_search_longer_phrases_and_joined_words(searchable: Store) -> None:
+    """A phrase of three words needs all three in order; words joined by a hyphen are a phrase
+    whose last word is also a prefix when typed last."""
+    assert await ids(await searchable.search('"the model edits"')) == ["2406.00004"]
+    assert await ids(await searchable.search('"model the edits"')) == []
+    assert await ids(await searchable.search('"the model edits nothing"')) == ["2406.00004"]
+    assert await ids(await searchable.search("video-edit")) == ["2406.00001"]
+    assert await ids(await searchable.search("video-edit diffusion")) == []  # not a prefix
+
+
+async def test_search_phrase_stays_in_the_title_or_the_summary(store: Store) -> None:
+    """A phrase never runs from the title's last word into the summary's first."""
+    await store.import_digest(
+        digest(
+            D1,
+            paper("2406.00011", title="Sparse attention", summary=("heads prune tokens.",)),
+        )
+    )
+    assert await ids(await store.search('"sparse attention"')) == ["2406.00011"]
+    assert await ids(await store.search('"heads prune tokens"')) == ["2406.00011"]
+    assert await ids(await store.search('"attention heads"')) == []
+
+
 async def test_search_trailing_prefix(searchable: Store) -> None:
     """The last word typed is also a prefix; earlier words are whole words."""
     assert await ids(await searchable.search("scal")) == ["2406.00002"]

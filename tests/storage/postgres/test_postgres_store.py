@@ -41,13 +41,61 @@ async def test_operators_in_a_query_are_plain_words(database: str) -> None:
         parsed = await con.fetchval("SELECT CAST($1 AS tsquery)::text", literal)
     finally:
         await con.close()
-    assert "'model'" in parsed and "'b'" in parsed and "'x' <-> 'y'" in parsed
+    assert "'model'" in parsed and "'b'" in parsed and "'x y'" in parsed  # the word pair
 
 
 def test_document_weights_title_above_summary() -> None:
     """Title words get weight A, summary words none (D), positions run on past a gap."""
     doc = fulltext.document(textsearch.index_form("Diffusion"), textsearch.index_form("모델이"))
     assert doc == "'diffusion':1A '모델':3 '델이':4"
+
+
+def test_document_holds_neighbouring_words_as_pairs() -> None:
+    """Two neighbouring non-Hangul words of one field are also one lexeme at the first one's
+    position; none across a Korean word's bigrams or from the title into the summary."""
+    doc = fulltext.document(
+        textsearch.index_form("Large Language Models"), textsearch.index_form("GPT 모델 x")
+    )
+    assert doc == (
+        "'large':1A 'language':2A 'models':3A 'large language':1A 'language models':2A "
+        "'gpt':5 'x':6 'gpt x':5 '모델':7"
+    )
+
+
+def test_phrase_query_is_the_phrase_of_its_pairs() -> None:
+    """A Latin phrase is looked up as its word pairs (the last a prefix when typed last); a
+    Korean word stays the phrase of its bigrams."""
+
+    def query(text: str) -> str:
+        return fulltext.tsquery(textsearch.parse_query(text))
+
+    assert query('"language models"') == "'language models'"
+    assert query('"large language models"') == "('large language' <-> 'language models')"
+    assert query("video-edit") == "'video edit':*"
+    assert query("모델이") == "('모델' <-> '델이')"
+
+
+async def test_migration_11_gives_stored_papers_the_pairs_of_new_ones(
+    database: str, sample_store: Store
+) -> None:
+    """Migration 11 adds word pairs to documents written before it: every sample paper's
+    document afterwards is exactly the one the importer now writes."""
+    con = await asyncpg.connect(database)
+    try:
+        written = dict(await con.fetch("SELECT id, search::text FROM papers"))
+        stripped = await con.execute(
+            """UPDATE papers SET search = ts_delete(search,
+                   ARRAY(SELECT lexeme FROM unnest(search) WHERE lexeme LIKE '% %'))
+               WHERE search::text LIKE '%% %%'"""
+        )
+        await con.execute("DELETE FROM schema_migrations WHERE version >= 11")
+        await sample_store.close()
+        assert int(stripped.split()[-1]) > 0.9 * len(written)
+        async with await Store.open(database):
+            migrated = dict(await con.fetch("SELECT id, search::text FROM papers"))
+    finally:
+        await con.close()
+    assert migrated == written
 
 
 async def test_new_database_gets_the_current_schema(database: str, store: Store) -> None:

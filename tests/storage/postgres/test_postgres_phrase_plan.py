@@ -1,0 +1,113 @@
+"""How PostgreSQL reads an English phrase's matches: the planner's statistics of the word pairs
+decide between walking the newest papers and reading every paper the index finds, and either
+way the answer is the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from asyncpg import Record
+from backends import Raw
+from digests import digest, paper
+
+from storage.postgres import search, statistics
+from storage.postgres.connection import Conn
+from storage.postgres.statistics import PairShares, prefer_bitmap
+from storage.postgres.store import Store
+
+DAY = dt.date(2025, 1, 6)
+
+
+def test_a_rare_pair_is_read_through_the_index_and_a_common_one_walked() -> None:
+    """The papers holding the rarest pair are read when fewer than the walk would read to find
+    a window's worth: a pair held by 6.9% of 100k papers is read (6,900 rows against about
+    29,000), the same share of a million is walked (69,000 against 29,000)."""
+    assert prefer_bitmap([0.069], 100_000, 2000)
+    assert not prefer_bitmap([0.069], 1_000_000, 2000)
+    assert not prefer_bitmap([0.5], 100_000, 2000)
+    assert prefer_bitmap([0.5, 0.01], 1_000_000, 2000)  # all must match: the rarest counts
+    assert not prefer_bitmap([], 100_000, 2000)  # no pair: the planner's choice
+    assert not prefer_bitmap([0.01], 0, 2000)
+
+
+def test_shares_of_listed_unlisted_and_prefix_pairs() -> None:
+    """A listed pair has its own share, an unlisted one the least listed share, a prefix the
+    listed pairs it begins added up."""
+    shares = PairShares(1000.0, {"language models": 0.2, "language modeling": 0.05}, 0.01)
+    assert shares.share("language models") == 0.2
+    assert shares.share("graph networks") == 0.01
+    assert shares.share("language model", prefix=True) == pytest.approx(0.25)
+    assert shares.share("zebra", prefix=True) == 0.01
+
+
+async def corpus(store: Store) -> None:
+    """300 papers: every third has "language models" in its title, each fifth "graph neural"
+    in its summary."""
+    papers = [
+        paper(
+            f"2501.{i:05d}",
+            f"Large language models study {i}" if i % 3 == 0 else f"Robot arms study {i}",
+            summary=(f"graph neural nets {i}" if i % 5 == 0 else f"모델 요약 {i}",),
+        )
+        for i in range(300)
+    ]
+    await store.import_digest(digest(DAY, *papers))
+
+
+PHRASES = [
+    '"language models"',
+    '"large language models"',
+    "language-model",
+    '"graph neural" 모델',
+    '"models study"',
+    '"study large"',
+]
+
+
+async def test_both_ways_of_reading_give_the_same_pages(
+    store: Store, raw: Raw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every phrase gives the same hits, in the same order, with the same total, whether its
+    matches are walked newest first or read through the index and sorted."""
+    assert isinstance(store, Store)
+    await corpus(store)
+    await raw("ANALYZE papers")
+    statements: list[str] = []
+    run = Conn.all
+
+    async def spy(self: Conn, sql: str, *args: object) -> list[Record]:
+        statements.append(sql)
+        return await run(self, sql, *args)
+
+    monkeypatch.setattr(Conn, "all", spy)
+    pages = {}
+    for bitmap in (False, True):
+        monkeypatch.setattr(search, "prefer_bitmap", lambda *_, b=bitmap: b)
+        statements.clear()
+        pages[bitmap] = [
+            await store.search(q, limit=5, offset=offset) for q in PHRASES for offset in (0, 95)
+        ]
+        # an order no index gives (so the planner reads the index's matches), or the key's
+        assert all(("ORDER BY p.id + 0 DESC" in sql) is bitmap for sql in statements)
+    assert pages[True] == pages[False]
+    totals = [p.total for p in pages[True][::2]]
+    assert totals == [100, 100, 100, 0, 100, 0]
+
+
+async def test_the_statistics_list_the_pairs_after_analyze(store: Store, raw: Raw) -> None:
+    """Once ANALYZE has run, the pairs' shares are the planner's: "language models" is held by
+    a third of the papers; before it, there are no statistics and the planner chooses alone."""
+    assert isinstance(store, Store)
+    await corpus(store)
+    stats = statistics.PairStatistics()
+    async with store._conn() as c:
+        assert await stats.shares(c) is None
+        await raw("ANALYZE papers")
+        assert await stats.shares(c) is None  # kept for KEEP_SECONDS
+        shares = await statistics.PairStatistics().shares(c)
+    assert shares is not None
+    assert shares.papers == 300
+    assert shares.share("language models") == pytest.approx(1 / 3, abs=0.01)
+    assert shares.share("graph neural") == pytest.approx(1 / 5, abs=0.01)
+    assert "language" not in shares.listed  # only pairs are kept
