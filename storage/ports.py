@@ -128,7 +128,7 @@ class DayStore(Protocol):
 class ImportStore(Protocol):
     """Writing digests: each one whole or not at all; ``batch`` groups them in one commit."""
 
-    #: Whether digests should come prepared with each paper's ``tsvector`` literal
+    #: Whether digests should come prepared with each paper's ``tsvector``
     #: (``prepare_digest(..., documents=True)``, built in the importer's worker processes).
     wants_documents: bool
 

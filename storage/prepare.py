@@ -150,14 +150,14 @@ class PreparedDigest(NamedTuple):
     authors: tuple[tuple[str, str], ...]  # ``(name key, first spelling)``, each key once
     author_keys_json: str  # the keys of ``authors`` as a JSON array
     links: tuple[tuple[int, int, int], ...]  # (paper index, 1-based position, author index)
-    #: Each paper's ``tsvector`` literal, aligned with ``arxiv_ids``, when asked for (else empty).
-    documents: tuple[str, ...] = ()
+    #: Each paper's ``tsvector`` (binary), aligned with ``arxiv_ids``, when asked for (else empty).
+    documents: tuple[bytes, ...] = ()
 
 
 def prepare_digest(digest: ParsedDigest, *, documents: bool = False) -> PreparedDigest:
     """The rows of ``digest``: everything an import computes before the database. Pure.
 
-    ``documents``: also each paper's ``tsvector`` literal (:func:`storage.tsvector.document`),
+    ``documents``: also each paper's ``tsvector`` (:func:`storage.tsvector.document`),
     for a store whose :attr:`~storage.ports.ImportStore.wants_documents` is true.
     """
     papers, problems = unique_papers(digest)

@@ -312,7 +312,7 @@ def prepare_file(
     source: str, path: str | None, data: bytes | None, documents: bool = False
 ) -> PreparedDigest | Problem:
     """Read (``path``, else ``data``), decode, parse and build the rows of one file (with the
-    papers' ``tsvector`` literals when ``documents``).
+    papers' ``tsvector`` documents when ``documents``).
 
     A pure function of its arguments that runs in a worker process: everything an import does
     to a file before the database (:func:`storage.prepare.prepare_digest`).

@@ -4,11 +4,11 @@ Stock PostgreSQL has no Korean tokeniser, and its ``simple`` configuration keeps
 one word, so a search for ``모델`` would miss it. PostgreSQL therefore never tokenises here:
 the importer turns each paper's index form (:func:`storage.text.index_form`: Latin words,
 Hangul bigrams, one-syllable runs) into the words :func:`storage.text.index_words` gives and
-writes them as a ``tsvector`` literal (:func:`document`), and a search turns the parsed query's
-terms into a ``tsquery`` literal from the same words (:func:`tsquery`). Both are bound as
-parameters and ``CAST`` to their type, whose input syntax takes lexemes as they are: nothing of
-the user's text is ever read as query syntax (``&|!():*\\`` and quotes are quoted lexeme data),
-and nothing is re-split, stemmed or dropped as a stop word.
+sends them as a ``tsvector`` (:func:`document`, in PostgreSQL's binary form), and a search
+turns the parsed query's terms into a ``tsquery`` literal from the same words (:func:`tsquery`),
+bound as a parameter and ``CAST`` to its type, whose input syntax takes lexemes as they are:
+nothing of the user's text is ever read as query syntax (``&|!():*\\`` and quotes are quoted
+lexeme data), and nothing is re-split, stemmed or dropped as a stop word.
 
 Document: title words at positions 1..n with weight A, then a gap, then the summary's words with
 weight D, so a phrase never runs from the title into the summary (FTS5 columns behave the same).

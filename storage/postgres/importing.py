@@ -40,9 +40,10 @@ IMPORT_LOCK = 0x7061706572736970
 # One row of ``PreparedDigest.papers_json`` (see storage.prepare): arxiv id, title, url, authors
 # truncated, media kind, media url, summary JSON, AI summary, keywords JSON, GitHub repo, GitHub
 # stars, project page, votes, author names JSON, organisation, comments; ``$3`` holds each
-# paper's tsvector literal, in the same order (``jsonb``: parsed once, where each ``->>`` on
-# ``json`` parses the row's text again). A stored paper takes this digest's content only
-# when the digest is at least as new as its content; the API extras are replaced only by values.
+# paper's tsvector (binary, storage/tsvector.py), in the same order (``jsonb``: parsed once,
+# where each ``->>`` on ``json`` parses the row's text again). A stored paper takes this
+# digest's content only when the digest is at least as new as its content; the API extras are
+# replaced only by values.
 # Returns the papers inserted or updated.
 _PAPERS_INSERT = """
     INSERT INTO papers (arxiv_id, title, url, authors_truncated, media_kind, media_url, summary,
@@ -55,8 +56,8 @@ _PAPERS_INSERT = """
                 THEN ARRAY(SELECT json_array_elements_text((r.v ->> 8)::json)) END,
            r.v ->> 9, (r.v ->> 10)::int, r.v ->> 11, $1, (r.v ->> 12)::int, (r.v ->> 12)::int,
            $1, $1, ARRAY(SELECT json_array_elements_text((r.v ->> 13)::json)),
-           r.v ->> 14, (r.v ->> 15)::int, CAST(r.doc AS tsvector)
-    FROM ROWS FROM (jsonb_array_elements($2::jsonb), unnest($3::text[])) AS r(v, doc)
+           r.v ->> 14, (r.v ->> 15)::int, r.doc
+    FROM ROWS FROM (jsonb_array_elements($2::jsonb), unnest($3::tsvector[])) AS r(v, doc)
     ON CONFLICT (arxiv_id) DO UPDATE SET {content}
         content_date = excluded.content_date,
         ai_summary = coalesce(excluded.ai_summary, papers.ai_summary),
@@ -97,7 +98,8 @@ def _digest_and_papers(papers_upsert: str) -> str:
     """:data:`_DIGEST_UPSERT` and a papers upsert as one statement (one round trip): the
     stored papers as before, ``(arxiv_id, id, content_date)``, then ``(arxiv_id, id, NULL)``
     for each paper written (the upsert's rows are ``$6``, its documents ``$7``)."""
-    upsert = papers_upsert.replace("$2::jsonb", "$6::jsonb").replace("$3::text[]", "$7::text[]")
+    upsert = papers_upsert.replace("$2::jsonb", "$6::jsonb")
+    upsert = upsert.replace("$3::tsvector[]", "$7::tsvector[]")
     head = _DIGEST_UPSERT.rsplit("SELECT", 1)[0].rstrip()
     return (
         f"{head},\n    written AS ({upsert})\n"
@@ -540,9 +542,9 @@ async def _reindex(c: Conn, paper_ids: list[int]) -> None:
         form = textsearch.index_form(summary_and_keywords(texts, keywords or ()))
         documents.append(fulltext.document(textsearch.index_form(title), form))
     await c.execute(
-        """UPDATE papers p SET search = CAST(r.doc AS tsvector)
-           FROM unnest($1::bigint[], $2::text[]) AS r(id, doc)
-           WHERE p.id = r.id AND p.search IS DISTINCT FROM CAST(r.doc AS tsvector)""",
+        """UPDATE papers p SET search = r.doc
+           FROM unnest($1::bigint[], $2::tsvector[]) AS r(id, doc)
+           WHERE p.id = r.id AND p.search IS DISTINCT FROM r.doc""",
         [r[0] for r in rows],
         documents,
     )

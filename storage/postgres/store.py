@@ -67,6 +67,14 @@ SESSION_SETTINGS = {
 }
 
 
+async def _binary_documents(con: asyncpg.Connection) -> None:
+    """Each pooled connection sends and reads ``tsvector`` values in PostgreSQL's binary form,
+    as :func:`storage.tsvector.document` builds them (``bytes``)."""
+    await con.set_type_codec(
+        "tsvector", schema="pg_catalog", encoder=bytes, decoder=bytes, format="binary"
+    )
+
+
 class Store(
     PaperQueries,
     SearchQueries,
@@ -106,6 +114,7 @@ class Store(
                     max_size=pool_size,
                     timeout=CONNECT_TIMEOUT,
                     server_settings=SESSION_SETTINGS,
+                    init=_binary_documents,
                 )
             except ValueError as exc:  # asyncpg's reading of the URL
                 raise DatabaseProblem(where, "invalid URL") from exc

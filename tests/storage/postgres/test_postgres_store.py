@@ -17,6 +17,7 @@ from storage.errors import SchemaTooNew
 from storage.postgres import fulltext
 from storage.postgres.migrations import SCHEMA_VERSION
 from storage.postgres.store import Store
+from storage.tsvector import text_form
 
 D1 = dt.date(2024, 6, 11)
 
@@ -47,7 +48,7 @@ async def test_operators_in_a_query_are_plain_words(database: str) -> None:
 def test_document_weights_title_above_summary() -> None:
     """Title words get weight A, summary words none (D), positions run on past a gap."""
     doc = fulltext.document(textsearch.index_form("Diffusion"), textsearch.index_form("모델이"))
-    assert doc == "'diffusion':1A '모델':3 '델이':4"
+    assert text_form(doc) == "'diffusion':1A '델이':4 '모델':3"
 
 
 def test_document_holds_neighbouring_words_as_pairs() -> None:
@@ -56,10 +57,30 @@ def test_document_holds_neighbouring_words_as_pairs() -> None:
     doc = fulltext.document(
         textsearch.index_form("Large Language Models"), textsearch.index_form("GPT 모델 x")
     )
-    assert doc == (
-        "'large':1A 'language':2A 'models':3A 'large language':1A 'language models':2A "
-        "'gpt':5 'x':6 'gpt x':5 '모델':7"
+    assert text_form(doc) == (
+        "'gpt':5 'gpt x':5 'language':2A 'language models':2A 'large':1A 'large language':1A "
+        "'models':3A 'x':6 '모델':7"
     )
+
+
+ODD = [
+    ("Large Language Models", "GPT 모델 x"),
+    ("it's a \\back\\slash 'quoted'", "d'Alembert \\ 모델이 책을"),
+    (" ".join(f"w{i % 17000}" for i in range(20000)), "b c " * 300),
+    ("ü" * 1100 + " ok", ""),
+    ("", ""),
+    ("Ééß ıﬁ ① x\ue000y", "데이터셋 모델 LLM이 GPT-4o"),
+]
+
+
+@pytest.mark.parametrize(("title", "summary"), ODD)
+async def test_the_server_reads_a_document_as_it_is_built(
+    store: Store, title: str, summary: str
+) -> None:
+    """PostgreSQL takes the binary form as built, lexemes in its own order (it would sort them
+    otherwise): it prints exactly what ``text_form`` reads from it, odd text and limits too."""
+    doc = fulltext.document(textsearch.index_form(title), textsearch.index_form(summary))
+    assert await store._value("SELECT $1::tsvector::text", doc) == text_form(doc)
 
 
 def test_phrase_query_is_the_phrase_of_its_pairs() -> None:
