@@ -36,7 +36,7 @@ from itertools import pairwise
 from storage import text as textsearch
 from storage.tsvector import MAX_LEXEME_BYTES, document, pair, quote
 
-__all__ = ["RANK_WEIGHTS", "document", "pair_lexemes", "tsquery"]
+__all__ = ["RANK_WEIGHTS", "document", "term_lexemes", "tsquery", "uses_pairs"]
 
 #: ``ts_rank`` weights for {D, C, B, A}: summary (D) 0.1, title (A) 1.0.
 RANK_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"
@@ -71,33 +71,50 @@ def _latin(term: textsearch.Term) -> tuple[list[str], bool]:
     return latin, term.prefix and not textsearch.is_hangul(term.tokens[-1][0])
 
 
-def _term(term: textsearch.Term, weight: str) -> str:
-    """One word or quoted phrase: its Latin phrase (of its word pairs: ``"large language
-    models"`` is ``'large language' <-> 'language models'``, two lookups in the GIN index where
-    the words themselves would hold many more papers) and its bigram phrase (both must match),
-    or its one-syllable runs as prefixes (the FTS5 form of :func:`storage.text.parse_query`)."""
+def _groups(term: textsearch.Term) -> list[tuple[list[str], bool]]:
+    """A word or quoted phrase as groups of lexemes, each one a phrase (all must match, in a
+    row) with whether its last lexeme is a prefix: its Latin phrase (of its word pairs:
+    ``"large language models"`` is ``large language``, ``language models``, two lookups in the
+    GIN index where the words themselves would hold many more papers), its bigram phrase, or
+    each of its one-syllable runs as a prefix (the FTS5 form of
+    :func:`storage.text.parse_query`)."""
     latin, prefix = _latin(term)
     runs = [t for t in term.tokens if textsearch.is_hangul(t[0])]
-    parts: list[str] = []
+    groups: list[tuple[list[str], bool]] = []
     if latin:
-        parts.append(_phrase(_pairs(latin) or latin, prefix=prefix, weight=weight))
+        groups.append((_pairs(latin) or latin, prefix))
     bigrams = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
     if bigrams:
-        parts.append(_phrase(bigrams, prefix=False, weight=weight))
+        groups.append((bigrams, False))
     elif runs and not latin:
-        parts.extend(_lexeme(run, prefix=True, weight=weight) for run in dict.fromkeys(runs))
-    return " & ".join(parts)
+        groups.extend(([run], True) for run in dict.fromkeys(runs))
+    return groups
 
 
-def pair_lexemes(query: textsearch.Query) -> list[tuple[str, bool]]:
-    """The word pairs a query's :func:`tsquery` looks up, each with whether it is a prefix:
-    every paper it finds holds all of them (see :mod:`storage.postgres.search`)."""
-    found: list[tuple[str, bool]] = []
-    for term in query.terms:
-        latin, prefix = _latin(term)
-        pairs = _pairs(latin)
-        found += [(p, prefix and i == len(pairs) - 1) for i, p in enumerate(pairs)]
-    return found
+def _term(term: textsearch.Term, weight: str) -> str:
+    """One word or quoted phrase: the phrases of its groups, all of them."""
+    return " & ".join(
+        _phrase(words, prefix=prefix, weight=weight) for words, prefix in _groups(term)
+    )
+
+
+def term_lexemes(query: textsearch.Query) -> list[list[tuple[str, bool]]]:
+    """Each term's lexemes, each with whether it is looked up as a prefix: a paper the query's
+    :func:`tsquery` finds holds, for every term, all of them (see
+    :mod:`storage.postgres.search`)."""
+    return [
+        [
+            (word, prefix and i == len(words) - 1)
+            for words, prefix in _groups(term)
+            for i, word in enumerate(words)
+        ]
+        for term in query.terms
+    ]
+
+
+def uses_pairs(query: textsearch.Query) -> bool:
+    """Whether the query looks up word pairs (it has a phrase of Latin words)."""
+    return any(_pairs(_latin(term)[0]) for term in query.terms)
 
 
 def tsquery(query: textsearch.Query, *, title_only: bool = False) -> str:

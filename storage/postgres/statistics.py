@@ -1,13 +1,14 @@
-"""How common the word pairs of the search documents are, from the planner's statistics.
+"""How many papers a query's lexemes are held by, from the planner's statistics.
 
 A search whose query holds an English phrase looks up its word pairs (:mod:`storage.tsvector`);
-how it should read its newest matches depends on how many papers hold them
-(:func:`prefer_bitmap`), which the planner's statistics of ``papers.search`` tell: autovacuum's
-ANALYZE lists the column's most common lexemes (``pg_stats.most_common_elems``, about a thousand)
-with the fraction of papers holding each, and a lexeme not listed is rarer than every listed
-one. The planner itself knows this but prices the two ways of reading badly (see
-:mod:`storage.postgres.search`). :class:`PairStatistics` keeps what it read for
-:data:`KEEP_SECONDS` (statistics change only when ANALYZE runs again).
+how it should read its newest matches depends on how many papers match (:func:`prefer_bitmap`),
+which the planner's statistics of ``papers.search`` tell: autovacuum's ANALYZE lists the
+column's most common lexemes (``pg_stats.most_common_elems``, about a thousand) with the
+fraction of papers holding each, and a lexeme not listed is rarer than every listed one. The
+planner knows this too, but takes a phrase's pairs as independent (``large language`` and
+``language models`` are held together far more often than the product of their shares) and
+prices the two ways of reading badly (see :mod:`storage.postgres.search`). :class:`Statistics`
+keeps what it read for :data:`KEEP_SECONDS` (they change only when ANALYZE runs again).
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ _READ = """SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_
 
 
 @dataclass(frozen=True, slots=True)
-class PairShares:
-    """The planner's statistics of the pairs: ``papers`` (its estimate of the table's rows),
-    ``listed`` (pair lexeme -> fraction of papers holding it, for the listed ones) and ``floor``
-    (the least listed fraction: an unlisted lexeme is rarer)."""
+class Shares:
+    """The planner's statistics of the documents: ``papers`` (its estimate of the table's
+    rows), ``listed`` (lexeme -> fraction of papers holding it, for the listed ones) and
+    ``floor`` (the least listed fraction: an unlisted lexeme is rarer)."""
 
     papers: float
     listed: dict[str, float]
@@ -46,29 +47,37 @@ class PairShares:
         added up, at least the floor)."""
         if not prefix:
             return self.listed.get(lexeme, self.floor)
-        held = sum(f for pair, f in self.listed.items() if pair.startswith(lexeme))
+        held = sum(f for listed, f in self.listed.items() if listed.startswith(lexeme))
         return min(1.0, max(held, self.floor))
 
+    def query_share(self, terms: Sequence[Sequence[tuple[str, bool]]]) -> float:
+        """The estimated fraction of papers matching a query whose terms hold these lexemes
+        (:func:`storage.postgres.fulltext.term_lexemes`): a term's lexemes go together (a
+        phrase's pairs, a word's bigrams), so a term is as common as its rarest lexeme; terms
+        are taken as independent of each other."""
+        found = 1.0
+        for lexemes in terms:
+            if lexemes:
+                found *= min(self.share(lexeme, prefix) for lexeme, prefix in lexemes)
+        return found
 
-def prefer_bitmap(shares: Sequence[float], papers: float, window: int) -> bool:
+
+def prefer_bitmap(share: float, papers: float, window: int) -> bool:
     """Whether reading every paper the index finds beats walking the newest papers until
-    ``window`` match: the papers holding the rarest pair (a fraction ``f`` of ``papers``) are at
-    most ``f * papers`` rows, where the walk reads about ``window / f`` to find ``window``
-    matches (at 100k papers the first is less from ``f`` below 14%, at a million below 4.5%)."""
-    if not shares or papers <= 0:
-        return False
-    rarest = min(shares)
-    return rarest <= 0 or rarest * papers < window / rarest
+    ``window`` match, for a query a fraction ``share`` of ``papers`` match: the first reads
+    ``share * papers`` rows, the walk about ``window / share`` (at 100k papers the first is
+    less below 14%, at a million below 4.5%)."""
+    return share <= 0 or share * papers < window / share
 
 
-class PairStatistics:
-    """The statistics of the pairs, read at most every :data:`KEEP_SECONDS`."""
+class Statistics:
+    """The statistics of the documents, read at most every :data:`KEEP_SECONDS`."""
 
     def __init__(self) -> None:
         self._read_at = -math.inf
-        self._shares: PairShares | None = None
+        self._shares: Shares | None = None
 
-    async def shares(self, c: Conn) -> PairShares | None:
+    async def shares(self, c: Conn) -> Shares | None:
         """The current statistics, or ``None`` while there are none (a table ANALYZE has not
         seen yet): the planner then chooses alone."""
         now = time.monotonic()
@@ -78,7 +87,7 @@ class PairStatistics:
         return self._shares
 
 
-def _shares(row: Record | None) -> PairShares | None:
+def _shares(row: Record | None) -> Shares | None:
     if row is None:
         return None
     papers: float | None = row[0]
@@ -89,5 +98,5 @@ def _shares(row: Record | None) -> PairShares | None:
     # The frequencies list one per element, then the least and the greatest of them (and the
     # fraction of NULLs): pg_statistic's layout for element statistics.
     floor = float(freqs[len(elements)]) if len(freqs) > len(elements) else min(freqs)
-    listed = {e: float(f) for e, f in zip(elements, freqs, strict=False) if " " in e}
-    return PairShares(float(papers), listed, floor)
+    listed = {e: float(f) for e, f in zip(elements, freqs, strict=False)}
+    return Shares(float(papers), listed, floor)

@@ -1,6 +1,6 @@
-"""How PostgreSQL reads an English phrase's matches: the planner's statistics of the word pairs
-decide between walking the newest papers and reading every paper the index finds, and either
-way the answer is the same."""
+"""How PostgreSQL reads an English phrase's matches: the planner's statistics of the query's
+lexemes decide between walking the newest papers and reading every paper the index finds, and
+either way the answer is the same."""
 
 from __future__ import annotations
 
@@ -13,32 +13,52 @@ from digests import digest, paper
 
 from storage.postgres import search, statistics
 from storage.postgres.connection import Conn
-from storage.postgres.statistics import PairShares, prefer_bitmap
+from storage.postgres.statistics import Shares, prefer_bitmap
 from storage.postgres.store import Store
 
 DAY = dt.date(2025, 1, 6)
 
 
-def test_a_rare_pair_is_read_through_the_index_and_a_common_one_walked() -> None:
-    """The papers holding the rarest pair are read when fewer than the walk would read to find
-    a window's worth: a pair held by 6.9% of 100k papers is read (6,900 rows against about
-    29,000), the same share of a million is walked (69,000 against 29,000)."""
-    assert prefer_bitmap([0.069], 100_000, 2000)
-    assert not prefer_bitmap([0.069], 1_000_000, 2000)
-    assert not prefer_bitmap([0.5], 100_000, 2000)
-    assert prefer_bitmap([0.5, 0.01], 1_000_000, 2000)  # all must match: the rarest counts
-    assert not prefer_bitmap([], 100_000, 2000)  # no pair: the planner's choice
-    assert not prefer_bitmap([0.01], 0, 2000)
+def test_few_matches_are_read_through_the_index_and_many_walked() -> None:
+    """The matches are read when fewer than the walk would read to find a window's worth: a
+    phrase held by 6.9% of 100k papers is read (6,900 rows against about 29,000), the same
+    share of a million is walked (69,000 against 29,000)."""
+    assert prefer_bitmap(0.069, 100_000, 2000)
+    assert not prefer_bitmap(0.069, 1_000_000, 2000)
+    assert not prefer_bitmap(0.5, 100_000, 2000)
+    assert prefer_bitmap(0.001, 1_000_000, 2000)
+    assert prefer_bitmap(0.0, 1_000_000, 2000)
 
 
-def test_shares_of_listed_unlisted_and_prefix_pairs() -> None:
-    """A listed pair has its own share, an unlisted one the least listed share, a prefix the
-    listed pairs it begins added up."""
-    shares = PairShares(1000.0, {"language models": 0.2, "language modeling": 0.05}, 0.01)
+def test_shares_of_listed_unlisted_and_prefix_lexemes() -> None:
+    """A listed lexeme has its own share, an unlisted one the least listed share, a prefix the
+    listed lexemes it begins added up."""
+    shares = Shares(1000.0, {"language models": 0.2, "language modeling": 0.05}, 0.01)
     assert shares.share("language models") == 0.2
     assert shares.share("graph networks") == 0.01
     assert shares.share("language model", prefix=True) == pytest.approx(0.25)
     assert shares.share("zebra", prefix=True) == 0.01
+
+
+def test_a_query_is_as_common_as_its_terms_together() -> None:
+    """A term's lexemes go together (a phrase's pairs: the rarest counts, not their product,
+    which is what made the planner read 56,315 papers for "large language models" at a
+    million); separate terms multiply."""
+    shares = Shares(
+        1_000_000.0,
+        {"large language": 0.056, "language models": 0.072, "graph neural": 0.05, "모델": 0.85},
+        0.0001,
+    )
+    phrase = [[("large language", False), ("language models", False)]]
+    assert shares.query_share(phrase) == pytest.approx(0.056)
+    assert not prefer_bitmap(shares.query_share(phrase), shares.papers, 2000)  # walked
+    two = [[("language models", False)], [("graph neural", False)]]
+    assert shares.query_share(two) == pytest.approx(0.072 * 0.05)
+    assert prefer_bitmap(shares.query_share(two), shares.papers, 2000)  # read
+    rare = [[("language models", False)], [("xyzzy", False)]]
+    assert prefer_bitmap(shares.query_share(rare), shares.papers, 2000)
+    korean = [[("language models", False)], [("모델", False)]]
+    assert shares.query_share(korean) == pytest.approx(0.072 * 0.85)
 
 
 async def corpus(store: Store) -> None:
@@ -89,25 +109,47 @@ async def test_both_ways_of_reading_give_the_same_pages(
             await store.search(q, limit=5, offset=offset) for q in PHRASES for offset in (0, 95)
         ]
         # an order no index gives (so the planner reads the index's matches), or the key's
+        # with the match a function no index serves (so the newest papers are walked)
         assert all(("ORDER BY p.id + 0 DESC" in sql) is bitmap for sql in statements)
+        assert all(("ts_match_vq(p.search, q)" in sql) is not bitmap for sql in statements)
     assert pages[True] == pages[False]
     totals = [p.total for p in pages[True][::2]]
     assert totals == [100, 100, 100, 0, 100, 0]
 
 
 async def test_the_statistics_list_the_pairs_after_analyze(store: Store, raw: Raw) -> None:
-    """Once ANALYZE has run, the pairs' shares are the planner's: "language models" is held by
+    """Once ANALYZE has run, the lexemes' shares are the planner's: "language models" is held by
     a third of the papers; before it, there are no statistics and the planner chooses alone."""
     assert isinstance(store, Store)
     await corpus(store)
-    stats = statistics.PairStatistics()
+    stats = statistics.Statistics()
     async with store._conn() as c:
         assert await stats.shares(c) is None
         await raw("ANALYZE papers")
         assert await stats.shares(c) is None  # kept for KEEP_SECONDS
-        shares = await statistics.PairStatistics().shares(c)
+        shares = await statistics.Statistics().shares(c)
     assert shares is not None
     assert shares.papers == 300
     assert shares.share("language models") == pytest.approx(1 / 3, abs=0.01)
     assert shares.share("graph neural") == pytest.approx(1 / 5, abs=0.01)
-    assert "language" not in shares.listed  # only pairs are kept
+    assert shares.share("robot") == pytest.approx(2 / 3, abs=0.01)
+
+
+async def test_without_statistics_the_planner_chooses(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before ANALYZE the phrase search is the plain statement (no forced order, no forced
+    walk), and finds the same papers."""
+    assert isinstance(store, Store)
+    await corpus(store)
+    statements: list[str] = []
+    run = Conn.all
+
+    async def spy(self: Conn, sql: str, *args: object) -> list[Record]:
+        statements.append(sql)
+        return await run(self, sql, *args)
+
+    monkeypatch.setattr(Conn, "all", spy)
+    page = await store.search('"language models"')
+    assert page.total == 100
+    assert "p.id + 0" not in statements[-1] and "ts_match_vq" not in statements[-1]
