@@ -85,22 +85,28 @@ PHRASES = [
 ]
 
 
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every statement the store's connections send for rows, from now on."""
+    sent: list[str] = []
+    run = Conn.all
+
+    async def spy(self: Conn, sql: str, *args: object) -> list[Record]:
+        sent.append(sql)
+        return await run(self, sql, *args)
+
+    monkeypatch.setattr(Conn, "all", spy)
+    return sent
+
+
 async def test_both_ways_of_reading_give_the_same_pages(
-    store: Store, raw: Raw, monkeypatch: pytest.MonkeyPatch
+    store: Store, raw: Raw, statements: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every phrase gives the same hits, in the same order, with the same total, whether its
     matches are walked newest first or read through the index and sorted."""
     assert isinstance(store, Store)
     await corpus(store)
     await raw("ANALYZE papers")
-    statements: list[str] = []
-    run = Conn.all
-
-    async def spy(self: Conn, sql: str, *args: object) -> list[Record]:
-        statements.append(sql)
-        return await run(self, sql, *args)
-
-    monkeypatch.setattr(Conn, "all", spy)
     pages = {}
     for bitmap in (False, True):
         monkeypatch.setattr(search, "prefer_bitmap", lambda *_, b=bitmap: b)
@@ -135,21 +141,11 @@ async def test_the_statistics_list_the_pairs_after_analyze(store: Store, raw: Ra
     assert shares.share("robot") == pytest.approx(2 / 3, abs=0.01)
 
 
-async def test_without_statistics_the_planner_chooses(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_without_statistics_the_planner_chooses(store: Store, statements: list[str]) -> None:
     """Before ANALYZE the phrase search is the plain statement (no forced order, no forced
     walk), and finds the same papers."""
     assert isinstance(store, Store)
     await corpus(store)
-    statements: list[str] = []
-    run = Conn.all
-
-    async def spy(self: Conn, sql: str, *args: object) -> list[Record]:
-        statements.append(sql)
-        return await run(self, sql, *args)
-
-    monkeypatch.setattr(Conn, "all", spy)
     page = await store.search('"language models"')
     assert page.total == 100
     assert "p.id + 0" not in statements[-1] and "ts_match_vq" not in statements[-1]
