@@ -109,11 +109,11 @@ def _add_words(
     previous = ""
     for i, word in enumerate(found, start):
         _add(positions[word], at[i if i < MAX_POSITION else MAX_POSITION])
-        if "\uac00" <= word[0] <= "\ud7a3":
+        if textsearch.is_hangul(word[0]):
             previous = ""
             continue
         if previous:
-            _add(positions[f"{previous} {word}"], at[i - 1 if i <= MAX_POSITION else MAX_POSITION])
+            _add(positions[pair(previous, word)], at[i - 1 if i <= MAX_POSITION else MAX_POSITION])
         previous = word
 
 
@@ -140,7 +140,7 @@ def document(title_form: str, summary_form: str) -> bytes:
         for word, text in zip(first, at[start:middle], strict=True):
             positions[word].append(text)
         for word, after, text in zip(first, first[1:], at[start : middle - 1], strict=False):
-            positions[f"{word} {after}"].append(text)
+            positions[pair(word, after)].append(text)
         for word, text in zip(hangul, at[middle:position], strict=True):
             positions[word].append(text)
     parts = [b""]  # the number of lexemes, once known

@@ -98,12 +98,18 @@ class SearchQueries(StoreBase):
         if not tsquery:
             return Page((), 0, offset, limit)
         args: list[Any] = [tsquery]
-        where = "p.search @@ q"
+        days = ""  # the date range, if any
         if since is not None or until is not None:
             args += [as_day(since) or MIN_DATE, as_day(until) or MAX_DATE]
-            where += """ AND EXISTS (SELECT 1 FROM appearances a WHERE a.paper_id = p.id
-                                     AND a.date BETWEEN $2 AND $3)"""
-        matches = f"FROM papers p, CAST($1 AS tsquery) AS q WHERE {where}"
+            days = """ AND EXISTS (SELECT 1 FROM appearances a WHERE a.paper_id = p.id
+                                   AND a.date BETWEEN $2 AND $3)"""
+
+        def matching(matched: str) -> str:
+            """The ``FROM ... WHERE`` of the papers ``matched`` picks (a condition on ``p`` and
+            the query ``q``) in the date range."""
+            return f"FROM papers p, CAST($1 AS tsquery) AS q WHERE {matched}{days}"
+
+        matches = matching("p.search @@ q")
         # Counted up to one past COUNT_CAP (storage.text): an exact count of a common word read
         # every matching row (200-400 ms at 100k papers); this reads at most 1,001.
         count_sql = (
@@ -140,7 +146,7 @@ class SearchQueries(StoreBase):
             if sort in SEARCH_ORDERS:
                 page = sorted_page
             else:
-                page = _windows(windows, matches.replace("p.search @@ q", matched), newest)
+                page = _windows(windows, matching(matched), newest)
             return f"""SELECT {PAPER_SELECT}, page.rank, {count_column}{extra}
                        FROM ({page}) AS page JOIN papers p ON p.id = page.id ORDER BY {order}"""
 
