@@ -152,3 +152,25 @@ async def test_digest_refresh_claimed_once_and_needs_a_post(store: Store) -> Non
     await store.record_digest_post(1, DAY, channel_id=7, message_ids=[11], at=T0)
     assert await store.claim_digest_refresh(1, DAY, at=T0)
     assert not await store.claim_digest_refresh(1, DAY, at=T0)
+
+
+async def test_author_profile_papers_are_whole_papers(store: Store) -> None:
+    """The papers of an author's card are the papers as read one by one: generated summary,
+    first votes, every day listed, organisation and comments; a later page holds the rest."""
+    org = {"name": "MHUG", "fullname": "Multimedia Group"}
+    authors = [{"name": "Ada Card"}, {"name": "Bo Other"}]
+    await api_day(store, item("2603.00001", votes=5, authors=authors, organization=org))
+    await api_day(store, item("2603.00001", votes=12, authors=authors), day=DAY + dt.timedelta(1))
+    await api_day(store, item("2603.00002", votes=3, authors=authors[:1]), day=DAY)
+    await claim(store, "2603.00001")
+    bullets = (Bullet(None, "첫째"), Bullet(None, "둘째"))
+    assert await store.record_summary("2603.00001", bullets, model="m1", at=T0)
+    ada = (await store.find_authors("ada card"))[0]
+    profile = await store.author_profile(ada.id, limit=1)
+    assert profile is not None and profile.papers.total == 2
+    newest = await store.paper("2603.00001")
+    assert newest is not None and newest.generated is not None and len(newest.days) == 2
+    assert (newest.first_votes, newest.organization) == (5, "Multimedia Group")
+    assert profile.papers.items == (newest,)
+    rest = await store.author_profile(ada.id, limit=1, offset=1)
+    assert rest is not None and rest.papers.items == (await store.paper("2603.00002"),)
