@@ -13,7 +13,8 @@ The snippets are cut here, by :func:`storage.text.hit_snippet`.
 
 The newest matches of a window come from walking the primary key newest first, each paper
 checked, or from reading every match through the GIN index and sorting them: the planner's
-choice, except for a query with an English phrase, where the store chooses by the planner's
+choice, except for a query with an English phrase or a Korean word of three syllables or more
+(:func:`storage.postgres.fulltext.misjudged`), where the store chooses by the planner's
 statistics of its lexemes (:mod:`storage.postgres.statistics`; see ``search``).
 """
 
@@ -117,7 +118,7 @@ class SearchQueries(StoreBase):
         )
         count_column = f"({count_sql})"  # in the page's rows
         derived = False  # the total from the ranking windows instead
-        pairs = False  # whether the query looks up word pairs
+        chooses = False  # whether the store chooses how the newest matches are read
         if sort in SEARCH_ORDERS:
             page_order = SEARCH_ORDERS[sort]
             order = page_order.replace("p.", "page.")
@@ -131,7 +132,7 @@ class SearchQueries(StoreBase):
             # reading it again by key cost 30-600 ms), then sorted. ``n``: how many matches the
             # window holds, which gives the total (see ``work``).
             order = "page.win, page.rank DESC, page.id"
-            pairs = fulltext.uses_pairs(parsed)
+            chooses = fulltext.misjudged(parsed)
             windows = textsearch.rank_windows(offset, limit, textsearch.RANK_WINDOW)
             if windows and textsearch.COUNT_CAP < textsearch.RANK_WINDOW:
                 # The windows tell the total: a first window short of full holds every match; a
@@ -170,14 +171,15 @@ class SearchQueries(StoreBase):
             # The newest first: by the primary key, walked newest first and each paper checked
             # until a window's worth match, or all the matches read through the GIN index and
             # sorted (``p.id + 0``: an order no index gives), the planner's choice by its
-            # estimate of how many match. For a query with word pairs the store chooses: the
-            # planner takes a phrase's pairs as independent ("large language models" at a
-            # million papers: 5,138 estimated, 56,315 read through the index, 242 ms against
-            # 25 for the walk) and prices reading through the index too high when it is right
+            # estimate of how many match. For a phrase (word pairs, Korean bigrams) the store
+            # chooses: the planner takes a phrase's lexemes as independent ("large language
+            # models" at a million papers: 5,138 estimated, 56,315 read through the index, 242
+            # ms against 25 for the walk; "데이터셋" at 100k: 7,179 estimated, 30,391 read, 115
+            # ms against 8) and prices reading through the index too high when it is right
             # ("language models" at 100k papers: 24 ms walked, 8 read through the index). The
             # walk is then forced with the function behind ``@@``, which no index serves.
             newest, matched = "p.id", "p.search @@ q"
-            if pairs:
+            if chooses:
                 bitmap = await self._few_match(c, parsed)
                 if bitmap is True:
                     newest = "p.id + 0"

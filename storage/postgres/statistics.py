@@ -1,14 +1,15 @@
 """How many papers a query's lexemes are held by, from the planner's statistics.
 
-A search whose query holds an English phrase looks up its word pairs (:mod:`storage.tsvector`);
-how it should read its newest matches depends on how many papers match (:func:`prefer_bitmap`),
-which the planner's statistics of ``papers.search`` tell: autovacuum's ANALYZE lists the
-column's most common lexemes (``pg_stats.most_common_elems``, about a thousand) with the
-fraction of papers holding each, and a lexeme not listed is rarer than every listed one. The
-planner knows this too, but takes a phrase's pairs as independent (``large language`` and
-``language models`` are held together far more often than the product of their shares) and
-prices the two ways of reading badly (see :mod:`storage.postgres.search`). :class:`Statistics`
-keeps what it read for :data:`KEEP_SECONDS` (they change only when ANALYZE runs again).
+A search whose query holds a phrase (an English phrase's word pairs, :mod:`storage.tsvector`, or
+a Korean word's bigrams in a row: :func:`storage.postgres.fulltext.misjudged`) chooses how to
+read its newest matches by how many papers match (:func:`prefer_bitmap`), which the planner's
+statistics of ``papers.search`` tell: autovacuum's ANALYZE lists the column's most common
+lexemes (``pg_stats.most_common_elems``, about a thousand) with the fraction of papers holding
+each, and a lexeme not listed is rarer than every listed one. The planner knows this too, but
+takes a phrase's lexemes as independent (``large language`` and ``language models``, or ``데이``
+and ``이터``, are held together far more often than the product of their shares) and prices the
+two ways of reading badly (see :mod:`storage.postgres.search`). :class:`Statistics` keeps what
+it read for :data:`KEEP_SECONDS` (they change only when ANALYZE runs again).
 """
 
 from __future__ import annotations

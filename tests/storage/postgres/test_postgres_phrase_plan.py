@@ -1,6 +1,6 @@
-"""How PostgreSQL reads an English phrase's matches: the planner's statistics of the query's
-lexemes decide between walking the newest papers and reading every paper the index finds, and
-either way the answer is the same."""
+"""How PostgreSQL reads a phrase's matches (English words, Korean bigrams): the planner's
+statistics of the query's lexemes decide between walking the newest papers and reading every
+paper the index finds, and either way the answer is the same."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from asyncpg import Record
 from backends import Raw
 from digests import digest, paper
 
-from storage.postgres import search, statistics
+from storage.postgres import fulltext, search, statistics
 from storage.postgres.connection import Conn
 from storage.postgres.statistics import Shares, prefer_bitmap
 from storage.postgres.store import Store
+from storage.text import parse_query
 
 DAY = dt.date(2025, 1, 6)
 
@@ -63,12 +64,12 @@ def test_a_query_is_as_common_as_its_terms_together() -> None:
 
 async def corpus(store: Store) -> None:
     """300 papers: every third has "language models" in its title, each fifth "graph neural"
-    in its summary."""
+    in its summary, the others "데이터셋"."""
     papers = [
         paper(
             f"2501.{i:05d}",
             f"Large language models study {i}" if i % 3 == 0 else f"Robot arms study {i}",
-            summary=(f"graph neural nets {i}" if i % 5 == 0 else f"모델 요약 {i}",),
+            summary=(f"graph neural nets {i}" if i % 5 == 0 else f"데이터셋 모델 요약 {i}",),
         )
         for i in range(300)
     ]
@@ -82,6 +83,8 @@ PHRASES = [
     '"graph neural" 모델',
     '"models study"',
     '"study large"',
+    "데이터셋",
+    "language 데이터셋",
 ]
 
 
@@ -120,7 +123,7 @@ async def test_both_ways_of_reading_give_the_same_pages(
         assert all(("ts_match_vq(p.search, q)" in sql) is not bitmap for sql in statements)
     assert pages[True] == pages[False]
     totals = [p.total for p in pages[True][::2]]
-    assert totals == [100, 100, 100, 0, 100, 0]
+    assert totals == [100, 100, 100, 0, 100, 0, 240, 80]
 
 
 async def test_the_statistics_list_the_pairs_after_analyze(store: Store, raw: Raw) -> None:
@@ -149,3 +152,13 @@ async def test_without_statistics_the_planner_chooses(store: Store, statements: 
     page = await store.search('"language models"')
     assert page.total == 100
     assert "p.id + 0" not in statements[-1] and "ts_match_vq" not in statements[-1]
+
+
+def test_the_store_chooses_for_phrases_the_planner_misjudges() -> None:
+    """The store chooses how to read an English phrase (its word pairs) and a Korean word of
+    three syllables or more (its bigrams in a row), whose lexemes the planner takes as
+    independent; a single word or two syllables the planner judges by its own statistics."""
+    for query in ('"language models"', "language-model", "데이터셋", "graph 트랜스포머", "성능이"):
+        assert fulltext.misjudged(parse_query(query)), query
+    for query in ("language", "모델", "model 모델", '"모델"', "성능"):
+        assert not fulltext.misjudged(parse_query(query)), query
