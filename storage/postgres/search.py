@@ -30,7 +30,7 @@ from storage.models import Page, SearchHit, SortOrder
 from storage.postgres import fulltext
 from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
 from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
-from storage.postgres.statistics import Statistics, prefer_bitmap
+from storage.postgres.statistics import Shares, Statistics, prefer_bitmap
 
 #: ``ORDER BY`` of the searches not sorted by relevance (NULL votes last, as in SQLite).
 SEARCH_ORDERS = {
@@ -179,23 +179,23 @@ class SearchQueries(StoreBase):
             # ("language models" at 100k papers: 24 ms walked, 8 read through the index). The
             # walk is then forced with the function behind ``@@``, which no index serves.
             newest, matched = "p.id", "p.search @@ q"
-            if chooses:
-                bitmap = await self._few_match(c, parsed)
-                if bitmap is True:
+            shares = await self._shares(c) if chooses or len(parsed.terms) > 1 else None
+            if shares is not None and len(parsed.terms) > 1:
+                # The rarest term checked first (fulltext.rarest_first): same matches and rank.
+                args[0] = fulltext.tsquery(fulltext.rarest_first(parsed, shares.term_share))
+            if shares is not None and chooses:
+                share = shares.query_share(fulltext.term_lexemes(parsed))
+                if prefer_bitmap(share, shares.papers, textsearch.RANK_WINDOW):
                     newest = "p.id + 0"
-                elif bitmap is False:
+                else:
                     matched = "ts_match_vq(p.search, q)"
             rows, total = await work(c, statement(newest, matched))
         return _hits(rows, total, parsed, offset, limit)
 
-    async def _few_match(self, c: Conn, parsed: textsearch.Query) -> bool | None:
-        """Whether few enough papers match ``parsed`` to read them all
-        (:func:`storage.postgres.statistics.prefer_bitmap`), by the planner's statistics;
-        ``None`` while there are none."""
+    async def _shares(self, c: Conn) -> Shares | None:
+        """The planner's statistics of the documents (read on the first search that needs them,
+        then at most every :data:`storage.postgres.statistics.KEEP_SECONDS`); ``None`` while
+        there are none."""
         if self._statistics is None:
             self._statistics = Statistics()
-        shares = await self._statistics.shares(c)
-        if shares is None:
-            return None
-        share = shares.query_share(fulltext.term_lexemes(parsed))
-        return prefer_bitmap(share, shares.papers, textsearch.RANK_WINDOW)
+        return await self._statistics.shares(c)

@@ -51,6 +51,11 @@ class Shares:
         held = sum(f for listed, f in self.listed.items() if listed.startswith(lexeme))
         return min(1.0, max(held, self.floor))
 
+    def term_share(self, lexemes: Sequence[tuple[str, bool]]) -> float:
+        """The estimated fraction of papers holding all of one term's lexemes: a term's lexemes
+        go together (a phrase's pairs, a word's bigrams), so as many as its rarest lexeme."""
+        return min((self.share(lexeme, prefix) for lexeme, prefix in lexemes), default=1.0)
+
     def query_share(self, terms: Sequence[Sequence[tuple[str, bool]]]) -> float:
         """The estimated fraction of papers matching a query whose terms hold these lexemes
         (:func:`storage.postgres.fulltext.term_lexemes`): a term's lexemes go together (a
@@ -58,8 +63,7 @@ class Shares:
         are taken as independent of each other."""
         found = 1.0
         for lexemes in terms:
-            if lexemes:
-                found *= min(self.share(lexeme, prefix) for lexeme, prefix in lexemes)
+            found *= self.term_share(lexemes)
         return found
 
 

@@ -162,3 +162,38 @@ def test_the_store_chooses_for_phrases_the_planner_misjudges() -> None:
         assert fulltext.misjudged(parse_query(query)), query
     for query in ("language", "모델", "model 모델", '"모델"', "성능"):
         assert not fulltext.misjudged(parse_query(query)), query
+
+
+def test_terms_are_checked_rarest_first() -> None:
+    """The query's terms go rarest first by the statistics (a tie keeps the typed order); the
+    terms themselves are unchanged."""
+    shares = Shares(1000.0, {"모델": 0.5, "diffusion": 0.2, "video": 0.2}, 0.01)
+    query = parse_query("모델 video diffusion zebra")
+    ordered = fulltext.rarest_first(query, shares.term_share)
+    assert [t.text for t in ordered.terms] == ["zebra", "video", "diffusion", "모델"]
+    assert fulltext.tsquery(ordered) == "'zebra':* & 'video' & 'diffusion' & '모델'"
+    assert sorted(ordered.terms, key=str) == sorted(query.terms, key=str)
+
+
+async def test_a_query_typed_common_word_first_finds_the_same_page(
+    store: Store, raw: Raw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once there are statistics, the statement checks the rare word first, and the page (hits,
+    order, ranks, total) is the one the typed order gives."""
+    assert isinstance(store, Store)
+    await corpus(store)
+    sent: list[object] = []
+    run = Conn.all
+
+    async def spy(self: Conn, sql: str, *args: object) -> list[Record]:
+        sent.append(args[0] if args else None)
+        return await run(self, sql, *args)
+
+    monkeypatch.setattr(Conn, "all", spy)
+    monkeypatch.setattr(statistics, "KEEP_SECONDS", 0.0)  # read again after ANALYZE
+    typed = await store.search("요약 language", limit=50)  # no statistics yet: as typed
+    assert sent[-1] == "'요약' & 'language':*"
+    await raw("ANALYZE papers")
+    reordered = await store.search("요약 language", limit=50)
+    assert sent[-1] == "'language':* & '요약'"
+    assert reordered == typed and typed.total == 80 and len(typed.items) == 50
