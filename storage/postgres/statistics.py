@@ -45,10 +45,16 @@ class Shares:
 
     def share(self, lexeme: str, prefix: bool = False) -> float:
         """The fraction of papers holding ``lexeme`` (a prefix: any listed lexeme it begins,
-        added up, at least the floor)."""
+        added up, at least the floor; a word's prefix leaves out the word pairs it begins, whose
+        papers hold the word too)."""
         if not prefix:
             return self.listed.get(lexeme, self.floor)
-        held = sum(f for listed, f in self.listed.items() if listed.startswith(lexeme))
+        pairs = " " in lexeme
+        held = sum(
+            f
+            for listed, f in self.listed.items()
+            if listed.startswith(lexeme) and (pairs or " " not in listed)
+        )
         return min(1.0, max(held, self.floor))
 
     def term_share(self, lexemes: Sequence[tuple[str, bool]]) -> float:

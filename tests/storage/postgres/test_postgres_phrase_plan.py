@@ -41,6 +41,15 @@ def test_shares_of_listed_unlisted_and_prefix_lexemes() -> None:
     assert shares.share("zebra", prefix=True) == 0.01
 
 
+def test_a_word_prefix_leaves_out_the_pairs_it_begins() -> None:
+    """A paper holding the pair "language models" holds the word "language" too: a word's
+    prefix counts the words it begins, a pair's prefix the pairs."""
+    listed = {"language": 0.3, "languages": 0.1, "language models": 0.25, "language model": 0.05}
+    shares = Shares(1000.0, listed, 0.01)
+    assert shares.share("languag", prefix=True) == pytest.approx(0.4)
+    assert shares.share("language mod", prefix=True) == pytest.approx(0.3)
+
+
 def test_a_query_is_as_common_as_its_terms_together() -> None:
     """A term's lexemes go together (a phrase's pairs: the rarest counts, not their product,
     which is what made the planner read 56,315 papers for "large language models" at a
