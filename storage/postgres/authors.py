@@ -106,6 +106,8 @@ class AuthorQueries(StoreBase):
         """An author's card: totals, frequent co-authors, and a page of papers newest first, in
         one statement.
 
+        The author's papers are read once (``mine``: the totals, the page's order and the
+        co-authors' papers come from it; reading them twice cost 0.3 ms for 330 papers).
         Co-authors are counted over the author's latest 1,000 stored papers (all of them for
         anyone real; it bounds the cost for a synthetic super-author), their links read by one
         index scan over those papers' keys (a join probed the index paper by paper, with a cache
@@ -117,13 +119,16 @@ class AuthorQueries(StoreBase):
         limit, offset = clamp(limit, offset)
         co_limit, _ = clamp(coauthors, 0)
         row = await self._one(
-            f"""SELECT a.id, a.name, a.paper_count, s.votes, s.first, s.last, s.papers,
+            f"""WITH mine AS MATERIALIZED (
+                    SELECT p.id, p.votes, p.first_date, p.last_date, p.best_votes
+                    FROM paper_authors pa JOIN papers p ON p.id = pa.paper_id
+                    WHERE pa.author_id = $1)
+                SELECT a.id, a.name, a.paper_count, s.votes, s.first, s.last, s.papers,
                    ARRAY(SELECT ROW(o.id, o.name, o.paper_count, top.shared)
                          FROM (SELECT other.author_id, count(*) AS shared
                                FROM paper_authors other
                                WHERE other.paper_id = ANY(ARRAY(
-                                         SELECT paper_id FROM paper_authors WHERE author_id = $1
-                                         ORDER BY paper_id DESC LIMIT $3))
+                                         SELECT id FROM mine ORDER BY id DESC LIMIT $3))
                                  AND other.author_id != $1
                                GROUP BY other.author_id
                                ORDER BY shared DESC FETCH FIRST $2 ROWS WITH TIES) AS top,
@@ -131,19 +136,16 @@ class AuthorQueries(StoreBase):
                                       WHERE id = top.author_id OFFSET 0) AS o
                          ORDER BY top.shared DESC, o.paper_count DESC, o.id LIMIT $2),
                    ARRAY(SELECT ROW({PAPER_SELECT}) FROM (
-                             SELECT p.id, p.last_date, p.best_votes FROM paper_authors pa
-                             JOIN papers p ON p.id = pa.paper_id WHERE pa.author_id = $1
-                             ORDER BY p.last_date DESC NULLS LAST, p.best_votes DESC NULLS LAST,
-                                      p.id DESC
+                             SELECT id, last_date, best_votes FROM mine
+                             ORDER BY last_date DESC NULLS LAST, best_votes DESC NULLS LAST,
+                                      id DESC
                              LIMIT $4 OFFSET $5) AS page
                          JOIN papers p ON p.id = page.id
                          ORDER BY page.last_date DESC NULLS LAST,
                                   page.best_votes DESC NULLS LAST, page.id DESC)
                FROM authors a, (
-                   SELECT coalesce(sum(p.votes), 0) AS votes, min(p.first_date) AS first,
-                          max(p.last_date) AS last, count(*) AS papers
-                   FROM paper_authors pa JOIN papers p ON p.id = pa.paper_id
-                   WHERE pa.author_id = $1) AS s
+                   SELECT coalesce(sum(votes), 0) AS votes, min(first_date) AS first,
+                          max(last_date) AS last, count(*) AS papers FROM mine) AS s
                WHERE a.id = $1""",
             author_id,
             co_limit,
