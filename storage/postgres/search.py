@@ -28,9 +28,9 @@ import asyncpg
 from storage import text as textsearch
 from storage.models import Page, SearchHit, SortOrder
 from storage.postgres import fulltext
-from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
+from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, as_day, clamp
 from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
-from storage.postgres.statistics import Shares, Statistics, prefer_bitmap
+from storage.postgres.statistics import StatisticsReads, prefer_bitmap
 
 #: ``ORDER BY`` of the searches not sorted by relevance (NULL votes last, as in SQLite).
 SEARCH_ORDERS = {
@@ -71,11 +71,8 @@ def _windows(windows: list[tuple[int, int, int]], matches: str, newest: str) -> 
     )
 
 
-class SearchQueries(StoreBase):
+class SearchQueries(StatisticsReads):
     """:meth:`search`, the search half of :class:`storage.ports.PaperStore`."""
-
-    #: The planner's statistics of the documents, read on the first phrase search.
-    _statistics: Statistics | None = None
 
     async def search(
         self,
@@ -191,11 +188,3 @@ class SearchQueries(StoreBase):
                     matched = "ts_match_vq(p.search, q)"
             rows, total = await work(c, statement(newest, matched))
         return _hits(rows, total, parsed, offset, limit)
-
-    async def _shares(self, c: Conn) -> Shares | None:
-        """The planner's statistics of the documents (read on the first search that needs them,
-        then at most every :data:`storage.postgres.statistics.KEEP_SECONDS`); ``None`` while
-        there are none."""
-        if self._statistics is None:
-            self._statistics = Statistics()
-        return await self._statistics.shares(c)

@@ -21,15 +21,20 @@ from dataclasses import dataclass
 
 from asyncpg import Record
 
-from storage.postgres.connection import Conn
+from storage.postgres.connection import Conn, StoreBase
 
 #: How long a reading of the statistics is used before it is read again.
 KEEP_SECONDS = 600.0
 
-_READ = """SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs
+#: The documents' statistics, then the titles' (ANALYZE keeps those of the title words' index,
+#: migration 12, under the index's name).
+_READ = """SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs,
+                  t.most_common_elems::text::text[], t.most_common_elem_freqs
            FROM pg_class c
            LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'papers'
                                 AND s.attname = 'search'
+           LEFT JOIN pg_stats t ON t.schemaname = current_schema()
+                                AND t.tablename = 'papers_title_search'
            WHERE c.oid = 'papers'::regclass"""
 
 
@@ -37,11 +42,13 @@ _READ = """SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_
 class Shares:
     """The planner's statistics of the documents: ``papers`` (its estimate of the table's
     rows), ``listed`` (lexeme -> fraction of papers holding it, for the listed ones) and
-    ``floor`` (the least listed fraction: an unlisted lexeme is rarer)."""
+    ``floor`` (the least listed fraction: an unlisted lexeme is rarer); ``titles``, the same of
+    the titles' words alone (``None`` while there are none)."""
 
     papers: float
     listed: dict[str, float]
     floor: float
+    titles: Shares | None = None
 
     def share(self, lexeme: str, prefix: bool = False) -> float:
         """The fraction of papers holding ``lexeme`` (a prefix: any listed lexeme it begins,
@@ -73,12 +80,13 @@ class Shares:
         return found
 
 
-def prefer_bitmap(share: float, papers: float, window: int) -> bool:
+def prefer_bitmap(share: float, papers: float, window: int, *, read_cost: float = 1.0) -> bool:
     """Whether reading every paper the index finds beats walking the newest papers until
     ``window`` match, for a query a fraction ``share`` of ``papers`` match: the first reads
-    ``share * papers`` rows, the walk about ``window / share`` (at 100k papers the first is
-    less below 14%, at a million below 4.5%)."""
-    return share <= 0 or share * papers < window / share
+    ``share * papers`` rows, each costing ``read_cost`` times a row walked, the walk about
+    ``window / share`` (at 100k papers the first is less below 14%, at a million below
+    4.5%, with a cost of 1)."""
+    return share <= 0 or read_cost * share * papers < window / share
 
 
 class Statistics:
@@ -99,15 +107,37 @@ class Statistics:
 
 
 def _shares(row: Record | None) -> Shares | None:
-    if row is None:
+    if row is None or row[0] is None or row[0] <= 0:
         return None
-    papers: float | None = row[0]
-    elements: list[str] | None = row[1]
-    freqs: list[float] | None = row[2]
-    if not elements or not freqs or papers is None or papers <= 0:
+    papers = float(row[0])
+    documents = _listed(papers, row[1], row[2])
+    if documents is None:
+        return None
+    titles = _listed(papers, row[3], row[4])
+    return Shares(papers, documents.listed, documents.floor, titles)
+
+
+def _listed(papers: float, elements: list[str] | None, freqs: list[float] | None) -> Shares | None:
+    """The shares of one column's element statistics (``None`` without any)."""
+    if not elements or not freqs:
         return None
     # The frequencies list one per element, then the least and the greatest of them (and the
     # fraction of NULLs): pg_statistic's layout for element statistics.
     floor = float(freqs[len(elements)]) if len(freqs) > len(elements) else min(freqs)
     listed = {e: float(f) for e, f in zip(elements, freqs, strict=False)}
-    return Shares(float(papers), listed, floor)
+    return Shares(papers, listed, floor)
+
+
+class StatisticsReads(StoreBase):
+    """:meth:`_shares`, for the queries of the store that choose how to read by the statistics
+    (one :class:`Statistics` a store)."""
+
+    #: The planner's statistics of the documents, read on the first search that needs them.
+    _statistics: Statistics | None = None
+
+    async def _shares(self, c: Conn) -> Shares | None:
+        """The planner's statistics of the documents (read on the first search that needs them,
+        then at most every :data:`KEEP_SECONDS`); ``None`` while there are none."""
+        if self._statistics is None:
+            self._statistics = Statistics()
+        return await self._statistics.shares(c)

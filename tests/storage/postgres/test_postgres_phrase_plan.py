@@ -11,7 +11,7 @@ from asyncpg import Record
 from backends import Raw
 from digests import digest, paper
 
-from storage.postgres import fulltext, search, statistics
+from storage.postgres import fulltext, papers, search, statistics
 from storage.postgres.connection import Conn
 from storage.postgres.statistics import Shares, prefer_bitmap
 from storage.postgres.store import Store
@@ -29,6 +29,11 @@ def test_few_matches_are_read_through_the_index_and_many_walked() -> None:
     assert not prefer_bitmap(0.5, 100_000, 2000)
     assert prefer_bitmap(0.001, 1_000_000, 2000)
     assert prefer_bitmap(0.0, 1_000_000, 2000)
+    # a match read through the index costing four papers walked (title words at a million)
+    assert prefer_bitmap(0.028, 1_000_000, 2000) and not prefer_bitmap(
+        0.028, 1_000_000, 2000, read_cost=4.0
+    )
+    assert prefer_bitmap(0.0001, 1_000_000, 2000, read_cost=4.0)
 
 
 def test_shares_of_listed_unlisted_and_prefix_lexemes() -> None:
@@ -206,3 +211,45 @@ async def test_a_query_typed_common_word_first_finds_the_same_page(
     reordered = await store.search("요약 language", limit=50)
     assert sent[-1] == "'language':* & '요약'"
     assert reordered == typed and typed.total == 80 and len(typed.items) == 50
+
+
+async def test_title_words_read_either_way_give_the_same_suggestions(
+    store: Store, raw: Raw, statements: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paper suggestions are the same whether the titles' matches are read through the title
+    words' index or found by walking the newest papers."""
+    assert isinstance(store, Store)
+    await corpus(store)
+    await raw("ANALYZE papers")
+    found = {}
+    for bitmap in (False, True):
+        monkeypatch.setattr(papers, "prefer_bitmap", lambda *_, b=bitmap, **__: b)
+        statements.clear()
+        found[bitmap] = [
+            [p.arxiv_id for p in await store.suggest_papers(text, limit=7)]
+            for text in ("large", "robot arms", '"language models"', "stud", "데이터셋", "graph")
+        ]
+        suggest = [sql for sql in statements if "ts_rank" in sql]
+        assert len(suggest) == 6
+        assert all(("ts_filter(search, '{a}')" in sql) is bitmap for sql in suggest)
+        assert all(("ts_match_vq(search, q)" in sql) is not bitmap for sql in suggest)
+    assert found[True] == found[False]
+    assert [len(f) for f in found[True]] == [7, 7, 7, 7, 0, 0]
+
+
+async def test_a_word_of_summaries_only_is_looked_up_among_titles(
+    store: Store, raw: Raw, statements: list[str]
+) -> None:
+    """A word many summaries hold and no title does is looked up in the title words' index (it
+    was checked paper by paper through every paper), by the titles' own statistics."""
+    assert isinstance(store, Store)
+    await corpus(store)
+    await raw("ANALYZE papers")
+    async with store._conn() as c:
+        shares = await statistics.Statistics().shares(c)
+    assert shares is not None and shares.titles is not None
+    assert shares.titles.share("robot") == pytest.approx(2 / 3, abs=0.01)
+    assert shares.titles.share("데이") < 0.01 < 0.5 < shares.share("데이")
+    assert await store.suggest_papers("데이터셋") == []
+    assert "ts_filter(search, '{a}')" in statements[-1]
+    assert len(await store.suggest_papers("robot")) == 25
