@@ -344,7 +344,7 @@ async def digest_fanout(harness: Harness, store: Store, guilds: int, now: dt.dat
 async def run(args: argparse.Namespace, workdir: Path) -> bool:
     base = Path(args.db) if args.db else workdir / f"bench-load-{args.papers}.db"
     if not base.exists() or base.stat().st_size == 0:  # built once; reused as it is
-        built = await build_store(base, args.papers, workdir)
+        built = await build_store(str(base), args.papers, workdir, None)
         await built.close()
     copy = workdir / "load.db"
     shutil.copyfile(base, copy)  # every run starts from the same papers; --db stays untouched
