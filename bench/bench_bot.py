@@ -183,6 +183,14 @@ def describe(result: Result) -> str:
     return f"{title[:38]!r} ({buttons})"
 
 
+def describe_no_choices(result: Result) -> str:
+    """:func:`describe` for an autocomplete that must offer nothing (no title holds the word)."""
+    request = reply_request(result)
+    if request.callback_type != 8 or request.choices:
+        raise AssertionError(f"expected an autocomplete with no choices: {request!r}")
+    return "no choices"
+
+
 # --------------------------------------------------------------------------- the store
 
 
@@ -379,7 +387,7 @@ async def make_cases(
             f"autocomplete paper {KOREAN_TITLE_WORD!r}",
             autocomplete("paper", "id", KOREAN_TITLE_WORD),
             lambda: store.suggest_papers(KOREAN_TITLE_WORD, limit=25),
-            describe,
+            describe_no_choices,
         ),
     ]
 
