@@ -205,11 +205,12 @@ _BATCH_SETTINGS = (
     "SET LOCAL gin_pending_list_limit = '32MB'; SET LOCAL work_mem = '64MB'; "
     "SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL plan_cache_mode = auto"
 )
-# Only the index's owner (or a superuser) may flush it; anyone else leaves it to autovacuum.
+# Both GIN indexes, the documents' and the title words' (migration 12). Only an index's owner
+# (or a superuser) may flush it; anyone else leaves it to autovacuum.
 _CLEAN_PENDING = """
-    SELECT gin_clean_pending_list('papers_search'::regclass)
-    WHERE pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'papers_search'::regclass),
-                      'USAGE')"""
+    SELECT gin_clean_pending_list(c.oid) FROM pg_class c
+    WHERE c.oid IN ('papers_search'::regclass, 'papers_title_search'::regclass)
+      AND pg_has_role(c.relowner, 'USAGE')"""
 
 
 class Deferred:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
 import asyncpg
 import pytest
-from backends import NewDatabase
+from backends import NewDatabase, raw_rows
 from digests import digest, paper
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage import text as textsearch
 from storage.errors import SchemaTooNew
+from storage.ingest.parser import parse_digest
 from storage.postgres import fulltext
 from storage.postgres.migrations import SCHEMA_VERSION
 from storage.postgres.store import Store
@@ -215,3 +217,20 @@ async def test_deleting_a_linked_author_is_refused(database: str, store: Store) 
         assert await con.execute("DELETE FROM authors WHERE norm_key = 'nobody'") == "DELETE 1"
     finally:
         await con.close()
+
+
+async def test_an_import_leaves_no_index_entries_waiting(
+    store: Store, database: str, sample_paths: list[Path]
+) -> None:
+    """A batch's entries wait in both GIN indexes' pending lists (the documents' and the title
+    words'), and go into the indexes at its commit: none wait after it, so the searches and
+    suggestions that follow read no pending list."""
+    async with store.batch():
+        for path in sample_paths:
+            await store.import_digest(parse_digest(path.read_text(encoding="utf-8"), str(path)))
+    waiting = await raw_rows(
+        database,
+        """SELECT gin_clean_pending_list('papers_search'::regclass),
+                  gin_clean_pending_list('papers_title_search'::regclass)""",
+    )
+    assert waiting == [(0, 0)]
