@@ -8,8 +8,10 @@ lexemes (``pg_stats.most_common_elems``, about a thousand) with the fraction of 
 each, and a lexeme not listed is rarer than every listed one. The planner knows this too, but
 takes a phrase's lexemes as independent (``large language`` and ``language models``, or ``데이``
 and ``이터``, are held together far more often than the product of their shares) and prices the
-two ways of reading badly (see :mod:`storage.postgres.search`). :class:`Statistics` keeps what
-it read for :data:`KEEP_SECONDS` (they change only when ANALYZE runs again).
+two ways of reading badly (see :mod:`storage.postgres.search`). Paper suggestions choose the
+same way by the titles' words alone (:attr:`Shares.titles`, the statistics ANALYZE keeps of the
+title index's expression, migration 12; :mod:`storage.postgres.papers`). :class:`Statistics`
+keeps what it read for :data:`KEEP_SECONDS` (they change only when ANALYZE runs again).
 """
 
 from __future__ import annotations
