@@ -3,8 +3,8 @@
 The semantics are the SQLite backend's (:mod:`storage.sqlite.research`; scoring in
 :mod:`storage.similar`). PostgreSQL keeps no vocabulary of the ``tsvector`` index: a common
 term's document frequency is the planner's estimate (``pg_stats``' most common elements of the
-``search`` column, kept by autovacuum's ANALYZE), a rarer term's is counted from the GIN
-index.
+``search`` column, kept by autovacuum's ANALYZE, as the store's searches read them:
+:mod:`storage.postgres.statistics`), a rarer term's is counted from the GIN index.
 Trends bucket with ``date_trunc`` (weeks start on Monday there too), each term counted on a
 connection of its own, side by side.
 """
@@ -27,8 +27,9 @@ from storage.models import (
     TrendPoint,
 )
 from storage.postgres import fulltext
-from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, StoreBase, as_day, clamp
+from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, as_day, clamp
 from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row, papers_by_id
+from storage.postgres.statistics import Shares, StatisticsReads
 from storage.text import ref_candidates
 from storage.tsvector import quote
 
@@ -55,24 +56,17 @@ def _moment(day: dt.date) -> dt.datetime:
 ESTIMATED_FROM = 100_000
 
 
-async def _document_frequencies(c: Conn, terms: list[str], total: int) -> dict[str, int]:
+async def _document_frequencies(
+    c: Conn, terms: list[str], total: int, shares: Shares | None
+) -> dict[str, int]:
     """How many papers hold each term: from the planner's statistics of the ``search`` column
-    where it lists the term among its most common elements (the common terms, whose exact count
-    would read thousands of rows), else counted from the GIN index (a term not listed there is
-    rarer than every listed one). Without statistics yet (a database not analysed since its
-    import), every term is counted."""
-    common = {
-        r[0]: float(r[1])
-        for r in await c.all(
-            """SELECT e.lexeme, e.freq
-               FROM pg_stats s,
-                    unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
-                        AS e(lexeme, freq)
-               WHERE s.schemaname = current_schema() AND s.tablename = 'papers'
-                 AND s.attname = 'search' AND e.lexeme = ANY($1::text[])""",
-            terms,
-        )
-    }
+    (``shares``, :mod:`storage.postgres.statistics`) where they list the term among its most
+    common elements (the common terms, whose exact count would read thousands of rows), else
+    counted from the GIN index (a term not listed there is rarer than every listed one).
+    Without statistics yet (a database not analysed since its import), every term is
+    counted."""
+    listed = shares.listed if shares is not None else {}
+    common = {term: listed[term] for term in terms if term in listed}
     df = {term: max(1, round(freq * total)) for term, freq in common.items()}
     rest = [t for t in terms if t not in common]
     if rest:
@@ -109,14 +103,15 @@ async def _paper_total(c: Conn) -> int:
 class _SimilarReads:
     """The reads of :func:`storage.similar.similar_to` on one connection."""
 
-    def __init__(self, c: Conn) -> None:
+    def __init__(self, c: Conn, shares: Shares | None) -> None:
         self.c = c
+        self.shares = shares
 
     async def paper_total(self) -> int:
         return await _paper_total(self.c)
 
     async def document_frequencies(self, terms: Sequence[str], total: int) -> dict[str, int]:
-        return await _document_frequencies(self.c, list(terms), total)
+        return await _document_frequencies(self.c, list(terms), total, self.shares)
 
     async def postings(self, terms: Sequence[str]) -> dict[str, list[int]]:
         postings: dict[str, list[int]] = {}
@@ -152,7 +147,7 @@ class _SimilarReads:
         return await papers_by_id(self.c, ids)
 
 
-class ResearchQueries(StoreBase):
+class ResearchQueries(StatisticsReads):
     """The :class:`storage.ports.ResearchStore` of the PostgreSQL backend."""
 
     async def similar_papers(self, ref: str, *, limit: int = 8) -> SimilarPapers | None:
@@ -173,7 +168,8 @@ class ResearchQueries(StoreBase):
             paper_id, paper = int(row[0]), paper_from_row(row)
             if limit == 0:
                 return SimilarPapers(paper, ())
-            found = await similar.similar_to(_SimilarReads(c), paper_id, paper, limit=limit)
+            reads = _SimilarReads(c, await self._shares(c))
+            found = await similar.similar_to(reads, paper_id, paper, limit=limit)
         return SimilarPapers(paper, found)
 
     async def term_trends(

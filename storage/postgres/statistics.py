@@ -11,7 +11,9 @@ and ``이터``, are held together far more often than the product of their share
 two ways of reading badly (see :mod:`storage.postgres.search`). Paper suggestions choose the
 same way by the titles' words alone (:attr:`Shares.titles`, the statistics ANALYZE keeps of the
 title index's expression, migration 12; :mod:`storage.postgres.papers`). :class:`Statistics`
-keeps what it read for :data:`KEEP_SECONDS` (they change only when ANALYZE runs again).
+keeps what it read for :data:`KEEP_SECONDS` (they change only when ANALYZE runs again), or
+for :data:`RETRY_SECONDS` when there were none yet. Similar papers take the common terms'
+document frequencies from them too (:mod:`storage.postgres.research`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from storage.postgres.connection import Conn, StoreBase
 
 #: How long a reading of the statistics is used before it is read again.
 KEEP_SECONDS = 600.0
+#: ... and how long a reading that found none (a table ANALYZE has not seen yet: autovacuum
+#: analyses a new table within a minute or so of its import).
+RETRY_SECONDS = 30.0
 
 #: The documents' statistics, then the titles' (ANALYZE keeps those of the title words' index,
 #: migration 12, under the index's name).
@@ -102,7 +107,8 @@ class Statistics:
         """The current statistics, or ``None`` while there are none (a table ANALYZE has not
         seen yet): the planner then chooses alone."""
         now = time.monotonic()
-        if now - self._read_at >= KEEP_SECONDS:
+        keep = KEEP_SECONDS if self._shares is not None else RETRY_SECONDS
+        if now - self._read_at >= keep:
             self._shares = _shares(await c.one(_READ))
             self._read_at = now
         return self._shares
