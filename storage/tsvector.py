@@ -88,14 +88,6 @@ def _split(form: str) -> tuple[list[str], list[str]] | None:
     return first, hangul
 
 
-def words(form: str) -> list[str]:
-    """:func:`storage.text.index_words` of ``form``, the same list (faster for an index form)."""
-    split = _split(form)
-    if split is None:
-        return textsearch.index_words(form)
-    return split[0] + split[1]
-
-
 def _add(at: list[bytes], position: bytes) -> None:
     if not at or at[-1] != position:  # positions past the last are all the last: once
         at.append(position)
