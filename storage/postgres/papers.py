@@ -20,7 +20,7 @@ from storage import text as textsearch
 from storage.models import Appearance, GeneratedSummary, Page, Paper
 from storage.postgres import fulltext
 from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, as_day, clamp
-from storage.postgres.statistics import StatisticsReads, prefer_bitmap
+from storage.postgres.statistics import StatisticsReads
 from storage.prepare import PAPER_WIDTH, bullets_from_json, paper_from_columns
 from storage.text import ref_candidates
 
@@ -197,8 +197,8 @@ class PaperQueries(StatisticsReads):
         titles = shares.titles if shares is not None else None
         if titles is None:
             return "search @@ q", "id", ()
-        share = titles.query_share(fulltext.term_lexemes(parsed))
-        if prefer_bitmap(share, titles.papers, textsearch.RANK_WINDOW, read_cost=TITLE_READ_COST):
+        lexemes = fulltext.term_lexemes(parsed)
+        if titles.prefers_index(lexemes, textsearch.RANK_WINDOW, read_cost=TITLE_READ_COST):
             words = fulltext.tsquery(parsed)
             return "ts_filter(search, '{a}') @@ CAST($4 AS tsquery)", "id + 0", (words,)
         return "ts_match_vq(search, q)", "id", ()

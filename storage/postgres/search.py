@@ -30,7 +30,7 @@ from storage.models import Page, SearchHit, SortOrder
 from storage.postgres import fulltext
 from storage.postgres.connection import MAX_DATE, MIN_DATE, Conn, as_day, clamp
 from storage.postgres.papers import PAPER_SELECT, PAPER_WIDTH, paper_from_row
-from storage.postgres.statistics import StatisticsReads, prefer_bitmap
+from storage.postgres.statistics import StatisticsReads
 
 #: ``ORDER BY`` of the searches not sorted by relevance (NULL votes last, as in SQLite).
 SEARCH_ORDERS = {
@@ -181,8 +181,7 @@ class SearchQueries(StatisticsReads):
                 # The rarest term checked first (fulltext.rarest_first): same matches and rank.
                 args[0] = fulltext.tsquery(fulltext.rarest_first(parsed, shares.term_share))
             if shares is not None and chooses:
-                share = shares.query_share(fulltext.term_lexemes(parsed))
-                if prefer_bitmap(share, shares.papers, textsearch.RANK_WINDOW):
+                if shares.prefers_index(fulltext.term_lexemes(parsed), textsearch.RANK_WINDOW):
                     newest = "p.id + 0"
                 else:
                     matched = "ts_match_vq(p.search, q)"

@@ -86,6 +86,13 @@ class Shares:
             found *= self.term_share(lexemes)
         return found
 
+    def prefers_index(
+        self, terms: Sequence[Sequence[tuple[str, bool]]], window: int, *, read_cost: float = 1.0
+    ) -> bool:
+        """:func:`prefer_bitmap` for a query whose terms hold these lexemes
+        (:meth:`query_share`), among :attr:`papers`."""
+        return prefer_bitmap(self.query_share(terms), self.papers, window, read_cost=read_cost)
+
 
 def prefer_bitmap(share: float, papers: float, window: int, *, read_cost: float = 1.0) -> bool:
     """Whether reading every paper the index finds beats walking the newest papers until

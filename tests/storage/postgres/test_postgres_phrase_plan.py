@@ -11,7 +11,7 @@ from asyncpg import Record
 from backends import Raw
 from digests import digest, paper
 
-from storage.postgres import fulltext, papers, search, statistics
+from storage.postgres import fulltext, statistics
 from storage.postgres.connection import Conn
 from storage.postgres.statistics import Shares, prefer_bitmap
 from storage.postgres.store import Store
@@ -126,7 +126,7 @@ async def test_both_ways_of_reading_give_the_same_pages(
     await raw("ANALYZE papers")
     pages = {}
     for bitmap in (False, True):
-        monkeypatch.setattr(search, "prefer_bitmap", lambda *_, b=bitmap: b)
+        monkeypatch.setattr(statistics, "prefer_bitmap", lambda *_, b=bitmap, **__: b)
         statements.clear()
         pages[bitmap] = [
             await store.search(q, limit=5, offset=offset) for q in PHRASES for offset in (0, 95)
@@ -230,7 +230,7 @@ async def test_title_words_read_either_way_give_the_same_suggestions(
     await raw("ANALYZE papers")
     found = {}
     for bitmap in (False, True):
-        monkeypatch.setattr(papers, "prefer_bitmap", lambda *_, b=bitmap, **__: b)
+        monkeypatch.setattr(statistics, "prefer_bitmap", lambda *_, b=bitmap, **__: b)
         statements.clear()
         found[bitmap] = [
             [p.arxiv_id for p in await store.suggest_papers(text, limit=7)]
