@@ -147,12 +147,12 @@ class StatisticsReads(StoreBase):
     """:meth:`_shares`, for the queries of the store that choose how to read by the statistics
     (one :class:`Statistics` a store)."""
 
-    #: The planner's statistics of the documents, read on the first search that needs them.
+    #: The planner's statistics of the documents, read on the first query that needs them.
     _statistics: Statistics | None = None
 
     async def _shares(self, c: Conn) -> Shares | None:
-        """The planner's statistics of the documents (read on the first search that needs them,
-        then at most every :data:`KEEP_SECONDS`); ``None`` while there are none."""
+        """The planner's statistics of the documents (read on the first query that needs them,
+        then as :meth:`Statistics.shares` keeps them); ``None`` while there are none."""
         if self._statistics is None:
             self._statistics = Statistics()
         return await self._statistics.shares(c)
