@@ -333,22 +333,24 @@ def _hf_api_base(value: str | None) -> str | None:
     return (_url("HF_API_BASE", value) or DEFAULT_HF_API_BASE).rstrip("/")
 
 
-def _database_url(value: str | None) -> str | None:
-    """A ``postgresql://`` URL, checked without ever echoing it (it may hold a password)."""
+def _database_url(value: str | None, name: str = "DATABASE_URL") -> str | None:
+    """A ``postgresql://`` URL, checked without ever echoing it (it may hold a password);
+    ``name``: where it was given (the variable, or ``--database``), which an error names."""
     if value is None:
         return None
+    hint = " (check the line in .env)" if name == "DATABASE_URL" else ""
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - reading it validates it
     except ValueError:
-        raise ConfigError("DATABASE_URL", "is not a valid URL (check the line in .env)") from None
+        raise ConfigError(name, f"is not a valid URL{hint}") from None
     if parts.scheme.lower() not in DATABASE_URL_SCHEMES:
         raise ConfigError(
-            "DATABASE_URL",
+            name,
             "must start with postgresql:// (leave it unset to use the SQLite DATABASE_PATH)",
         )
     if any(c.isspace() for c in value):
-        raise ConfigError("DATABASE_URL", "must not contain spaces (check the line in .env)")
+        raise ConfigError(name, f"must not contain spaces{hint}")
     return value
 
 
@@ -478,7 +480,10 @@ def load_config(
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = Config(
         database_path=_database_path(_clean(values, "DATABASE_PATH")),
-        database_url=_database_url(_clean(values, "DATABASE_URL")),
+        database_url=_database_url(
+            _clean(values, "DATABASE_URL"),
+            "--database" if (overrides or {}).get("DATABASE_URL") else "DATABASE_URL",
+        ),
         database_pool_size=_pool_size(_clean(values, "DATABASE_POOL_SIZE")),
         log_level=_log_level(_clean(values, "LOG_LEVEL")),
         default_timezone=_timezone(_clean(values, "DEFAULT_TIMEZONE")),

@@ -104,3 +104,17 @@ def test_bad_database_url_is_a_config_error(
     assert main(["console", "-c", "today"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("DATABASE_URL") or "DATABASE_URL" in err.splitlines()[0]
+
+
+@pytest.mark.parametrize("value", ["postgresql://u:secret@h:notaport/db", "postgresql://u@h/db x"])
+def test_bad_database_option_is_named_as_the_option(
+    env: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad URL given with ``--database`` names the option, not DATABASE_URL or .env (where it
+    was not), and never echoes the URL."""
+    assert main(["--database", value, "console", "-c", "today"]) == 2
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert "--database" in first
+    assert "DATABASE_URL" not in err and ".env" not in err
+    assert "secret" not in err and "notaport" not in err
