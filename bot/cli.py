@@ -89,7 +89,7 @@ def database_problem_line(problem: DatabaseProblem) -> str:
         return (
             f"{where}: the database was written by a newer papers-bot (schema version "
             f"{problem.found}; this one knows up to {problem.supported}): upgrade papers-bot. "
-            "The file was not changed."
+            "Nothing was changed."
         )
     if isinstance(problem, EngineTooOld):
         return (
@@ -99,12 +99,13 @@ def database_problem_line(problem: DatabaseProblem) -> str:
     if isinstance(problem, Unavailable):
         return (
             f"{where}: cannot reach the database server ({problem.reason}); check DATABASE_URL "
-            "and that the server is running. Nothing was written."
+            "(or --database) and that the server is running. Nothing was written."
         )
     if isinstance(problem, AccessDenied):
         return (
             f"{where}: the database server refused the connection ({problem.reason}: wrong "
-            "user or password, or no such database); check DATABASE_URL. Nothing was written."
+            "user or password, or no such database); check DATABASE_URL (or --database). "
+            "Nothing was written."
         )
     if isinstance(problem, NotADatabase):
         return (

@@ -90,6 +90,7 @@ def test_newer_schema_is_one_line_and_untouched(
     assert main(["--database", pg_url, "console", "-c", "today"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "newer papers-bot" in err and "Traceback" not in err
+    assert "file" not in err  # a server's database, not a file
     assert tables(pg_url) == before
 
 
