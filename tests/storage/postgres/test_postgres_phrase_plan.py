@@ -5,6 +5,7 @@ paper the index finds, and either way the answer is the same."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from asyncpg import Record
@@ -116,6 +117,15 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
+def each_way(monkeypatch: pytest.MonkeyPatch, statements: list[str]) -> Iterator[bool]:
+    """Each way of reading the newest matches in turn, the store's choice forced (walked, then
+    read through the index and sorted), and the statements sent cleared before each."""
+    for bitmap in (False, True):
+        monkeypatch.setattr(statistics, "prefer_bitmap", lambda *_, b=bitmap, **__: b)
+        statements.clear()
+        yield bitmap
+
+
 async def test_both_ways_of_reading_give_the_same_pages(
     store: Store, raw: Raw, statements: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,9 +135,7 @@ async def test_both_ways_of_reading_give_the_same_pages(
     await corpus(store)
     await raw("ANALYZE papers")
     pages = {}
-    for bitmap in (False, True):
-        monkeypatch.setattr(statistics, "prefer_bitmap", lambda *_, b=bitmap, **__: b)
-        statements.clear()
+    for bitmap in each_way(monkeypatch, statements):
         pages[bitmap] = [
             await store.search(q, limit=5, offset=offset) for q in PHRASES for offset in (0, 95)
         ]
@@ -229,9 +237,7 @@ async def test_title_words_read_either_way_give_the_same_suggestions(
     await corpus(store)
     await raw("ANALYZE papers")
     found = {}
-    for bitmap in (False, True):
-        monkeypatch.setattr(statistics, "prefer_bitmap", lambda *_, b=bitmap, **__: b)
-        statements.clear()
+    for bitmap in each_way(monkeypatch, statements):
         found[bitmap] = [
             [p.arxiv_id for p in await store.suggest_papers(text, limit=7)]
             for text in ("large", "robot arms", '"language models"', "stud", "데이터셋", "graph")
